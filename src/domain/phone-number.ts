@@ -1,0 +1,62 @@
+// Phone numbers are normalised once, when written: the display form as entered, an E.164 form
+// (parsed with the account's region) and a digits-only form used for caller-ID matching.
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+
+export interface NormalizedNumber {
+  /** As entered, trimmed: what phones display. */
+  raw: string;
+  /** +<country><national>, or null for short internal numbers (extensions). */
+  e164: string | null;
+  /** Digits only: the E.164 digits without '+', or the extension's digits. */
+  digits: string;
+}
+
+export type NumberResult = { ok: true; value: NormalizedNumber } | { ok: false; reason: string };
+
+/** Internal numbers (extensions, feature codes) are at most this many digits and carry no '+'. */
+export const MAX_EXTENSION_DIGITS = 6;
+const ALLOWED = /^[+]?[0-9 ()./\-*#]+(?:\s*(?:x|ext\.?|#)\s*[0-9]{1,6})?$/i;
+
+export function normalizeNumber(input: string, region: string): NumberResult {
+  const raw = input.trim().replace(/\s+/g, ' ');
+  if (raw === '') return { ok: false, reason: 'is empty' };
+  if (!ALLOWED.test(raw)) {
+    return { ok: false, reason: 'is not a phone number (only digits, spaces, + ( ) - . / * # are allowed)' };
+  }
+  const digits = raw.replace(/\D/g, '');
+  if (digits.length === 0) return { ok: false, reason: 'has no digits' };
+  if (!raw.startsWith('+') && digits.length <= MAX_EXTENSION_DIGITS) {
+    return { ok: true, value: { raw, e164: null, digits } };
+  }
+  if (raw.includes('*')) return { ok: false, reason: 'a long number cannot contain *' };
+  const parsed = parsePhoneNumberFromString(raw, region as CountryCode);
+  if (!parsed || !parsed.isPossible()) {
+    return { ok: false, reason: `is not a possible phone number for region ${region}` };
+  }
+  const e164 = parsed.number; // '+14694292500'
+  return { ok: true, value: { raw, e164, digits: e164.slice(1) } };
+}
+
+/**
+ * The digits a caller-ID query should be matched with. A phone may send the number in national
+ * form, with an international or trunk prefix, or as E.164; we turn it into the same digits-only
+ * form as stored numbers where possible, and otherwise keep its bare digits (for tail matching).
+ */
+export function queryDigits(query: string, region: string): { full: string | null; digits: string } {
+  const digits = query.replace(/\D/g, '');
+  if (digits.length === 0) return { full: null, digits };
+  if (!query.trim().startsWith('+') && digits.length <= MAX_EXTENSION_DIGITS) {
+    return { full: digits, digits };
+  }
+  const parsed = parsePhoneNumberFromString(query.trim(), region as CountryCode);
+  if (parsed && parsed.isPossible()) return { full: parsed.number.slice(1), digits };
+  // "00" international prefix the region parser did not understand
+  if (digits.startsWith('00')) return { full: digits.slice(2), digits };
+  return { full: null, digits };
+}
+
+export function reverse(digits: string): string {
+  let out = '';
+  for (let i = digits.length - 1; i >= 0; i--) out += digits[i];
+  return out;
+}

@@ -1,0 +1,28 @@
+// Case- and accent-insensitive forms of names, so "Jose*" finds "José" in every front end.
+
+const COMBINING_MARKS = /[\u0300-\u036f]/g;
+// Letters that NFD does not decompose but people type without the mark.
+const EXTRA: Record<string, string> = { ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', đ: 'd', ł: 'l', þ: 'th', ı: 'i' };
+const EXTRA_RE = /[ßæœøđłþı]/g;
+
+export function fold(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(COMBINING_MARKS, '')
+    .toLowerCase()
+    .replace(EXTRA_RE, (c) => EXTRA[c] ?? c)
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Words of a folded text, for word-prefix search ("smi" finds "John Smith"). */
+export function words(text: string): string[] {
+  return fold(text)
+    .split(/[\s,.;:/()"'&+-]+/)
+    .filter((w) => w.length > 0);
+}
+
+/** The smallest string greater than every string starting with `prefix` (for index range scans). */
+export function prefixUpperBound(prefix: string): string {
+  return prefix + '\uffff';
+}
