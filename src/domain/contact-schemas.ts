@@ -69,8 +69,10 @@ function requireNameAndNumber(c: ContactPatch, ctx: z.RefinementCtx): void {
 export const contactSourceSchema = z.enum(['shared', 'personal', 'user']);
 export type ContactSource = z.infer<typeof contactSourceSchema>;
 
+export type NumberKind = 'work' | 'mobile' | 'home' | 'fax' | 'extension';
 export interface PhoneNumber {
-  kind: 'work' | 'mobile' | 'home' | 'fax';
+  /** 'extension' only on internal users' entries. */
+  kind: NumberKind;
   raw: string;
   e164: string | null;
   digits: string;

@@ -1,0 +1,48 @@
+// Who is calling the admin API, and the account a route works on. Set by auth.ts (bearer tokens)
+// or by the portal's session middleware; read by every route.
+import type { Request } from 'express';
+import type { Account } from '../domain/account-schemas.ts';
+import type { Actor } from '../domain/audit.ts';
+import type { User } from '../domain/user-schemas.ts';
+import { ForbiddenError, UnauthorizedError } from '../errors.ts';
+
+export type Principal =
+  | { kind: 'platform'; via: 'token' | 'session' }
+  | { kind: 'user'; accountId: string; user: User; via: 'token' | 'session' };
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+    /** The account named in the route, after the caller was checked against it. */
+    account?: Account;
+  }
+}
+
+export function principalOf(req: Request): Principal {
+  if (!req.principal) throw new UnauthorizedError();
+  return req.principal;
+}
+
+export function accountOf(req: Request): Account {
+  if (!req.account) throw new Error('route used accountOf() without the account middleware');
+  return req.account;
+}
+
+/** The signed-in user (routes under /me). The platform admin has no personal contacts. */
+export function userOf(req: Request): User {
+  const p = principalOf(req);
+  if (p.kind !== 'user') throw new ForbiddenError('This needs a user of an account, not the platform admin');
+  return p.user;
+}
+
+export function actorOf(req: Request, batchId?: string): Actor {
+  const p = principalOf(req);
+  const id = p.kind === 'platform' ? 'platform-admin' : `user:${p.user.id}:${p.user.username}`;
+  return batchId ? { id, batchId } : { id };
+}
+
+/** Managers of shared contacts: the platform admin, or a user whose scope the account allows. */
+export function canManageShared(p: Principal, account: Account): boolean {
+  if (p.kind === 'platform') return true;
+  return p.accountId === account.id && account.settings.managerScopes.includes(p.user.scope);
+}

@@ -1,0 +1,16 @@
+// What every front end receives: built once at start by server.ts, passed down explicitly.
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Config } from './config/config-schema.ts';
+import type { Store } from './store/store.ts';
+import type { SecretBox } from './auth/secret-box.ts';
+import type { PhoneCredentialService } from './auth/phone-credentials.ts';
+
+export interface AppContext {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  secrets: SecretBox;
+  phoneCredentials: PhoneCredentialService;
+  metrics: Registry;
+}

@@ -1,0 +1,72 @@
+// Accounts (tenants) and their settings.
+import { z } from 'zod';
+import { getCountries } from 'libphonenumber-js/max';
+
+export const USER_SCOPES = ['basic', 'office_manager', 'site_manager', 'call_center_supervisor'] as const;
+export const userScopeSchema = z.enum(USER_SCOPES);
+export type UserScope = z.infer<typeof userScopeSchema>;
+
+const COUNTRIES = new Set<string>(getCountries());
+
+export const accountIdSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a slug: lowercase letters, digits and inner hyphens, at most 63 characters');
+
+export const regionSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine((r) => COUNTRIES.has(r), 'must be an ISO 3166 country code such as US, GB or DE');
+
+export const accountSettingsSchema = z.object({
+  /** Which user scopes may add, edit and delete shared contacts and groups. */
+  managerScopes: z.array(userScopeSchema).default(['office_manager', 'call_center_supervisor']),
+  /** Whether the account's users appear in phone directories ("other users on your account"). */
+  showUsersInDirectory: z.boolean().default(true),
+  /** How phones show names. */
+  nameFormat: z.enum(['first_last', 'last_first']).default('first_last'),
+  /** LDAP: allow anonymous binds to read the shared directory. */
+  ldapAnonymous: z.boolean().default(false),
+  /** Phonebooks: optional IP allow-list (CIDR), empty = any address. */
+  phoneAllowList: z.array(z.string().trim().min(1)).default([]),
+}).strict();
+export type AccountSettings = z.infer<typeof accountSettingsSchema>;
+
+export const accountCreateSchema = z.object({
+  id: accountIdSchema,
+  name: z.string().trim().min(1, 'must not be empty').max(200),
+  region: regionSchema.default('US'),
+  settings: accountSettingsSchema.partial().optional(),
+}).strict();
+export type AccountCreate = z.infer<typeof accountCreateSchema>;
+
+export const accountPatchSchema = z.object({
+  name: z.string().trim().min(1).max(200).optional(),
+  region: regionSchema.optional(),
+  settings: accountSettingsSchema.partial().optional(),
+}).strict();
+export type AccountPatch = z.infer<typeof accountPatchSchema>;
+
+/** Phone credentials: the same pair opens the XML phonebooks (HTTP Basic) and LDAP binds. */
+export const phoneCredentialsSchema = z.object({
+  username: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only'),
+  password: z.string().min(8, 'must be at least 8 characters').max(128),
+}).strict();
+export type PhoneCredentialsInput = z.infer<typeof phoneCredentialsSchema>;
+
+export interface Account {
+  id: string;
+  name: string;
+  region: string;
+  settings: AccountSettings;
+  /** Bumped on every change to the account's directory; front ends use it to validate caches. */
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function defaultSettings(partial: Partial<AccountSettings> = {}): AccountSettings {
+  return accountSettingsSchema.parse(partial);
+}

@@ -1,0 +1,149 @@
+// Versioned schema migrations, applied in order inside one transaction each.
+// PRAGMA user_version records how far a database has come.
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS: string[] = [
+  // 1: accounts, users, tokens, contacts, numbers, words, groups, audit
+  `
+  CREATE TABLE accounts (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    region TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    revision INTEGER NOT NULL DEFAULT 1,
+    phone_username TEXT,
+    phone_secret TEXT,
+    phone_path_token TEXT UNIQUE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    username TEXT NOT NULL,
+    name TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    extension TEXT NOT NULL DEFAULT '',
+    direct_number TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    password_hash TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (account_id, username)
+  ) STRICT;
+  CREATE INDEX users_email ON users(account_id, email);
+
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    account_id TEXT REFERENCES accounts(id) ON DELETE CASCADE,
+    user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+    label TEXT NOT NULL DEFAULT '',
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT
+  ) STRICT;
+
+  -- source: shared | personal | user. user_id: owner of a personal contact, or the user an
+  -- internal-user entry mirrors. *_f columns hold the folded (lowercase, accent-free) forms.
+  CREATE TABLE contacts (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+    first_name TEXT NOT NULL DEFAULT '',
+    last_name TEXT NOT NULL DEFAULT '',
+    company TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL DEFAULT '',
+    work_number TEXT NOT NULL DEFAULT '',
+    mobile_number TEXT NOT NULL DEFAULT '',
+    home_number TEXT NOT NULL DEFAULT '',
+    fax_number TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    first_f TEXT NOT NULL,
+    last_f TEXT NOT NULL,
+    company_f TEXT NOT NULL,
+    title_f TEXT NOT NULL,
+    email_f TEXT NOT NULL,
+    display_f TEXT NOT NULL,
+    sort_key TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT,
+    revision INTEGER NOT NULL DEFAULT 1
+  ) STRICT;
+  CREATE INDEX contacts_sort ON contacts(account_id, sort_key);
+  CREATE INDEX contacts_first ON contacts(account_id, first_f);
+  CREATE INDEX contacts_last ON contacts(account_id, last_f);
+  CREATE INDEX contacts_company ON contacts(account_id, company_f);
+  CREATE INDEX contacts_display ON contacts(account_id, display_f);
+  CREATE INDEX contacts_user ON contacts(user_id);
+
+  -- digits_rev: the digits-only form reversed, so a caller-ID tail match is an index range scan.
+  CREATE TABLE contact_numbers (
+    contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    account_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    raw TEXT NOT NULL,
+    e164 TEXT,
+    digits TEXT NOT NULL,
+    digits_rev TEXT NOT NULL,
+    PRIMARY KEY (contact_id, position)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX numbers_tail ON contact_numbers(account_id, digits_rev);
+
+  -- Words of first name, last name and company, for "any word starts with" search.
+  CREATE TABLE contact_words (
+    account_id TEXT NOT NULL,
+    word TEXT NOT NULL,
+    contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    PRIMARY KEY (account_id, word, contact_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX words_contact ON contact_words(contact_id);
+
+  CREATE TABLE groups (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name TEXT NOT NULL COLLATE NOCASE,
+    created_at TEXT NOT NULL,
+    UNIQUE (account_id, name)
+  ) STRICT;
+
+  CREATE TABLE contact_groups (
+    contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (contact_id, group_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX contact_groups_group ON contact_groups(group_id, contact_id);
+
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target_id TEXT,
+    before TEXT,
+    after TEXT,
+    batch_id TEXT
+  ) STRICT;
+  CREATE INDEX audit_account ON audit_log(account_id, id);
+  CREATE INDEX audit_target ON audit_log(account_id, target_id, id);
+  `,
+];
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`Database schema version ${current} is newer than this dialbook (${MIGRATIONS.length}); upgrade dialbook`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

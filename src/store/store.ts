@@ -1,0 +1,138 @@
+// The one store interface under the admin API and both phone front ends.
+// Every call names its account explicitly; nothing falls back to a default account.
+// Only files under store/sqlite/ know SQL.
+import type { Account, AccountCreate, AccountPatch } from '../domain/account-schemas.ts';
+import type { Actor, AuditEntry } from '../domain/audit.ts';
+import type { Contact, ContactSort, ContactSource } from '../domain/contact-schemas.ts';
+import type { Group } from '../domain/group-schemas.ts';
+import type { PreparedContact } from '../domain/prepare-contact.ts';
+import type { ApiTokenInfo, User, UserCreate, UserPatch } from '../domain/user-schemas.ts';
+
+/** Which entries a reader may see. */
+export interface Visibility {
+  shared: boolean;
+  /** Internal users' entries (front ends pass the account's showUsersInDirectory setting). */
+  users: boolean;
+  /** Personal contacts of this user, or none. */
+  personalOf: string | null;
+}
+
+/** Which contacts a write may touch: the shared list, or one user's personal contacts. */
+export type WriteScope = { source: 'shared' } | { source: 'personal'; userId: string };
+
+/** Fields searchable by name; all match case- and accent-insensitively. */
+export type NameField = 'firstName' | 'lastName' | 'company' | 'title' | 'email' | 'displayName';
+export type NumberKindFilter = 'work' | 'mobile' | 'home' | 'fax' | 'extension' | 'any';
+
+/**
+ * A search criterion. Front ends translate their own query languages (LDAP filters, phone URL
+ * parameters, the admin `q`) into this; the store turns it into indexed SQL.
+ *  - name ops: eq, prefix (index range scan), suffix/contains (scan within the account),
+ *    gte/lte (ordering on the folded form, for Polycom's range browse), present.
+ *  - number ops: eq (the query is normalised with the account region and matched on digits),
+ *    suffix (tail match; the caller enforces the minimum digits), present.
+ */
+export type Criterion =
+  | { all: true }
+  | { none: true }
+  | { and: Criterion[] }
+  | { or: Criterion[] }
+  | { not: Criterion }
+  | { name: NameField; op: 'eq' | 'prefix' | 'suffix' | 'contains' | 'gte' | 'lte' | 'present'; value?: string }
+  /** Each word of value prefixes some word of the first/last name or company (the admin "q"). */
+  | { words: string }
+  | { number: NumberKindFilter; op: 'eq' | 'suffix' | 'contains' | 'present'; value?: string }
+  | { group: string }
+  | { id: string }
+  | { source: ContactSource };
+
+export interface ContactQuery {
+  visibility: Visibility;
+  where?: Criterion;
+  sort?: ContactSort;
+  limit?: number;
+  offset?: number;
+  /** Also count all matches (for paging UIs). Costs a second query. */
+  withTotal?: boolean;
+}
+
+export interface ContactPage {
+  contacts: Contact[];
+  total: number | null;
+}
+
+export type BatchOp =
+  | { op: 'create'; contact: PreparedContact }
+  | { op: 'update'; id: string; contact: PreparedContact }
+  | { op: 'delete'; id: string };
+
+export interface BatchResult {
+  created: string[];
+  updated: string[];
+  deleted: string[];
+}
+
+export interface TokenRecord extends ApiTokenInfo {
+  tokenHash: string;
+}
+
+export interface AccountStore {
+  createAccount(input: AccountCreate, actor: Actor): Account;
+  getAccount(accountId: string): Account | null;
+  listAccounts(): Account[];
+  updateAccount(accountId: string, patch: AccountPatch, actor: Actor): Account;
+  deleteAccount(accountId: string): void;
+  /** Cheap: the account's current revision, or null if it does not exist. */
+  getRevision(accountId: string): number | null;
+  /** Phone credentials (shared by phonebooks and LDAP). The secret is encrypted at rest by the caller. */
+  setPhoneCredentials(accountId: string, creds: { username: string; secretSealed: string; pathToken: string } | null, actor: Actor): void;
+  getPhoneCredentials(accountId: string): { username: string; secretSealed: string; pathToken: string } | null;
+  /** For phones that authenticate by a token in the URL path. */
+  findAccountByPathToken(pathToken: string): string | null;
+}
+
+export interface UserStore {
+  createUser(accountId: string, input: Omit<UserCreate, 'password'> & { passwordHash?: string | null }, actor: Actor): User;
+  getUser(accountId: string, userId: string): User | null;
+  findUserByLogin(accountId: string, usernameOrEmail: string): (User & { passwordHash: string | null }) | null;
+  listUsers(accountId: string): User[];
+  updateUser(accountId: string, userId: string, patch: Omit<UserPatch, 'password'> & { passwordHash?: string | null }, actor: Actor): User;
+  deleteUser(accountId: string, userId: string, actor: Actor): void;
+  createToken(token: { accountId: string | null; userId: string | null; label: string; tokenHash: string }): ApiTokenInfo;
+  findTokenByHash(tokenHash: string): TokenRecord | null;
+  listTokens(accountId: string | null, userId: string | null): ApiTokenInfo[];
+  /** Returns false when no such token exists in that account. */
+  deleteToken(accountId: string | null, tokenId: string): boolean;
+  touchToken(tokenId: string): void;
+  countPlatformTokens(): number;
+}
+
+export interface ContactStore {
+  queryContacts(accountId: string, query: ContactQuery): ContactPage;
+  getContact(accountId: string, contactId: string, visibility: Visibility): Contact | null;
+  createContact(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor): Contact;
+  /** expectedRevision: when given and stale, throws PreconditionFailedError and changes nothing. */
+  updateContact(accountId: string, scope: WriteScope, contactId: string, contact: PreparedContact, actor: Actor, expectedRevision?: number): Contact;
+  deleteContact(accountId: string, scope: WriteScope, contactId: string, actor: Actor, expectedRevision?: number): void;
+  /** All ops in one transaction: either every op is applied or none. */
+  applyBatch(accountId: string, scope: WriteScope, ops: BatchOp[], actor: Actor): BatchResult;
+  /** Every contact of a scope, sorted by name (export, import diffing). */
+  allContacts(accountId: string, scope: WriteScope): Contact[];
+}
+
+export interface GroupStore {
+  listGroups(accountId: string): Group[];
+  createGroup(accountId: string, name: string, actor: Actor): Group;
+  renameGroup(accountId: string, groupId: string, name: string, actor: Actor): Group;
+  deleteGroup(accountId: string, groupId: string, actor: Actor): void;
+}
+
+export interface AuditStore {
+  listAudit(accountId: string, opts: { limit: number; before?: number; contactId?: string }): AuditEntry[];
+}
+
+export interface Store extends AccountStore, UserStore, ContactStore, GroupStore, AuditStore {
+  /** SQLite online backup to a file (safe while serving). */
+  backup(toFile: string): Promise<void>;
+  close(): void;
+}
