@@ -1,0 +1,158 @@
+// Writing contacts: every write updates the derived search rows (numbers, words, groups), the
+// audit log and the account revision in the same transaction as the contact itself.
+import { randomUUID } from 'node:crypto';
+import type { Actor, AuditAction } from '../../domain/audit.ts';
+import { contactFields, type Contact, type PhoneNumber } from '../../domain/contact-schemas.ts';
+import type { PreparedContact } from '../../domain/prepare-contact.ts';
+import { reverse } from '../../domain/phone-number.ts';
+import { PreconditionFailedError } from '../../errors.ts';
+import type { BatchOp, BatchResult, WriteScope } from '../store.ts';
+import { now, type Db, type StatementCache } from './database.ts';
+import { foldedNames } from './row-mapping.ts';
+import type { SqliteContactReader } from './sqlite-contact-reader.ts';
+
+/** A contact row as written: the prepared fields plus where it belongs. */
+export interface ContactWrite {
+  id: string;
+  source: 'shared' | 'personal' | 'user';
+  userId: string | null;
+  contact: PreparedContact;
+}
+
+export class SqliteContactWriter {
+  constructor(
+    private readonly db: Db,
+    private readonly stmts: StatementCache,
+    private readonly reader: SqliteContactReader,
+  ) {}
+
+  create(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor): Contact {
+    return this.db.transaction(() => {
+      const id = randomUUID();
+      this.insertRow(accountId, { id, ...owner(scope), contact }, actor.id, now());
+      this.audit(accountId, actor, 'contact.create', id, null, contact.fields);
+      this.bumpRevision(accountId);
+      return this.reader.getForWrite(accountId, scope, id);
+    })();
+  }
+
+  update(accountId: string, scope: WriteScope, id: string, contact: PreparedContact, actor: Actor, expectedRevision?: number): Contact {
+    return this.db.transaction(() => {
+      const before = this.reader.getForWrite(accountId, scope, id);
+      if (expectedRevision !== undefined && before.revision !== expectedRevision) throw new PreconditionFailedError();
+      this.updateRow(accountId, before.id, contact, actor.id);
+      this.audit(accountId, actor, 'contact.update', id, contactFields(before), contact.fields);
+      this.bumpRevision(accountId);
+      return this.reader.getForWrite(accountId, scope, id);
+    })();
+  }
+
+  delete(accountId: string, scope: WriteScope, id: string, actor: Actor, expectedRevision?: number): void {
+    this.db.transaction(() => {
+      const before = this.reader.getForWrite(accountId, scope, id);
+      if (expectedRevision !== undefined && before.revision !== expectedRevision) throw new PreconditionFailedError();
+      this.stmts.get('DELETE FROM contacts WHERE id = ?').run(id);
+      this.audit(accountId, actor, 'contact.delete', id, contactFields(before), null);
+      this.bumpRevision(accountId);
+    })();
+  }
+
+  batch(accountId: string, scope: WriteScope, ops: BatchOp[], actor: Actor): BatchResult {
+    return this.db.transaction(() => {
+      const result: BatchResult = { created: [], updated: [], deleted: [] };
+      const at = now();
+      const groupIds = new Map<string, string>();
+      for (const op of ops) {
+        if (op.op === 'create') {
+          const id = randomUUID();
+          this.insertRow(accountId, { id, ...owner(scope), contact: op.contact }, actor.id, at, groupIds);
+          this.audit(accountId, actor, 'contact.create', id, null, op.contact.fields, at);
+          result.created.push(id);
+        } else if (op.op === 'update') {
+          const before = this.reader.getForWrite(accountId, scope, op.id);
+          this.updateRow(accountId, before.id, op.contact, actor.id, groupIds);
+          this.audit(accountId, actor, 'contact.update', op.id, contactFields(before), op.contact.fields, at);
+          result.updated.push(op.id);
+        } else {
+          const before = this.reader.getForWrite(accountId, scope, op.id);
+          this.stmts.get('DELETE FROM contacts WHERE id = ?').run(op.id);
+          this.audit(accountId, actor, 'contact.delete', op.id, contactFields(before), null, at);
+          result.deleted.push(op.id);
+        }
+      }
+      if (ops.length > 0) this.bumpRevision(accountId);
+      return result;
+    })();
+  }
+
+  /** Inserts a contact row and its derived rows. Callers run it inside a transaction. */
+  insertRow(accountId: string, w: ContactWrite, by: string, at: string, groupIds?: Map<string, string>): void {
+    const f = w.contact.fields;
+    const n = foldedNames(f);
+    this.stmts.get(`INSERT INTO contacts (id, account_id, source, user_id, first_name, last_name, company, title,
+        work_number, mobile_number, home_number, fax_number, email, first_f, last_f, company_f, title_f, email_f,
+        display_f, sort_key, created_at, created_by, updated_at, updated_by, revision)
+      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)`).run(
+      w.id, accountId, w.source, w.userId, f.firstName, f.lastName, f.company, f.title,
+      f.workNumber, f.mobileNumber, f.homeNumber, f.faxNumber, f.email,
+      n.first_f, n.last_f, n.company_f, n.title_f, n.email_f, n.display_f, n.sort_key, at, by, at, by,
+    );
+    this.writeDerived(accountId, w.id, w.contact.numbers, n.words, f.groups, groupIds);
+  }
+
+  updateRow(accountId: string, id: string, contact: PreparedContact, by: string, groupIds?: Map<string, string>): void {
+    const f = contact.fields;
+    const n = foldedNames(f);
+    this.stmts.get(`UPDATE contacts SET first_name=?, last_name=?, company=?, title=?, work_number=?, mobile_number=?,
+        home_number=?, fax_number=?, email=?, first_f=?, last_f=?, company_f=?, title_f=?, email_f=?, display_f=?,
+        sort_key=?, updated_at=?, updated_by=?, revision = revision + 1 WHERE id = ?`).run(
+      f.firstName, f.lastName, f.company, f.title, f.workNumber, f.mobileNumber, f.homeNumber, f.faxNumber, f.email,
+      n.first_f, n.last_f, n.company_f, n.title_f, n.email_f, n.display_f, n.sort_key, now(), by, id,
+    );
+    this.stmts.get('DELETE FROM contact_numbers WHERE contact_id = ?').run(id);
+    this.stmts.get('DELETE FROM contact_words WHERE contact_id = ?').run(id);
+    this.stmts.get('DELETE FROM contact_groups WHERE contact_id = ?').run(id);
+    this.writeDerived(accountId, id, contact.numbers, n.words, f.groups, groupIds);
+  }
+
+  private writeDerived(accountId: string, id: string, numbers: PhoneNumber[], words: string[], groups: string[], groupIds?: Map<string, string>): void {
+    const insNumber = this.stmts.get(`INSERT INTO contact_numbers (contact_id, account_id, kind, position, raw, e164, digits, digits_rev)
+      VALUES (?,?,?,?,?,?,?,?)`);
+    numbers.forEach((num, i) => insNumber.run(id, accountId, num.kind, i, num.raw, num.e164, num.digits, reverse(num.digits)));
+    const insWord = this.stmts.get('INSERT OR IGNORE INTO contact_words (account_id, word, contact_id) VALUES (?,?,?)');
+    for (const w of words) insWord.run(accountId, w, id);
+    const insGroup = this.stmts.get('INSERT OR IGNORE INTO contact_groups (contact_id, group_id, position) VALUES (?,?,?)');
+    groups.forEach((name, i) => insGroup.run(id, this.ensureGroup(accountId, name, groupIds), i));
+  }
+
+  /** Groups named on a contact are created when they do not exist yet (as the spreadsheet expects). */
+  ensureGroup(accountId: string, name: string, cache?: Map<string, string>): string {
+    const key = name.toLowerCase();
+    const cached = cache?.get(key);
+    if (cached) return cached;
+    const row = this.stmts.get('SELECT id FROM groups WHERE account_id = ? AND name = ?').get(accountId, name) as { id: string } | undefined;
+    let id = row?.id;
+    if (!id) {
+      id = randomUUID();
+      this.stmts.get('INSERT INTO groups (id, account_id, name, created_at) VALUES (?,?,?,?)').run(id, accountId, name, now());
+    }
+    cache?.set(key, id);
+    return id;
+  }
+
+  audit(accountId: string, actor: Actor, action: AuditAction, targetId: string | null, before: unknown, after: unknown, at = now()): void {
+    this.stmts.get(`INSERT INTO audit_log (account_id, at, actor, action, target_id, before, after, batch_id)
+      VALUES (?,?,?,?,?,?,?,?)`).run(
+      accountId, at, actor.id, action, targetId,
+      before === null ? null : JSON.stringify(before), after === null ? null : JSON.stringify(after), actor.batchId ?? null,
+    );
+  }
+
+  bumpRevision(accountId: string): void {
+    this.stmts.get('UPDATE accounts SET revision = revision + 1, updated_at = ? WHERE id = ?').run(now(), accountId);
+  }
+}
+
+function owner(scope: WriteScope): { source: 'shared' | 'personal'; userId: string | null } {
+  return scope.source === 'shared' ? { source: 'shared', userId: null } : { source: 'personal', userId: scope.userId };
+}

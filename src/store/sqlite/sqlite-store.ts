@@ -1,0 +1,63 @@
+// The SQLite implementation of the Store interface: composes the per-concept parts over one
+// better-sqlite3 connection (SQLite serialises writes; reads are microseconds with the indexes).
+import type { Store } from '../store.ts';
+import { openDatabase, StatementCache } from './database.ts';
+import { SqliteAccountStore } from './sqlite-account-store.ts';
+import { SqliteContactReader } from './sqlite-contact-reader.ts';
+import { SqliteContactWriter } from './sqlite-contact-writer.ts';
+import { SqliteGroupStore } from './sqlite-group-store.ts';
+import { SqliteUserStore } from './sqlite-user-store.ts';
+
+export function openSqliteStore(file: string): Store {
+  const db = openDatabase(file);
+  const stmts = new StatementCache(db);
+  let accounts: SqliteAccountStore;
+  const regionOf = (accountId: string) => accounts.region(accountId);
+  const reader = new SqliteContactReader(stmts, regionOf);
+  const writer = new SqliteContactWriter(db, stmts, reader);
+  accounts = new SqliteAccountStore(db, stmts, writer);
+  const users = new SqliteUserStore(db, stmts, writer, regionOf);
+  const groups = new SqliteGroupStore(db, stmts, writer);
+
+  return {
+    createAccount: (input, actor) => accounts.create(input, actor),
+    getAccount: (id) => accounts.get(id),
+    listAccounts: () => accounts.list(),
+    updateAccount: (id, patch, actor) => accounts.update(id, patch, actor),
+    deleteAccount: (id) => accounts.delete(id),
+    getRevision: (id) => accounts.revision(id),
+    setPhoneCredentials: (id, creds, actor) => accounts.setPhoneCredentials(id, creds, actor),
+    getPhoneCredentials: (id) => accounts.getPhoneCredentials(id),
+    findAccountByPathToken: (token) => accounts.findByPathToken(token),
+
+    createUser: (a, input, actor) => users.create(a, input, actor),
+    getUser: (a, id) => users.get(a, id),
+    findUserByLogin: (a, login) => users.findByLogin(a, login),
+    listUsers: (a) => users.list(a),
+    updateUser: (a, id, patch, actor) => users.update(a, id, patch, actor),
+    deleteUser: (a, id, actor) => users.delete(a, id, actor),
+    createToken: (t) => users.createToken(t),
+    findTokenByHash: (h) => users.findTokenByHash(h),
+    listTokens: (a, u) => users.listTokens(a, u),
+    deleteToken: (a, id) => users.deleteToken(a, id),
+    touchToken: (id) => users.touchToken(id),
+    countPlatformTokens: () => users.countPlatformTokens(),
+
+    queryContacts: (a, q) => reader.query(a, q),
+    getContact: (a, id, vis) => reader.get(a, id, vis),
+    allContacts: (a, scope) => reader.all(a, scope),
+    createContact: (a, scope, c, actor) => writer.create(a, scope, c, actor),
+    updateContact: (a, scope, id, c, actor, rev) => writer.update(a, scope, id, c, actor, rev),
+    deleteContact: (a, scope, id, actor, rev) => writer.delete(a, scope, id, actor, rev),
+    applyBatch: (a, scope, ops, actor) => writer.batch(a, scope, ops, actor),
+
+    listGroups: (a) => groups.list(a),
+    createGroup: (a, name, actor) => groups.create(a, name, actor),
+    renameGroup: (a, id, name, actor) => groups.rename(a, id, name, actor),
+    deleteGroup: (a, id, actor) => groups.delete(a, id, actor),
+    listAudit: (a, opts) => groups.audit(a, opts),
+
+    backup: async (toFile) => { await db.backup(toFile); },
+    close: () => db.close(),
+  };
+}
