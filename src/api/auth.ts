@@ -1,0 +1,52 @@
+// Bearer-token authentication for the admin API, and the account check for /accounts/:account
+// routes: a caller from another account gets 404, as if the account did not exist.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { AppContext } from '../app-context.ts';
+import { hashToken, sameHash } from '../auth/api-tokens.ts';
+import { NotFoundError, UnauthorizedError } from '../errors.ts';
+
+const TOUCH_INTERVAL_MS = 60_000;
+
+export function bearerAuth(ctx: AppContext): RequestHandler {
+  const lastTouched = new Map<string, number>();
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const header = req.headers.authorization;
+    if (!header) return next();
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) return next(new UnauthorizedError('Authorization must be "Bearer <token>"'));
+    const hash = hashToken(m[1]);
+    const record = ctx.store.findTokenByHash(hash);
+    if (!record || !sameHash(record.tokenHash, hash)) return next(new UnauthorizedError('Unknown or revoked token'));
+    if (record.accountId === null) {
+      req.principal = { kind: 'platform', via: 'token' };
+    } else {
+      const user = record.userId ? ctx.store.getUser(record.accountId, record.userId) : null;
+      if (!user) return next(new UnauthorizedError('Unknown or revoked token'));
+      req.principal = { kind: 'user', accountId: record.accountId, user, via: 'token' };
+    }
+    const t = Date.now();
+    if ((lastTouched.get(record.id) ?? 0) < t - TOUCH_INTERVAL_MS) {
+      lastTouched.set(record.id, t);
+      ctx.store.touchToken(record.id);
+    }
+    next();
+  };
+}
+
+export function requireAuth(req: Request, _res: Response, next: NextFunction): void {
+  next(req.principal ? undefined : new UnauthorizedError());
+}
+
+/** Loads :account and makes sure the caller belongs to it (the platform admin belongs to all). */
+export function accountAccess(ctx: AppContext): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const p = req.principal;
+    if (!p) return next(new UnauthorizedError());
+    const id = String(req.params.account ?? '');
+    if (p.kind === 'user' && p.accountId !== id) return next(new NotFoundError('Account'));
+    const account = ctx.store.getAccount(id);
+    if (!account) return next(new NotFoundError('Account'));
+    req.account = account;
+    next();
+  };
+}

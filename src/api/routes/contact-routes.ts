@@ -1,0 +1,87 @@
+// Contact CRUD, used twice: the account's shared list (/accounts/:account/contacts) and a user's
+// personal contacts (/me/contacts). Only who may write and which scope is touched differ.
+import type { Request, Router } from 'express';
+import type { AppContext } from '../../app-context.ts';
+import {
+  contactFields, contactInputSchema, contactListQuerySchema, contactPatchSchema,
+} from '../../domain/contact-schemas.ts';
+import { prepareContact } from '../../domain/prepare-contact.ts';
+import { NotFoundError } from '../../errors.ts';
+import type { Visibility, WriteScope } from '../../store/store.ts';
+import { contactView, ifMatchRevision, searchCriterion, sendContact } from '../contact-views.ts';
+import { actorOf } from '../principal.ts';
+import { declare, type Permission } from '../route-spec.ts';
+
+export interface ContactRoutesOptions {
+  prefix: string;
+  tag: string;
+  readPermission: Permission;
+  writePermission: Permission;
+  accountId(req: Request): string;
+  scope(req: Request): WriteScope;
+}
+
+export function contactRoutes(ctx: AppContext, router: Router, o: ContactRoutesOptions): void {
+  const visibility = (req: Request): Visibility => {
+    const s = o.scope(req);
+    return s.source === 'shared' ? { shared: true, users: false, personalOf: null } : { shared: false, users: false, personalOf: s.userId };
+  };
+  const region = (req: Request) => ctx.store.getAccount(o.accountId(req))!.region;
+  const find = (req: Request) => {
+    const c = ctx.store.getContact(o.accountId(req), String(req.params.id), visibility(req));
+    if (!c) throw new NotFoundError('Contact');
+    return c;
+  };
+
+  declare(router, o.prefix, { method: 'get', path: '/', summary: 'List contacts (search q, group, sort, paging)', permission: o.readPermission, query: contactListQuerySchema, tag: o.tag },
+    (req, _res, { query }) => {
+      const where = query.group ? { and: [searchCriterion(query.q), { group: query.group }] } : searchCriterion(query.q);
+      const page = ctx.store.queryContacts(o.accountId(req), {
+        visibility: visibility(req), where, sort: query.sort, limit: query.limit, offset: query.offset, withTotal: true,
+      });
+      return { items: page.contacts.map(contactView), total: page.total, limit: query.limit, offset: query.offset };
+    });
+
+  declare(router, o.prefix, { method: 'post', path: '/', summary: 'Add a contact', permission: o.writePermission, body: contactInputSchema, tag: o.tag },
+    (req, res, { body }) => {
+      const c = ctx.store.createContact(o.accountId(req), o.scope(req), prepareContact(body, region(req)), actorOf(req));
+      res.setHeader('Location', `${req.baseUrl}/${c.id}`);
+      sendContact(res, c, 201);
+    });
+
+  declare(router, o.prefix, { method: 'get', path: '/:id', summary: 'Get a contact (with ETag)', permission: o.readPermission, tag: o.tag },
+    (req, res) => {
+      const c = find(req);
+      if (req.headers['if-none-match'] === `"r${c.revision}"`) return void res.status(304).end();
+      sendContact(res, c);
+    });
+
+  declare(router, o.prefix, { method: 'put', path: '/:id', summary: 'Replace a contact (If-Match honoured)', permission: o.writePermission, body: contactInputSchema, tag: o.tag },
+    (req, res, { body }) => {
+      const current = find(req);
+      const rev = ifMatchRevision(req, current);
+      const c = ctx.store.updateContact(o.accountId(req), o.scope(req), current.id, prepareContact(body, region(req)), actorOf(req), rev ?? current.revision);
+      sendContact(res, c);
+    });
+
+  declare(router, o.prefix, { method: 'patch', path: '/:id', summary: 'Change some fields of a contact (If-Match honoured)', permission: o.writePermission, body: contactPatchSchema, tag: o.tag },
+    (req, res, { body }) => {
+      const current = find(req);
+      const rev = ifMatchRevision(req, current);
+      const merged = { ...contactFields(current), ...stripUndefined(body) };
+      const c = ctx.store.updateContact(o.accountId(req), o.scope(req), current.id, prepareContact(merged, region(req)), actorOf(req), rev ?? current.revision);
+      sendContact(res, c);
+    });
+
+  declare(router, o.prefix, { method: 'delete', path: '/:id', summary: 'Delete a contact (If-Match honoured)', permission: o.writePermission, tag: o.tag },
+    (req, res) => {
+      const current = find(req);
+      const rev = ifMatchRevision(req, current);
+      ctx.store.deleteContact(o.accountId(req), o.scope(req), current.id, actorOf(req), rev ?? current.revision);
+      res.status(204).end();
+    });
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

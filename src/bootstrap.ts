@@ -1,0 +1,55 @@
+// First-start duties: the platform-admin token, and the optional demo account.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hashToken, newToken } from './auth/api-tokens.ts';
+import { hashPassword } from './auth/passwords.ts';
+import type { AppContext } from './app-context.ts';
+import { accountCreateSchema } from './domain/account-schemas.ts';
+import { prepareContact } from './domain/prepare-contact.ts';
+import { PROJECT_ROOT } from './config/load-config.ts';
+
+/**
+ * Makes sure a platform-admin token exists. On an empty data dir: DIALBOOK_ADMIN_TOKEN if set,
+ * else a random token; written to <dataDir>/admin-token (mode 0600). Returns the token when this
+ * call created it (so the caller can print it once), else null.
+ */
+export function ensureAdminToken(ctx: AppContext): string | null {
+  const configured = ctx.config.adminToken;
+  if (configured) {
+    if (!ctx.store.findTokenByHash(hashToken(configured))) {
+      ctx.store.createToken({ accountId: null, userId: null, label: 'admin (from configuration)', tokenHash: hashToken(configured) });
+    }
+    return null;
+  }
+  if (ctx.store.countPlatformTokens() > 0) return null;
+  const token = newToken();
+  ctx.store.createToken({ accountId: null, userId: null, label: 'admin (first start)', tokenHash: hashToken(token) });
+  const file = join(ctx.config.dataDir, 'admin-token');
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  return token;
+}
+
+interface DemoFile {
+  account: unknown;
+  phoneCredentials: { username: string; password: string };
+  users: { username: string; name: string; scope: 'basic' | 'office_manager' | 'site_manager' | 'call_center_supervisor'; extension?: string; email?: string; password: string }[];
+  contacts: unknown[];
+}
+
+/** Loads fixtures/demo-account.json once (skipped when the account exists). */
+export async function loadDemo(ctx: AppContext, file = join(PROJECT_ROOT, 'fixtures/demo-account.json')): Promise<string | null> {
+  if (!existsSync(file)) throw new Error(`Demo file ${file} is missing`);
+  const demo = JSON.parse(readFileSync(file, 'utf8')) as DemoFile;
+  const account = accountCreateSchema.parse(demo.account);
+  if (ctx.store.getAccount(account.id)) return null;
+  const actor = { id: 'demo' };
+  ctx.store.createAccount(account, actor);
+  ctx.phoneCredentials.set(account.id, demo.phoneCredentials.username, demo.phoneCredentials.password, actor);
+  for (const u of demo.users) {
+    const { password, ...rest } = u;
+    ctx.store.createUser(account.id, { ...rest, passwordHash: await hashPassword(password) }, actor);
+  }
+  const ops = demo.contacts.map((c) => ({ op: 'create' as const, contact: prepareContact(c, account.region) }));
+  ctx.store.applyBatch(account.id, { source: 'shared' }, ops, actor);
+  return account.id;
+}

@@ -1,0 +1,61 @@
+// The HTTP side: one express app serving the admin API, the phonebooks, the portal, health and
+// metrics. Front ends are mounted here and nowhere else.
+import express, { type Express } from 'express';
+import { randomUUID } from 'node:crypto';
+import { pinoHttp } from 'pino-http';
+import type { AppContext } from '../app-context.ts';
+import { adminApi } from '../api/admin-api.ts';
+import { errorHandler } from '../api/error-handler.ts';
+import { NotFoundError } from '../errors.ts';
+import { httpMetrics } from '../ops/metrics.ts';
+// MOUNT (imports): import { phonebookRouter } from '../phonebook/phonebook-routes.ts';
+// MOUNT (imports): import { portalRouter } from '../portal/portal-routes.ts';
+// MOUNT (imports): import { sessionMiddleware } from '../portal/session-middleware.ts';
+
+export function createApp(ctx: AppContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.http.trustProxy);
+  app.set('etag', false);
+
+  const duration = httpMetrics(ctx.metrics);
+  app.use(pinoHttp({
+    logger: ctx.logger,
+    genReqId: (req, res) => {
+      const id = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 64)) || randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+  }));
+  app.use((req, res, next) => {
+    const end = duration.startTimer({ method: req.method });
+    res.on('finish', () => end({ route: routeFamily(req.path), status: String(res.statusCode) }));
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', ctx.metrics.contentType);
+    res.send(await ctx.metrics.metrics());
+  });
+
+  // MOUNT: app.use('/phonebook', phonebookRouter(ctx));
+  // MOUNT: app.use('/api/v1', sessionMiddleware(ctx));
+  app.use('/api/v1', adminApi(ctx));
+  // MOUNT: app.use('/', portalRouter(ctx));
+
+  app.use((req, _res, next) => next(new NotFoundError(`Route ${req.method} ${req.path}`)));
+  app.use(errorHandler(ctx.logger));
+  return app;
+}
+
+/** Low-cardinality label for metrics. */
+function routeFamily(path: string): string {
+  if (path.startsWith('/api/v1')) return 'api';
+  if (path.startsWith('/phonebook')) return 'phonebook';
+  if (path === '/metrics' || path === '/healthz') return 'ops';
+  return 'portal';
+}
