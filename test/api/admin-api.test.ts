@@ -127,7 +127,7 @@ describe('shared contacts', () => {
     expect(c.status).toBe(200);
     expect(c.body.groups).toEqual([]);
     const audit = await request(srv.httpUrl).get('/api/v1/accounts/acme/audit?limit=3').set(bearer(acme.tokens.olivia));
-    expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(['group.delete', 'group.rename', 'contact.create']);
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(['group.delete', 'group.rename', 'contact.update']);
     expect(audit.body.items[0]).toMatchObject({ action: 'group.delete', before: { name: 'Vendors' } });
     expect((await request(srv.httpUrl).get('/api/v1/accounts/acme/audit').set(bearer(acme.tokens.bob))).status).toBe(403);
   });
