@@ -1,0 +1,68 @@
+// The dialbook command: first start, admin commands, online backup and a clean SIGTERM stop.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = resolve(import.meta.dirname, '../../bin/dialbook.js');
+const dir = mkdtempSync(join(tmpdir(), 'dialbook-cli-'));
+const env = { ...process.env, DIALBOOK_DATA_DIR: dir, DIALBOOK_LOG_LEVEL: 'silent' };
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const cli = async (...args: string[]) => (await run(process.execPath, [BIN, ...args], { env })).stdout;
+
+function startServe(extraEnv: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, 'serve', '--http-port', '0', '--ldap-port', '0', '--demo'], { env: { ...env, ...extraEnv } });
+  let err = '';
+  child.stderr.on('data', (d) => { err += String(d); });
+  const ready = new Promise<number>((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`server did not start: ${err}`)), 30_000);
+    child.stderr.on('data', () => {
+      const m = /HTTP http:\/\/localhost:(\d+)\//.exec(err);
+      if (m) { clearTimeout(t); res(Number(m[1])); }
+    });
+  });
+  return { child, ready, stderr: () => err };
+}
+
+describe('dialbook CLI', () => {
+  it('creates the admin token on first start (0600), loads the demo, and stops cleanly on SIGTERM', async () => {
+    const s = startServe();
+    const port = await s.ready;
+    const token = readFileSync(join(dir, 'admin-token'), 'utf8').trim();
+    expect(statSync(join(dir, 'admin-token')).mode & 0o777).toBe(0o600);
+    expect(s.stderr()).toContain(token);
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/accounts/demo/contacts?limit=1`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { total: number }).total).toBe(8);
+    const code = await new Promise<number | null>((r) => { s.child.on('exit', r); s.child.kill('SIGTERM'); });
+    expect(code).toBe(0);
+    // a second start neither prints nor replaces the token
+    const again = startServe();
+    await again.ready;
+    expect(again.stderr()).not.toContain('shown once');
+    expect(readFileSync(join(dir, 'admin-token'), 'utf8').trim()).toBe(token);
+    await new Promise((r) => { again.child.on('exit', r); again.child.kill('SIGTERM'); });
+  }, 60_000);
+
+  it('manages accounts, users and tokens, and backs up the database', async () => {
+    const account = JSON.parse(await cli('account', 'create', 'cli-co', 'CLI Co', '--region', 'GB'));
+    expect(account).toMatchObject({ id: 'cli-co', region: 'GB' });
+    await cli('user', 'create', 'cli-co', 'meg', 'Meg Manager', '--scope', 'office_manager', '--extension', '200');
+    const token = JSON.parse(await cli('token', 'create', 'cli-co', 'meg'));
+    expect(token.token).toMatch(/^dbk_/);
+    await expect(cli('account', 'create', 'cli-co', 'Again')).rejects.toThrow(/already exists/);
+    const backup = join(dir, 'backup.db');
+    await cli('backup', backup);
+    const db = new Database(backup, { readonly: true });
+    const ids = db.prepare('SELECT id FROM accounts ORDER BY id').all().map((r) => (r as { id: string }).id);
+    const hashes = db.prepare('SELECT token_hash FROM api_tokens').all().map((r) => (r as { token_hash: string }).token_hash);
+    db.close();
+    expect(ids).toEqual(['cli-co', 'demo']);
+    expect(hashes).not.toContain(token.token);
+  }, 60_000);
+});

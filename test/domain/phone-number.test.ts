@@ -1,0 +1,64 @@
+// Number normalisation: the one place every front end's caller-ID matching depends on.
+import { describe, expect, it } from 'vitest';
+import { normalizeNumber, queryDigits } from '../../src/domain/phone-number.ts';
+import { tryPrepareContact } from '../../src/domain/prepare-contact.ts';
+
+describe('normalizeNumber', () => {
+  it.each([
+    ['+1 (469) 429-2500', 'US', '+14694292500'],
+    ['(469) 429-2500', 'US', '+14694292500'],
+    ['469.429.2500', 'US', '+14694292500'],
+    ['1-469-429-2500', 'US', '+14694292500'],
+    ['020 7946 0018', 'GB', '+442079460018'],
+    ['+49 30 1234567', 'US', '+49301234567'],
+    ['030 1234567', 'DE', '+49301234567'],
+  ])('%s in %s is %s', (input, region, e164) => {
+    const r = normalizeNumber(input, region);
+    expect(r.ok && r.value.e164).toBe(e164);
+    expect(r.ok && r.value.digits).toBe(e164.slice(1));
+    expect(r.ok && r.value.raw).toBe(input);
+  });
+
+  it('keeps short internal numbers as extensions', () => {
+    expect(normalizeNumber('1001', 'US')).toEqual({ ok: true, value: { raw: '1001', e164: null, digits: '1001' } });
+    expect(normalizeNumber('*72', 'US')).toMatchObject({ ok: true, value: { digits: '72', e164: null } });
+  });
+
+  it.each([
+    ['call me', /not a phone number/],
+    ['12345678901234567890', /not a possible phone number/],
+    ['+1 23', /not a possible/],
+    ['   ', /empty/],
+  ])('rejects %j', (input, reason) => {
+    const r = normalizeNumber(input, 'US');
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toMatch(reason);
+  });
+
+  it('turns caller-ID queries in any format into the stored digits', () => {
+    expect(queryDigits('4694292500', 'US').full).toBe('14694292500');
+    expect(queryDigits('+14694292500', 'US').full).toBe('14694292500');
+    expect(queryDigits('0014694292500', 'DE').full).toBe('14694292500');
+    expect(queryDigits('1001', 'US').full).toBe('1001');
+  });
+});
+
+describe('tryPrepareContact', () => {
+  it('names every bad field with its value and reason', () => {
+    const r = tryPrepareContact({ firstName: 'A', workNumber: 'x', mobileNumber: '+1 23' }, 'US');
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.errors.map((e) => [e.field, e.value])).toEqual([['workNumber', 'x'], ['mobileNumber', '+1 23']]);
+  });
+
+  it('requires a name and a number, and drops duplicate groups regardless of case', () => {
+    const r = tryPrepareContact({ title: 'CEO' }, 'US');
+    expect(!r.ok && r.errors.map((e) => e.field)).toEqual(['firstName', 'workNumber']);
+    const ok = tryPrepareContact({ company: 'Acme', workNumber: '1001', groups: ['VIP', 'vip', 'Suppliers'] }, 'US');
+    expect(ok.ok && ok.contact.fields.groups).toEqual(['VIP', 'Suppliers']);
+  });
+
+  it('rejects unknown fields rather than silently dropping them', () => {
+    const r = tryPrepareContact({ company: 'Acme', workNumber: '1001', nickname: 'x' }, 'US');
+    expect(r.ok).toBe(false);
+  });
+});
