@@ -12,7 +12,17 @@ export function openDatabase(file: string): Db {
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536');
   migrate(db);
+  // Query plans depend on table statistics (without them SQLite may scan a 100k-row index to
+  // avoid a sort); refresh those that are stale, cheaply.
+  db.pragma('analysis_limit = 1000');
+  db.pragma('optimize = 0x10002');
   return db;
+}
+
+/** After a large write, statistics are stale enough to mislead the planner. */
+export function refreshStatistics(db: Db): void {
+  db.pragma('analysis_limit = 1000');
+  db.exec('ANALYZE');
 }
 
 /** Prepared statements cached by their SQL text: dynamic queries repeat a handful of shapes. */

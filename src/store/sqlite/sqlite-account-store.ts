@@ -58,9 +58,12 @@ export class SqliteAccountStore {
   }
 
   delete(id: string): void {
-    const info = this.stmts.get('DELETE FROM accounts WHERE id = ?').run(id);
+    this.db.transaction(() => {
+      const info = this.stmts.get('DELETE FROM accounts WHERE id = ?').run(id);
+      if (info.changes === 0) throw new NotFoundError('Account');
+      this.stmts.get('DELETE FROM contact_words WHERE account_id = ?').run(id); // no foreign key there
+    })();
     this.regions.delete(id);
-    if (info.changes === 0) throw new NotFoundError('Account');
   }
 
   revision(id: string): number | null {

@@ -6,18 +6,29 @@ import { criterionSql, visibilitySql } from './criterion-sql.ts';
 import { StatementCache } from './database.ts';
 import { CONTACT_COLUMNS, contactFromRow, type ContactRow } from './row-mapping.ts';
 
+// Ties break on rowid: stable, and present in every index.
 const ORDER: Record<ContactSort, string> = {
-  name: 'c.sort_key, c.id',
-  '-name': 'c.sort_key DESC, c.id DESC',
-  lastName: 'c.last_f, c.first_f, c.id',
-  '-lastName': 'c.last_f DESC, c.first_f DESC, c.id DESC',
-  firstName: 'c.first_f, c.last_f, c.id',
-  '-firstName': 'c.first_f DESC, c.last_f DESC, c.id DESC',
-  company: 'c.company_f, c.sort_key, c.id',
-  '-company': 'c.company_f DESC, c.sort_key DESC, c.id DESC',
-  updatedAt: 'c.updated_at, c.id',
-  '-updatedAt': 'c.updated_at DESC, c.id DESC',
+  name: 'c.sort_key, c.rowid',
+  '-name': 'c.sort_key DESC, c.rowid DESC',
+  lastName: 'c.last_f, c.first_f, c.rowid',
+  '-lastName': 'c.last_f DESC, c.first_f DESC, c.rowid DESC',
+  firstName: 'c.first_f, c.last_f, c.rowid',
+  '-firstName': 'c.first_f DESC, c.last_f DESC, c.rowid DESC',
+  company: 'c.company_f, c.sort_key, c.rowid',
+  '-company': 'c.company_f DESC, c.sort_key DESC, c.rowid DESC',
+  updatedAt: 'c.updated_at, c.rowid',
+  '-updatedAt': 'c.updated_at DESC, c.rowid DESC',
 };
+
+/**
+ * With a search criterion, matches are few: find them through the criterion's index and sort
+ * them ("+" stops SQLite from walking the whole sort index instead, which it may prefer when it
+ * misjudges how many rows match: 70 ms instead of 0.4 ms on 100k contacts). Without one, walk the
+ * sort index.
+ */
+function orderFor(sort: ContactSort, filtered: boolean): string {
+  return filtered ? '+' + ORDER[sort] : ORDER[sort];
+}
 
 export class SqliteContactReader {
   constructor(private readonly stmts: StatementCache, private readonly regionOf: (accountId: string) => string) {}
@@ -30,7 +41,12 @@ export class SqliteContactReader {
     const params = [accountId, ...vis.params, ...where.params];
     const limit = q.limit ?? 50;
     const offset = q.offset ?? 0;
-    const sql = `SELECT ${CONTACT_COLUMNS} FROM contacts c WHERE ${filter} ORDER BY ${ORDER[q.sort ?? 'name']} LIMIT ? OFFSET ?`;
+    // Two steps: pick the page by rowid first, then build full rows for that page only (SQLite
+    // would otherwise compute every output column for every match before sorting).
+    const filtered = !(q.where === undefined || 'all' in q.where);
+    const order = orderFor(q.sort ?? 'name', filtered);
+    const sql = `SELECT ${CONTACT_COLUMNS} FROM (SELECT c.rowid AS rid FROM contacts c WHERE ${filter} ORDER BY ${order} LIMIT ? OFFSET ?) page
+      JOIN contacts c ON c.rowid = page.rid ORDER BY ${ORDER[q.sort ?? 'name']}`;
     const rows = this.stmts.get(sql).all(...params, limit, offset) as ContactRow[];
     let total: number | null = null;
     if (q.withTotal) {

@@ -1,13 +1,15 @@
 // Writing contacts: every write updates the derived search rows (numbers, words, groups), the
 // audit log and the account revision in the same transaction as the contact itself.
-import { randomUUID } from 'node:crypto';
+import { newId } from './ids.ts';
 import type { Actor, AuditAction } from '../../domain/audit.ts';
 import { contactFields, type Contact, type PhoneNumber } from '../../domain/contact-schemas.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import { reverse } from '../../domain/phone-number.ts';
 import { PreconditionFailedError } from '../../errors.ts';
 import type { BatchOp, BatchResult, WriteScope } from '../store.ts';
-import { now, type Db, type StatementCache } from './database.ts';
+import { now, refreshStatistics, type Db, type StatementCache } from './database.ts';
+
+const LARGE_BATCH = 1000;
 import { foldedNames } from './row-mapping.ts';
 import type { SqliteContactReader } from './sqlite-contact-reader.ts';
 
@@ -28,7 +30,7 @@ export class SqliteContactWriter {
 
   create(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor): Contact {
     return this.db.transaction(() => {
-      const id = randomUUID();
+      const id = newId();
       this.insertRow(accountId, { id, ...owner(scope), contact }, actor.id, now());
       this.audit(accountId, actor, 'contact.create', id, null, contact.fields);
       this.bumpRevision(accountId);
@@ -40,7 +42,7 @@ export class SqliteContactWriter {
     return this.db.transaction(() => {
       const before = this.reader.getForWrite(accountId, scope, id);
       if (expectedRevision !== undefined && before.revision !== expectedRevision) throw new PreconditionFailedError();
-      this.updateRow(accountId, before.id, contact, actor.id);
+      this.updateRow(accountId, before, contact, actor.id);
       this.audit(accountId, actor, 'contact.update', id, contactFields(before), contact.fields);
       this.bumpRevision(accountId);
       return this.reader.getForWrite(accountId, scope, id);
@@ -51,31 +53,31 @@ export class SqliteContactWriter {
     this.db.transaction(() => {
       const before = this.reader.getForWrite(accountId, scope, id);
       if (expectedRevision !== undefined && before.revision !== expectedRevision) throw new PreconditionFailedError();
-      this.stmts.get('DELETE FROM contacts WHERE id = ?').run(id);
+      this.deleteRow(accountId, before);
       this.audit(accountId, actor, 'contact.delete', id, contactFields(before), null);
       this.bumpRevision(accountId);
     })();
   }
 
   batch(accountId: string, scope: WriteScope, ops: BatchOp[], actor: Actor): BatchResult {
-    return this.db.transaction(() => {
+    const result = this.db.transaction(() => {
       const result: BatchResult = { created: [], updated: [], deleted: [] };
       const at = now();
       const groupIds = new Map<string, string>();
       for (const op of ops) {
         if (op.op === 'create') {
-          const id = randomUUID();
+          const id = newId();
           this.insertRow(accountId, { id, ...owner(scope), contact: op.contact }, actor.id, at, groupIds);
           this.audit(accountId, actor, 'contact.create', id, null, op.contact.fields, at);
           result.created.push(id);
         } else if (op.op === 'update') {
           const before = this.reader.getForWrite(accountId, scope, op.id);
-          this.updateRow(accountId, before.id, op.contact, actor.id, groupIds);
+          this.updateRow(accountId, before, op.contact, actor.id, groupIds);
           this.audit(accountId, actor, 'contact.update', op.id, contactFields(before), op.contact.fields, at);
           result.updated.push(op.id);
         } else {
           const before = this.reader.getForWrite(accountId, scope, op.id);
-          this.stmts.get('DELETE FROM contacts WHERE id = ?').run(op.id);
+          this.deleteRow(accountId, before);
           this.audit(accountId, actor, 'contact.delete', op.id, contactFields(before), null, at);
           result.deleted.push(op.id);
         }
@@ -83,6 +85,8 @@ export class SqliteContactWriter {
       if (ops.length > 0) this.bumpRevision(accountId);
       return result;
     })();
+    if (ops.length >= LARGE_BATCH) refreshStatistics(this.db);
+    return result;
   }
 
   /** Inserts a contact row and its derived rows. Callers run it inside a transaction. */
@@ -100,7 +104,8 @@ export class SqliteContactWriter {
     this.writeDerived(accountId, w.id, w.contact.numbers, n.words, f.groups, groupIds);
   }
 
-  updateRow(accountId: string, id: string, contact: PreparedContact, by: string, groupIds?: Map<string, string>): void {
+  updateRow(accountId: string, before: NamedRow, contact: PreparedContact, by: string, groupIds?: Map<string, string>): void {
+    const id = before.id;
     const f = contact.fields;
     const n = foldedNames(f);
     this.stmts.get(`UPDATE contacts SET first_name=?, last_name=?, company=?, title=?, work_number=?, mobile_number=?,
@@ -110,9 +115,25 @@ export class SqliteContactWriter {
       n.first_f, n.last_f, n.company_f, n.title_f, n.email_f, n.display_f, n.sort_key, now(), by, id,
     );
     this.stmts.get('DELETE FROM contact_numbers WHERE contact_id = ?').run(id);
-    this.stmts.get('DELETE FROM contact_words WHERE contact_id = ?').run(id);
+    this.removeWords(accountId, before);
     this.stmts.get('DELETE FROM contact_groups WHERE contact_id = ?').run(id);
     this.writeDerived(accountId, id, contact.numbers, n.words, f.groups, groupIds);
+  }
+
+  /** Deletes a contact; numbers and groups go by cascade, words by their known values. */
+  deleteRow(accountId: string, before: NamedRow): void {
+    this.removeWords(accountId, before);
+    this.stmts.get('DELETE FROM contacts WHERE id = ?').run(before.id);
+  }
+
+  removeWords(accountId: string, c: NamedRow): void {
+    const del = this.stmts.get('DELETE FROM contact_words WHERE account_id = ? AND word = ? AND contact_id = ?');
+    for (const w of foldedNames({ ...c, title: '', email: '' }).words) del.run(accountId, w, c.id);
+  }
+
+  /** The names of a stored contact row (to find its words). */
+  namesOf(id: string): NamedRow | null {
+    return (this.stmts.get('SELECT id, first_name AS firstName, last_name AS lastName, company FROM contacts WHERE id = ?').get(id) as NamedRow | undefined) ?? null;
   }
 
   private writeDerived(accountId: string, id: string, numbers: PhoneNumber[], words: string[], groups: string[], groupIds?: Map<string, string>): void {
@@ -133,7 +154,7 @@ export class SqliteContactWriter {
     const row = this.stmts.get('SELECT id FROM groups WHERE account_id = ? AND name = ?').get(accountId, name) as { id: string } | undefined;
     let id = row?.id;
     if (!id) {
-      id = randomUUID();
+      id = newId();
       this.stmts.get('INSERT INTO groups (id, account_id, name, created_at) VALUES (?,?,?,?)').run(id, accountId, name, now());
     }
     cache?.set(key, id);
@@ -152,6 +173,9 @@ export class SqliteContactWriter {
     this.stmts.get('UPDATE accounts SET revision = revision + 1, updated_at = ? WHERE id = ?').run(now(), accountId);
   }
 }
+
+/** What the writer needs of a stored contact to replace or delete its derived rows. */
+export interface NamedRow { id: string; firstName: string; lastName: string; company: string }
 
 function owner(scope: WriteScope): { source: 'shared' | 'personal'; userId: string | null } {
   return scope.source === 'shared' ? { source: 'shared', userId: null } : { source: 'personal', userId: scope.userId };

@@ -1,5 +1,5 @@
 // Groups and the audit log.
-import { randomUUID } from 'node:crypto';
+import { newId } from './ids.ts';
 import type { Actor, AuditEntry } from '../../domain/audit.ts';
 import type { Group } from '../../domain/group-schemas.ts';
 import { ConflictError, NotFoundError } from '../../errors.ts';
@@ -31,7 +31,7 @@ export class SqliteGroupStore {
   create(accountId: string, name: string, actor: Actor): Group {
     return this.db.transaction(() => {
       this.assertFree(accountId, name, null);
-      const id = randomUUID();
+      const id = newId();
       this.stmts.get('INSERT INTO groups (id, account_id, name, created_at) VALUES (?,?,?,?)').run(id, accountId, name, now());
       this.writer.audit(accountId, actor, 'group.create', id, null, { name });
       this.writer.bumpRevision(accountId);

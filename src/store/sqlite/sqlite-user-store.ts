@@ -1,6 +1,6 @@
 // Users and API tokens. Each user is mirrored as a directory entry (a contact with source 'user')
 // so phones find colleagues with the same indexed searches as shared contacts.
-import { randomUUID } from 'node:crypto';
+import { newId } from './ids.ts';
 import type { Actor } from '../../domain/audit.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import { normalizeNumber } from '../../domain/phone-number.ts';
@@ -35,7 +35,7 @@ export class SqliteUserStore {
       if (this.stmts.get('SELECT 1 FROM users WHERE account_id = ? AND username = ?').get(accountId, input.username)) {
         throw new ConflictError(`Username "${input.username}" is taken in this account`, [{ field: 'username', value: input.username, reason: 'is taken' }]);
       }
-      const id = randomUUID();
+      const id = newId();
       const at = now();
       this.stmts.get(`INSERT INTO users (id, account_id, username, name, scope, extension, direct_number, email, password_hash, created_at, updated_at)
         VALUES (?,?,?,?,?,?,?,?,?,?,?)`).run(id, accountId, input.username, input.name, input.scope, input.extension ?? '',
@@ -74,9 +74,8 @@ export class SqliteUserStore {
         patch.directNumber ?? before.directNumber, patch.email ?? before.email, hash, now(), id,
       );
       const after = this.get(accountId, id)!;
-      const entry = this.stmts.get('SELECT id FROM contacts WHERE id = ?').get(id) as { id: string } | undefined;
-      const prepared = this.directoryEntry(accountId, after);
-      if (entry) this.writer.updateRow(accountId, id, prepared, actor.id);
+      const entry = this.writer.namesOf(id);
+      if (entry) this.writer.updateRow(accountId, entry, this.directoryEntry(accountId, after), actor.id);
       this.writer.audit(accountId, actor, 'user.update', id, before, after);
       this.writer.bumpRevision(accountId);
       return after;
@@ -87,7 +86,9 @@ export class SqliteUserStore {
     this.db.transaction(() => {
       const before = this.get(accountId, id);
       if (!before) throw new NotFoundError('User');
-      this.stmts.get('DELETE FROM users WHERE id = ?').run(id); // cascades to tokens, personal contacts, entry
+      const owned = this.stmts.get('SELECT id FROM contacts WHERE user_id = ?').all(id) as { id: string }[];
+      for (const { id: contactId } of owned) this.writer.deleteRow(accountId, this.writer.namesOf(contactId)!);
+      this.stmts.get('DELETE FROM users WHERE id = ?').run(id); // cascades to tokens
       this.writer.audit(accountId, actor, 'user.delete', id, before, null);
       this.writer.bumpRevision(accountId);
     })();
@@ -115,7 +116,7 @@ export class SqliteUserStore {
   }
 
   createToken(t: { accountId: string | null; userId: string | null; label: string; tokenHash: string }): ApiTokenInfo {
-    const id = randomUUID();
+    const id = newId();
     this.stmts.get('INSERT INTO api_tokens (id, account_id, user_id, label, token_hash, created_at) VALUES (?,?,?,?,?,?)')
       .run(id, t.accountId, t.userId, t.label, t.tokenHash, now());
     return publicToken(toToken(this.stmts.get('SELECT * FROM api_tokens WHERE id = ?').get(id) as TokenRow));
