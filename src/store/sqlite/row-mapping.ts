@@ -6,31 +6,41 @@ import { fold, words } from '../../domain/text-fold.ts';
 
 export const CONTACT_COLUMNS = `c.id, c.account_id, c.source, c.user_id, c.first_name, c.last_name, c.company,
   c.title, c.work_number, c.mobile_number, c.home_number, c.fax_number, c.email, c.created_at,
-  c.created_by, c.updated_at, c.updated_by, c.revision,
-  (SELECT json_group_array(json_array(n.kind, n.raw, n.e164, n.digits) ORDER BY n.position)
-     FROM contact_numbers n WHERE n.contact_id = c.id) AS numbers_json,
-  (SELECT json_group_array(g.name ORDER BY cg.position)
-     FROM contact_groups cg JOIN groups g ON g.id = cg.group_id WHERE cg.contact_id = c.id) AS groups_json`;
+  c.created_by, c.updated_at, c.updated_by, c.revision`;
 
 export interface ContactRow {
   id: string; account_id: string; source: string; user_id: string | null;
   first_name: string; last_name: string; company: string; title: string;
   work_number: string; mobile_number: string; home_number: string; fax_number: string; email: string;
   created_at: string; created_by: string | null; updated_at: string; updated_by: string | null;
-  revision: number; numbers_json: string; groups_json: string;
+  revision: number;
 }
 
-export function contactFromRow(r: ContactRow): Contact {
-  const numbers = (JSON.parse(r.numbers_json) as [PhoneNumber['kind'], string, string | null, string][])
-    .map(([kind, raw, e164, digits]) => ({ kind, raw, e164, digits }));
-  return {
+export interface NumberRow { contact_id: string; kind: PhoneNumber['kind']; raw: string; e164: string | null; digits: string }
+export interface GroupLinkRow { contact_id: string; name: string }
+
+/** Builds contacts from their rows plus number and group rows (each already in position order). */
+export function contactsFromRows(rows: ContactRow[], numbers: NumberRow[], groups: GroupLinkRow[]): Contact[] {
+  const numbersOf = new Map<string, PhoneNumber[]>();
+  for (const n of numbers) {
+    let list = numbersOf.get(n.contact_id);
+    if (!list) numbersOf.set(n.contact_id, (list = []));
+    list.push({ kind: n.kind, raw: n.raw, e164: n.e164, digits: n.digits });
+  }
+  const groupsOf = new Map<string, string[]>();
+  for (const g of groups) {
+    let list = groupsOf.get(g.contact_id);
+    if (!list) groupsOf.set(g.contact_id, (list = []));
+    list.push(g.name);
+  }
+  return rows.map((r) => ({
     id: r.id, accountId: r.account_id, source: r.source as ContactSource, userId: r.user_id,
     firstName: r.first_name, lastName: r.last_name, company: r.company, title: r.title,
     workNumber: r.work_number, mobileNumber: r.mobile_number, homeNumber: r.home_number,
-    faxNumber: r.fax_number, email: r.email, groups: JSON.parse(r.groups_json) as string[], numbers,
+    faxNumber: r.fax_number, email: r.email, groups: groupsOf.get(r.id) ?? [], numbers: numbersOf.get(r.id) ?? [],
     createdAt: r.created_at, createdBy: r.created_by, updatedAt: r.updated_at, updatedBy: r.updated_by,
     revision: r.revision,
-  };
+  }));
 }
 
 export interface FoldedNames {

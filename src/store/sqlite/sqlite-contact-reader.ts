@@ -4,7 +4,7 @@ import { NotFoundError } from '../../errors.ts';
 import type { ContactPage, ContactQuery, Visibility, WriteScope } from '../store.ts';
 import { criterionSql, visibilitySql } from './criterion-sql.ts';
 import { StatementCache } from './database.ts';
-import { CONTACT_COLUMNS, contactFromRow, type ContactRow } from './row-mapping.ts';
+import { CONTACT_COLUMNS, contactsFromRows, type ContactRow, type GroupLinkRow, type NumberRow } from './row-mapping.ts';
 
 // Ties break on rowid: stable, and present in every index.
 const ORDER: Record<ContactSort, string> = {
@@ -52,7 +52,7 @@ export class SqliteContactReader {
     if (q.withTotal) {
       total = (this.stmts.get(`SELECT count(*) AS n FROM contacts c WHERE ${filter}`).get(...params) as { n: number }).n;
     }
-    return { contacts: rows.map(contactFromRow), total };
+    return { contacts: this.hydrate(rows), total };
   }
 
   get(accountId: string, id: string, visibility: Visibility): Contact | null {
@@ -60,7 +60,7 @@ export class SqliteContactReader {
     const row = this.stmts
       .get(`SELECT ${CONTACT_COLUMNS} FROM contacts c WHERE c.account_id = ? AND c.id = ? AND ${vis.sql}`)
       .get(accountId, id, ...vis.params) as ContactRow | undefined;
-    return row ? contactFromRow(row) : null;
+    return row ? this.hydrate([row])[0] : null;
   }
 
   /** A contact a write may touch, or 404: a contact of another scope or account does not exist. */
@@ -75,7 +75,24 @@ export class SqliteContactReader {
     const rows = this.stmts
       .get(`SELECT ${CONTACT_COLUMNS} FROM contacts c WHERE c.account_id = ? AND ${vis.sql} ORDER BY ${ORDER.name}`)
       .all(accountId, ...vis.params) as ContactRow[];
-    return rows.map(contactFromRow);
+    // One pass over the account's numbers and group links beats one lookup per contact.
+    const numbers = this.stmts.get(`SELECT contact_id, kind, raw, e164, digits FROM contact_numbers
+      WHERE account_id = ? ORDER BY contact_id, position`).all(accountId) as NumberRow[];
+    const groups = this.stmts.get(`SELECT cg.contact_id, g.name FROM groups g JOIN contact_groups cg ON cg.group_id = g.id
+      WHERE g.account_id = ? ORDER BY cg.contact_id, cg.position`).all(accountId) as GroupLinkRow[];
+    return contactsFromRows(rows, numbers, groups);
+  }
+
+  /** Numbers and groups for a page of rows, in two queries. */
+  private hydrate(rows: ContactRow[]): Contact[] {
+    if (rows.length === 0) return [];
+    const ids = JSON.stringify(rows.map((r) => r.id));
+    const numbers = this.stmts.get(`SELECT n.contact_id, n.kind, n.raw, n.e164, n.digits FROM json_each(?) j
+      JOIN contact_numbers n ON n.contact_id = j.value ORDER BY n.contact_id, n.position`).all(ids) as NumberRow[];
+    const groups = this.stmts.get(`SELECT cg.contact_id, g.name FROM json_each(?) j
+      JOIN contact_groups cg ON cg.contact_id = j.value JOIN groups g ON g.id = cg.group_id
+      ORDER BY cg.contact_id, cg.position`).all(ids) as GroupLinkRow[];
+    return contactsFromRows(rows, numbers, groups);
   }
 }
 
