@@ -43,6 +43,11 @@ describe('sqlite store', () => {
     expect(byPrefix.contacts.map((x) => x.lastName)).toEqual(['Álvarez']);
     const byWord = store.queryContacts('acme', { visibility: ALL, where: { words: 'alv' } });
     expect(byWord.contacts).toHaveLength(1);
+    const inner = add('acme', { company: 'Álvarez & Sons Plumbing', workNumber: '2145550142' });
+    const byInnerWord = store.queryContacts('acme', { visibility: ALL, where: { words: 'SONS plum' } });
+    expect(byInnerWord.contacts.map((x) => x.id)).toEqual([inner.id]);
+    store.deleteContact('acme', SHARED, inner.id, actor);
+    expect(store.queryContacts('acme', { visibility: ALL, where: { words: 'sons' } }).contacts).toEqual([]);
     expect(store.queryContacts('acme', { visibility: ALL, where: { group: 'suppliers' } }).contacts).toHaveLength(1);
   });
 

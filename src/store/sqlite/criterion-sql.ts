@@ -77,14 +77,19 @@ function nameSql(field: NameField, op: string, raw: string): SqlPart {
   }
 }
 
+/** Every word of the text starts some word of first name, last name or company. */
 function wordsSql(text: string, accountId: string): SqlPart {
   const ws = words(text);
   if (ws.length === 0) return TRUE;
   return join(
-    ws.map((w) => ({
-      sql: `c.id IN (SELECT contact_id FROM contact_words WHERE account_id = ? AND word >= ? AND word < ?)`,
-      params: [accountId, w, w + UPPER],
-    })),
+    ws.map((w) => {
+      const hi = w + UPPER;
+      return {
+        sql: `((c.first_f >= ? AND c.first_f < ?) OR (c.last_f >= ? AND c.last_f < ?) OR (c.company_f >= ? AND c.company_f < ?)
+          OR c.id IN (SELECT contact_id FROM contact_words WHERE account_id = ? AND word >= ? AND word < ?))`,
+        params: [w, hi, w, hi, w, hi, accountId, w, hi],
+      };
+    }),
     'AND',
     TRUE,
   );
