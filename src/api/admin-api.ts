@@ -9,7 +9,7 @@ import { contactRoutes } from './routes/contact-routes.ts';
 import { groupRoutes } from './routes/group-routes.ts';
 import { meRoutes } from './routes/me-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
-// MOUNT (imports): import { importExportRoutes } from './routes/import-export-routes.ts';
+import { importExportRoutes } from './routes/import-export-routes.ts';
 // MOUNT (imports): import { provisioningRoutes } from '../phonebook/provisioning-routes.ts';
 
 export function adminApi(ctx: AppContext): Router {
@@ -23,7 +23,7 @@ export function adminApi(ctx: AppContext): Router {
   accountRoutes(ctx, accounts, account);
   userRoutes(ctx, account);
   groupRoutes(ctx, account);
-  // MOUNT: account.use('/contacts', importExportRoutes(ctx));
+  account.use('/contacts', importExportRoutes(ctx));
   // MOUNT: account.use('/provisioning', provisioningRoutes(ctx));
   const shared = Router({ mergeParams: true });
   contactRoutes(ctx, shared, {

@@ -1,0 +1,70 @@
+// Export of an account's shared contacts as CSV, XLSX or vCard. The CSV and XLSX layout (ID,
+// then one column per field, Groups joined by "; ") is exactly what import reads back, so an
+// export with no contacts is the import template.
+import { stringify } from 'csv-stringify/sync';
+import ExcelJS from 'exceljs';
+import type { AppContext } from '../app-context.ts';
+import type { Account } from '../domain/account-schemas.ts';
+import type { Contact } from '../domain/contact-schemas.ts';
+import { NotFoundError } from '../errors.ts';
+import { EXPORT_COLUMNS, EXPORT_HEADERS, type ColumnKey } from './header-aliases.ts';
+import { neutralizeCell } from './formula-guard.ts';
+import { joinGroups } from './row-input.ts';
+import { XLSX_TYPE } from './sheet-reader.ts';
+import { contactToVcard } from './vcard.ts';
+
+export type ExportFormat = 'csv' | 'xlsx' | 'vcf';
+
+export interface ExportFile {
+  filename: string;
+  contentType: string;
+  body: Buffer;
+  count: number;
+}
+
+const BOM = '\uFEFF';
+
+export async function exportContacts(ctx: AppContext, account: Account, opts: { format: ExportFormat; group?: string }): Promise<ExportFile> {
+  let contacts = ctx.store.allContacts(account.id, { source: 'shared' });
+  let suffix = '';
+  if (opts.group) {
+    const wanted = opts.group.toLowerCase();
+    const group = ctx.store.listGroups(account.id).find((g) => g.name.toLowerCase() === wanted);
+    if (!group) throw new NotFoundError(`Group "${opts.group}"`);
+    contacts = contacts.filter((c) => c.groups.some((g) => g.toLowerCase() === wanted));
+    suffix = '-' + group.name.replace(/[^\p{L}\p{N}_-]+/gu, '_');
+  }
+  const base = `${account.id}-contacts${suffix}`;
+  if (opts.format === 'vcf') {
+    return { filename: `${base}.vcf`, contentType: 'text/vcard; charset=utf-8', body: Buffer.from(contacts.map(contactToVcard).join(''), 'utf8'), count: contacts.length };
+  }
+  if (opts.format === 'xlsx') {
+    return { filename: `${base}.xlsx`, contentType: XLSX_TYPE, body: await toXlsx(contacts), count: contacts.length };
+  }
+  return { filename: `${base}.csv`, contentType: 'text/csv; charset=utf-8', body: Buffer.from(BOM + toCsv(contacts), 'utf8'), count: contacts.length };
+}
+
+export function cellOf(c: Contact, key: ColumnKey): string {
+  if (key === 'id') return c.id;
+  if (key === 'groups') return joinGroups(c.groups);
+  return c[key];
+}
+
+export function toCsv(contacts: Contact[]): string {
+  const rows = [EXPORT_COLUMNS.map((k) => EXPORT_HEADERS[k])];
+  for (const c of contacts) rows.push(EXPORT_COLUMNS.map((k) => neutralizeCell(cellOf(c, k))));
+  return stringify(rows, { record_delimiter: 'windows', quoted_match: /^\s|\s$/ });
+}
+
+async function toXlsx(contacts: Contact[]): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'dialbook';
+  const ws = wb.addWorksheet('Contacts', { views: [{ state: 'frozen', ySplit: 1 }] });
+  ws.columns = EXPORT_COLUMNS.map((k) => ({ header: EXPORT_HEADERS[k], key: k, width: k === 'id' ? 28 : 20 }));
+  ws.getRow(1).font = { bold: true };
+  // Every cell is a string cell: XLSX never runs a string as a formula, and numbers keep their
+  // leading + and zeros.
+  for (const c of contacts) ws.addRow(EXPORT_COLUMNS.map((k) => cellOf(c, k)));
+  for (const col of EXPORT_COLUMNS.keys()) ws.getColumn(col + 1).numFmt = '@';
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}

@@ -1,0 +1,101 @@
+// Spreadsheet import, shared by the admin API route and the CLI: read the file, plan against the
+// account's shared contacts, then write everything in ONE store batch (atomic) or nothing.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { AppContext } from '../app-context.ts';
+import type { Account } from '../domain/account-schemas.ts';
+import type { Actor } from '../domain/audit.ts';
+import { detailsFromZod, PayloadTooLargeError, ValidationError, type ErrorDetail } from '../errors.ts';
+import { mapHeader } from './header-aliases.ts';
+import { planImport, type DuplicateRow, type ImportCounts } from './import-plan.ts';
+import { readSheet } from './sheet-reader.ts';
+
+/** Most row errors and duplicates listed in one report (the counts stay exact). */
+export const MAX_REPORTED = 1000;
+
+const flag = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (['', 'true', '1', 'yes', 'on'].includes(s)) return true;
+  if (['false', '0', 'no', 'off'].includes(s)) return false;
+  return v;
+}, z.boolean());
+
+export const importOptionsSchema = z.object({
+  dryRun: flag.default(false).describe('Report what would happen, change nothing'),
+  mode: z.enum(['add', 'upsert', 'replace']).default('add')
+    .describe('add: every row is a new contact; upsert: rows with a known ID update that contact; replace: the file becomes the whole shared list'),
+  onError: z.enum(['abort', 'skip']).default('abort')
+    .describe('abort: any bad row means nothing is written; skip: valid rows are written, bad ones reported'),
+}).strict();
+export type ImportOptions = z.infer<typeof importOptionsSchema>;
+
+export interface ImportReport {
+  dryRun: boolean;
+  mode: ImportOptions['mode'];
+  onError: ImportOptions['onError'];
+  /** True when the store was changed (one batch; its audit entries carry batchId). */
+  written: boolean;
+  /** True when onError=abort and a row was bad: nothing was (or, in a dry run, would be) written. */
+  aborted: boolean;
+  batchId: string | null;
+  format: 'csv' | 'xlsx';
+  encoding?: string;
+  delimiter?: string;
+  /** Data rows read (blank rows not counted). */
+  rows: number;
+  counts: ImportCounts;
+  errorCount: number;
+  errors: ErrorDetail[];
+  duplicates: DuplicateRow[];
+  ignoredColumns: string[];
+}
+
+export function parseImportOptions(raw: unknown): ImportOptions {
+  const r = importOptionsSchema.safeParse(raw ?? {});
+  if (r.success) return r.data;
+  const details = detailsFromZod(r.error.issues, raw);
+  throw new ValidationError('Invalid import options: ' + details.map((d) => `${d.field ?? 'options'}: ${d.reason}`).join('; '), details);
+}
+
+export async function runImport(
+  ctx: AppContext, account: Account, buf: Buffer, contentType: string | null | undefined,
+  options: Partial<ImportOptions> | Record<string, unknown>, actor: Actor,
+): Promise<ImportReport> {
+  const opts = parseImportOptions(options);
+  const limits = ctx.config.import;
+  if (buf.length > limits.maxUploadBytes) {
+    throw new PayloadTooLargeError(`The file is ${buf.length} bytes; the limit is ${limits.maxUploadBytes} (import.maxUploadBytes)`);
+  }
+  const sheet = await readSheet(buf, contentType);
+  const [headerRow, ...rows] = sheet.rows;
+  if (!headerRow) throw new ValidationError('The file has no rows: the first row must be a header', [{ row: 1, reason: 'no header row' }]);
+  if (rows.length > limits.maxRows) {
+    throw new PayloadTooLargeError(`The file has ${rows.length} rows; the limit is ${limits.maxRows} (import.maxRows)`);
+  }
+  const header = mapHeader(headerRow.cells);
+  if (!header.ok) throw new ValidationError(`Unrecognised header: ${header.reason}`, [{ row: headerRow.row, reason: header.reason }]);
+
+  // From here to applyBatch nothing awaits, so no other write can slip between plan and batch.
+  const stored = ctx.store.allContacts(account.id, { source: 'shared' });
+  const plan = planImport(rows, header.map, stored, account.region, opts.mode);
+  const aborted = plan.badRows > 0 && opts.onError === 'abort';
+  const report: ImportReport = {
+    dryRun: opts.dryRun, mode: opts.mode, onError: opts.onError, written: false, aborted, batchId: null,
+    format: sheet.format, encoding: sheet.encoding, delimiter: sheet.delimiter,
+    rows: rows.length, counts: plan.counts, errorCount: plan.errors.length,
+    errors: plan.errors.slice(0, MAX_REPORTED), duplicates: plan.duplicates.slice(0, MAX_REPORTED),
+    ignoredColumns: header.map.ignored,
+  };
+  if (aborted && !opts.dryRun) {
+    const more = plan.errors.length > MAX_REPORTED ? [{ reason: `and ${plan.errors.length - MAX_REPORTED} more errors` }] : [];
+    throw new ValidationError(
+      `Nothing was imported: ${plan.badRows} of ${rows.length} rows are invalid (use onError=skip to import the valid rows)`,
+      [...report.errors, ...more],
+    );
+  }
+  if (aborted || opts.dryRun || plan.ops.length === 0) return report;
+  const batchId = randomUUID();
+  ctx.store.applyBatch(account.id, { source: 'shared' }, plan.ops, { ...actor, batchId });
+  return { ...report, written: true, batchId };
+}
