@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/load-config.ts';
 import { registerAdminCommands } from './admin-commands.ts';
 import { serve } from './serve-command.ts';
+import { registerSpreadsheetCommands } from './spreadsheet-commands.ts';
 
 const program = new Command('dialbook')
   .description('Shared phone-directory server: admin API, XML phonebooks and LDAP for desk phones')
@@ -31,6 +32,7 @@ program.command('serve')
   });
 
 registerAdminCommands(program, config);
+registerSpreadsheetCommands(program, config);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`dialbook: ${err.message}`);

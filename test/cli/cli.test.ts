@@ -50,8 +50,8 @@ describe('dialbook CLI', () => {
   }, 60_000);
 
   it('manages accounts, users and tokens, and backs up the database', async () => {
-    const account = JSON.parse(await cli('account', 'create', 'cli-co', 'CLI Co', '--region', 'GB'));
-    expect(account).toMatchObject({ id: 'cli-co', region: 'GB' });
+    const account = JSON.parse(await cli('account', 'create', 'cli-co', 'CLI Co', '--region', 'CA'));
+    expect(account).toMatchObject({ id: 'cli-co', region: 'CA' });
     await cli('user', 'create', 'cli-co', 'meg', 'Meg Manager', '--scope', 'office_manager', '--extension', '200');
     const token = JSON.parse(await cli('token', 'create', 'cli-co', 'meg'));
     expect(token.token).toMatch(/^dbk_/);
@@ -63,6 +63,13 @@ describe('dialbook CLI', () => {
     const hashes = db.prepare('SELECT token_hash FROM api_tokens').all().map((r) => (r as { token_hash: string }).token_hash);
     db.close();
     expect(ids).toEqual(['cli-co', 'demo']);
+    // export the demo account, import it into the new account, export again: same rows
+    const csv = join(dir, 'demo.csv');
+    await cli('export', 'demo', csv);
+    const report = JSON.parse(await cli('import', 'cli-co', csv));
+    expect(report.counts.created).toBe(8);
+    const again = JSON.parse(await cli('import', 'cli-co', join(dir, 'demo.csv'), '--mode', 'upsert', '--dry-run'));
+    expect(again.counts.created).toBe(0);
     expect(hashes).not.toContain(token.token);
   }, 60_000);
 });
