@@ -6,10 +6,11 @@ export const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
 export const fixture = (name: string) => readFileSync(new URL(`../../fixtures/import/${name}`, import.meta.url));
 
 /** Collects a response body as bytes whatever its type (xlsx, csv with BOM). */
-export function binary(res: NodeJS.ReadableStream & { setEncoding(e: string): void }, cb: (err: Error | null, body: Buffer) => void): void {
+export function binary(res: request.Response, cb: (err: Error | null, body: Buffer) => void): void {
   const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
+  const stream = res as unknown as NodeJS.ReadableStream;
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => cb(null, Buffer.concat(chunks)));
 }
 
 export async function download(url: string, path: string, token: string): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
