@@ -45,11 +45,12 @@ export async function readSheet(buf: Buffer, contentType?: string | null): Promi
   }
   const known = SIGNATURES.find((s) => startsWith(buf, s.magic));
   if (known) throw new UnsupportedMediaTypeError(`The file is ${known.what}, not a spreadsheet: send CSV or XLSX`);
-  const utf16 = (buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff);
+  const charset = /;\s*charset="?([\w.:-]+)"?/i.exec(contentType ?? '')?.[1] ?? null;
+  const utf16 = (buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff) || /^utf-?16/i.test(charset ?? '');
   if (!utf16 && looksBinary(buf)) {
     throw new UnsupportedMediaTypeError('The file is binary, not a spreadsheet: send CSV (UTF-8 or Windows-1252 text) or XLSX');
   }
-  const decoded = decodeText(buf);
+  const decoded = decodeText(buf, charset);
   const delimiter = detectDelimiter(decoded.text);
   try {
     return { format: 'csv', encoding: decoded.encoding, delimiter, rows: parseCsv(decoded.text, delimiter) };

@@ -3,7 +3,8 @@
 // for "CSV" without "UTF-8" in the name).
 import iconv from 'iconv-lite';
 
-export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+/** 'utf-8', 'utf-16le', 'utf-16be', 'windows-1252', or a charset the upload declared. */
+export type TextEncodingName = string;
 
 export interface DecodedText {
   text: string;
@@ -13,7 +14,11 @@ export interface DecodedText {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-export function decodeText(buf: Buffer): DecodedText {
+/**
+ * declaredCharset: the charset parameter of the upload's Content-Type, honoured when it names an
+ * encoding other than UTF-8/ASCII that we can decode (a BOM still wins).
+ */
+export function decodeText(buf: Buffer, declaredCharset?: string | null): DecodedText {
   if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
     return { text: buf.subarray(3).toString('utf8'), encoding: 'utf-8', bom: true };
   }
@@ -22,6 +27,10 @@ export function decodeText(buf: Buffer): DecodedText {
   }
   if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) {
     return { text: iconv.decode(buf.subarray(2), 'utf-16be'), encoding: 'utf-16be', bom: true };
+  }
+  const declared = declaredCharset?.trim().toLowerCase();
+  if (declared && !['utf-8', 'utf8', 'us-ascii', 'ascii'].includes(declared) && iconv.encodingExists(declared)) {
+    return { text: iconv.decode(buf, declared), encoding: declared, bom: false };
   }
   try {
     return { text: utf8.decode(buf), encoding: 'utf-8', bom: false };

@@ -108,3 +108,16 @@ describe('formula guard', () => {
     expect(restoreCell("'quoted")).toBe("'quoted");
   });
 });
+
+describe('declared charset', () => {
+  it('honours a charset the upload declares, unless a BOM says otherwise', async () => {
+    const latin9 = iconv.encode('First Name,Work Number\nCé€,1001\n', 'iso-8859-15');
+    const s = await readSheet(latin9, 'text/csv; charset=ISO-8859-15');
+    expect(s.encoding).toBe('iso-8859-15');
+    expect(s.rows[1].cells[0]).toBe('Cé€');
+    const utf16 = iconv.encode('First Name\tWork Number\nZoë\t1001\n', 'utf-16le');
+    expect((await readSheet(utf16, 'text/csv; charset=utf-16le')).rows[1].cells).toEqual(['Zoë', '1001']);
+    const bom = Buffer.from('\uFEFFFirst Name,Work Number\nZoë,1001\n', 'utf8');
+    expect((await readSheet(bom, 'text/csv; charset=windows-1252')).rows[1].cells[0]).toBe('Zoë');
+  });
+});
