@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { AppContext } from '../src/app-context.ts';
 import { loadConfig } from '../src/config/load-config.ts';
+import { exportContacts } from '../src/spreadsheet/export-service.ts';
 import { EXPORT_COLUMNS, EXPORT_HEADERS, mapHeader } from '../src/spreadsheet/header-aliases.ts';
 import { planImport } from '../src/spreadsheet/import-plan.ts';
 import { runImport } from '../src/spreadsheet/import-service.ts';
@@ -60,6 +61,15 @@ export async function run(): Promise<void> {
     const report = await runImport(a.ctx, a.store.getAccount('bench')!, readFileSync(csvFile), 'text/csv', { mode: 'add' }, ACTOR);
     const total = secs(t);
     if (report.counts.created !== N) throw new Error(`expected ${N} created, got ${JSON.stringify(report.counts)}`);
+    // The weekly re-sync case: export, then import that file unchanged with mode=upsert.
+    const account = a.store.getAccount('bench')!;
+    t = process.hrtime.bigint();
+    const exported = await exportContacts(a.ctx, account, { format: 'csv' });
+    const tExport = secs(t);
+    t = process.hrtime.bigint();
+    const again = await runImport(a.ctx, account, exported.body, 'text/csv', { mode: 'upsert' }, ACTOR);
+    const tAgain = secs(t);
+    if (again.counts.unchanged !== N || again.written) throw new Error(`round trip changed something: ${JSON.stringify(again.counts)}`);
     a.store.close();
 
     // 2. sqlite3's own .import of the same file into a bare table.
@@ -91,6 +101,8 @@ export async function run(): Promise<void> {
     console.log(`sqlite3 .import (bare table)      ${floor.toFixed(2)} s  ${rate(floor)}`);
     console.log(`ratio                             ${(total / floor).toFixed(1)}x slower than sqlite3 .import`);
     console.log(`target >= 20,000 rows/s:          ${N / total >= 20_000 ? 'met' : 'NOT met'}`);
+    console.log(`export CSV of the imported rows   ${tExport.toFixed(2)} s  ${rate(tExport)}`);
+    console.log(`re-import it, mode=upsert         ${tAgain.toFixed(2)} s  ${rate(tAgain)} (all unchanged, nothing written)`);
     console.log('phases (second run):');
     console.log(`  read (decode + CSV parse)       ${tRead.toFixed(2)} s  ${(tRead / N * 1e6).toFixed(1)} us/row`);
     console.log(`  plan (validate + normalise)     ${tPlan.toFixed(2)} s  ${(tPlan / N * 1e6).toFixed(1)} us/row`);
