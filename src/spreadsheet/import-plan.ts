@@ -38,84 +38,101 @@ export interface ImportPlan {
 
 interface GoodRow { row: number; id: string; contact: PreparedContact; key: string }
 
-export function planImport(rows: SheetRow[], header: HeaderMap, stored: Contact[], region: string, mode: ImportMode): ImportPlan {
-  const plan: ImportPlan = { counts: { created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0 }, errors: [], badRows: 0, duplicates: [], ops: [] };
-  const storedById = new Map(stored.map((c) => [c.id, c]));
+/** What the passes below share while they walk the file. */
+interface PlanState {
+  plan: ImportPlan;
+  header: HeaderMap;
+  storedById: Map<string, Contact>;
   /** Stored contacts the file keeps (matched by ID or content) or must not lose (bad rows). */
-  const kept = new Set<string>();
-  const good: GoodRow[] = [];
+  kept: Set<string>;
+  /** First row of each content key seen in the file. */
+  fileKeys: Map<string, number>;
+  /** Row of each stored ID the file names. */
+  idRows: Map<string, number>;
+}
 
-  for (const { row, cells } of rows) {
-    const { id, input } = rowInput(cells, header);
-    const r = tryPrepareContact(input, region);
-    if (r.ok) {
-      good.push({ row, id: mode === 'add' ? '' : id, contact: r.contact, key: contentKey(r.contact.fields) });
-      continue;
-    }
-    plan.badRows++;
-    plan.counts.skipped++;
-    if (id && storedById.has(id)) kept.add(id);
-    for (const e of r.errors) plan.errors.push({ row, field: columnTitle(e.field, header), value: e.value, reason: e.reason });
-  }
-
-  const fileKeys = new Map<string, number>();
-  const idRows = new Map<string, number>();
-  // Rows naming a stored contact first, so that content matching below never picks a contact
-  // the same file is changing.
-  for (const g of good) {
-    const current = g.id ? storedById.get(g.id) : undefined;
-    if (!current) continue;
-    const firstRow = idRows.get(g.id);
-    if (firstRow !== undefined) {
-      plan.badRows++;
-      plan.counts.skipped++;
-      plan.errors.push({ row: g.row, field: header.titles.id, value: g.id, reason: `the same ID is already on row ${firstRow}` });
-      continue;
-    }
-    idRows.set(g.id, g.row);
-    kept.add(g.id);
-    if (!fileKeys.has(g.key)) fileKeys.set(g.key, g.row);
-    if (contentKey(contactFields(current)) === g.key) {
-      plan.counts.unchanged++;
-    } else {
-      plan.counts.updated++;
-      plan.ops.push({ op: 'update', id: g.id, contact: g.contact });
-    }
-  }
-
+export function planImport(rows: SheetRow[], header: HeaderMap, stored: Contact[], region: string, mode: ImportMode): ImportPlan {
+  const st: PlanState = {
+    plan: { counts: { created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0 }, errors: [], badRows: 0, duplicates: [], ops: [] },
+    header, storedById: new Map(stored.map((c) => [c.id, c])), kept: new Set(), fileKeys: new Map(), idRows: new Map(),
+  };
+  const good = validateRows(st, rows, region, mode);
+  // Rows naming a stored contact first, so that content matching never picks a contact the same
+  // file is changing.
+  for (const g of good) if (g.id && st.storedById.has(g.id)) planIdRow(st, g);
   const storedByKey = new Map<string, string>();
   for (const c of stored) {
     const key = contentKey(contactFields(c));
     if (!storedByKey.has(key)) storedByKey.set(key, c.id);
   }
-  for (const g of good) {
-    if (g.id && storedById.has(g.id)) continue;
-    const sameRow = fileKeys.get(g.key);
-    if (sameRow !== undefined) {
-      plan.counts.skipped++;
-      plan.duplicates.push({ row: g.row, sameAsRow: sameRow, reason: `same contact as row ${sameRow}` });
-      continue;
-    }
-    fileKeys.set(g.key, g.row);
-    const match = storedByKey.get(g.key);
-    if (match !== undefined && !idRows.has(match)) {
-      kept.add(match);
-      plan.counts.unchanged++;
-      plan.duplicates.push({ row: g.row, contactId: match, reason: 'identical to a stored contact' });
-      continue;
-    }
-    plan.counts.created++;
-    plan.ops.push({ op: 'create', contact: g.contact });
-  }
-
+  for (const g of good) if (!(g.id && st.storedById.has(g.id))) planContentRow(st, g, storedByKey);
   if (mode === 'replace') {
     for (const c of stored) {
-      if (kept.has(c.id)) continue;
-      plan.counts.deleted++;
-      plan.ops.push({ op: 'delete', id: c.id });
+      if (st.kept.has(c.id)) continue;
+      st.plan.counts.deleted++;
+      st.plan.ops.push({ op: 'delete', id: c.id });
     }
   }
-  return plan;
+  return st.plan;
+}
+
+/** Every row through the API's validation; bad rows are reported and skipped. */
+function validateRows(st: PlanState, rows: SheetRow[], region: string, mode: ImportMode): GoodRow[] {
+  const good: GoodRow[] = [];
+  for (const { row, cells } of rows) {
+    const { id, input } = rowInput(cells, st.header);
+    const r = tryPrepareContact(input, region);
+    if (r.ok) {
+      good.push({ row, id: mode === 'add' ? '' : id, contact: r.contact, key: contentKey(r.contact.fields) });
+      continue;
+    }
+    st.plan.badRows++;
+    st.plan.counts.skipped++;
+    // in replace mode, a stored contact whose row is bad is kept, not deleted
+    if (id && st.storedById.has(id)) st.kept.add(id);
+    for (const e of r.errors) st.plan.errors.push({ row, field: columnTitle(e.field, st.header), value: e.value, reason: e.reason });
+  }
+  return good;
+}
+
+/** A row whose ID is a stored contact: update it, or count it unchanged. */
+function planIdRow(st: PlanState, g: GoodRow): void {
+  const firstRow = st.idRows.get(g.id);
+  if (firstRow !== undefined) {
+    st.plan.badRows++;
+    st.plan.counts.skipped++;
+    st.plan.errors.push({ row: g.row, field: st.header.titles.id, value: g.id, reason: `the same ID is already on row ${firstRow}` });
+    return;
+  }
+  st.idRows.set(g.id, g.row);
+  st.kept.add(g.id);
+  if (!st.fileKeys.has(g.key)) st.fileKeys.set(g.key, g.row);
+  if (contentKey(contactFields(st.storedById.get(g.id)!)) === g.key) {
+    st.plan.counts.unchanged++;
+  } else {
+    st.plan.counts.updated++;
+    st.plan.ops.push({ op: 'update', id: g.id, contact: g.contact });
+  }
+}
+
+/** A row without a known ID: a duplicate of an earlier row, identical to a stored contact, or new. */
+function planContentRow(st: PlanState, g: GoodRow, storedByKey: Map<string, string>): void {
+  const sameRow = st.fileKeys.get(g.key);
+  if (sameRow !== undefined) {
+    st.plan.counts.skipped++;
+    st.plan.duplicates.push({ row: g.row, sameAsRow: sameRow, reason: `same contact as row ${sameRow}` });
+    return;
+  }
+  st.fileKeys.set(g.key, g.row);
+  const match = storedByKey.get(g.key);
+  if (match !== undefined && !st.idRows.has(match)) {
+    st.kept.add(match);
+    st.plan.counts.unchanged++;
+    st.plan.duplicates.push({ row: g.row, contactId: match, reason: 'identical to a stored contact' });
+    return;
+  }
+  st.plan.counts.created++;
+  st.plan.ops.push({ op: 'create', contact: g.contact });
 }
 
 /** Identity of a contact's content: every field as stored, groups in any order and case. */
