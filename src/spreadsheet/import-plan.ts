@@ -1,6 +1,9 @@
 // Decides what an import does, without touching the store: validates every row the same way the
 // API does, matches rows to stored contacts (by ID, then by identical content), finds duplicates
 // within the file, and lists the store operations. Pure, so dry runs and real runs agree.
+// A row whose cells are exactly a stored contact's fields is not validated again: it can only be
+// "unchanged" (that contact passed the same validation when it was written), and re-importing an
+// export is the common case, so this halves its cost. Anything else goes through tryPrepareContact.
 import { contactFields, type Contact, type ContactInput } from '../domain/contact-schemas.ts';
 import { tryPrepareContact, type PreparedContact } from '../domain/prepare-contact.ts';
 import type { ErrorDetail } from '../errors.ts';
@@ -36,7 +39,14 @@ export interface ImportPlan {
   ops: BatchOp[];
 }
 
-interface GoodRow { row: number; id: string; contact: PreparedContact; key: string }
+interface GoodRow {
+  row: number;
+  id: string;
+  input: ContactInput;
+  /** Null until needed for rows that match a stored contact exactly (see header). */
+  contact: PreparedContact | null;
+  key: string;
+}
 
 /** What the passes below share while they walk the file. */
 interface PlanState {
@@ -49,23 +59,26 @@ interface PlanState {
   fileKeys: Map<string, number>;
   /** Row of each stored ID the file names. */
   idRows: Map<string, number>;
+  /** First stored contact per content key. */
+  storedByKey: Map<string, string>;
+  region: string;
 }
 
 export function planImport(rows: SheetRow[], header: HeaderMap, stored: Contact[], region: string, mode: ImportMode): ImportPlan {
   const st: PlanState = {
     plan: { counts: { created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0 }, errors: [], badRows: 0, duplicates: [], ops: [] },
     header, storedById: new Map(stored.map((c) => [c.id, c])), kept: new Set(), fileKeys: new Map(), idRows: new Map(),
+    storedByKey: new Map(), region,
   };
-  const good = validateRows(st, rows, region, mode);
+  for (const c of stored) {
+    const key = contentKey(contactFields(c));
+    if (!st.storedByKey.has(key)) st.storedByKey.set(key, c.id);
+  }
+  const good = validateRows(st, rows, mode);
   // Rows naming a stored contact first, so that content matching never picks a contact the same
   // file is changing.
   for (const g of good) if (g.id && st.storedById.has(g.id)) planIdRow(st, g);
-  const storedByKey = new Map<string, string>();
-  for (const c of stored) {
-    const key = contentKey(contactFields(c));
-    if (!storedByKey.has(key)) storedByKey.set(key, c.id);
-  }
-  for (const g of good) if (!(g.id && st.storedById.has(g.id))) planContentRow(st, g, storedByKey);
+  for (const g of good) if (!(g.id && st.storedById.has(g.id))) planContentRow(st, g);
   if (mode === 'replace') {
     for (const c of stored) {
       if (st.kept.has(c.id)) continue;
@@ -73,26 +86,45 @@ export function planImport(rows: SheetRow[], header: HeaderMap, stored: Contact[
       st.plan.ops.push({ op: 'delete', id: c.id });
     }
   }
+  st.plan.errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
   return st.plan;
 }
 
-/** Every row through the API's validation; bad rows are reported and skipped. */
-function validateRows(st: PlanState, rows: SheetRow[], region: string, mode: ImportMode): GoodRow[] {
+/** Every row through the API's validation (unless it is a stored contact's exact copy); bad rows are reported and skipped. */
+function validateRows(st: PlanState, rows: SheetRow[], mode: ImportMode): GoodRow[] {
   const good: GoodRow[] = [];
   for (const { row, cells } of rows) {
     const { id, input } = rowInput(cells, st.header);
-    const r = tryPrepareContact(input, region);
-    if (r.ok) {
-      good.push({ row, id: mode === 'add' ? '' : id, contact: r.contact, key: contentKey(r.contact.fields) });
-      continue;
-    }
-    st.plan.badRows++;
-    st.plan.counts.skipped++;
-    // in replace mode, a stored contact whose row is bad is kept, not deleted
-    if (id && st.storedById.has(id)) st.kept.add(id);
-    for (const e of r.errors) st.plan.errors.push({ row, field: columnTitle(e.field, st.header), value: e.value, reason: e.reason });
+    const g: GoodRow = { row, id: mode === 'add' ? '' : id, input, contact: null, key: contentKey(asStored(input)) };
+    if (st.storedByKey.has(g.key) || prepared(st, g, id)) good.push(g);
   }
   return good;
+}
+
+/** The row's prepared contact, validating it on first use; null (and reported) when it is bad. */
+function prepared(st: PlanState, g: GoodRow, rawId = g.id): PreparedContact | null {
+  if (g.contact) return g.contact;
+  const r = tryPrepareContact(g.input, st.region);
+  if (r.ok) {
+    g.contact = r.contact;
+    g.key = contentKey(r.contact.fields);
+    return g.contact;
+  }
+  st.plan.badRows++;
+  st.plan.counts.skipped++;
+  // in replace mode, a stored contact whose row is bad is kept, not deleted
+  if (rawId && st.storedById.has(rawId)) st.kept.add(rawId);
+  for (const e of r.errors) st.plan.errors.push({ row: g.row, field: columnTitle(e.field, st.header), value: e.value, reason: e.reason });
+  return null;
+}
+
+/** A row's cells in the shape of a stored contact's fields (absent columns are empty). */
+function asStored(i: ContactInput): Required<ContactInput> {
+  return {
+    firstName: i.firstName ?? '', lastName: i.lastName ?? '', company: i.company ?? '', title: i.title ?? '',
+    workNumber: i.workNumber ?? '', mobileNumber: i.mobileNumber ?? '', homeNumber: i.homeNumber ?? '',
+    faxNumber: i.faxNumber ?? '', email: i.email ?? '', groups: i.groups ?? [],
+  };
 }
 
 /** A row whose ID is a stored contact: update it, or count it unchanged. */
@@ -109,14 +141,16 @@ function planIdRow(st: PlanState, g: GoodRow): void {
   if (!st.fileKeys.has(g.key)) st.fileKeys.set(g.key, g.row);
   if (contentKey(contactFields(st.storedById.get(g.id)!)) === g.key) {
     st.plan.counts.unchanged++;
-  } else {
-    st.plan.counts.updated++;
-    st.plan.ops.push({ op: 'update', id: g.id, contact: g.contact });
+    return;
   }
+  const contact = prepared(st, g);
+  if (!contact) return;
+  st.plan.counts.updated++;
+  st.plan.ops.push({ op: 'update', id: g.id, contact });
 }
 
 /** A row without a known ID: a duplicate of an earlier row, identical to a stored contact, or new. */
-function planContentRow(st: PlanState, g: GoodRow, storedByKey: Map<string, string>): void {
+function planContentRow(st: PlanState, g: GoodRow): void {
   const sameRow = st.fileKeys.get(g.key);
   if (sameRow !== undefined) {
     st.plan.counts.skipped++;
@@ -124,15 +158,17 @@ function planContentRow(st: PlanState, g: GoodRow, storedByKey: Map<string, stri
     return;
   }
   st.fileKeys.set(g.key, g.row);
-  const match = storedByKey.get(g.key);
+  const match = st.storedByKey.get(g.key);
   if (match !== undefined && !st.idRows.has(match)) {
     st.kept.add(match);
     st.plan.counts.unchanged++;
     st.plan.duplicates.push({ row: g.row, contactId: match, reason: 'identical to a stored contact' });
     return;
   }
+  const contact = prepared(st, g);
+  if (!contact) return;
   st.plan.counts.created++;
-  st.plan.ops.push({ op: 'create', contact: g.contact });
+  st.plan.ops.push({ op: 'create', contact });
 }
 
 /** Identity of a contact's content: every field as stored, groups in any order and case. */

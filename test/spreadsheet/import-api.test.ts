@@ -167,6 +167,15 @@ describe('modes', () => {
     expect(audit.map((e) => e.action).sort()).toEqual(['contact.create', 'contact.update']);
   });
 
+  it('upsert can give a contact the exact fields of another stored contact', async () => {
+    const a = await freshAccount([{ firstName: 'Xavier', workNumber: '1001' }, { firstName: 'Yara', workNumber: '1002', groups: ['G'] }]);
+    const x = shared(a.id).find((c) => c.firstName === 'Xavier')!;
+    const csv = `ID,First Name,Work Number,Groups\n${x.id},Yara,1002,G\n`;
+    const res = await upload(srv.httpUrl, a.id, a.token, Buffer.from(csv), 'u.csv', { mode: 'upsert' });
+    expect(res.body.counts).toEqual({ created: 0, updated: 1, unchanged: 0, deleted: 0, skipped: 0 });
+    expect(shared(a.id).map((c) => `${c.firstName}:${c.workNumber}:${c.groups.join()}`)).toEqual(['Yara:1002:G', 'Yara:1002:G']);
+  });
+
   it('upsert refuses the same ID on two rows', async () => {
     const a = await freshAccount([{ firstName: 'One', workNumber: '1001' }]);
     const [c] = shared(a.id);
