@@ -13,7 +13,7 @@ import { createLogger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
 import { ensureAdminToken } from './bootstrap.ts';
-// MOUNT (imports): import { startLdapServer } from './ldap/ldap-server.ts';
+import { startLdapServer } from './ldap/ldap-server.ts';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -46,7 +46,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await listen(http, config.http.port, config.http.host);
   const httpPort = (http.address() as AddressInfo).port;
   let ldap = null as { port: number; close(): Promise<void> } | null;
-  // MOUNT: if (config.ldap.enabled) ldap = await startLdapServer(ctx);
+  if (config.ldap.enabled) ldap = await startLdapServer(ctx);
   ctx.logger.info({ httpPort, ldapPort: ldap?.port ?? null, dataDir: config.dataDir }, 'dialbook started');
 
   let stopping: Promise<void> | null = null;

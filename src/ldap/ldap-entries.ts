@@ -1,0 +1,75 @@
+// How a contact looks as an LDAP entry (inetOrgPerson), and attribute selection for a search.
+import type { Account } from '../domain/account-schemas.ts';
+import type { Contact } from '../domain/contact-schemas.ts';
+import type { DirectoryNames } from './ldap-dn.ts';
+
+export type Attributes = Record<string, string[]>;
+
+export const OBJECT_CLASSES = ['top', 'person', 'organizationalPerson', 'inetOrgPerson'];
+
+/** Display name as the account wants phones to show it; company-only contacts show the company. */
+export function displayName(c: Contact, format: Account['settings']['nameFormat']): string {
+  const person = format === 'last_first'
+    ? [c.lastName, c.firstName].filter(Boolean).join(', ')
+    : [c.firstName, c.lastName].filter(Boolean).join(' ');
+  return person || c.company;
+}
+
+export function userAttributes(c: Contact, account: Account): Attributes {
+  const cn = displayName(c, account.settings.nameFormat);
+  const numbers = (kinds: string[]) => c.numbers.filter((n) => kinds.includes(n.kind)).map((n) => n.raw);
+  const attrs: Attributes = {
+    objectClass: OBJECT_CLASSES,
+    uid: [c.id],
+    cn: [cn],
+    sn: [c.lastName || c.company || c.firstName],
+    displayName: [cn],
+  };
+  const put = (name: string, values: string[]) => {
+    const v = values.filter((x) => x !== '');
+    if (v.length > 0) attrs[name] = v;
+  };
+  put('givenName', [c.firstName]);
+  put('o', [c.company]);
+  put('title', [c.title]);
+  put('telephoneNumber', numbers(['work', 'extension']));
+  put('mobile', numbers(['mobile']));
+  put('homePhone', numbers(['home']));
+  put('facsimileTelephoneNumber', numbers(['fax']));
+  put('mail', [c.email]);
+  put('ou', c.groups);
+  return attrs;
+}
+
+export function operationalAttributes(c: Contact, dn: string): Attributes {
+  return {
+    entryDN: [dn],
+    entryUUID: [c.id],
+    createTimestamp: [generalizedTime(c.createdAt)],
+    modifyTimestamp: [generalizedTime(c.updatedAt)],
+    structuralObjectClass: ['inetOrgPerson'],
+  };
+}
+
+function generalizedTime(iso: string): string {
+  return iso.replace(/[-:]/g, '').replace(/\.\d+/, '').replace('T', '');
+}
+
+/**
+ * Picks the requested attributes (RFC 4511 4.5.1.8): none listed or "*" = all user attributes,
+ * "+" = operational ones, "1.1" = none. Names compare case-insensitively.
+ */
+export function selectAttributes(requested: string[], user: Attributes, operational: () => Attributes): Attributes {
+  const wanted = requested.map((a) => a.toLowerCase());
+  const all = wanted.length === 0 || wanted.includes('*');
+  const ops = wanted.includes('+');
+  const out: Attributes = {};
+  for (const [name, values] of Object.entries(user)) {
+    if (all || wanted.includes(name.toLowerCase())) out[name] = values;
+  }
+  const opAttrs = operational();
+  for (const [name, values] of Object.entries(opAttrs)) {
+    if (ops || wanted.includes(name.toLowerCase())) out[name] = values;
+  }
+  return out;
+}

@@ -1,0 +1,140 @@
+// Search: resolve the base DN to what the bound connection may see, translate the filter, ask
+// the store (indexed), and send entries with size limits, paging and sorting.
+import Attribute from '@ldapjs/attribute';
+import { DN } from '@ldapjs/dn';
+import { SearchResultEntry } from '@ldapjs/messages';
+import { PagedResultsControl, ServerSideSortingResponseControl } from '@ldapjs/controls';
+import type { AppContext } from '../app-context.ts';
+import type { Account } from '../domain/account-schemas.ts';
+import type { Contact } from '../domain/contact-schemas.ts';
+import type { Criterion, Visibility } from '../store/store.ts';
+import { type Attributes, operationalAttributes, selectAttributes, userAttributes } from './ldap-entries.ts';
+import { type DirectoryNames } from './ldap-dn.ts';
+import { type LdapFilter, translateFilter } from './ldap-filter.ts';
+import { type ControlLike, pagingCookie, readControls, SUPPORTED_CONTROLS } from './ldap-controls.ts';
+import { sessionOf } from './ldap-session.ts';
+
+export const RC = {
+  success: 0, timeLimitExceeded: 3, sizeLimitExceeded: 4, unavailableCriticalExtension: 12,
+  noSuchObject: 32, insufficientAccessRights: 50, unwillingToPerform: 53,
+} as const;
+
+export interface SearchRequestLike {
+  dn: { toString(): string };
+  scope: string | number;
+  filter: LdapFilter;
+  attributes: string[];
+  sizeLimit: number;
+  timeLimit: number;
+  typesOnly: boolean;
+  controls: ControlLike[];
+  connection: object;
+}
+
+export interface SearchResponseLike {
+  messageId: number;
+  attributes: string[];
+  /** ldapjs returns a copy from the getter: add controls with addControl(). */
+  addControl(control: unknown): void;
+  send(entry: unknown, noFiltering?: boolean): void;
+  end(status?: number): void;
+  errorMessage?: string;
+}
+
+export function searchHandler(ctx: AppContext, names: DirectoryNames) {
+  const cfg = ctx.config.ldap;
+
+  function sendEntry(req: SearchRequestLike, res: SearchResponseLike, dn: string, attrs: Attributes): void {
+    const attributes = Object.entries(attrs).map(([type, values]) => new Attribute({ type, values: req.typesOnly ? [] : values }));
+    res.send(new SearchResultEntry({ messageId: res.messageId, objectName: DN.fromString(dn), attributes }));
+  }
+
+  function fail(res: SearchResponseLike, code: number, message: string): void {
+    res.errorMessage = message;
+    res.end(code);
+  }
+
+  function rootDse(req: SearchRequestLike, res: SearchResponseLike): void {
+    const attrs: Attributes = {
+      objectClass: ['top'],
+      namingContexts: [names.suffix],
+      supportedLDAPVersion: ['3'],
+      supportedControl: SUPPORTED_CONTROLS,
+      supportedExtension: cfg.tlsCert ? ['1.3.6.1.4.1.1466.20037'] : [],
+      vendorName: ['dialbook'],
+      vendorVersion: ['0.1.0'],
+    };
+    if (attrs.supportedExtension.length === 0) delete attrs.supportedExtension;
+    // The root DSE's attributes are operational ("+"), but phones and tools often ask with no
+    // list or "*": give them all then too.
+    const wanted = req.attributes.map((a) => a.toLowerCase());
+    const all = wanted.length === 0 || wanted.includes('*') || wanted.includes('+');
+    sendEntry(req, res, '', selectAttributes(all ? ['*'] : req.attributes, attrs, () => ({})));
+  }
+
+  return async (req: SearchRequestLike, res: SearchResponseLike): Promise<void> => {
+    const started = Date.now();
+    res.attributes = []; // we select attributes ourselves (ldapjs compares them case-sensitively)
+    const base = names.parse(req.dn.toString());
+    const scope = normalizeScope(req.scope);
+    if (base.kind === 'root') {
+      if (scope === 'base') rootDse(req, res);
+      return res.end(RC.success);
+    }
+    if (base.kind === 'outside' || base.kind === 'bindName') return fail(res, RC.noSuchObject, 'No such entry in this directory');
+
+    const session = sessionOf(req.connection);
+    const accountId = base.kind === 'suffix' ? session?.accountId : base.accountId;
+    if (!accountId) return res.end(RC.success); // anonymous at the suffix: nothing to show
+    const account = ctx.store.getAccount(accountId);
+    const allowed = account && (session ? session.accountId === accountId : account.settings.ldapAnonymous);
+    // Another account's subtree does not exist as far as this connection can tell.
+    if (!account || !allowed) return fail(res, RC.noSuchObject, 'No such entry in this directory');
+
+    const controls = readControls(req.controls ?? []);
+    if (controls.unsupportedCritical) return fail(res, RC.unavailableCriticalExtension, controls.unsupportedCritical);
+
+    if (base.kind === 'suffix' && scope === 'base') {
+      sendEntry(req, res, names.suffix, selectAttributes(req.attributes, { objectClass: ['top', 'dcObject', 'organization'], dc: [names.suffix.split(',')[0].slice(3)], o: ['dialbook'] }, () => ({})));
+      return res.end(RC.success);
+    }
+    if (base.kind === 'account' && scope === 'base') {
+      sendEntry(req, res, names.account(account.id), selectAttributes(req.attributes, { objectClass: ['top', 'organization'], o: [account.id], description: [account.name] }, () => ({})));
+      return res.end(RC.success);
+    }
+    if (base.kind === 'entry' && scope === 'one') return res.end(RC.success); // entries are leaves
+
+    const visibility: Visibility = { shared: true, users: account.settings.showUsersInDirectory, personalOf: session?.userId ?? null };
+    let where: Criterion = translateFilter(req.filter, ctx.config.numbers.minTailDigits);
+    if (base.kind === 'entry') where = { and: [{ id: base.entryId }, where] };
+
+    const sizeLimit = Math.min(req.sizeLimit > 0 ? req.sizeLimit : cfg.maxSizeLimit, cfg.maxSizeLimit);
+    const paging = controls.paging && controls.paging.size > 0 ? controls.paging : null;
+    const offset = paging?.offset ?? 0;
+    const want = paging ? Math.min(paging.size, sizeLimit) : sizeLimit;
+    const page = ctx.store.queryContacts(account.id, { visibility, where, sort: controls.sort ?? 'name', limit: want + 1, offset });
+    const timeLimitMs = Math.min(req.timeLimit > 0 ? req.timeLimit * 1000 : cfg.maxTimeLimitMs, cfg.maxTimeLimitMs);
+    if (Date.now() - started > timeLimitMs) return fail(res, RC.timeLimitExceeded, 'Time limit exceeded');
+
+    const more = page.contacts.length > want;
+    for (const c of page.contacts.slice(0, want)) sendContact(req, res, account, c);
+    if (controls.sort) res.addControl(new ServerSideSortingResponseControl({ value: { result: 0 } }));
+    if (paging) {
+      res.addControl(new PagedResultsControl({ value: { size: 0, cookie: pagingCookie(more ? offset + want : null) } }));
+      return res.end(RC.success);
+    }
+    if (more) return fail(res, RC.sizeLimitExceeded, `More than ${want} entries match`);
+    res.end(RC.success);
+  };
+
+  function sendContact(req: SearchRequestLike, res: SearchResponseLike, account: Account, c: Contact): void {
+    const dn = names.entry(account.id, c.id);
+    sendEntry(req, res, dn, selectAttributes(req.attributes, userAttributes(c, account), () => operationalAttributes(c, dn)));
+  }
+}
+
+function normalizeScope(scope: string | number): 'base' | 'one' | 'sub' {
+  if (scope === 0 || scope === 'base') return 'base';
+  if (scope === 1 || scope === 'one') return 'one';
+  return 'sub';
+}
