@@ -2,11 +2,12 @@
 // Any other control marked critical is refused with unavailableCriticalExtension, as RFC 4511
 // requires; non-critical ones are ignored.
 import type { ContactSort } from '../domain/contact-schemas.ts';
+import { parseVlvRequest, VLV_REQUEST, VLV_REQUEST_RENAMED, type VlvRequest } from './ldap-vlv.ts';
 
 export const PAGED_RESULTS = '1.2.840.113556.1.4.319';
 export const SORT_REQUEST = '1.2.840.113556.1.4.473';
 export const SORT_RESPONSE = '1.2.840.113556.1.4.474';
-export const SUPPORTED_CONTROLS = [PAGED_RESULTS, SORT_REQUEST];
+export const SUPPORTED_CONTROLS = [PAGED_RESULTS, SORT_REQUEST, VLV_REQUEST];
 
 export interface ControlLike {
   type: string;
@@ -17,6 +18,7 @@ export interface ControlLike {
 export interface SearchControls {
   paging: { size: number; offset: number } | null;
   sort: ContactSort | null;
+  vlv: VlvRequest | null;
   /** A critical control we do not support: the search must fail. */
   unsupportedCritical: string | null;
 }
@@ -28,7 +30,7 @@ const SORT_ATTRS: Record<string, ContactSort> = {
 };
 
 export function readControls(controls: ControlLike[]): SearchControls {
-  const out: SearchControls = { paging: null, sort: null, unsupportedCritical: null };
+  const out: SearchControls = { paging: null, sort: null, vlv: null, unsupportedCritical: null };
   for (const c of controls) {
     if (c.type === PAGED_RESULTS) {
       const v = c.value as { size?: number; cookie?: Buffer } | null;
@@ -40,6 +42,9 @@ export function readControls(controls: ControlLike[]): SearchControls {
       const sort = first ? SORT_ATTRS[first.attributeType!.toLowerCase()] : undefined;
       if (sort) out.sort = (first!.reverseOrder ? `-${sort}` : sort) as ContactSort;
       else if (c.criticality) out.unsupportedCritical = `sorting by ${first?.attributeType ?? '?'} is not supported`;
+    } else if (c.type === VLV_REQUEST_RENAMED) {
+      out.vlv = parseVlvRequest(c.value);
+      if (!out.vlv && c.criticality) out.unsupportedCritical = 'malformed virtual list view control';
     } else if (c.criticality && !out.unsupportedCritical) {
       out.unsupportedCritical = `control ${c.type} is not supported`;
     }

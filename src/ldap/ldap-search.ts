@@ -1,22 +1,28 @@
 // Search: resolve the base DN to what the bound connection may see, translate the filter, ask
 // the store (indexed), and send entries with size limits, paging and sorting.
 import Attribute from '@ldapjs/attribute';
-import { DN } from '@ldapjs/dn';
-import { SearchResultEntry } from '@ldapjs/messages';
-import { PagedResultsControl, ServerSideSortingResponseControl } from '@ldapjs/controls';
+import dnPackage from '@ldapjs/dn';
+import messages from '@ldapjs/messages';
+import controlsPackage from '@ldapjs/controls';
 import type { AppContext } from '../app-context.ts';
 import type { Account } from '../domain/account-schemas.ts';
-import type { Contact } from '../domain/contact-schemas.ts';
+import type { Contact, ContactSort } from '../domain/contact-schemas.ts';
 import type { Criterion, Visibility } from '../store/store.ts';
 import { type Attributes, operationalAttributes, selectAttributes, userAttributes } from './ldap-entries.ts';
 import { type DirectoryNames } from './ldap-dn.ts';
 import { type LdapFilter, translateFilter } from './ldap-filter.ts';
 import { type ControlLike, pagingCookie, readControls, SUPPORTED_CONTROLS } from './ldap-controls.ts';
 import { sessionOf } from './ldap-session.ts';
+import { vlvResponse, type VlvRequest } from './ldap-vlv.ts';
+
+// CommonJS packages: Node cannot see their named exports from ESM.
+const { DN } = dnPackage;
+const { SearchResultEntry } = messages;
+const { PagedResultsControl, ServerSideSortingResponseControl } = controlsPackage;
 
 export const RC = {
   success: 0, timeLimitExceeded: 3, sizeLimitExceeded: 4, unavailableCriticalExtension: 12,
-  noSuchObject: 32, insufficientAccessRights: 50, unwillingToPerform: 53,
+  noSuchObject: 32, insufficientAccessRights: 50, unwillingToPerform: 53, sortControlMissing: 60,
 } as const;
 
 export interface SearchRequestLike {
@@ -108,6 +114,8 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     let where: Criterion = translateFilter(req.filter, ctx.config.numbers.minTailDigits);
     if (base.kind === 'entry') where = { and: [{ id: base.entryId }, where] };
 
+    if (controls.vlv) return vlvSearch(req, res, account, visibility, where, controls.sort, controls.vlv);
+
     const sizeLimit = Math.min(req.sizeLimit > 0 ? req.sizeLimit : cfg.maxSizeLimit, cfg.maxSizeLimit);
     const paging = controls.paging && controls.paging.size > 0 ? controls.paging : null;
     const offset = paging?.offset ?? 0;
@@ -126,6 +134,35 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     if (more) return fail(res, RC.sizeLimitExceeded, `More than ${want} entries match`);
     res.end(RC.success);
   };
+
+  /** One window of a sorted list: beforeCount entries before the target, afterCount after. */
+  function vlvSearch(req: SearchRequestLike, res: SearchResponseLike, account: Account, visibility: Visibility, where: Criterion,
+    sort: ContactSort | null, vlv: VlvRequest): void {
+    if (!sort) {
+      res.addControl(vlvResponse(0, 0, RC.sortControlMissing));
+      return fail(res, RC.sortControlMissing, 'Virtual list view needs a server-side sort control');
+    }
+    const total = ctx.store.queryContacts(account.id, { visibility, where, limit: 1, withTotal: true }).total ?? 0;
+    let position: number; // 1-based
+    if ('offset' in vlv.target) {
+      const { offset, contentCount } = vlv.target;
+      position = contentCount > 0 && contentCount !== total ? Math.round(((offset - 1) * total) / contentCount) + 1 : offset;
+    } else {
+      const before = ctx.store.queryContacts(account.id, {
+        visibility, where: { and: [where, { not: translateFilter({ type: 'GreaterThanEqualsFilter', attribute: 'sn', value: vlv.target.greaterThanOrEqual }, 0) }] },
+        limit: 1, withTotal: true,
+      }).total ?? 0;
+      position = before + 1;
+    }
+    position = Math.max(1, Math.min(position, total + 1));
+    const start = Math.max(0, position - 1 - vlv.beforeCount);
+    const count = Math.min(vlv.beforeCount + vlv.afterCount + 1, cfg.maxSizeLimit);
+    const page = ctx.store.queryContacts(account.id, { visibility, where, sort, limit: count, offset: start });
+    for (const c of page.contacts) sendContact(req, res, account, c);
+    res.addControl(new ServerSideSortingResponseControl({ value: { result: 0 } }));
+    res.addControl(vlvResponse(position, total, 0));
+    res.end(RC.success);
+  }
 
   function sendContact(req: SearchRequestLike, res: SearchResponseLike, account: Account, c: Contact): void {
     const dn = names.entry(account.id, c.id);

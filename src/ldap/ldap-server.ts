@@ -3,14 +3,18 @@
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import ldap from 'ldapjs';
-import { BindRequest } from '@ldapjs/messages';
+import messages from '@ldapjs/messages';
 import type { AppContext } from '../app-context.ts';
 import { bindHandler, rememberOriginalName, type BindRequestLike } from './ldap-bind.ts';
 import { DirectoryNames, parseAtName } from './ldap-dn.ts';
 import { RC, searchHandler, type SearchRequestLike, type SearchResponseLike } from './ldap-search.ts';
 import { clearSession } from './ldap-session.ts';
+import { renameVlvOid } from './ldap-vlv.ts';
 
 const BIND_OP = 0x60;
+/** No phone sends a request anywhere near this. */
+const MAX_REQUEST_BYTES = 256 * 1024;
+const { BindRequest } = messages; // CommonJS: no named exports from ESM
 
 export interface RunningLdap {
   port: number;
@@ -61,7 +65,22 @@ function createServer(ctx: AppContext, names: DirectoryNames, tls: { certificate
       clearSession(conn);
     });
     server.newConnection(conn);
-    const parser = (conn as Socket & { parser: { emit: (ev: string, ...a: unknown[]) => boolean } }).parser;
+    const parser = (conn as Socket & { parser: { emit: (ev: string, ...a: unknown[]) => boolean; write: (d: Buffer) => void; buffer: Buffer | null } }).parser;
+    // Oversized or malformed requests: ldapjs would buffer them forever. The parser keeps the
+    // unparsed bytes of the current message in parser.buffer (and calls write() again itself for
+    // the rest of a chunk holding several messages).
+    const write = parser.write.bind(parser);
+    parser.write = (data: Buffer) => {
+      const buffered = parser.buffer?.length ?? 0;
+      const startsMessage = buffered === 0;
+      const bad = startsMessage && (data[0] !== 0x30 || declaredLength(data) > MAX_REQUEST_BYTES);
+      if (bad || buffered + data.length > MAX_REQUEST_BYTES) {
+        ctx.logger.debug({ remote: conn.remoteAddress }, 'malformed or oversized ldap request: connection closed');
+        conn.destroy();
+        return;
+      }
+      write(renameVlvOid(data));
+    };
     const emit = parser.emit.bind(parser);
     parser.emit = (ev: string, ...args: unknown[]) => {
       if (ev === 'message') args[0] = withDnBindName(args[0] as { protocolOp: number }, names);
@@ -110,6 +129,19 @@ function withDnBindName(msg: { protocolOp: number }, names: DirectoryNames): unk
   replaced.log = (msg as unknown as { log: unknown }).log;
   rememberOriginalName(replaced, name);
   return replaced;
+}
+
+/** The length an LDAPMessage (SEQUENCE) declares in its first bytes, or 0 if not readable yet. */
+function declaredLength(data: Buffer): number {
+  if (data.length < 2 || data[0] !== 0x30) return 0;
+  const first = data[1];
+  if (first < 0x80) return first;
+  const n = first & 0x7f;
+  if (n > 4) return Number.MAX_SAFE_INTEGER;
+  if (data.length < 2 + n) return 0;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + data[2 + i];
+  return len;
 }
 
 function looksLikeDn(name: string): boolean {

@@ -3,3 +3,4 @@ declare module '@ldapjs/attribute';
 declare module '@ldapjs/dn';
 declare module '@ldapjs/messages';
 declare module '@ldapjs/controls';
+declare module '@ldapjs/asn1';

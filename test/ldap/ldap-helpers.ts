@@ -1,5 +1,5 @@
 // Drives the real LDAP server the way phones do: OpenLDAP's ldapsearch over TCP.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -44,4 +44,27 @@ export function parseLdif(text: string): LdifEntry[] {
     entries.push({ dn, attrs });
   }
   return entries;
+}
+
+/**
+ * ldapsearch with a VLV control is interactive ("Press Enter for the next window"): read the
+ * first window, then stop it.
+ */
+export function ldapsearchFirstWindow(port: number, args: string[]): Promise<SearchResult> {
+  return new Promise((resolve) => {
+    // stdbuf: ldapsearch block-buffers a pipe, and the prompt would never arrive
+    const child = spawn('stdbuf', ['-o0', 'ldapsearch', '-x', '-LLL', '-o', 'ldif-wrap=no', '-H', `ldap://127.0.0.1:${port}`, ...args]);
+    let stdout = '';
+    let stderr = '';
+    const finish = (code: number) => {
+      child.kill();
+      resolve({ code, entries: parseLdif(stdout.split('Press [')[0].replace(/^#.*$/gm, '')), stderr, stdout });
+    };
+    child.stdout.on('data', (d) => {
+      stdout += String(d);
+      if (stdout.includes('Press [')) finish(0);
+    });
+    child.stderr.on('data', (d) => { stderr += String(d); });
+    child.on('exit', (code) => finish(code ?? -1));
+  });
 }
