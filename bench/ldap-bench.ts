@@ -1,0 +1,188 @@
+// LDAP benchmark (issue 4): 100,000 contacts; a phone-like mix (70% name prefix, 30% caller-ID
+// tail) over 16 persistent connections, against dialbook and against OpenLDAP's slapd (mdb,
+// indexed) loaded with the same contacts, with the same C load client (libldap) in the same run.
+// Servers are pinned to core 1, the client to core 0. Needs Debian's slapd, ldap-utils,
+// libldap2-dev and gcc: installed with apt-get when missing.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PhoneCredentialService } from '../src/auth/phone-credentials.ts';
+import { SecretBox } from '../src/auth/secret-box.ts';
+import { prepareContact } from '../src/domain/prepare-contact.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { fakeContact, rng } from './lib/fake-contacts.ts';
+
+const N = 100_000;
+const CONNECTIONS = 16;
+const SECONDS = 15;
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+
+interface LoadResult { searches: number; errors: number; entries: number; seconds: number; p50_ms: number; p99_ms: number }
+
+function ensureTools(): void {
+  const missing = ['slapd', 'ldapsearch', 'gcc', 'taskset'].filter((t) => {
+    try { execFileSync('sh', ['-c', `command -v ${t} || test -x /usr/sbin/${t}`], { stdio: 'ignore' }); return false; } catch { return true; }
+  });
+  if (missing.length > 0 || !existsSync('/usr/include/ldap.h')) {
+    console.log(`installing slapd ldap-utils libldap2-dev gcc (missing: ${missing.join(', ') || 'ldap.h'})`);
+    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slapd ldap-utils libldap2-dev gcc util-linux'], { stdio: 'inherit' });
+  }
+}
+
+/** Plain-digit numbers, so slapd (which ignores only spaces and hyphens) can match them too. */
+function contacts() {
+  const rand = rng(7);
+  return Array.from({ length: N }, (_, i) => {
+    const c = fakeContact(i, rand);
+    return { ...c, lastName: c.lastName.normalize('NFD').replace(/[\u0300-\u036f]/g, ''), firstName: c.firstName.normalize('NFD').replace(/[\u0300-\u036f]/g, ''),
+      workNumber: c.workNumber.replace(/\D/g, '').slice(1), mobileNumber: c.mobileNumber.replace(/\D/g, ''), groups: [] };
+  });
+}
+
+function loadDialbook(dir: string, list: ReturnType<typeof contacts>): void {
+  const store = openSqliteStore(join(dir, 'dialbook.db'));
+  store.createAccount({ id: 'bench', name: 'Bench', region: 'US', settings: { showUsersInDirectory: false } }, { id: 'bench' });
+  store.applyBatch('bench', { source: 'shared' }, list.map((c) => ({ op: 'create' as const, contact: prepareContact(c, 'US') })), { id: 'bench' });
+  new PhoneCredentialService(store, SecretBox.forDataDir(dir)).set('bench', 'phones', 'bench-password', { id: 'bench' });
+  store.close();
+}
+
+function loadSlapd(dir: string, list: ReturnType<typeof contacts>): string {
+  const db = join(dir, 'db');
+  mkdirSync(db, { recursive: true });
+  const conf = join(dir, 'slapd.conf');
+  writeFileSync(conf, [
+    'include /etc/ldap/schema/core.schema', 'include /etc/ldap/schema/cosine.schema',
+    'include /etc/ldap/schema/inetorgperson.schema', 'modulepath /usr/lib/ldap', 'moduleload back_mdb',
+    `pidfile ${dir}/slapd.pid`, 'sizelimit 500', 'database mdb', 'maxsize 2147483648', 'suffix "dc=dialbook"',
+    'rootdn "cn=admin,dc=dialbook"', 'rootpw bench-password', `directory ${db}`,
+    'index objectClass eq', 'index cn,sn,givenName eq,sub', 'index telephoneNumber,mobile eq,sub', '',
+  ].join('\n'));
+  const ldif: string[] = ['dn: dc=dialbook\nobjectClass: dcObject\nobjectClass: organization\ndc: dialbook\no: dialbook\n',
+    'dn: o=bench,dc=dialbook\nobjectClass: organization\no: bench\n'];
+  list.forEach((c, i) => {
+    const cn = [c.firstName, c.lastName].filter(Boolean).join(' ') || c.company;
+    const lines = [`dn: uid=${i},o=bench,dc=dialbook`, 'objectClass: inetOrgPerson', `uid: ${i}`, `cn: ${cn}`, `sn: ${c.lastName || c.company}`];
+    if (c.firstName) lines.push(`givenName: ${c.firstName}`);
+    if (c.company) lines.push(`o: ${c.company}`);
+    lines.push(`telephoneNumber: ${c.workNumber}`);
+    if (c.mobileNumber) lines.push(`mobile: ${c.mobileNumber}`);
+    ldif.push(lines.join('\n') + '\n');
+  });
+  writeFileSync(join(dir, 'data.ldif'), ldif.join('\n'));
+  execFileSync('/usr/sbin/slapadd', ['-q', '-f', conf, '-l', join(dir, 'data.ldif')], { stdio: 'inherit' });
+  return conf;
+}
+
+/** The phone-like mix: 70% name prefixes (what a user types), 30% caller-ID tails. */
+function queries(list: ReturnType<typeof contacts>): string[] {
+  const rand = rng(11);
+  const out: string[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const c = list[Math.floor(rand() * list.length)];
+    if (rand() < 0.7) {
+      const name = (rand() < 0.5 ? c.lastName : c.firstName) || c.company;
+      const p = name.slice(0, 2 + Math.floor(rand() * 3)).toLowerCase();
+      out.push(`(|(cn=${p}*)(sn=${p}*))`);
+    } else {
+      const tail = (rand() < 0.8 || !c.mobileNumber ? c.workNumber : c.mobileNumber).slice(-7);
+      out.push(`(|(telephoneNumber=*${tail})(mobile=*${tail}))`);
+    }
+  }
+  return out;
+}
+
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks (100/s)
+}
+
+function waitForPort(port: number): void {
+  for (let i = 0; i < 300; i++) {
+    try { execFileSync('ldapsearch', ['-x', '-H', `ldap://127.0.0.1:${port}`, '-b', '', '-s', 'base', '(objectClass=*)'], { stdio: 'ignore' }); return; } catch { execFileSync('sleep', ['0.2']); }
+  }
+  throw new Error(`server on ${port} did not come up`);
+}
+
+function load(client: string, port: number, bindDn: string, base: string, qfile: string, seconds: number): LoadResult {
+  const out = execFileSync('taskset', ['-c', '0', client, `ldap://127.0.0.1:${port}`, bindDn, 'bench-password', base, qfile, String(CONNECTIONS), String(seconds)], { encoding: 'utf8' });
+  return JSON.parse(out) as LoadResult;
+}
+
+function measure(name: string, proc: ChildProcess, client: string, port: number, bindDn: string, base: string, qfile: string) {
+  load(client, port, bindDn, base, qfile, 3); // warm-up
+  const cpu0 = cpuSeconds(proc.pid!);
+  const r = load(client, port, bindDn, base, qfile, SECONDS);
+  const cpu = cpuSeconds(proc.pid!) - cpu0;
+  const rate = r.searches / r.seconds;
+  const cpuPer = (cpu / r.searches) * 1000;
+  console.log(`${name.padEnd(9)} ${rate.toFixed(0).padStart(7)} searches/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms  server CPU ${cpuPer.toFixed(3)} ms/search  errors ${r.errors}  entries/search ${(r.entries / r.searches).toFixed(1)}`);
+  return { rate, p99: r.p99_ms, cpuPer };
+}
+
+/** Name searches must return the same entries from both servers. */
+function compareNames(dbPort: number, slapdPort: number, list: ReturnType<typeof contacts>): string {
+  // 5-letter prefixes of real surnames: a few hundred matches at most, under both servers' caps
+  const prefixes = Array.from({ length: 20 }, (_, i) => list[(i * 4993) % list.length].lastName.slice(0, 5).toLowerCase());
+  // -z 0 asks for everything; both servers cap at 500 (maxSizeLimit / slapd sizelimit) and say so
+  // with exit code 4, which is fine here: compare what came back.
+  const cns = (port: number, dn: string, filter: string) => ldapsearchOut(port, dn, filter);
+  const ldapsearchOut = (port: number, dn: string, filter: string) => {
+    try {
+      return execFileSync('ldapsearch', ['-x', '-LLL', '-o', 'ldif-wrap=no', '-z', '0', '-H', `ldap://127.0.0.1:${port}`, '-D', dn, '-w', 'bench-password', '-b', 'o=bench,dc=dialbook', filter, 'cn'], { encoding: 'utf8', maxBuffer: 64 << 20 })
+    } catch (e) {
+      return String((e as { stdout?: string }).stdout ?? '');
+    }
+  };
+  const sorted = (text: string) => text.split('\n').filter((l) => l.startsWith('cn: ')).sort().join('\n');
+  let same = 0;
+  for (const p of prefixes) {
+    const f = `(|(cn=${p}*)(sn=${p}*))`;
+    if (sorted(cns(dbPort, 'cn=phones,o=bench,dc=dialbook', f)) === sorted(cns(slapdPort, 'cn=admin,dc=dialbook', f))) same++;
+  }
+  return `${same}/${prefixes.length} name searches returned the same entries from both`;
+}
+
+export async function run(): Promise<void> {
+  ensureTools();
+  const work = mkdtempSync(join(tmpdir(), 'dialbook-ldap-bench-'));
+  const procs: ChildProcess[] = [];
+  try {
+    const client = join(work, 'ldapload');
+    execFileSync('gcc', ['-O2', '-o', client, join(here, 'ldap/ldapload.c'), '-lldap', '-llber', '-lpthread'], { stdio: 'inherit' });
+    const list = contacts();
+    const qfile = join(work, 'queries.txt');
+    writeFileSync(qfile, queries(list).join('\n') + '\n');
+    const dbDir = join(work, 'dialbook');
+    mkdirSync(dbDir);
+    let t = Date.now();
+    loadDialbook(dbDir, list);
+    console.log(`dialbook loaded ${N} contacts in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    t = Date.now();
+    const conf = loadSlapd(join(work, 'slapd'), list);
+    console.log(`slapd loaded ${N} entries in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+    const dbPort = 39000 + Math.floor(Math.random() * 1000);
+    const slapdPort = dbPort + 1000;
+    const dialbook = spawn('taskset', ['-c', '1', process.execPath, join(root, 'bin/dialbook.js'), 'serve', '--http-port', '0', '--ldap-port', String(dbPort)],
+      { env: { ...process.env, DIALBOOK_DATA_DIR: dbDir, DIALBOOK_LOG_LEVEL: 'warn' }, stdio: 'ignore' });
+    procs.push(dialbook);
+    const slapd = spawn('taskset', ['-c', '1', '/usr/sbin/slapd', '-f', conf, '-h', `ldap://127.0.0.1:${slapdPort}/`, '-d', '0'], { stdio: 'ignore' });
+    procs.push(slapd);
+    waitForPort(dbPort);
+    waitForPort(slapdPort);
+    // taskset execs the server, so the pids are the servers'
+    console.log(`${CONNECTIONS} connections, ${SECONDS} s each, 70% name prefix / 30% caller-ID tail, sizeLimit 50`);
+    const d = measure('dialbook', dialbook, client, dbPort, 'cn=phones,o=bench,dc=dialbook', 'o=bench,dc=dialbook', qfile);
+    const s = measure('slapd', slapd, client, slapdPort, 'cn=admin,dc=dialbook', 'o=bench,dc=dialbook', qfile);
+    console.log(`ratio dialbook/slapd: throughput ${(d.rate / s.rate).toFixed(2)}, p99 ${(d.p99 / s.p99).toFixed(2)}, CPU per search ${(d.cpuPer / s.cpuPer).toFixed(2)}`);
+    console.log(compareNames(dbPort, slapdPort, list));
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(work, { recursive: true, force: true });
+  }
+}
