@@ -22,7 +22,7 @@ export function userAttributes(c: Contact, account: Account): Attributes {
     objectClass: OBJECT_CLASSES,
     uid: [c.id],
     cn: [cn],
-    sn: [c.lastName || c.company || c.firstName],
+    sn: [c.lastName || c.firstName || c.company], // the sort name: what sn filters and sorting use
     displayName: [cn],
   };
   const put = (name: string, values: string[]) => {

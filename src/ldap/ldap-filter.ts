@@ -22,7 +22,8 @@ export interface LdapFilter {
 
 const NAME_ATTRS: Record<string, NameField> = {
   cn: 'displayName', displayname: 'displayName', commonname: 'displayName',
-  sn: 'lastName', surname: 'lastName',
+  // sn is the sort name (last name, else first name, else company), as entries show it
+  sn: 'sortName', surname: 'sortName',
   givenname: 'firstName', gn: 'firstName',
   o: 'company', organizationname: 'company', company: 'company',
   title: 'title',
@@ -81,24 +82,9 @@ export function decode(s: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
-/**
- * sn is the last name, or the company for company-only contacts, or the first name (entries
- * are built the same way, since phones display sn): a test on sn tests that value.
- */
-function surname(test: (field: NameField) => Criterion): Criterion {
-  const empty = (f: NameField): Criterion => ({ not: { name: f, op: 'present' } });
-  return {
-    or: [
-      test('lastName'),
-      { and: [empty('lastName'), test('company')] },
-      { and: [empty('lastName'), empty('company'), test('firstName')] },
-    ],
-  };
-}
-
-/** A test on a name attribute, with sn's fallbacks. */
+/** A test on a name attribute. */
 function onName(a: string, test: (field: NameField) => Criterion): Criterion {
-  return a === 'sn' || a === 'surname' ? surname(test) : test(NAME_ATTRS[a]);
+  return test(NAME_ATTRS[a]);
 }
 
 function presence(a: string): Criterion {

@@ -14,6 +14,7 @@ import { type LdapFilter, translateFilter } from './ldap-filter.ts';
 import { type ControlLike, pagingCookie, readControls, SUPPORTED_CONTROLS } from './ldap-controls.ts';
 import { sessionOf } from './ldap-session.ts';
 import { vlvResponse, type VlvRequest } from './ldap-vlv.ts';
+import { EntryCache, frame } from './ldap-entry-cache.ts';
 
 // CommonJS packages: Node cannot see their named exports from ESM.
 const { DN } = dnPackage;
@@ -43,12 +44,14 @@ export interface SearchResponseLike {
   /** ldapjs returns a copy from the getter: add controls with addControl(). */
   addControl(control: unknown): void;
   send(entry: unknown, noFiltering?: boolean): void;
+  connection: { write(data: Buffer): boolean };
   end(status?: number): void;
   errorMessage?: string;
 }
 
 export function searchHandler(ctx: AppContext, names: DirectoryNames) {
   const cfg = ctx.config.ldap;
+  const cache = new EntryCache();
 
   function sendEntry(req: SearchRequestLike, res: SearchResponseLike, dn: string, attrs: Attributes): void {
     const attributes = Object.entries(attrs).map(([type, values]) => new Attribute({ type, values: req.typesOnly ? [] : values }));
@@ -125,7 +128,7 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     if (Date.now() - started > timeLimitMs) return fail(res, RC.timeLimitExceeded, 'Time limit exceeded');
 
     const more = page.contacts.length > want;
-    for (const c of page.contacts.slice(0, want)) sendContact(req, res, account, c);
+    sendContacts(req, res, account, page.contacts.slice(0, want));
     if (controls.sort) res.addControl(new ServerSideSortingResponseControl({ value: { result: 0 } }));
     if (paging) {
       res.addControl(new PagedResultsControl({ value: { size: 0, cookie: pagingCookie(more ? offset + want : null) } }));
@@ -158,15 +161,21 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     const start = Math.max(0, position - 1 - vlv.beforeCount);
     const count = Math.min(vlv.beforeCount + vlv.afterCount + 1, cfg.maxSizeLimit);
     const page = ctx.store.queryContacts(account.id, { visibility, where, sort, limit: count, offset: start });
-    for (const c of page.contacts) sendContact(req, res, account, c);
+    sendContacts(req, res, account, page.contacts);
     res.addControl(new ServerSideSortingResponseControl({ value: { result: 0 } }));
     res.addControl(vlvResponse(position, total, 0));
     res.end(RC.success);
   }
 
-  function sendContact(req: SearchRequestLike, res: SearchResponseLike, account: Account, c: Contact): void {
-    const dn = names.entry(account.id, c.id);
-    sendEntry(req, res, dn, selectAttributes(req.attributes, userAttributes(c, account), () => operationalAttributes(c, dn)));
+  /** All entries of a response in one socket write, each encoded once per account revision. */
+  function sendContacts(req: SearchRequestLike, res: SearchResponseLike, account: Account, contacts: Contact[]): void {
+    if (contacts.length === 0) return;
+    const selection = req.attributes.map((a) => a.toLowerCase()).sort().join(',') + (req.typesOnly ? '/t' : '');
+    const frames = contacts.map((c) => frame(res.messageId, cache.body(account.id, account.revision, `${c.id}\u0000${c.revision}\u0000${selection}`, () => {
+      const dn = names.entry(account.id, c.id);
+      return { dn, attrs: selectAttributes(req.attributes, userAttributes(c, account), () => operationalAttributes(c, dn)), typesOnly: req.typesOnly };
+    })));
+    res.connection.write(Buffer.concat(frames));
   }
 }
 

@@ -20,8 +20,11 @@ export interface Visibility {
 /** Which contacts a write may touch: the shared list, or one user's personal contacts. */
 export type WriteScope = { source: 'shared' } | { source: 'personal'; userId: string };
 
-/** Fields searchable by name; all match case- and accent-insensitively. */
-export type NameField = 'firstName' | 'lastName' | 'company' | 'title' | 'email' | 'displayName';
+/**
+ * Fields searchable by name; all match case- and accent-insensitively. sortName is what a
+ * directory sorts by: the last name, else the first name, else the company.
+ */
+export type NameField = 'firstName' | 'lastName' | 'company' | 'title' | 'email' | 'displayName' | 'sortName';
 export type NumberKindFilter = 'work' | 'mobile' | 'home' | 'fax' | 'extension' | 'any';
 
 /**

@@ -12,7 +12,13 @@ export interface SqlPart {
 const NAME_COLUMN: Record<NameField, string> = {
   firstName: 'c.first_f', lastName: 'c.last_f', company: 'c.company_f',
   title: 'c.title_f', email: 'c.email_f', displayName: 'c.display_f',
+  sortName: "substr(c.sort_key, 1, instr(c.sort_key, char(1)) - 1)",
 };
+
+// sort_key is "<sort name>\u0001<first>\u0001<company>": tests on the sort name become range
+// scans of the sort index.
+const SEP = '\u0001';
+const AFTER_SEP = '\u0002';
 
 // 'work' includes internal users' extensions: both are "the office number" to a phone.
 const KIND_SQL: Record<NumberKindFilter, string> = {
@@ -66,6 +72,16 @@ export function criterionSql(c: Criterion, accountId: string, region: string): S
 function nameSql(field: NameField, op: string, raw: string): SqlPart {
   const col = NAME_COLUMN[field];
   const v = fold(raw);
+  if (field === 'sortName') {
+    switch (op) {
+      case 'eq': return { sql: '(c.sort_key >= ? AND c.sort_key < ?)', params: [v + SEP, v + AFTER_SEP] };
+      case 'prefix': return v === '' ? TRUE : { sql: '(c.sort_key >= ? AND c.sort_key < ?)', params: [v, v + UPPER] };
+      case 'gte': return { sql: 'c.sort_key >= ?', params: [v] };
+      case 'lte': return { sql: 'c.sort_key < ?', params: [v + AFTER_SEP] };
+      case 'present': return TRUE;
+      default: break; // suffix, contains: on the extracted sort name below
+    }
+  }
   switch (op) {
     case 'eq': return { sql: `${col} = ?`, params: [v] };
     case 'prefix': return v === '' ? TRUE : { sql: `(${col} >= ? AND ${col} < ?)`, params: [v, v + UPPER] };

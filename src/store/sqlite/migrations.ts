@@ -75,7 +75,7 @@ const MIGRATIONS: string[] = [
   ) STRICT;
   -- Name indexes cover what a search needs to pick and order a page (sort key, visibility), so
   -- a prefix search sorts index entries, not table rows.
-  CREATE INDEX contacts_sort ON contacts(account_id, sort_key);
+  CREATE INDEX contacts_sort ON contacts(account_id, sort_key, source, user_id);
   CREATE INDEX contacts_first ON contacts(account_id, first_f, sort_key, source, user_id);
   CREATE INDEX contacts_last ON contacts(account_id, last_f, sort_key, source, user_id);
   CREATE INDEX contacts_company ON contacts(account_id, company_f, sort_key, source, user_id);
