@@ -10,7 +10,7 @@ import { groupRoutes } from './routes/group-routes.ts';
 import { meRoutes } from './routes/me-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { importExportRoutes } from './routes/import-export-routes.ts';
-// MOUNT (imports): import { provisioningRoutes } from '../phonebook/provisioning-routes.ts';
+import { provisioningRoutes } from '../phonebook/provisioning-routes.ts';
 
 export function adminApi(ctx: AppContext): Router {
   const api = Router();
@@ -24,7 +24,7 @@ export function adminApi(ctx: AppContext): Router {
   userRoutes(ctx, account);
   groupRoutes(ctx, account);
   account.use('/contacts', importExportRoutes(ctx));
-  // MOUNT: account.use('/provisioning', provisioningRoutes(ctx));
+  account.use('/provisioning', provisioningRoutes(ctx));
   const shared = Router({ mergeParams: true });
   contactRoutes(ctx, shared, {
     prefix: '/accounts/{account}/contacts', tag: 'shared contacts', readPermission: 'member', writePermission: 'manager',

@@ -8,7 +8,7 @@ import { adminApi } from '../api/admin-api.ts';
 import { errorHandler } from '../api/error-handler.ts';
 import { NotFoundError } from '../errors.ts';
 import { httpMetrics } from '../ops/metrics.ts';
-// MOUNT (imports): import { phonebookRouter } from '../phonebook/phonebook-routes.ts';
+import { phonebookRouter } from '../phonebook/phonebook-routes.ts';
 // MOUNT (imports): import { portalRouter } from '../portal/portal-routes.ts';
 // MOUNT (imports): import { sessionMiddleware } from '../portal/session-middleware.ts';
 
@@ -42,7 +42,7 @@ export function createApp(ctx: AppContext): Express {
     res.send(await ctx.metrics.metrics());
   });
 
-  // MOUNT: app.use('/phonebook', phonebookRouter(ctx));
+  app.use('/phonebook', phonebookRouter(ctx));
   // MOUNT: app.use('/api/v1', sessionMiddleware(ctx));
   app.use('/api/v1', adminApi(ctx));
   // MOUNT: app.use('/', portalRouter(ctx));

@@ -1,0 +1,65 @@
+// GET /phonebook/<account>/<vendor file> (HTTP Basic) and /phonebook/t/<token>/<vendor file>.
+import express, { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../app-context.ts';
+import { AppError, NotFoundError } from '../errors.ts';
+import { authorizePhone } from './phone-auth.ts';
+import { PhonebookService, readQuery } from './phonebook-service.ts';
+import { VendorRegistry } from './vendor-registry.ts';
+
+export function phonebookRouter(ctx: AppContext, registry = VendorRegistry.load(ctx.config.phonebook.templatesDir)): Router {
+  const router = Router();
+  const service = new PhonebookService(ctx);
+  router.use(express.urlencoded({ extended: false, limit: '16kb' }));
+
+  const handle = (route: { accountId?: string; token?: string }) => (req: Request, res: Response) => {
+    const file = ([] as string[]).concat(req.params.file as string | string[]).join('/');
+    const vendor = registry.match(file);
+    if (!vendor) throw new NotFoundError(`Phonebook file "${file}"`);
+    if (!(req.method === 'GET' || req.method === 'HEAD' || (req.method === 'POST' && vendor.descriptor.allowPost))) {
+      res.setHeader('Allow', vendor.descriptor.allowPost ? 'GET, HEAD, POST' : 'GET, HEAD');
+      throw new AppError(405, 'method_not_allowed', `${req.method} is not allowed here`);
+    }
+    const account = authorizePhone(ctx, req, route);
+    const params = { ...(req.query as Record<string, string>), ...(req.method === 'POST' && req.body && typeof req.body === 'object' ? req.body : {}) };
+    const q = readQuery(vendor, params);
+    const etag = service.etag(account, vendor, q);
+    res.setHeader('ETag', etag);
+    res.setHeader('Last-Modified', new Date(account.updatedAt).toUTCString());
+    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Vary', 'Accept-Encoding, Authorization');
+    for (const [k, v] of Object.entries(vendor.descriptor.headers)) res.setHeader(k, v);
+    if (notModified(req, etag, account.updatedAt)) return void res.status(304).end();
+
+    const origin = ctx.config.publicUrl ?? `${req.protocol}://${req.get('host')}`;
+    const base = `${origin.replace(/\/$/, '')}${req.baseUrl}${req.path}`;
+    const self = `${origin.replace(/\/$/, '')}${req.originalUrl}`;
+    const out = service.render(account, vendor, q, { self, base });
+    res.setHeader('Content-Type', out.contentType);
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    if (gzip) res.setHeader('Content-Encoding', 'gzip');
+    res.end(req.method === 'HEAD' ? undefined : gzip ? out.gzip : out.body);
+  };
+
+  const wrap = (fn: (req: Request, res: Response) => void) => (req: Request, res: Response, next: (e?: unknown) => void) => {
+    try {
+      fn(req, res);
+    } catch (err) {
+      if (err instanceof AppError && err.status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="dialbook phonebook", charset="UTF-8"');
+      next(err);
+    }
+  };
+  router.all('/t/:token/*file', wrap((req, res) => handle({ token: String(req.params.token) })(req, res)));
+  router.all('/:account/*file', wrap((req, res) => handle({ accountId: String(req.params.account) })(req, res)));
+  return router;
+}
+
+function notModified(req: Request, etag: string, updatedAt: string): boolean {
+  const inm = req.headers['if-none-match'];
+  if (inm) return inm.split(',').map((t) => t.trim().replace(/^W\//, '')).includes(etag);
+  const ims = req.headers['if-modified-since'];
+  if (ims) {
+    const since = Date.parse(ims);
+    return !Number.isNaN(since) && Math.floor(Date.parse(updatedAt) / 1000) <= Math.floor(since / 1000);
+  }
+  return false;
+}

@@ -1,0 +1,88 @@
+// Loads every vendor descriptor and template from the templates folder once, at start. A broken
+// descriptor or template stops the start with an error naming the file, not the first phone.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+import { vendorDescriptorSchema, type VendorDescriptor } from './vendor-descriptor.ts';
+import type { PhonebookModel } from './phonebook-model.ts';
+
+export interface Vendor {
+  descriptor: VendorDescriptor;
+  files: RegExp[];
+  templates: Record<string, (model: PhonebookModel) => string>;
+  provisioning: ((data: object) => string)[];
+}
+
+export class VendorRegistry {
+  private constructor(readonly vendors: Vendor[]) {}
+
+  static load(dir: string): VendorRegistry {
+    const hb = Handlebars.create();
+    // Helpers for templates: equality tests only; all formatting happens in the model.
+    hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    const vendors: Vendor[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+      const path = join(dir, file);
+      let descriptor: VendorDescriptor;
+      try {
+        descriptor = vendorDescriptorSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+      } catch (err) {
+        throw new Error(`Phonebook descriptor ${path} is invalid: ${(err as Error).message}`);
+      }
+      const templates: Vendor['templates'] = {};
+      for (const [view, name] of Object.entries(descriptor.templates)) {
+        templates[view] = compile(hb, join(dir, name));
+      }
+      const provisioning = descriptor.provisioning.map((line, i) => {
+        try {
+          return hb.compile(line, { strict: true, noEscape: true });
+        } catch (err) {
+          throw new Error(`Phonebook descriptor ${path}: provisioning line ${i + 1}: ${(err as Error).message}`);
+        }
+      });
+      vendors.push({ descriptor, files: descriptor.files.map((f) => new RegExp(`^(?:${f})$`, 'i')), templates, provisioning });
+    }
+    if (vendors.length === 0) throw new Error(`No phonebook descriptors (*.json) in ${dir}`);
+    return new VendorRegistry(vendors);
+  }
+
+  /** The vendor whose file pattern matches the requested path (e.g. "polycom/0004f2-directory.xml"). */
+  match(file: string): Vendor | null {
+    return this.vendors.find((v) => v.files.some((re) => re.test(file))) ?? null;
+  }
+
+  byName(name: string): Vendor | null {
+    return this.vendors.find((v) => v.descriptor.vendor === name) ?? null;
+  }
+}
+
+function compile(hb: typeof Handlebars, path: string): (model: PhonebookModel) => string {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`Phonebook template ${path} cannot be read: ${(err as Error).message}`);
+  }
+  // Unescaped output would let a contact's name break the XML.
+  if (/\{\{\{|\{\{&/.test(source)) throw new Error(`Phonebook template ${path} uses unescaped output ({{{ or {{&), which is not allowed`);
+  try {
+    const template = hb.compile(source, { strict: true });
+    // Render once with an empty model so syntax and unknown-field errors surface at start.
+    template(EMPTY_MODEL);
+    return template as (model: PhonebookModel) => string;
+  } catch (err) {
+    throw new Error(`Phonebook template ${path} is broken: ${(err as Error).message}`);
+  }
+}
+
+const SAMPLE_NUMBER = { kind: 'work' as const, label: 'Work', number: '1001', digits: '1001', dial: '1001' };
+const EMPTY_MODEL: PhonebookModel = {
+  title: '', account: { id: '', name: '' }, search: '', total: 1,
+  groups: [{ name: 'Group', url: '' }],
+  entries: [{
+    name: 'A', firstName: 'A', lastName: 'B', company: 'C', title: '', email: '', groups: ['Group'], numbers: [SAMPLE_NUMBER],
+    familyName: 'B', number: '1001', label: 'Work', kind: 'work', dial: '1001', work: '1001', mobile: '', home: '', fax: '', extension: '',
+    office: '1001', phone1: '1001', phone2: '', phone3: '', index: 1,
+  }],
+  paging: { page: 1, pages: 1, first: 0, last: 0, count: 0, prevUrl: null, nextUrl: null, selfUrl: '', searchUrl: '' },
+};
