@@ -15,7 +15,20 @@ export interface PhoneCredentials {
 }
 
 export class PhoneCredentialService {
+  /** Opened passwords by sealed value: opening (AES-GCM) on every phone request is wasted work. */
+  private readonly opened = new Map<string, string>();
+
   constructor(private readonly store: Store, private readonly box: SecretBox) {}
+
+  private open(sealed: string): string {
+    let plain = this.opened.get(sealed);
+    if (plain === undefined) {
+      plain = this.box.open(sealed);
+      if (this.opened.size > 10_000) this.opened.clear();
+      this.opened.set(sealed, plain);
+    }
+    return plain;
+  }
 
   set(accountId: string, username: string, password: string, actor: Actor): PhoneCredentials {
     const existing = this.store.getPhoneCredentials(accountId);
@@ -39,14 +52,14 @@ export class PhoneCredentialService {
 
   get(accountId: string): PhoneCredentials | null {
     const c = this.store.getPhoneCredentials(accountId);
-    return c ? { username: c.username, password: this.box.open(c.secretSealed), pathToken: c.pathToken } : null;
+    return c ? { username: c.username, password: this.open(c.secretSealed), pathToken: c.pathToken } : null;
   }
 
   verify(accountId: string, username: string, password: string): boolean {
     const c = this.store.getPhoneCredentials(accountId);
     if (!c) return false;
     const okUser = sameSecret(username, c.username);
-    const okPass = sameSecret(password, this.box.open(c.secretSealed));
+    const okPass = sameSecret(password, this.open(c.secretSealed));
     return okUser && okPass;
   }
 

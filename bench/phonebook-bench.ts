@@ -1,0 +1,130 @@
+// Phonebook benchmark (issue 3): an account of 10,000 contacts; full Yealink phonebook GETs and
+// conditional GETs (304) with wrk against dialbook and against nginx serving the identical bytes
+// as a static file, in the same run, both servers pinned to core 1 and wrk to core 0. Then a
+// burst of 2,000 phones fetching at once. Needs Debian's nginx and wrk (installed if missing).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest, Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PhoneCredentialService } from '../src/auth/phone-credentials.ts';
+import { SecretBox } from '../src/auth/secret-box.ts';
+import { prepareContact } from '../src/domain/prepare-contact.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { fakeContact, rng } from './lib/fake-contacts.ts';
+
+const N = 10_000;
+const here = dirname(fileURLToPath(import.meta.url));
+const AUTH = 'Basic ' + Buffer.from('phones:bench-password').toString('base64');
+
+function ensureTools(): void {
+  try {
+    execFileSync('sh', ['-c', 'command -v wrk && test -x /usr/sbin/nginx'], { stdio: 'ignore' });
+  } catch {
+    console.log('installing nginx and wrk');
+    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx wrk util-linux'], { stdio: 'inherit' });
+  }
+}
+
+interface WrkResult { rps: number; p99ms: number; errors: string }
+
+function wrk(url: string, headers: string[]): WrkResult {
+  const args = ['-c', '0', 'wrk', '-t1', '-c32', '-d10s', '--latency', ...headers.flatMap((h) => ['-H', h]), url];
+  const out = execFileSync('taskset', args, { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const p99ms = p99 ? Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1) : NaN;
+  const errors = /(Non-2xx or 3xx responses: \d+|Socket errors:[^\n]+)/.exec(out)?.[1] ?? 'none';
+  return { rps, p99ms, errors };
+}
+
+function fetchOnce(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: Buffer; etag: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), etag: String(res.headers.etag ?? '') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function waitFor(port: number): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    try { await fetchOnce(port, '/healthz', {}); return; } catch { await new Promise((r) => setTimeout(r, 200)); }
+  }
+  throw new Error(`nothing listening on ${port}`);
+}
+
+/** 2,000 phones at once, each on its own connection; every one must get the full phonebook. */
+async function burst(port: number, path: string, expectedBytes: number): Promise<string> {
+  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+  const t0 = Date.now();
+  const results = await Promise.all(Array.from({ length: 2000 }, () => new Promise<string>((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent, headers: { Authorization: AUTH }, timeout: 30_000 }, (res) => {
+      let n = 0;
+      res.on('data', (c: Buffer) => { n += c.length; });
+      res.on('end', () => resolve(res.statusCode === 200 && n === expectedBytes ? 'ok' : `status ${res.statusCode}, ${n} bytes`));
+    });
+    req.on('timeout', () => { req.destroy(); resolve('timeout'); });
+    req.on('error', (e) => resolve(`error ${e.message}`));
+    req.end();
+  })));
+  const failed = results.filter((r) => r !== 'ok');
+  return `burst of 2000 concurrent fetches: ${results.length - failed.length} ok, ${failed.length} failed${failed.length ? ` (${[...new Set(failed)].slice(0, 3).join('; ')})` : ''}, ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+}
+
+export async function run(): Promise<void> {
+  ensureTools();
+  const work = mkdtempSync(join(tmpdir(), 'dialbook-pb-bench-'));
+  const procs: ChildProcess[] = [];
+  try {
+    const dataDir = join(work, 'data');
+    mkdirSync(dataDir);
+    const store = openSqliteStore(join(dataDir, 'dialbook.db'));
+    store.createAccount({ id: 'bench', name: 'Bench', region: 'US' }, { id: 'bench' });
+    const rand = rng(3);
+    store.applyBatch('bench', { source: 'shared' }, Array.from({ length: N }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeContact(i, rand), 'US') })), { id: 'bench' });
+    new PhoneCredentialService(store, SecretBox.forDataDir(dataDir)).set('bench', 'phones', 'bench-password', { id: 'bench' });
+    store.close();
+
+    const dbPort = 41000 + Math.floor(Math.random() * 1000);
+    const ngPort = dbPort + 1000;
+    procs.push(spawn('taskset', ['-c', '1', process.execPath, join(here, '../bin/dialbook.js'), 'serve', '--http-port', String(dbPort), '--ldap-port', '0'],
+      { env: { ...process.env, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_LOG_LEVEL: 'warn' }, stdio: 'ignore' }));
+    await waitFor(dbPort);
+    const path = '/phonebook/bench/yealink.xml';
+    const full = await fetchOnce(dbPort, path, { Authorization: AUTH });
+    if (full.status !== 200) throw new Error(`phonebook answered ${full.status}`);
+    console.log(`phonebook: ${N} contacts, ${full.body.length} bytes`);
+
+    const root = join(work, 'www');
+    mkdirSync(root);
+    writeFileSync(join(root, 'yealink.xml'), full.body);
+    writeFileSync(join(root, 'healthz'), 'ok');
+    const conf = join(work, 'nginx.conf');
+    writeFileSync(conf, `user root; worker_processes 1; daemon off; pid ${work}/nginx.pid; error_log ${work}/error.log;
+events { worker_connections 4096; }
+http { access_log off; default_type text/xml; etag on; keepalive_requests 100000;
+  server { listen 127.0.0.1:${ngPort}; root ${root}; } }\n`);
+    procs.push(spawn('taskset', ['-c', '1', '/usr/sbin/nginx', '-c', conf, '-p', work], { stdio: 'ignore' }));
+    await waitFor(ngPort);
+    const ngEtag = (await fetchOnce(ngPort, '/yealink.xml', {})).etag;
+
+    const rows: [string, WrkResult][] = [
+      ['dialbook full GET', wrk(`http://127.0.0.1:${dbPort}${path}`, [`Authorization: ${AUTH}`])],
+      ['nginx full GET', wrk(`http://127.0.0.1:${ngPort}/yealink.xml`, [])],
+      ['dialbook 304', wrk(`http://127.0.0.1:${dbPort}${path}`, [`Authorization: ${AUTH}`, `If-None-Match: ${full.etag}`])],
+      ['nginx 304', wrk(`http://127.0.0.1:${ngPort}/yealink.xml`, [`If-None-Match: ${ngEtag}`])],
+    ];
+    for (const [name, r] of rows) console.log(`${name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99ms.toFixed(2)} ms  errors: ${r.errors}`);
+    console.log(`ratio dialbook/nginx: full GET ${(rows[0][1].rps / rows[1][1].rps).toFixed(2)}, 304 ${(rows[2][1].rps / rows[3][1].rps).toFixed(2)}`);
+    console.log(await burst(dbPort, path, full.body.length));
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(work, { recursive: true, force: true });
+  }
+}
