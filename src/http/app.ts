@@ -9,8 +9,8 @@ import { errorHandler } from '../api/error-handler.ts';
 import { NotFoundError } from '../errors.ts';
 import { httpMetrics } from '../ops/metrics.ts';
 import { phonebookRouter } from '../phonebook/phonebook-routes.ts';
-// MOUNT (imports): import { portalRouter } from '../portal/portal-routes.ts';
-// MOUNT (imports): import { sessionMiddleware } from '../portal/session-middleware.ts';
+import { portalRouter } from '../portal/portal-routes.ts';
+import { sessionMiddleware } from '../portal/session-routes.ts';
 
 export function createApp(ctx: AppContext): Express {
   const app = express();
@@ -43,9 +43,9 @@ export function createApp(ctx: AppContext): Express {
   });
 
   app.use('/phonebook', phonebookRouter(ctx));
-  // MOUNT: app.use('/api/v1', sessionMiddleware(ctx));
+  app.use('/api/v1', sessionMiddleware(ctx));
   app.use('/api/v1', adminApi(ctx));
-  // MOUNT: app.use('/', portalRouter(ctx));
+  app.use('/', portalRouter(ctx));
 
   app.use((req, _res, next) => next(new NotFoundError(`Route ${req.method} ${req.path}`)));
   app.use(errorHandler(ctx.logger));

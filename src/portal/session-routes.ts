@@ -1,0 +1,113 @@
+// Portal sign-in: cookie sessions for the admin API. Mounted on /api/v1 before the API itself:
+// it turns a valid session cookie into req.principal and demands the CSRF token on every write
+// made with a cookie. Requests with an Authorization header are left to bearer-token auth.
+import { timingSafeEqual, createHash } from 'node:crypto';
+import express, { Router, type Request, type Response, type NextFunction } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../app-context.ts';
+import { hashToken, sameHash } from '../auth/api-tokens.ts';
+import { verifyPassword } from '../auth/passwords.ts';
+import { AppError, detailsFromZod, UnauthorizedError, ValidationError } from '../errors.ts';
+import { LoginThrottle } from './login-throttle.ts';
+import { SessionStore, type Session } from './session-store.ts';
+
+const COOKIE = 'dialbook_session';
+const signInSchema = z.union([
+  z.object({ account: z.string().trim().min(1), login: z.string().trim().min(1), password: z.string().min(1) }).strict(),
+  z.object({ adminToken: z.string().min(1) }).strict(),
+]);
+
+export function sessionMiddleware(ctx: AppContext): Router {
+  const sessions = new SessionStore(ctx.config.portal.sessionTtlMinutes * 60_000);
+  const throttle = new LoginThrottle();
+  const router = Router();
+
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.headers.authorization) return next();
+    const id = cookie(req, COOKIE);
+    const session = id ? sessions.get(id) : null;
+    if (!session) return next();
+    if (session.accountId) {
+      const user = session.userId ? ctx.store.getUser(session.accountId, session.userId) : null;
+      if (!user) {
+        sessions.delete(session.id);
+        return next();
+      }
+      req.principal = { kind: 'user', accountId: session.accountId, user, via: 'session' };
+    } else {
+      req.principal = { kind: 'platform', via: 'session' };
+    }
+    (req as Request & { session?: Session }).session = session;
+    const safe = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
+    if (!safe && !(req.path === '/session' && req.method === 'POST') && !sameText(String(req.headers['x-csrf-token'] ?? ''), session.csrf)) {
+      return next(new AppError(403, 'csrf_failed', 'Missing or wrong X-CSRF-Token header (reload the page)'));
+    }
+    next();
+  });
+
+  router.post('/session', express.json({ limit: '16kb' }), async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const parsed = signInSchema.safeParse(req.body ?? {});
+      if (!parsed.success) throw new ValidationError('Sign in with account, login and password', detailsFromZod(parsed.error.issues, req.body));
+      const body = parsed.data;
+      const keys = 'adminToken' in body ? [`ip:${req.ip}`] : [`ip:${req.ip}`, `login:${body.account}:${body.login.toLowerCase()}`];
+      const wait = throttle.retryAfter(keys);
+      if (wait > 0) {
+        res.setHeader('Retry-After', String(wait));
+        throw new AppError(429, 'too_many_attempts', `Too many wrong passwords: try again in ${wait} s`);
+      }
+      let session: Session | null = null;
+      if ('adminToken' in body) {
+        const hash = hashToken(body.adminToken);
+        const t = ctx.store.findTokenByHash(hash);
+        if (t && t.accountId === null && sameHash(t.tokenHash, hash)) session = sessions.create(null, null);
+      } else {
+        const user = ctx.store.getAccount(body.account.toLowerCase()) ? ctx.store.findUserByLogin(body.account.toLowerCase(), body.login) : null;
+        if (await verifyPassword(body.password, user?.passwordHash ?? null)) session = sessions.create(user!.accountId, user!.id);
+      }
+      if (!session) {
+        throttle.fail(keys);
+        throw new UnauthorizedError('Wrong account, login or password');
+      }
+      throttle.succeed(keys);
+      res.setHeader('Set-Cookie', sessionCookie(session.id, ctx.config.portal.sessionTtlMinutes * 60, ctx.config.portal.secureCookies));
+      res.status(201).json({ csrf: session.csrf });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.get('/session', (req: Request, res: Response, next: NextFunction) => {
+    const session = (req as Request & { session?: Session }).session;
+    if (!session) return next(new UnauthorizedError('Not signed in'));
+    res.json({ csrf: session.csrf });
+  });
+
+  router.delete('/session', (req: Request, res: Response) => {
+    const session = (req as Request & { session?: Session }).session;
+    if (session) sessions.delete(session.id);
+    res.setHeader('Set-Cookie', sessionCookie('', 0, ctx.config.portal.secureCookies));
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+function sessionCookie(value: string, maxAge: number, secure: boolean): string {
+  return `${COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
+}
+
+function cookie(req: Request, name: string): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return null;
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y) && a.length === b.length;
+}
+

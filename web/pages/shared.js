@@ -1,0 +1,155 @@
+// Shared Contacts (managers): search, group filter, sort, paging, add/edit/delete with undo,
+// bulk group assignment, export and import with a dry-run preview.
+import { api, debounce, h, toast } from '../api.js';
+import { openContactForm } from './contact-form.js';
+import { contactRows, displayName } from './contact-table.js';
+
+const PAGE = 50;
+const EDITABLE = ['firstName', 'lastName', 'company', 'title', 'workNumber', 'mobileNumber', 'homeNumber', 'faxNumber', 'email', 'groups'];
+
+export async function sharedPage(main, state) {
+  const base = `/accounts/${encodeURIComponent(state.accountId)}/contacts`;
+  const view = { q: '', group: '', sort: 'name', offset: 0, items: [], total: 0, groups: [] };
+  main.innerHTML = `
+  <section class="card">
+    <div class="page-head"><h1>Shared Contacts</h1><button type="button" id="add">Add Shared Contact</button></div>
+    <div class="toolbar">
+      <label class="grow">Search <input id="q" type="search" placeholder="Name, company or number"></label>
+      <label>Group <select id="group"><option value="">All groups</option></select></label>
+      <label>Sort by <select id="sort"><option value="name">Name</option><option value="company">Company</option></select></label>
+    </div>
+    <div class="toolbar bulk">
+      <label>Selected contacts: add to group <select id="bulk-group"></select></label>
+      <button type="button" class="secondary" id="bulk-apply">Add to group</button>
+    </div>
+    <div class="table-wrap"><table>
+      <thead><tr><th><span class="sr-only">Select</span></th><th>Name</th><th>Company</th><th>Numbers</th><th>Email</th><th>Groups</th><th><span class="sr-only">Actions</span></th></tr></thead>
+      <tbody id="rows"></tbody>
+    </table></div>
+    <div class="pager"><button type="button" class="secondary" id="prev">Previous</button><span id="range"></span><button type="button" class="secondary" id="next">Next</button></div>
+  </section>
+  <section class="card two-col">
+    <div>
+      <h2>Export</h2>
+      <div class="toolbar">
+        <label>Contacts <select id="export-group"><option value="">All contacts</option></select></label>
+        <label>Format <select id="export-format"><option value="csv">CSV</option><option value="xlsx">Excel</option><option value="vcf">vCard</option></select></label>
+        <button type="button" class="secondary" id="export">Export</button>
+      </div>
+    </div>
+    <div>
+      <h2>Import</h2>
+      <div class="toolbar">
+        <label class="grow">Spreadsheet (CSV or Excel) <input id="import-file" type="file" accept=".csv,.tsv,.txt,.xlsx,text/csv"></label>
+        <button type="button" class="secondary" id="import-preview">Preview</button>
+      </div>
+      <div id="import-result" aria-live="polite"></div>
+    </div>
+  </section>`;
+  const $ = (sel) => main.querySelector(sel);
+
+  async function loadGroups() {
+    view.groups = (await api('GET', `/accounts/${encodeURIComponent(state.accountId)}/groups`)).items;
+    const opts = view.groups.map((g) => `<option value="${h(g.name)}">${h(g.name)} (${g.contactCount})</option>`).join('');
+    $('#group').innerHTML = `<option value="">All groups</option>${opts}`;
+    $('#group').value = view.group;
+    $('#export-group').innerHTML = `<option value="">All contacts</option>${opts}`;
+    $('#bulk-group').innerHTML = view.groups.map((g) => `<option value="${h(g.name)}">${h(g.name)}</option>`).join('') || '<option value="">(no groups yet)</option>';
+  }
+
+  async function load() {
+    const params = new URLSearchParams({ q: view.q, sort: view.sort, limit: String(PAGE), offset: String(view.offset) });
+    if (view.group) params.set('group', view.group);
+    const page = await api('GET', `${base}?${params}`);
+    view.items = page.items;
+    view.total = page.total;
+    $('#rows').innerHTML = contactRows(page.items, { selectable: true, canEdit: () => true });
+    const to = Math.min(view.offset + PAGE, view.total);
+    $('#range').textContent = view.total ? `${view.offset + 1}–${to} of ${view.total}` : '0 contacts';
+    $('#prev').disabled = view.offset === 0;
+    $('#next').disabled = to >= view.total;
+  }
+
+  const reload = async () => { await Promise.all([load(), loadGroups()]); };
+  const edit = (contact) => openContactForm({ basePath: base, contact, groups: view.groups, onSaved: reload });
+
+  $('#add').onclick = () => edit(null);
+  $('#q').oninput = debounce(() => { view.q = $('#q').value; view.offset = 0; load(); }, 200);
+  $('#group').onchange = () => { view.group = $('#group').value; view.offset = 0; load(); };
+  $('#sort').onchange = () => { view.sort = $('#sort').value; view.offset = 0; load(); };
+  $('#prev').onclick = () => { view.offset = Math.max(0, view.offset - PAGE); load(); };
+  $('#next').onclick = () => { view.offset += PAGE; load(); };
+
+  $('#rows').onclick = async (e) => {
+    const row = e.target.closest('tr[data-id]');
+    if (!row) return;
+    const contact = view.items.find((c) => c.id === row.dataset.id);
+    if (e.target.classList.contains('edit')) edit(contact);
+    if (e.target.classList.contains('delete')) {
+      if (!confirm(`Delete ${displayName(contact)}? Every phone loses this contact at its next refresh.`)) return;
+      await api('DELETE', `${base}/${contact.id}`, undefined, { headers: { 'If-Match': `"r${contact.revision}"` } });
+      await reload();
+      const copy = Object.fromEntries(EDITABLE.map((k) => [k, contact[k]]));
+      toast(`${displayName(contact)} deleted.`, {
+        action: 'Undo',
+        onAction: async () => { await api('POST', base, copy); await reload(); toast(`${displayName(contact)} restored.`); },
+      });
+    }
+  };
+
+  $('#bulk-apply').onclick = async () => {
+    const group = $('#bulk-group').value;
+    const ids = [...main.querySelectorAll('.select:checked')].map((el) => el.value);
+    if (!group || ids.length === 0) return toast('Choose a group and select some contacts first.', { error: true });
+    for (const id of ids) {
+      const c = view.items.find((x) => x.id === id);
+      if (c.groups.includes(group)) continue;
+      await api('PATCH', `${base}/${id}`, { groups: [...c.groups, group] });
+    }
+    await reload();
+    toast(`${ids.length} contact(s) added to ${group}.`);
+  };
+
+  $('#export').onclick = () => {
+    const params = new URLSearchParams({ format: $('#export-format').value });
+    if ($('#export-group').value) params.set('group', $('#export-group').value);
+    const a = document.createElement('a');
+    a.href = `/api/v1${base}/export?${params}`;
+    a.download = '';
+    document.body.append(a);
+    a.click();
+    a.remove();
+  };
+
+  const sendImport = (dryRun) => {
+    const file = $('#import-file').files[0];
+    const form = new FormData();
+    form.append('file', file);
+    return api('POST', `${base}/import?mode=upsert&onError=skip&dryRun=${dryRun}`, form);
+  };
+  $('#import-preview').onclick = async () => {
+    const out = $('#import-result');
+    if (!$('#import-file').files[0]) return void (out.innerHTML = '<p class="error">Choose a file first.</p>');
+    try {
+      const r = await sendImport(true);
+      const c = r.counts;
+      out.innerHTML = `
+        <div class="preview">
+          <p><strong>Preview:</strong> ${c.created} to create, ${c.updated} to update, ${c.unchanged} unchanged, ${c.skipped} skipped.</p>
+          ${r.errors.length ? `<table class="errors"><thead><tr><th>Row</th><th>Column</th><th>Value</th><th>Reason</th></tr></thead><tbody>
+            ${r.errors.map((e) => `<tr><td>${h(e.row)}</td><td>${h(e.field)}</td><td>${h(e.value)}</td><td>${h(e.reason)}</td></tr>`).join('')}</tbody></table>` : ''}
+          <button type="button" id="import-confirm">Import ${c.created + c.updated} contact(s)</button>
+        </div>`;
+      $('#import-confirm').onclick = async () => {
+        const done = await sendImport(false);
+        out.innerHTML = `<p class="success" role="status">Import done: ${done.counts.created} created, ${done.counts.updated} updated, ${done.counts.unchanged} unchanged, ${done.counts.skipped} skipped.</p>`;
+        await reload();
+      };
+    } catch (err) {
+      out.innerHTML = `<p class="error">${h(err.message)}</p>`;
+    }
+  };
+
+  await reload();
+  $('#q').focus();
+}
