@@ -20,6 +20,7 @@ const PAGES = {
 async function loadMe() {
   try {
     const s = await api('GET', '/session');
+    if (!s.signedIn) { state.me = null; return; }
     setCsrf(s.csrf);
     state.me = await api('GET', '/me');
   } catch (err) {

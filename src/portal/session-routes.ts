@@ -79,8 +79,8 @@ export function sessionMiddleware(ctx: AppContext): Router {
 
   router.get('/session', (req: Request, res: Response, next: NextFunction) => {
     const session = (req as Request & { session?: Session }).session;
-    if (!session) return next(new UnauthorizedError('Not signed in'));
-    res.json({ csrf: session.csrf });
+    // 200 either way: the portal asks this on every load, signed in or not.
+    res.json(session ? { signedIn: true, csrf: session.csrf } : { signedIn: false, csrf: null });
   });
 
   router.delete('/session', (req: Request, res: Response) => {

@@ -13,7 +13,7 @@ export async function contactsPage(main) {
       <div class="segmented" role="group" aria-label="Show">
         ${['all', 'shared', 'personal', 'users'].map((s) => `<button type="button" data-source="${s}" aria-pressed="${s === 'all'}">${{ all: 'All', shared: 'Shared', personal: 'Personal', users: 'Users' }[s]}</button>`).join('')}
       </div>
-      <label class="grow">Search <input id="q" type="search" placeholder="Name, company or number"></label>
+      <div class="tool grow"><label for="q">Search</label><input id="q" type="search" placeholder="Name, company or number"></div>
     </div>
     <div class="table-wrap"><table>
       <thead><tr><th>Name</th><th>Company</th><th>Numbers</th><th>Email</th><th>Groups</th><th>Source</th><th><span class="sr-only">Actions</span></th></tr></thead>

@@ -6,7 +6,7 @@ export async function groupsPage(main, state) {
   main.innerHTML = `
   <section class="card narrow">
     <h1>Groups</h1>
-    <form id="create" class="toolbar"><label class="grow">New group <input id="name" required></label><button type="submit">Create group</button></form>
+    <form id="create" class="toolbar"><div class="tool grow"><label for="name">New group</label><input id="name" required></div><button type="submit">Create group</button></form>
     <p class="error" id="error" role="alert"></p>
     <ul class="group-list" id="list"></ul>
   </section>`;

@@ -7,8 +7,8 @@ export async function phonesPage(main, state) {
   <section class="card">
     <h1>Phone set-up</h1>
     <form id="creds" class="toolbar">
-      <label>Phone username <input id="pu" required autocomplete="off"></label>
-      <label>Phone password <input id="pp" type="password" required autocomplete="new-password" minlength="8"></label>
+      <div class="tool"><label for="pu">Phone username</label><input id="pu" required autocomplete="off"></div>
+      <div class="tool"><label for="pp">Phone password</label><input id="pp" type="password" required autocomplete="new-password" minlength="8"></div>
       <button type="submit" class="secondary">Save phone credentials</button>
     </form>
     <p class="error" id="error" role="alert"></p>

@@ -14,12 +14,12 @@ export async function sharedPage(main, state) {
   <section class="card">
     <div class="page-head"><h1>Shared Contacts</h1><button type="button" id="add">Add Shared Contact</button></div>
     <div class="toolbar">
-      <label class="grow">Search <input id="q" type="search" placeholder="Name, company or number"></label>
-      <label>Group <select id="group"><option value="">All groups</option></select></label>
-      <label>Sort by <select id="sort"><option value="name">Name</option><option value="company">Company</option></select></label>
+      <div class="tool grow"><label for="q">Search</label><input id="q" type="search" placeholder="Name, company or number"></div>
+      <div class="tool"><label for="group">Group</label><select id="group"><option value="">All groups</option></select></div>
+      <div class="tool"><label for="sort">Sort by</label><select id="sort"><option value="name">Name</option><option value="company">Company</option></select></div>
     </div>
     <div class="toolbar bulk">
-      <label>Selected contacts: add to group <select id="bulk-group"></select></label>
+      <div class="tool"><label for="bulk-group">Selected contacts: add to group</label><select id="bulk-group"></select></div>
       <button type="button" class="secondary" id="bulk-apply">Add to group</button>
     </div>
     <div class="table-wrap"><table>
@@ -32,15 +32,15 @@ export async function sharedPage(main, state) {
     <div>
       <h2>Export</h2>
       <div class="toolbar">
-        <label>Contacts <select id="export-group"><option value="">All contacts</option></select></label>
-        <label>Format <select id="export-format"><option value="csv">CSV</option><option value="xlsx">Excel</option><option value="vcf">vCard</option></select></label>
+        <div class="tool"><label for="export-group">Contacts</label><select id="export-group"><option value="">All contacts</option></select></div>
+        <div class="tool"><label for="export-format">Format</label><select id="export-format"><option value="csv">CSV</option><option value="xlsx">Excel</option><option value="vcf">vCard</option></select></div>
         <button type="button" class="secondary" id="export">Export</button>
       </div>
     </div>
     <div>
       <h2>Import</h2>
       <div class="toolbar">
-        <label class="grow">Spreadsheet (CSV or Excel) <input id="import-file" type="file" accept=".csv,.tsv,.txt,.xlsx,text/csv"></label>
+        <div class="tool grow"><label for="import-file">Spreadsheet (CSV or Excel)</label><input id="import-file" type="file" accept=".csv,.tsv,.txt,.xlsx,text/csv"></div>
         <button type="button" class="secondary" id="import-preview">Preview</button>
       </div>
       <div id="import-result" aria-live="polite"></div>
