@@ -69,7 +69,7 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
       namingContexts: [names.suffix],
       supportedLDAPVersion: ['3'],
       supportedControl: SUPPORTED_CONTROLS,
-      supportedExtension: cfg.tlsCert ? ['1.3.6.1.4.1.1466.20037'] : [],
+      supportedExtension: cfg.tlsCert && cfg.tlsKey ? ['1.3.6.1.4.1.1466.20037'] : [],
       vendorName: ['dialbook'],
       vendorVersion: ['0.1.0'],
     };

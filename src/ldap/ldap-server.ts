@@ -2,6 +2,7 @@
 // this folder (it is archived upstream; a fork or replacement should touch nothing else).
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import ldap from 'ldapjs';
 import messages from '@ldapjs/messages';
 import type { AppContext } from '../app-context.ts';
@@ -12,6 +13,7 @@ import { clearSession } from './ldap-session.ts';
 import { renameVlvOid } from './ldap-vlv.ts';
 
 const BIND_OP = 0x60;
+const START_TLS = '1.3.6.1.4.1.1466.20037';
 /** No phone sends a request anywhere near this. */
 const MAX_REQUEST_BYTES = 256 * 1024;
 const { BindRequest } = messages; // CommonJS: no named exports from ESM
@@ -25,11 +27,12 @@ export interface RunningLdap {
 export async function startLdapServer(ctx: AppContext): Promise<RunningLdap> {
   const cfg = ctx.config.ldap;
   const names = new DirectoryNames(cfg.suffix);
-  const plain = createServer(ctx, names, null);
+  const tls = cfg.tlsCert && cfg.tlsKey ? { certificate: readFileSync(cfg.tlsCert, 'utf8'), key: readFileSync(cfg.tlsKey, 'utf8') } : null;
+  const plain = createServer(ctx, names, null, tls ? createSecureContext({ cert: tls.certificate, key: tls.key }) : null);
   await listen(plain, cfg.port, cfg.host);
   let secure: ReturnType<typeof createServer> | null = null;
-  if (cfg.ldapsPort !== null && cfg.tlsCert && cfg.tlsKey) {
-    secure = createServer(ctx, names, { certificate: readFileSync(cfg.tlsCert, 'utf8'), key: readFileSync(cfg.tlsKey, 'utf8') });
+  if (cfg.ldapsPort !== null && tls) {
+    secure = createServer(ctx, names, tls, null);
     await listen(secure, cfg.ldapsPort, cfg.host);
   }
   return {
@@ -51,7 +54,7 @@ type LdapServer = ReturnType<typeof ldap.createServer> & {
   address(): { port: number };
 };
 
-function createServer(ctx: AppContext, names: DirectoryNames, tls: { certificate: string; key: string } | null): LdapServer {
+function createServer(ctx: AppContext, names: DirectoryNames, tls: { certificate: string; key: string } | null, startTls: SecureContext | null): LdapServer {
   const cfg = ctx.config.ldap;
   // Per connection: Nagle off (multi-entry answers otherwise wait ~40 ms), idle timeout, and
   // non-DN bind names replaced before ldapjs would reject them as invalid DN syntax.
@@ -104,6 +107,16 @@ function createServer(ctx: AppContext, names: DirectoryNames, tls: { certificate
     search(req, res).catch((err) => next(internal(ctx, err)));
   });
 
+  server.exop(START_TLS, (req: { connection: Socket }, res: { responseName: string; end(): void }, next: (e?: Error) => void) => {
+    if (!startTls) return next(ldapError(new ldap.UnavailableError('StartTLS needs ldap.tlsCert and ldap.tlsKey')));
+    if (req.connection instanceof TLSSocket || (req.connection as Socket & { encrypted?: boolean }).encrypted) {
+      return next(ldapError(new ldap.OperationsError('TLS is already active')));
+    }
+    res.responseName = START_TLS;
+    res.end();
+    upgradeToTls(req.connection, startTls);
+  });
+
   const readOnly = (_req: unknown, _res: unknown, next: (e?: Error) => void) =>
     next(ldapError(new ldap.UnwillingToPerformError('This directory is read-only: manage contacts through dialbook')));
   server.add('', readOnly);
@@ -115,6 +128,21 @@ function createServer(ctx: AppContext, names: DirectoryNames, tls: { certificate
   server.on('error', (err: Error) => ctx.logger.debug({ err }, 'ldap protocol error'));
   server.on('clientError', (err: Error) => ctx.logger.debug({ err }, 'ldap client error'));
   return server;
+}
+
+/**
+ * StartTLS (RFC 4511 4.14): after the success response goes out in clear, the same TCP
+ * connection continues as TLS. ldapjs has no StartTLS of its own: its data listeners are moved
+ * behind a server-side TLSSocket, and its writes go through that socket.
+ */
+function upgradeToTls(conn: Socket, context: SecureContext): void {
+  const listeners = conn.listeners('data') as ((d: Buffer) => void)[];
+  conn.removeAllListeners('data');
+  const secure = new TLSSocket(conn, { isServer: true, secureContext: context });
+  secure.on('data', (d: Buffer) => { for (const l of listeners) l.call(conn, d); });
+  secure.on('error', () => conn.destroy());
+  (conn as Socket & { write: (d: Buffer) => boolean }).write = (d: Buffer) => secure.write(d);
+  (conn as Socket & { encrypted?: boolean }).encrypted = true;
 }
 
 /** Rewrites a bind whose name is "user@account" (or no DN at all) to a DN ldapjs accepts. */

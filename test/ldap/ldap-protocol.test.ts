@@ -66,6 +66,12 @@ describe('read-only and robust', () => {
     expect(sns(r)).toEqual(['Baker']);
   });
 
+  it('refuses StartTLS when no certificate is configured', async () => {
+    const r = await ldapsearch(port, ['-ZZ', ...PHONE, '-b', BASE, '(sn=baker)', 'sn']);
+    expect(r.code).not.toBe(0);
+    expect(r.entries).toEqual([]);
+  });
+
   it('shows a change made through the store in the very next search', async () => {
     srv.ctx.store.createContact('acme', { source: 'shared' }, prepareContact({ lastName: 'Newcomb', workNumber: '2145559999' }, 'US'), { id: 'test' });
     const r = await ldapsearch(port, [...PHONE, '-b', BASE, '(telephoneNumber=+12145559999)', 'sn']);

@@ -22,7 +22,14 @@ beforeAll(async () => {
 });
 afterAll(async () => { await srv.close(); });
 
-describe('LDAPS', () => {
+describe('LDAPS and StartTLS', () => {
+  it('upgrades a plain connection with StartTLS (-ZZ: TLS is required)', async () => {
+    const { stdout: out } = await promisify(execFile)('ldapsearch', ['-x', '-ZZ', '-LLL', '-H', `ldap://127.0.0.1:${srv.ldapPort}`, '-D', 'phones@acme', '-w', 'phone-secret-1', '-b', 'o=acme,dc=dialbook', '(sn=secure)', 'sn'],
+      { env: { ...process.env, LDAPTLS_REQCERT: 'never' }, encoding: 'utf8' });
+    expect(parseLdif(out).map((e) => e.attrs.sn)).toEqual([['Secure']]);
+  });
+
+
   it('answers searches over TLS', async () => {
     // async: the server runs in this process, a synchronous child would block it
     const { stdout: out } = await promisify(execFile)('ldapsearch', ['-x', '-LLL', '-H', `ldaps://127.0.0.1:${ldapsPort}`, '-D', 'phones@acme', '-w', 'phone-secret-1', '-b', 'o=acme,dc=dialbook', '(sn=secure)', 'sn'],
