@@ -74,6 +74,8 @@ describe('paging, search, groups, reverse lookup', () => {
   it('pages Cisco at 32 entries with Previous/Next at the boundaries', async () => {
     const p1 = await get('/phonebook/acme/cisco.xml');
     expect(count(p1.text, 'DirectoryEntry')).toBe(32);
+    // Refresh 0: the phone's Update soft key reloads the page by hand, nothing reloads by itself
+    expect(p1.headers.refresh).toBe('0');
     expect(p1.text).toContain('<Name>Next</Name>');
     expect(p1.text).not.toContain('<Name>Previous</Name>');
     const p2 = await get('/phonebook/acme/cisco.xml?page=2');
