@@ -7,7 +7,7 @@ import type { AppContext } from '../app-context.ts';
 import { adminApi } from '../api/admin-api.ts';
 import { errorHandler } from '../api/error-handler.ts';
 import { NotFoundError } from '../errors.ts';
-import { httpMetrics } from '../ops/metrics.ts';
+import { counter, httpMetrics } from '../ops/metrics.ts';
 import { phonebookRouter } from '../phonebook/phonebook-routes.ts';
 import { portalRouter } from '../portal/portal-routes.ts';
 import { sessionMiddleware } from '../portal/session-routes.ts';
@@ -17,6 +17,14 @@ export function createApp(ctx: AppContext): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.http.trustProxy);
   app.set('etag', false);
+
+  // Phones fetch phonebooks thousands of times a day, mostly to hear "304 Not Modified": they are
+  // counted, not logged line by line, and skip the per-request logger and latency timer.
+  const phoneRequests = counter(ctx.metrics, 'dialbook_phonebook_requests_total', 'Phonebook requests by status', ['status']);
+  app.use('/phonebook', (_req, res, next) => {
+    res.on('finish', () => phoneRequests.inc({ status: String(res.statusCode) }));
+    next();
+  }, phonebookRouter(ctx));
 
   const duration = httpMetrics(ctx.metrics);
   app.use(pinoHttp({
@@ -42,7 +50,6 @@ export function createApp(ctx: AppContext): Express {
     res.send(await ctx.metrics.metrics());
   });
 
-  app.use('/phonebook', phonebookRouter(ctx));
   app.use('/api/v1', sessionMiddleware(ctx));
   app.use('/api/v1', adminApi(ctx));
   app.use('/', portalRouter(ctx));
