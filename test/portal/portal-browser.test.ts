@@ -7,7 +7,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
+// Screenshots go to docs/screenshots with UPDATE_SCREENSHOTS=1 (then commit them); otherwise to a
+// temp folder, so a test run leaves the work tree as it was.
+const SHOTS = process.env.UPDATE_SCREENSHOTS ? resolve(import.meta.dirname, '../../docs/screenshots') : mkdtempSync(join(tmpdir(), 'dialbook-shots-'));
 let srv: TestServer;
 let browser: Browser;
 const consoleErrors: string[] = [];
