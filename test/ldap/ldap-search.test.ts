@@ -67,6 +67,24 @@ describe('LDAP search with ldapsearch', () => {
     expect(names(ext)).toEqual(['Ann Lee']);
   });
 
+  it('answers the Snom name and number filters, and Grandstream/Fanvil-style ones', async () => {
+    const snomName = await ldapsearch(port, [...PHONE, '-b', BASE, '(&(telephoneNumber=*)(sn=smi*))', 'cn']);
+    expect(names(snomName)).toEqual(['John Smith']);
+    const snomNumber = await ldapsearch(port, [...PHONE, '-b', BASE, '(&(telephoneNumber=9725550110)(sn=*))', 'cn']);
+    expect(names(snomNumber)).toEqual(['John Smith']);
+    const gs = await ldapsearch(port, [...PHONE, '-b', BASE, '(|(cn=zo*)(sn=zo*))', 'cn']);
+    expect(names(gs)).toEqual(['Zoë Zimmer']);
+    const homeOnly = await ldapsearch(port, [...PHONE, '-b', BASE, '(|(telephoneNumber=4694292501)(mobile=4694292501)(homePhone=4694292501))', 'cn', 'homePhone']);
+    expect(homeOnly.entries.map((e) => e.attrs)).toEqual([{ cn: ['Zoë Zimmer'], homePhone: ['4694292501'] }]);
+  });
+
+  it('returns attribute names only with typesOnly', async () => {
+    const r = await ldapsearch(port, [...PHONE, '-A', '-b', BASE, '(sn=smith)', 'cn', 'mail']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^cn:\s*$/m);
+    expect(r.stdout).not.toContain('John Smith');
+  });
+
   it('shows company-only contacts with cn and sn', async () => {
     const r = await ldapsearch(port, [...PHONE, '-b', BASE, '(o=henry*)']);
     expect(r.entries[0].attrs).toMatchObject({ cn: ['Henry Schein'], sn: ['Henry Schein'], o: ['Henry Schein'], objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'] });
