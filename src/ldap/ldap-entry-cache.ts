@@ -17,17 +17,17 @@ export class EntryCache {
   private revisions = new Map<string, number>();
   private entries = new Map<string, Buffer>();
 
-  /** The protocolOp part of a SearchResultEntry ([APPLICATION 4] ...), encoded once. */
-  body(accountId: string, revision: number, key: string, build: () => { dn: string; attrs: Attributes; typesOnly: boolean }): Buffer {
+  /** The cached protocolOp part of a SearchResultEntry ([APPLICATION 4] ...), if any. */
+  get(accountId: string, revision: number, key: string): Buffer | undefined {
     if (this.revisions.get(accountId) !== revision) this.dropAccount(accountId, revision);
-    const k = `${accountId}\u0000${key}`;
-    let body = this.entries.get(k);
-    if (!body) {
-      const e = build();
-      body = encodeBody(e.dn, e.attrs, e.typesOnly);
-      if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-      this.entries.set(k, body);
-    }
+    return this.entries.get(`${accountId}\u0000${key}`);
+  }
+
+  /** Encodes an entry once and keeps it for this account revision. */
+  put(accountId: string, key: string, e: { dn: string; attrs: Attributes; typesOnly: boolean }): Buffer {
+    const body = encodeBody(e.dn, e.attrs, e.typesOnly);
+    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    this.entries.set(`${accountId}\u0000${key}`, body);
     return body;
   }
 

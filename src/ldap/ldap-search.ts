@@ -6,8 +6,8 @@ import messages from '@ldapjs/messages';
 import controlsPackage from '@ldapjs/controls';
 import type { AppContext } from '../app-context.ts';
 import type { Account } from '../domain/account-schemas.ts';
-import type { Contact, ContactSort } from '../domain/contact-schemas.ts';
-import type { Criterion, Visibility } from '../store/store.ts';
+import type { ContactSort } from '../domain/contact-schemas.ts';
+import type { ContactRef, Criterion, Visibility } from '../store/store.ts';
 import { type Attributes, operationalAttributes, selectAttributes, userAttributes } from './ldap-entries.ts';
 import { type DirectoryNames } from './ldap-dn.ts';
 import { type LdapFilter, translateFilter } from './ldap-filter.ts';
@@ -123,12 +123,12 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     const paging = controls.paging && controls.paging.size > 0 ? controls.paging : null;
     const offset = paging?.offset ?? 0;
     const want = paging ? Math.min(paging.size, sizeLimit) : sizeLimit;
-    const page = ctx.store.queryContacts(account.id, { visibility, where, sort: controls.sort ?? 'name', limit: want + 1, offset });
+    const refs = ctx.store.queryContactRefs(account.id, { visibility, where, sort: controls.sort ?? 'name', limit: want + 1, offset });
     const timeLimitMs = Math.min(req.timeLimit > 0 ? req.timeLimit * 1000 : cfg.maxTimeLimitMs, cfg.maxTimeLimitMs);
     if (Date.now() - started > timeLimitMs) return fail(res, RC.timeLimitExceeded, 'Time limit exceeded');
 
-    const more = page.contacts.length > want;
-    sendContacts(req, res, account, page.contacts.slice(0, want));
+    const more = refs.length > want;
+    sendContacts(req, res, account, refs.slice(0, want));
     if (controls.sort) res.addControl(new ServerSideSortingResponseControl({ value: { result: 0 } }));
     if (paging) {
       res.addControl(new PagedResultsControl({ value: { size: 0, cookie: pagingCookie(more ? offset + want : null) } }));
@@ -160,21 +160,32 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     position = Math.max(1, Math.min(position, total + 1));
     const start = Math.max(0, position - 1 - vlv.beforeCount);
     const count = Math.min(vlv.beforeCount + vlv.afterCount + 1, cfg.maxSizeLimit);
-    const page = ctx.store.queryContacts(account.id, { visibility, where, sort, limit: count, offset: start });
-    sendContacts(req, res, account, page.contacts);
+    sendContacts(req, res, account, ctx.store.queryContactRefs(account.id, { visibility, where, sort, limit: count, offset: start }));
     res.addControl(new ServerSideSortingResponseControl({ value: { result: 0 } }));
     res.addControl(vlvResponse(position, total, 0));
     res.end(RC.success);
   }
 
-  /** All entries of a response in one socket write, each encoded once per account revision. */
-  function sendContacts(req: SearchRequestLike, res: SearchResponseLike, account: Account, contacts: Contact[]): void {
-    if (contacts.length === 0) return;
+  /**
+   * All entries of a response in one socket write. Entries are encoded once per contact revision
+   * and attribute selection; the store is asked for whole contacts only for entries not cached.
+   */
+  function sendContacts(req: SearchRequestLike, res: SearchResponseLike, account: Account, refs: ContactRef[]): void {
+    if (refs.length === 0) return;
     const selection = req.attributes.map((a) => a.toLowerCase()).sort().join(',') + (req.typesOnly ? '/t' : '');
-    const frames = contacts.map((c) => frame(res.messageId, cache.body(account.id, account.revision, `${c.id}\u0000${c.revision}\u0000${selection}`, () => {
-      const dn = names.entry(account.id, c.id);
-      return { dn, attrs: selectAttributes(req.attributes, userAttributes(c, account), () => operationalAttributes(c, dn)), typesOnly: req.typesOnly };
-    })));
+    const key = (r: ContactRef) => `${r.id}\u0000${r.revision}\u0000${selection}`;
+    const bodies = refs.map((r) => cache.get(account.id, account.revision, key(r)));
+    const missing = refs.filter((_r, i) => !bodies[i]);
+    if (missing.length > 0) {
+      const built = new Map<string, Buffer>();
+      for (const c of ctx.store.getContactsByIds(account.id, missing.map((r) => r.id))) {
+        const dn = names.entry(account.id, c.id);
+        const attrs = selectAttributes(req.attributes, userAttributes(c, account), () => operationalAttributes(c, dn));
+        built.set(c.id, cache.put(account.id, key(c), { dn, attrs, typesOnly: req.typesOnly }));
+      }
+      refs.forEach((r, i) => { bodies[i] ??= built.get(r.id); });
+    }
+    const frames = bodies.filter((b): b is Buffer => b !== undefined).map((b) => frame(res.messageId, b));
     res.connection.write(Buffer.concat(frames));
   }
 }

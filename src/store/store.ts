@@ -59,6 +59,11 @@ export interface ContactQuery {
   withTotal?: boolean;
 }
 
+export interface ContactRef {
+  id: string;
+  revision: number;
+}
+
 export interface ContactPage {
   contacts: Contact[];
   total: number | null;
@@ -112,6 +117,10 @@ export interface UserStore {
 
 export interface ContactStore {
   queryContacts(accountId: string, query: ContactQuery): ContactPage;
+  /** The same page as queryContacts, as ids and revisions only: for callers that cache contacts by revision. */
+  queryContactRefs(accountId: string, query: ContactQuery): ContactRef[];
+  /** Contacts by id (any visibility: callers got the ids from a visibility-checked query). Order follows ids. */
+  getContactsByIds(accountId: string, ids: string[]): Contact[];
   getContact(accountId: string, contactId: string, visibility: Visibility): Contact | null;
   createContact(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor): Contact;
   /** expectedRevision: when given and stale, throws PreconditionFailedError and changes nothing. */

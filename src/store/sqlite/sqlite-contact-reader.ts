@@ -1,7 +1,7 @@
 // Reading contacts: paged queries from the Criterion AST, single lookups, whole lists.
 import type { Contact, ContactSort } from '../../domain/contact-schemas.ts';
 import { NotFoundError } from '../../errors.ts';
-import type { ContactPage, ContactQuery, Visibility, WriteScope } from '../store.ts';
+import type { ContactPage, ContactQuery, ContactRef, Visibility, WriteScope } from '../store.ts';
 import { criterionSql, visibilitySql } from './criterion-sql.ts';
 import { StatementCache } from './database.ts';
 import { CONTACT_COLUMNS, contactsFromRows, type ContactRow, type GroupLinkRow, type NumberRow } from './row-mapping.ts';
@@ -34,25 +34,46 @@ export class SqliteContactReader {
   constructor(private readonly stmts: StatementCache, private readonly regionOf: (accountId: string) => string) {}
 
   query(accountId: string, q: ContactQuery): ContactPage {
+    const page = this.page(accountId, q);
+    // Two steps: pick the page by rowid first, then build full rows for that page only (SQLite
+    // would otherwise compute every output column for every match before sorting).
+    const sql = `SELECT ${CONTACT_COLUMNS} FROM (${page.sql}) page JOIN contacts c ON c.rowid = page.rid ORDER BY ${ORDER[q.sort ?? 'name']}`;
+    const rows = this.stmts.get(sql).all(...page.params) as ContactRow[];
+    let total: number | null = null;
+    if (q.withTotal) {
+      total = (this.stmts.get(`SELECT count(*) AS n FROM contacts c WHERE ${page.filter}`).get(...page.filterParams) as { n: number }).n;
+    }
+    return { contacts: this.hydrate(rows), total };
+  }
+
+  refs(accountId: string, q: ContactQuery): ContactRef[] {
+    const page = this.page(accountId, q);
+    const sql = `SELECT c.id, c.revision FROM (${page.sql}) page JOIN contacts c ON c.rowid = page.rid ORDER BY ${ORDER[q.sort ?? 'name']}`;
+    return this.stmts.get(sql).all(...page.params) as ContactRef[];
+  }
+
+  byIds(accountId: string, ids: string[]): Contact[] {
+    if (ids.length === 0) return [];
+    const rows = this.stmts.get(`SELECT ${CONTACT_COLUMNS} FROM json_each(?) j JOIN contacts c ON c.id = j.value WHERE c.account_id = ? ORDER BY j.key`)
+      .all(JSON.stringify(ids), accountId) as ContactRow[];
+    return this.hydrate(rows);
+  }
+
+  /** The SQL that picks one page of rowids for a query. */
+  private page(accountId: string, q: ContactQuery) {
     const region = this.regionOf(accountId);
     const vis = visibilitySql(q.visibility);
     const where = criterionSql(q.where ?? { all: true }, accountId, region);
     const filter = `c.account_id = ? AND ${vis.sql} AND ${where.sql}`;
-    const params = [accountId, ...vis.params, ...where.params];
-    const limit = q.limit ?? 50;
-    const offset = q.offset ?? 0;
-    // Two steps: pick the page by rowid first, then build full rows for that page only (SQLite
-    // would otherwise compute every output column for every match before sorting).
+    const filterParams = [accountId, ...vis.params, ...where.params];
     const filtered = !(q.where === undefined || 'all' in q.where);
     const order = orderFor(q.sort ?? 'name', filtered);
-    const sql = `SELECT ${CONTACT_COLUMNS} FROM (SELECT c.rowid AS rid FROM contacts c WHERE ${filter} ORDER BY ${order} LIMIT ? OFFSET ?) page
-      JOIN contacts c ON c.rowid = page.rid ORDER BY ${ORDER[q.sort ?? 'name']}`;
-    const rows = this.stmts.get(sql).all(...params, limit, offset) as ContactRow[];
-    let total: number | null = null;
-    if (q.withTotal) {
-      total = (this.stmts.get(`SELECT count(*) AS n FROM contacts c WHERE ${filter}`).get(...params) as { n: number }).n;
-    }
-    return { contacts: this.hydrate(rows), total };
+    return {
+      sql: `SELECT c.rowid AS rid FROM contacts c WHERE ${filter} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      params: [...filterParams, q.limit ?? 50, q.offset ?? 0],
+      filter,
+      filterParams,
+    };
   }
 
   get(accountId: string, id: string, visibility: Visibility): Contact | null {

@@ -44,6 +44,8 @@ export function openSqliteStore(file: string): Store {
     countPlatformTokens: () => users.countPlatformTokens(),
 
     queryContacts: (a, q) => reader.query(a, q),
+    queryContactRefs: (a, q) => reader.refs(a, q),
+    getContactsByIds: (a, ids) => reader.byIds(a, ids),
     getContact: (a, id, vis) => reader.get(a, id, vis),
     allContacts: (a, scope) => reader.all(a, scope),
     createContact: (a, scope, c, actor) => writer.create(a, scope, c, actor),
