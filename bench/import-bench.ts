@@ -18,6 +18,7 @@ import { readSheet } from '../src/spreadsheet/sheet-reader.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../src/store/store.ts';
 import { fakeContact, rng } from './lib/fake-contacts.ts';
+import { ensureDebianTools } from './lib/debian-tools.ts';
 
 const N = 100_000;
 const ACTOR = { id: 'bench' };
@@ -48,6 +49,7 @@ const secs = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const rate = (s: number) => `${Math.round(N / s).toLocaleString('en-US')} rows/s`;
 
 export async function run(): Promise<void> {
+  ensureDebianTools(['sqlite3'], ['sqlite3']);
   const dir = mkdtempSync(join(tmpdir(), 'dialbook-import-bench-'));
   try {
     const csvFile = join(dir, 'contacts.csv');

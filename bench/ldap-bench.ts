@@ -4,7 +4,7 @@
 // Servers are pinned to core 1, the client to core 0. Needs Debian's slapd, ldap-utils,
 // libldap2-dev and gcc: installed with apt-get when missing.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { SecretBox } from '../src/auth/secret-box.ts';
 import { prepareContact } from '../src/domain/prepare-contact.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { fakeContact, rng } from './lib/fake-contacts.ts';
+import { ensureDebianTools } from './lib/debian-tools.ts';
 
 const N = 100_000;
 const CONNECTIONS = 16;
@@ -21,16 +22,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 
 interface LoadResult { searches: number; errors: number; entries: number; seconds: number; p50_ms: number; p99_ms: number }
-
-function ensureTools(): void {
-  const missing = ['slapd', 'ldapsearch', 'gcc', 'taskset'].filter((t) => {
-    try { execFileSync('sh', ['-c', `command -v ${t} || test -x /usr/sbin/${t}`], { stdio: 'ignore' }); return false; } catch { return true; }
-  });
-  if (missing.length > 0 || !existsSync('/usr/include/ldap.h')) {
-    console.log(`installing slapd ldap-utils libldap2-dev gcc (missing: ${missing.join(', ') || 'ldap.h'})`);
-    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slapd ldap-utils libldap2-dev gcc util-linux'], { stdio: 'inherit' });
-  }
-}
 
 /** Plain-digit numbers, so slapd (which ignores only spaces and hyphens) can match them too. */
 function contacts() {
@@ -147,7 +138,7 @@ function compareNames(dbPort: number, slapdPort: number, list: ReturnType<typeof
 }
 
 export async function run(): Promise<void> {
-  ensureTools();
+  ensureDebianTools(['/usr/sbin/slapd', 'ldapsearch', 'gcc', 'taskset', '/usr/include/ldap.h'], ['slapd', 'ldap-utils', 'libldap2-dev', 'gcc', 'util-linux']);
   const work = mkdtempSync(join(tmpdir(), 'dialbook-ldap-bench-'));
   const procs: ChildProcess[] = [];
   try {

@@ -13,19 +13,11 @@ import { SecretBox } from '../src/auth/secret-box.ts';
 import { prepareContact } from '../src/domain/prepare-contact.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { fakeContact, rng } from './lib/fake-contacts.ts';
+import { ensureDebianTools } from './lib/debian-tools.ts';
 
 const N = 10_000;
 const here = dirname(fileURLToPath(import.meta.url));
 const AUTH = 'Basic ' + Buffer.from('phones:bench-password').toString('base64');
-
-function ensureTools(): void {
-  try {
-    execFileSync('sh', ['-c', 'command -v wrk && test -x /usr/sbin/nginx'], { stdio: 'ignore' });
-  } catch {
-    console.log('installing nginx and wrk');
-    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx wrk util-linux'], { stdio: 'inherit' });
-  }
-}
 
 interface WrkResult { rps: number; p99ms: number; errors: string }
 
@@ -77,7 +69,7 @@ async function burst(port: number, path: string, expectedBytes: number): Promise
 }
 
 export async function run(): Promise<void> {
-  ensureTools();
+  ensureDebianTools(['wrk', '/usr/sbin/nginx', 'taskset'], ['nginx', 'wrk', 'util-linux']);
   const work = mkdtempSync(join(tmpdir(), 'dialbook-pb-bench-'));
   const procs: ChildProcess[] = [];
   try {
