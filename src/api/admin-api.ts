@@ -11,8 +11,9 @@ import { meRoutes } from './routes/me-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { importExportRoutes } from './routes/import-export-routes.ts';
 import { provisioningRoutes } from '../phonebook/provisioning-routes.ts';
+import type { VendorRegistry } from '../phonebook/vendor-registry.ts';
 
-export function adminApi(ctx: AppContext): Router {
+export function adminApi(ctx: AppContext, vendors: VendorRegistry): Router {
   const api = Router();
   api.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   api.use(bearerAuth(ctx), requireAuth);
@@ -24,7 +25,7 @@ export function adminApi(ctx: AppContext): Router {
   userRoutes(ctx, account);
   groupRoutes(ctx, account);
   account.use('/contacts', importExportRoutes(ctx));
-  account.use('/provisioning', provisioningRoutes(ctx));
+  account.use('/provisioning', provisioningRoutes(ctx, vendors));
   const shared = Router({ mergeParams: true });
   contactRoutes(ctx, shared, {
     prefix: '/accounts/{account}/contacts', tag: 'shared contacts', readPermission: 'member', writePermission: 'manager',

@@ -9,11 +9,14 @@ import { errorHandler } from '../api/error-handler.ts';
 import { NotFoundError } from '../errors.ts';
 import { counter, httpMetrics } from '../ops/metrics.ts';
 import { phonebookRouter } from '../phonebook/phonebook-routes.ts';
+import { VendorRegistry } from '../phonebook/vendor-registry.ts';
 import { portalRouter } from '../portal/portal-routes.ts';
 import { sessionMiddleware } from '../portal/session-routes.ts';
 
 export function createApp(ctx: AppContext): Express {
   const app = express();
+  // Loaded (and checked) once at start; a broken template stops the start here.
+  const vendors = VendorRegistry.load(ctx.config.phonebook.templatesDir);
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.http.trustProxy);
   app.set('etag', false);
@@ -24,7 +27,7 @@ export function createApp(ctx: AppContext): Express {
   app.use('/phonebook', (_req, res, next) => {
     res.on('finish', () => phoneRequests.inc({ status: String(res.statusCode) }));
     next();
-  }, phonebookRouter(ctx));
+  }, phonebookRouter(ctx, vendors));
 
   const duration = httpMetrics(ctx.metrics);
   app.use(pinoHttp({
@@ -51,7 +54,7 @@ export function createApp(ctx: AppContext): Express {
   });
 
   app.use('/api/v1', sessionMiddleware(ctx));
-  app.use('/api/v1', adminApi(ctx));
+  app.use('/api/v1', adminApi(ctx, vendors));
   app.use('/', portalRouter(ctx));
 
   app.use((req, _res, next) => next(new NotFoundError(`Route ${req.method} ${req.path}`)));

@@ -2,18 +2,12 @@
 import type { Account } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import type { DirectoryNames } from './ldap-dn.ts';
+import { displayName } from '../domain/display-name.ts';
 
 export type Attributes = Record<string, string[]>;
 
 export const OBJECT_CLASSES = ['top', 'person', 'organizationalPerson', 'inetOrgPerson'];
 
-/** Display name as the account wants phones to show it; company-only contacts show the company. */
-export function displayName(c: Contact, format: Account['settings']['nameFormat']): string {
-  const person = format === 'last_first'
-    ? [c.lastName, c.firstName].filter(Boolean).join(', ')
-    : [c.firstName, c.lastName].filter(Boolean).join(' ');
-  return person || c.company;
-}
 
 export function userAttributes(c: Contact, account: Account): Attributes {
   const cn = displayName(c, account.settings.nameFormat);

@@ -4,6 +4,7 @@
 import type { Account } from '../domain/account-schemas.ts';
 import type { Contact, NumberKind } from '../domain/contact-schemas.ts';
 import type { VendorDescriptor } from './vendor-descriptor.ts';
+import { displayName } from '../domain/display-name.ts';
 
 const DEFAULT_LABELS: Record<NumberKind, string> = {
   work: 'Work', mobile: 'Mobile', home: 'Home', fax: 'Fax', extension: 'Extension',
@@ -62,12 +63,6 @@ export function limit(text: string, maxChars: number, maxBytes: number): string 
   return out;
 }
 
-export function displayName(c: Contact, format: Account['settings']['nameFormat']): string {
-  const person = format === 'last_first'
-    ? [c.lastName, c.firstName].filter(Boolean).join(', ')
-    : [c.firstName, c.lastName].filter(Boolean).join(' ');
-  return person || c.company;
-}
 
 export function buildEntries(contacts: Contact[], account: Account, d: VendorDescriptor): ModelEntry[] {
   const labels = { ...DEFAULT_LABELS, ...d.labels } as Record<string, string>;

@@ -4,9 +4,9 @@ import type { AppContext } from '../app-context.ts';
 import { AppError, NotFoundError } from '../errors.ts';
 import { authorizePhone } from './phone-auth.ts';
 import { PhonebookService, readQuery } from './phonebook-service.ts';
-import { VendorRegistry } from './vendor-registry.ts';
+import type { VendorRegistry } from './vendor-registry.ts';
 
-export function phonebookRouter(ctx: AppContext, registry = VendorRegistry.load(ctx.config.phonebook.templatesDir)): Router {
+export function phonebookRouter(ctx: AppContext, registry: VendorRegistry): Router {
   const router = Router();
   const service = new PhonebookService(ctx);
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));

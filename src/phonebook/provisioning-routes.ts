@@ -5,9 +5,9 @@ import type { AppContext } from '../app-context.ts';
 import { NotFoundError } from '../errors.ts';
 import { accountOf } from '../api/principal.ts';
 import { declare } from '../api/route-spec.ts';
-import { VendorRegistry } from './vendor-registry.ts';
+import type { VendorRegistry } from './vendor-registry.ts';
 
-export function provisioningRoutes(ctx: AppContext, registry = VendorRegistry.load(ctx.config.phonebook.templatesDir)): Router {
+export function provisioningRoutes(ctx: AppContext, registry: VendorRegistry): Router {
   const router = Router({ mergeParams: true });
   declare(router, '/accounts/{account}/provisioning', { method: 'get', path: '/', summary: 'Vendors with provisioning lines', permission: 'manager', tag: 'phonebooks' },
     () => ({ items: registry.vendors.map((v) => ({ vendor: v.descriptor.vendor, title: v.descriptor.title })) }));
