@@ -1,13 +1,11 @@
 // How a contact looks as an LDAP entry (inetOrgPerson), and attribute selection for a search.
 import type { Account } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
-import type { DirectoryNames } from './ldap-dn.ts';
 import { displayName } from '../domain/display-name.ts';
 
 export type Attributes = Record<string, string[]>;
 
 export const OBJECT_CLASSES = ['top', 'person', 'organizationalPerson', 'inetOrgPerson'];
-
 
 export function userAttributes(c: Contact, account: Account): Attributes {
   const cn = displayName(c, account.settings.nameFormat);
