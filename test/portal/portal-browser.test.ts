@@ -145,6 +145,22 @@ describe('portal for a manager', () => {
   }, 30_000);
 });
 
+describe('portal for the platform admin', () => {
+  it('signs in with the admin token and switches between accounts', async () => {
+    await seedAccount(srv.ctx, { id: 'globex', name: 'Globex Clinic', contacts: [{ company: 'Globex Only Supplier', workNumber: '3125550100' }] });
+    const page = await newPage();
+    await page.goto(srv.httpUrl + '/');
+    await page.getByText('Platform admin', { exact: true }).click();
+    await page.getByLabel('Admin token').fill(srv.adminToken);
+    await page.getByRole('button', { name: 'Sign in as platform admin' }).click();
+    await page.getByRole('heading', { name: 'Shared Contacts' }).waitFor();
+    await expect.poll(() => rows(page).filter({ hasText: 'Henry Schein' }).count()).toBe(1);
+    await page.locator('#account-switch').selectOption('globex');
+    await expect.poll(() => rows(page).count()).toBe(1);
+    await expect.poll(() => rows(page).first().textContent()).toContain('Globex Only Supplier');
+  }, 30_000);
+});
+
 describe('portal for a basic user', () => {
   it('shows the Contacts page read-only for shared entries, with the source filter', async () => {
     const page = await newPage();
