@@ -20,32 +20,56 @@ export const regionSchema = z
   .toUpperCase()
   .refine((r) => COUNTRIES.has(r), 'must be an ISO 3166 country code such as US, GB or DE');
 
-export const accountSettingsSchema = z.object({
+/**
+ * The settings' fields without defaults. PATCH and create take any subset of these: a zod
+ * `.default()` survives `.partial()`, so a patch schema built from the full schema would reset
+ * every setting the caller did not send.
+ */
+const accountSettingsFields = {
   /** Which user scopes may add, edit and delete shared contacts and groups. */
-  managerScopes: z.array(userScopeSchema).default(['office_manager', 'call_center_supervisor']),
+  managerScopes: z.array(userScopeSchema),
   /** Whether the account's users appear in phone directories ("other users on your account"). */
-  showUsersInDirectory: z.boolean().default(true),
+  showUsersInDirectory: z.boolean(),
   /** How phones show names. */
-  nameFormat: z.enum(['first_last', 'last_first']).default('first_last'),
+  nameFormat: z.enum(['first_last', 'last_first']),
   /** LDAP: allow anonymous binds to read the shared directory. */
-  ldapAnonymous: z.boolean().default(false),
+  ldapAnonymous: z.boolean(),
   /** Phonebooks: optional IP allow-list (CIDR), empty = any address. */
-  phoneAllowList: z.array(z.string().trim().min(1)).default([]),
+  phoneAllowList: z.array(z.string().trim().min(1)),
+};
+
+const SETTINGS_DEFAULTS = {
+  managerScopes: ['office_manager', 'call_center_supervisor'],
+  showUsersInDirectory: true,
+  nameFormat: 'first_last',
+  ldapAnonymous: false,
+  phoneAllowList: [],
+} as const;
+
+/** Stored settings: every field present (missing ones take their default). */
+export const accountSettingsSchema = z.object({
+  managerScopes: accountSettingsFields.managerScopes.default([...SETTINGS_DEFAULTS.managerScopes]),
+  showUsersInDirectory: accountSettingsFields.showUsersInDirectory.default(SETTINGS_DEFAULTS.showUsersInDirectory),
+  nameFormat: accountSettingsFields.nameFormat.default(SETTINGS_DEFAULTS.nameFormat),
+  ldapAnonymous: accountSettingsFields.ldapAnonymous.default(SETTINGS_DEFAULTS.ldapAnonymous),
+  phoneAllowList: accountSettingsFields.phoneAllowList.default([]),
 }).strict();
+/** Settings a caller sends: only what is to change; omitted fields are absent, never defaulted. */
+export const accountSettingsPatchSchema = z.object(accountSettingsFields).partial().strict();
 export type AccountSettings = z.infer<typeof accountSettingsSchema>;
 
 export const accountCreateSchema = z.object({
   id: accountIdSchema,
   name: z.string().trim().min(1, 'must not be empty').max(200),
   region: regionSchema.default('US'),
-  settings: accountSettingsSchema.partial().optional(),
+  settings: accountSettingsPatchSchema.optional(),
 }).strict();
 export type AccountCreate = z.infer<typeof accountCreateSchema>;
 
 export const accountPatchSchema = z.object({
   name: z.string().trim().min(1).max(200).optional(),
   region: regionSchema.optional(),
-  settings: accountSettingsSchema.partial().optional(),
+  settings: accountSettingsPatchSchema.optional(),
 }).strict();
 export type AccountPatch = z.infer<typeof accountPatchSchema>;
 
@@ -55,6 +79,9 @@ export const phoneCredentialsSchema = z.object({
   password: z.string().min(8, 'must be at least 8 characters').max(128),
 }).strict();
 export type PhoneCredentialsInput = z.infer<typeof phoneCredentialsSchema>;
+/** PATCH of phone credentials: the username or the password alone (the other one stays). */
+export const phoneCredentialsPatchSchema = phoneCredentialsSchema.partial().strict()
+  .refine((p) => p.username !== undefined || p.password !== undefined, 'send username, password or both');
 
 export interface Account {
   id: string;
