@@ -9,6 +9,7 @@ import { PhoneCredentialService } from './auth/phone-credentials.ts';
 import { SecretBox } from './auth/secret-box.ts';
 import type { Config } from './config/config-schema.ts';
 import { createApp } from './http/app.ts';
+import { gracefulCloser } from './http/graceful-close.ts';
 import { createLogger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
@@ -42,6 +43,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const ctx = buildContext(config);
   const createdAdminToken = ensureAdminToken(ctx);
   const http = createServer(createApp(ctx));
+  const httpCloser = gracefulCloser(http);
   http.keepAliveTimeout = 65_000;
   await listen(http, config.http.port, config.http.host);
   const httpPort = (http.address() as AddressInfo).port;
@@ -52,11 +54,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let stopping: Promise<void> | null = null;
   const stop = () => (stopping ??= (async () => {
     ctx.logger.info('stopping: no new connections, finishing in-flight requests');
-    const closed = new Promise<void>((res) => http.close(() => res()));
-    http.closeIdleConnections();
-    const grace = setTimeout(() => http.closeAllConnections(), config.http.shutdownGraceMs);
-    await Promise.all([closed, ldap?.close()]);
-    clearTimeout(grace);
+    await Promise.all([httpCloser.close(config.http.shutdownGraceMs), ldap?.close()]);
     ctx.store.close();
     ctx.logger.info('stopped');
   })());
