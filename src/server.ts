@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { AppContext } from './app-context.ts';
 import { PhoneCredentialService } from './auth/phone-credentials.ts';
 import { SecretBox } from './auth/secret-box.ts';
+import { SigninLimiter } from './auth/signin-limiter.ts';
 import type { Config } from './config/config-schema.ts';
 import { createApp } from './http/app.ts';
 import { gracefulCloser } from './http/graceful-close.ts';
@@ -36,12 +37,16 @@ export function buildContext(config: Config): AppContext {
     secrets,
     phoneCredentials: new PhoneCredentialService(store, secrets),
     metrics: createMetrics(),
+    signinLimiter: new SigninLimiter(store, config.signin),
   };
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const ctx = buildContext(config);
   const createdAdminToken = ensureAdminToken(ctx);
+  const pruneChangeLog = () => ctx.store.pruneChangeLog(Math.floor(Date.now() / 1000) - config.store.changeLogDays * 86_400);
+  pruneChangeLog();
+  const pruneTimer = setInterval(pruneChangeLog, 6 * 3_600_000).unref();
   const http = createServer(createApp(ctx));
   const httpCloser = gracefulCloser(http);
   http.keepAliveTimeout = 65_000;
@@ -54,6 +59,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let stopping: Promise<void> | null = null;
   const stop = () => (stopping ??= (async () => {
     ctx.logger.info('stopping: no new connections, finishing in-flight requests');
+    clearInterval(pruneTimer);
     await Promise.all([httpCloser.close(config.http.shutdownGraceMs), ldap?.close()]);
     ctx.store.close();
     ctx.logger.info('stopped');
