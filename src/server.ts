@@ -10,6 +10,7 @@ import { SecretBox } from './auth/secret-box.ts';
 import { SigninLimiter } from './auth/signin-limiter.ts';
 import type { Config } from './config/config-schema.ts';
 import { createApp } from './http/app.ts';
+import { answerClientErrors } from './http/client-errors.ts';
 import { gracefulCloser } from './http/graceful-close.ts';
 import { createLogger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
@@ -49,6 +50,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const pruneTimer = setInterval(pruneChangeLog, 6 * 3_600_000).unref();
   const http = createServer(createApp(ctx));
   const httpCloser = gracefulCloser(http);
+  answerClientErrors(http, (socket) => httpCloser.busy(socket));
   http.keepAliveTimeout = 65_000;
   await listen(http, config.http.port, config.http.host);
   const httpPort = (http.address() as AddressInfo).port;

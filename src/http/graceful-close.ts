@@ -18,6 +18,8 @@ export interface GracefulCloser {
   close(graceMs: number): Promise<void>;
   /** Connections open now (for tests and the stress script). */
   readonly openConnections: number;
+  /** Whether a request on this socket is being answered. */
+  busy(socket: unknown): boolean;
 }
 
 export function gracefulCloser(server: Server): GracefulCloser {
@@ -48,6 +50,7 @@ export function gracefulCloser(server: Server): GracefulCloser {
     get openConnections() {
       return sockets.size;
     },
+    busy: (socket) => (sockets.get(socket as Socket)?.active ?? 0) > 0,
     async close(graceMs: number): Promise<void> {
       stopping = true;
       const deadline = Date.now() + graceMs;

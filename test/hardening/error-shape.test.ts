@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import express from 'express';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -73,6 +74,32 @@ describe('hostile bodies', () => {
     expectCleanError(res, 400, 'validation_failed');
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
   });
+});
+
+describe('requests the HTTP parser rejects', () => {
+  /** Sends raw bytes, returns what came back until the server closed the connection. */
+  const raw = (bytes: string) => new Promise<string>((resolve, reject) => {
+    const s = connect(Number(new URL(srv.httpUrl).port), '127.0.0.1', () => s.write(bytes));
+    let text = '';
+    s.on('data', (d) => { text += String(d); });
+    s.on('close', () => resolve(text));
+    s.on('error', reject);
+  });
+  const cases: [string, string, number, string][] = [
+    ['a malformed header line', 'GET /healthz HTTP/1.1\r\nBad Header\r\n\r\n', 400, 'bad_request'],
+    ['an unknown method', 'NOTAMETHOD / HTTP/1.1\r\nHost: t\r\n\r\n', 400, 'bad_request'],
+    ['a non-numeric Content-Length', 'POST /api/v1/session HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n', 400, 'bad_request'],
+    ['20 KB of headers', `GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'headers_too_large'],
+  ];
+  for (const [what, bytes, status, code] of cases) {
+    it(`answers ${what} with JSON ${status}`, async () => {
+      const text = await raw(bytes);
+      const [head, body] = text.split('\r\n\r\n');
+      expect(head.split('\r\n')[0]).toBe(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}`);
+      expect(head).toMatch(/content-type: application\/json/i);
+      expect(JSON.parse(body)).toEqual({ error: { code, message: expect.any(String), details: [] } });
+    });
+  }
 });
 
 describe('malformed percent-encoding (URIError)', () => {
