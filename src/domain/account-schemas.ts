@@ -1,5 +1,6 @@
 // Accounts (tenants) and their settings.
 import { z } from 'zod';
+import ipaddr from 'ipaddr.js';
 import { getCountries } from 'libphonenumber-js/max';
 
 export const USER_SCOPES = ['basic', 'office_manager', 'site_manager', 'call_center_supervisor'] as const;
@@ -54,8 +55,17 @@ export const accountSettingsSchema = z.object({
   ldapAnonymous: accountSettingsFields.ldapAnonymous.default(SETTINGS_DEFAULTS.ldapAnonymous),
   phoneAllowList: accountSettingsFields.phoneAllowList.default([]),
 }).strict();
+/** An allow-list entry as a caller sends it: checked here, so a typo is a 400 naming the entry, not phones locked out. */
+const allowListEntry = z.string().trim().min(1).refine(
+  (v) => ipaddr.isValid(v) || ipaddr.isValidCIDR(v),
+  'must be an IP address or a CIDR range such as 10.0.0.0/8 or 2001:db8::/32',
+);
+
 /** Settings a caller sends: only what is to change; omitted fields are absent, never defaulted. */
-export const accountSettingsPatchSchema = z.object(accountSettingsFields).partial().strict();
+export const accountSettingsPatchSchema = z.object({
+  ...accountSettingsFields,
+  phoneAllowList: z.array(allowListEntry).max(100, 'at most 100 entries'),
+}).partial().strict();
 export type AccountSettings = z.infer<typeof accountSettingsSchema>;
 
 export const accountCreateSchema = z.object({

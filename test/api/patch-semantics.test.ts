@@ -44,6 +44,16 @@ describe('PATCH /accounts/{account}', () => {
     expect(res.body).toMatchObject({ name: 'Acme Corp', region: 'US', settings: { nameFormat: 'last_first', phoneAllowList: ['10.0.0.0/8'] } });
   });
 
+  it('rejects an allow-list entry that is no address or range, naming it, and changes nothing', async () => {
+    const res = await api().patch('/api/v1/accounts/acme').set(bearer(srv.adminToken)).send({ settings: { phoneAllowList: ['10.0.0.0/8', '10.0.0.0/33'] } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([expect.objectContaining({ field: 'settings.phoneAllowList.1', value: '10.0.0.0/33' })]);
+    expect(srv.ctx.store.getAccount('acme')!.settings.phoneAllowList).toEqual(['10.0.0.0/8']);
+    const ok = await api().patch('/api/v1/accounts/acme').set(bearer(srv.adminToken)).send({ settings: { phoneAllowList: ['10.0.0.0/8', '192.0.2.7', '2001:db8::/32'] } });
+    expect(ok.status).toBe(200);
+    await api().patch('/api/v1/accounts/acme').set(bearer(srv.adminToken)).send({ settings: { phoneAllowList: ['10.0.0.0/8'] } }).expect(200);
+  });
+
   it('still rejects an unknown setting, naming it', async () => {
     const res = await api().patch('/api/v1/accounts/acme').set(bearer(srv.adminToken)).send({ settings: { colour: 'red' } });
     expect(res.status).toBe(400);
