@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
 import { getCountries } from 'libphonenumber-js/max';
+import { withoutDefaults } from './patch-schema.ts';
 
 export const USER_SCOPES = ['basic', 'office_manager', 'site_manager', 'call_center_supervisor'] as const;
 export const userScopeSchema = z.enum(USER_SCOPES);
@@ -21,52 +22,31 @@ export const regionSchema = z
   .toUpperCase()
   .refine((r) => COUNTRIES.has(r), 'must be an ISO 3166 country code such as US, GB or DE');
 
-/**
- * The settings' fields without defaults. PATCH and create take any subset of these: a zod
- * `.default()` survives `.partial()`, so a patch schema built from the full schema would reset
- * every setting the caller did not send.
- */
-const accountSettingsFields = {
-  /** Which user scopes may add, edit and delete shared contacts and groups. */
-  managerScopes: z.array(userScopeSchema),
-  /** Whether the account's users appear in phone directories ("other users on your account"). */
-  showUsersInDirectory: z.boolean(),
-  /** How phones show names. */
-  nameFormat: z.enum(['first_last', 'last_first']),
-  /** LDAP: allow anonymous binds to read the shared directory. */
-  ldapAnonymous: z.boolean(),
-  /** Phonebooks: optional IP allow-list (CIDR), empty = any address. */
-  phoneAllowList: z.array(z.string().trim().min(1)),
-};
-
-const SETTINGS_DEFAULTS = {
-  managerScopes: ['office_manager', 'call_center_supervisor'],
-  showUsersInDirectory: true,
-  nameFormat: 'first_last',
-  ldapAnonymous: false,
-  phoneAllowList: [],
-} as const;
-
-/** Stored settings: every field present (missing ones take their default). */
 export const accountSettingsSchema = z.object({
-  managerScopes: accountSettingsFields.managerScopes.default([...SETTINGS_DEFAULTS.managerScopes]),
-  showUsersInDirectory: accountSettingsFields.showUsersInDirectory.default(SETTINGS_DEFAULTS.showUsersInDirectory),
-  nameFormat: accountSettingsFields.nameFormat.default(SETTINGS_DEFAULTS.nameFormat),
-  ldapAnonymous: accountSettingsFields.ldapAnonymous.default(SETTINGS_DEFAULTS.ldapAnonymous),
-  phoneAllowList: accountSettingsFields.phoneAllowList.default([]),
+  /** Which user scopes may add, edit and delete shared contacts and groups. */
+  managerScopes: z.array(userScopeSchema).default(['office_manager', 'call_center_supervisor']),
+  /** Whether the account's users appear in phone directories ("other users on your account"). */
+  showUsersInDirectory: z.boolean().default(true),
+  /** How phones show names. */
+  nameFormat: z.enum(['first_last', 'last_first']).default('first_last'),
+  /** LDAP: allow anonymous binds to read the shared directory. */
+  ldapAnonymous: z.boolean().default(false),
+  /** Phonebooks: optional IP allow-list (CIDR), empty = any address. */
+  phoneAllowList: z.array(z.string().trim().min(1)).default([]),
 }).strict();
+export type AccountSettings = z.infer<typeof accountSettingsSchema>;
+
 /** An allow-list entry as a caller sends it: checked here, so a typo is a 400 naming the entry, not phones locked out. */
 const allowListEntry = z.string().trim().min(1).refine(
   (v) => ipaddr.isValid(v) || ipaddr.isValidCIDR(v),
   'must be an IP address or a CIDR range such as 10.0.0.0/8 or 2001:db8::/32',
 );
 
-/** Settings a caller sends: only what is to change; omitted fields are absent, never defaulted. */
+/** Settings a caller sends: only what is to change; omitted fields stay as stored, never defaulted. */
 export const accountSettingsPatchSchema = z.object({
-  ...accountSettingsFields,
+  ...withoutDefaults(accountSettingsSchema.shape),
   phoneAllowList: z.array(allowListEntry).max(100, 'at most 100 entries'),
 }).partial().strict();
-export type AccountSettings = z.infer<typeof accountSettingsSchema>;
 
 export const accountCreateSchema = z.object({
   id: accountIdSchema,
