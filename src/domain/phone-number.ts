@@ -60,3 +60,29 @@ export function reverse(digits: string): string {
   for (let i = digits.length - 1; i >= 0; i--) out += digits[i];
   return out;
 }
+
+// ---- Dialable forms for phonebooks (vendors branch) ----
+
+export type DialForm = 'e164' | 'national';
+
+const nationalMemo = new Map<string, string>();
+const NATIONAL_MEMO_MAX = 50_000;
+
+/**
+ * What a phone should dial (and match incoming caller-ID against) for a stored number: no spaces,
+ * brackets or dashes. Short internal numbers keep their digits (and * #). "national" gives the
+ * national digits with the trunk prefix (US 4694292500, DE 030123456) for numbers of the
+ * account's region, and E.164 for foreign numbers, which cannot be dialled nationally.
+ */
+export function dialableNumber(n: { raw: string; e164: string | null; digits: string }, form: DialForm, region: string): string {
+  if (n.e164 === null) return n.raw.replace(/[^0-9*#]/g, '') || n.digits;
+  if (form === 'e164') return n.e164;
+  const key = `${region}\u0000${n.e164}`;
+  const hit = nationalMemo.get(key);
+  if (hit !== undefined) return hit;
+  const parsed = parsePhoneNumberFromString(n.e164);
+  const out = parsed && parsed.country === region ? parsed.formatNational().replace(/[^0-9]/g, '') : n.e164;
+  if (nationalMemo.size >= NATIONAL_MEMO_MAX) nationalMemo.clear();
+  nationalMemo.set(key, out);
+  return out;
+}

@@ -19,10 +19,14 @@ export function provisioningRoutes(ctx: AppContext, registry: VendorRegistry): R
       const creds = ctx.phoneCredentials.get(account.id);
       if (!creds) throw new NotFoundError('Phone credentials (set them with PUT .../phone-credentials first)');
       const origin = (ctx.config.publicUrl ?? `${req.protocol}://${req.get('host')}`).replace(/\/$/, '');
+      const tokenUrl = `${origin}/phonebook/t/${creds.pathToken}`;
       const data = {
         account: account.id,
         url: `${origin}/phonebook/${account.id}`,
-        tokenUrl: `${origin}/phonebook/t/${creds.pathToken}`,
+        tokenUrl,
+        // Grandstream's P331 is host/path without a scheme; P330 says HTTP or HTTPS.
+        tokenHostPath: tokenUrl.replace(/^[a-z]+:\/\//i, ''),
+        https: origin.toLowerCase().startsWith('https:'),
         host: new URL(origin).hostname,
         ldapPort: ctx.config.ldap.port,
         ldapBase: `o=${account.id},${ctx.config.ldap.suffix}`,
