@@ -12,7 +12,7 @@ import { seedAccount, startTestServer, type SeededAccount, type TestServer } fro
 let srv: TestServer;
 let acme: SeededAccount;
 const AUTH: [string, string] = ['phones', 'phone-secret-1'];
-const count = (xml: string, tag: string) => (xml.match(new RegExp(`<${tag}>`, 'g')) ?? []).length;
+const count = (xml: string, tag: string) => (xml.match(new RegExp(`<${tag}[ >]`, 'g')) ?? []).length;
 const get = (path: string) => request(srv.httpUrl).get(path).auth(...AUTH);
 
 beforeAll(async () => {
@@ -72,17 +72,19 @@ describe('phone access', () => {
 
 describe('paging, search, groups, reverse lookup', () => {
   it('pages Cisco at 32 entries with Previous/Next at the boundaries', async () => {
-    const p1 = await get('/phonebook/acme/cisco.xml');
+    const p1 = await get('/phonebook/acme/cisco.xml?view=directory');
     expect(count(p1.text, 'DirectoryEntry')).toBe(32);
     // Refresh 0: the phone's Update soft key reloads the page by hand, nothing reloads by itself
     expect(p1.headers.refresh).toBe('0');
     expect(p1.text).toContain('<Name>Next</Name>');
     expect(p1.text).not.toContain('<Name>Previous</Name>');
-    const p2 = await get('/phonebook/acme/cisco.xml?page=2');
+    const p2 = await get('/phonebook/acme/cisco.xml?page=2&junk=1&utm_source=x');
     expect(count(p2.text, 'DirectoryEntry')).toBe(32);
     expect(p2.text).toContain('<Name>Previous</Name>');
     expect(p2.text).not.toContain('<Name>Next</Name>');
     expect((await get('/phonebook/acme/cisco.xml?page=3')).text).not.toContain('<DirectoryEntry>');
+    // The page links carry only what the phone needs, whatever else the request carried
+    expect(p2.text).toContain('cisco.xml?view=directory</URL>');
   });
 
   it('pages 33 entries into 32 + 1', async () => {
