@@ -46,6 +46,8 @@ const MAX_TEXT = 100;
 const MAX_PAGE = 1_000_000;
 /** Most entries one first/count request may ask for (Gigaset asks for a screenful). */
 const MAX_COUNT = 1000;
+/** Memory for the per-revision page indexes (about 64 bytes per contact; 32 MiB holds 500,000). */
+const PAGE_INDEX_BYTES = 32 * 1024 * 1024;
 /** Digits in a search that make it a number search as well (q=4694292500). */
 const MIN_SEARCH_DIGITS = 3;
 
@@ -95,7 +97,7 @@ export class PhonebookService {
   constructor(private readonly ctx: AppContext) {
     const cfg = ctx.config.phonebook;
     this.cache = new ByteLruCache(cfg.cacheMaxBytes, cfg.cacheEntries);
-    this.pageIndexes = new ByteLruCache(Math.max(1, Math.floor(cfg.cacheMaxBytes / 4)), 64);
+    this.pageIndexes = new ByteLruCache(PAGE_INDEX_BYTES, 64);
     this.contactsRead = counter(ctx.metrics, 'dialbook_phonebook_contacts_read_total', 'Contacts read from the store to render phonebooks');
     this.entriesRendered = counter(ctx.metrics, 'dialbook_phonebook_entries_rendered_total', 'Phonebook entries rendered (cache misses only)');
     const stats = () => this.cache.stats();
