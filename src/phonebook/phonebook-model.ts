@@ -88,14 +88,20 @@ export function dialFormFor(account: Account, d: VendorDescriptor): DialForm {
 }
 
 /** How many entries a contact becomes for a vendor (paging counts these, not contacts). */
-export function entryCount(c: Contact, d: VendorDescriptor): number {
-  return d.entryPerNumber ? c.numbers.length : 1;
+export function entryCount(c: Contact, d: VendorDescriptor, keepNumber?: (digits: string) => boolean): number {
+  if (!d.entryPerNumber) return 1;
+  return keepNumber ? c.numbers.filter((n) => keepNumber(n.digits)).length : c.numbers.length;
 }
 
 export interface BuildOptions {
   /** Index of the first entry built (1-based), for phones that number their entries. */
   firstIndex?: number;
   groupIds?: Map<string, number>;
+  /**
+   * Reverse lookups on phones with one entry per number: only the numbers that matched, so the
+   * entry the phone takes the caller's name from is the one that called (Cisco ?n=).
+   */
+  keepNumber?: (digits: string) => boolean;
 }
 
 export function buildEntries(contacts: Contact[], account: Account, d: VendorDescriptor, opts: BuildOptions = {}): ModelEntry[] {
@@ -120,7 +126,8 @@ export function buildEntries(contacts: Contact[], account: Account, d: VendorDes
       work: first('work'), mobile: first('mobile'), home: first('home'), fax: first('fax'), extension: first('extension'),
       office: first('work') || first('extension'),
     };
-    const perEntry = d.entryPerNumber ? numbers.map((n) => [n]) : [numbers];
+    const keep = opts.keepNumber;
+    const perEntry = d.entryPerNumber ? numbers.filter((n) => !keep || keep(n.digits)).map((n) => [n]) : [numbers];
     // Several entries of one contact would look the same on the phone: the label tells them apart.
     const several = d.entryPerNumber && numbers.length > 1;
     for (const ns of perEntry) {

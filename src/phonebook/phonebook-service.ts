@@ -13,6 +13,7 @@ import { Gauge, type Counter } from 'prom-client';
 import type { AppContext } from '../app-context.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
+import { queryDigits } from '../domain/phone-number.ts';
 import { counter } from '../ops/metrics.ts';
 import type { ContactQuery, Criterion } from '../store/store.ts';
 import { buildEntries, clean, entryCount, type ModelEntry, type PhonebookModel } from './phonebook-model.ts';
@@ -167,6 +168,14 @@ export class PhonebookService {
     return where.length ? { and: where } : { all: true };
   }
 
+  /** Which stored numbers a reverse lookup matched, by the same rule as the store's criterion. */
+  private numberMatcher(account: Account, q: PhonebookQuery): ((digits: string) => boolean) | undefined {
+    if (!q.number) return undefined;
+    const { full, digits } = queryDigits(q.number, account.region);
+    const tail = digits.length >= this.ctx.config.numbers.minTailDigits;
+    return (stored) => stored === full || stored === digits || (tail && stored.endsWith(digits));
+  }
+
   private query(account: Account, where: Criterion, extra: Partial<ContactQuery> = {}): { contacts: Contact[]; total: number | null } {
     const page = this.ctx.store.queryContacts(account.id, {
       visibility: { shared: true, users: account.settings.showUsersInDirectory, personalOf: null },
@@ -177,14 +186,14 @@ export class PhonebookService {
   }
 
   /** The entries of one window [start, start + size) of the sorted directory, and the total. */
-  private window(account: Account, vendor: Vendor, where: Criterion, start: number, size: number, groupIds: Map<string, number>): { entries: ModelEntry[]; total: number } {
+  private window(account: Account, vendor: Vendor, where: Criterion, start: number, size: number, opts0: { groupIds: Map<string, number>; keepNumber?: (digits: string) => boolean }): { entries: ModelEntry[]; total: number } {
     const d = vendor.descriptor;
-    const opts = { firstIndex: start + 1, groupIds };
+    const opts = { ...opts0, firstIndex: start + 1 };
     if (!d.entryPerNumber) {
       const { contacts, total } = this.query(account, where, { limit: size, offset: start, withTotal: true });
       return { entries: buildEntries(contacts, account, d, opts), total: total ?? contacts.length };
     }
-    const index = this.pageIndex(account, vendor, where);
+    const index = this.pageIndex(account, vendor, where, opts0.keepNumber);
     const total = index.before[index.ids.length];
     // First contact whose entries reach into the window, then contacts until the window is full.
     let lo = 0;
@@ -204,13 +213,13 @@ export class PhonebookService {
     return { entries: built.slice(skip, skip + size), total };
   }
 
-  private pageIndex(account: Account, vendor: Vendor, where: Criterion): { ids: string[]; before: number[] } {
+  private pageIndex(account: Account, vendor: Vendor, where: Criterion, keepNumber?: (digits: string) => boolean): { ids: string[]; before: number[] } {
     const key = `${account.id}\u0000${account.revision}\u0000${JSON.stringify(where)}`;
     const hit = this.pageIndexes.get(key);
     if (hit) return hit;
     const { contacts } = this.query(account, where);
     const before = [0];
-    for (const c of contacts) before.push(before[before.length - 1] + entryCount(c, vendor.descriptor));
+    for (const c of contacts) before.push(before[before.length - 1] + entryCount(c, vendor.descriptor, keepNumber));
     const index = { ids: contacts.map((c) => c.id), before };
     this.pageIndexes.set(key, index, index.ids.length * 64);
     return index;
@@ -221,12 +230,14 @@ export class PhonebookService {
     const where = this.criteria(q);
     const groupList = this.ctx.store.listGroups(account.id);
     const groupIds = new Map(groupList.map((g, i) => [g.name, i + 1]));
+    const keepNumber = this.numberMatcher(account, q);
+    const opts = { groupIds, keepNumber };
     const paged = q.first !== null || q.count !== null || d.pageSize > 0;
     let start = 0;
     let entries: ModelEntry[];
     let total: number;
     if (!paged) {
-      entries = buildEntries(this.query(account, where).contacts, account, d, { groupIds });
+      entries = buildEntries(this.query(account, where).contacts, account, d, opts);
       total = entries.length;
     } else {
       let size: number;
@@ -237,7 +248,7 @@ export class PhonebookService {
         start = (q.page - 1) * d.pageSize;
         size = d.pageSize;
       }
-      ({ entries, total } = size > 0 ? this.window(account, vendor, where, start, size, groupIds) : { entries: [], total: 0 });
+      ({ entries, total } = size > 0 ? this.window(account, vendor, where, start, size, opts) : { entries: [], total: 0 });
     }
     const pages = d.pageSize > 0 ? Math.max(1, Math.ceil(total / d.pageSize)) : 1;
     const page = d.pageSize > 0 ? Math.floor(start / d.pageSize) + 1 : 1;
