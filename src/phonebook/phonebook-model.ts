@@ -117,15 +117,21 @@ export function buildEntries(contacts: Contact[], account: Account, d: VendorDes
     }));
     const first = (kind: NumberKind) => numbers.find((n) => n.kind === kind)?.dial ?? '';
     const fullName = clean(displayName(c, account.settings.nameFormat));
-    const base = {
-      name: cut(fullName),
-      firstName: cut(c.firstName), lastName: cut(c.lastName), company: cut(c.company),
-      title: clean(c.title), email: clean(c.email), groups: c.groups.map(clean),
-      groupIds: c.groups.map((g) => opts.groupIds?.get(g)).filter((id): id is number => id !== undefined),
-      familyName: cut(c.lastName || (c.firstName ? '' : c.company)),
-      work: first('work'), mobile: first('mobile'), home: first('home'), fax: first('fax'), extension: first('extension'),
-      office: first('work') || first('extension'),
-    };
+    const name = cut(fullName);
+    const firstName = cut(c.firstName);
+    const lastName = cut(c.lastName);
+    const company = cut(c.company);
+    const title = clean(c.title);
+    const email = clean(c.email);
+    const groups = c.groups.map(clean);
+    const groupIds: number[] = [];
+    for (const g of c.groups) {
+      const id = opts.groupIds?.get(g);
+      if (id !== undefined) groupIds.push(id);
+    }
+    const familyName = cut(c.lastName || (c.firstName ? '' : c.company));
+    const work = first('work'); const mobile = first('mobile'); const home = first('home'); const fax = first('fax'); const extension = first('extension');
+    const office = work || extension;
     const keep = opts.keepNumber;
     const perEntry = d.entryPerNumber ? numbers.filter((n) => !keep || keep(n.digits)).map((n) => [n]) : [numbers];
     // Several entries of one contact would look the same on the phone: the label tells them apart.
@@ -135,9 +141,11 @@ export function buildEntries(contacts: Contact[], account: Account, d: VendorDes
       if (d.uniqueNumbers && ns.length === 1 && seen.has(ns[0].dial)) continue;
       if (d.uniqueNumbers && ns.length === 1) seen.add(ns[0].dial);
       const n0 = ns[0];
+      // One literal per entry: spreading a shared base object costs more than everything else here.
       out.push({
-        ...base,
-        entryName: several && n0 ? limitLabelled(fullName, n0.label, d) : base.name,
+        name, entryName: several && n0 ? limitLabelled(fullName, n0.label, d) : name,
+        firstName, lastName, company, title, email, groups, groupIds, familyName,
+        work, mobile, home, fax, extension, office,
         numbers: ns, number: n0?.number ?? '', label: n0?.label ?? '', kind: n0?.kind ?? '', dial: n0?.dial ?? '',
         phone1: ns[0]?.dial ?? '', phone2: ns[1]?.dial ?? '', phone3: ns[2]?.dial ?? '', index: firstIndex + out.length,
       });
