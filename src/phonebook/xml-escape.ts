@@ -16,11 +16,17 @@ function str(v: unknown): string {
   return v === null || v === undefined ? '' : clean(String(v));
 }
 
+// Most values need nothing: one test instead of four replacements (a directory has thousands).
+const TEXT_PLAIN = /^[^&<>\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]*$/;
+const ATTR_PLAIN = /^[^&<>"\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]*$/;
+
 export function escapeXmlText(v: unknown): string {
+  if (typeof v === 'string' && TEXT_PLAIN.test(v)) return v;
   return str(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 export function escapeXmlAttr(v: unknown): string {
+  if (typeof v === 'string' && ATTR_PLAIN.test(v)) return v;
   return escapeXmlText(v).replace(/"/g, '&quot;');
 }
 

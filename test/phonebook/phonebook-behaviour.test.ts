@@ -7,6 +7,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareContact } from '../../src/domain/prepare-contact.ts';
 import { VendorRegistry } from '../../src/phonebook/vendor-registry.ts';
+import { escapeXmlAttr, escapeXmlText } from '../../src/phonebook/xml-escape.ts';
 import { seedAccount, startTestServer, type SeededAccount, type TestServer } from '../helpers/test-server.ts';
 
 let srv: TestServer;
@@ -162,5 +163,23 @@ describe('templates', () => {
     expect(() => VendorRegistry.load(dir)).toThrow(/fanvil\.xml\.hbs/);
     writeFileSync(join(dir, 'fanvil.xml.hbs'), '<PhoneBook>{{{name}}}</PhoneBook>');
     expect(() => VendorRegistry.load(dir)).toThrow(/fanvil\.xml\.hbs.*unescaped/);
+    // a value inside a tag must stand in a double-quoted attribute, where " gets escaped
+    writeFileSync(join(dir, 'fanvil.xml.hbs'), "<PhoneBook>{{#each entries}}<E n='{{name}}'/>{{/each}}</PhoneBook>");
+    expect(() => VendorRegistry.load(dir)).toThrow(/fanvil\.xml\.hbs.*double-quoted attribute/);
+    writeFileSync(join(dir, 'fanvil.xml.hbs'), '<PhoneBook>{{#each entries}}<E {{name}}/>{{/each}}</PhoneBook>');
+    expect(() => VendorRegistry.load(dir)).toThrow(/fanvil\.xml\.hbs.*double-quoted attribute/);
+  });
+
+  it('escapes exactly what XML needs, by position, and drops what XML cannot carry', () => {
+    expect(escapeXmlText(`a & b < c > d "e" 'f' = g`)).toBe(`a &amp; b &lt; c &gt; d "e" 'f' = g`);
+    expect(escapeXmlAttr(`a & b < c > d "e" 'f' = g`)).toBe(`a &amp; b &lt; c &gt; d &quot;e&quot; 'f' = g`);
+    expect(escapeXmlText('bell\u0007 nul\u0000 tab\t lone\uD800 pair😀 \uFFFE')).toBe('bell nul tab\t lone pair😀 ');
+    expect(escapeXmlText(7)).toBe('7');
+    const dir = mkdtempSync(join(tmpdir(), 'dialbook-templates-'));
+    cpSync(resolve(import.meta.dirname, '../../directory-templates'), dir, { recursive: true });
+    writeFileSync(join(dir, 'fanvil.xml.hbs'), '<P t="{{title}}">{{title}}</P>');
+    const fanvil = VendorRegistry.load(dir).byName('fanvil')!;
+    const model = { title: `A&B "C" <D>` } as unknown as Parameters<typeof fanvil.templates.default>[0];
+    expect(fanvil.templates.default(model)).toBe('<P t="A&amp;B &quot;C&quot; &lt;D&gt;">A&amp;B "C" &lt;D&gt;</P>');
   });
 });
