@@ -4,7 +4,7 @@
 // files, in a fixed pseudo-random mix. The same 2,000 URLs again give the warm figures.
 // Loopback only, bounded in count; about half a minute. `npm run bench phonebook-burst`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -56,7 +56,18 @@ function urls(numbers: string[]): string[] {
   });
 }
 
-async function burst(port: number, paths: string[]): Promise<string> {
+/** CPU seconds the server process has used (user + system), from /proc: a figure the other load on a shared machine does not inflate the way it inflates latency. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+async function burst(port: number, paths: string[], pid: number): Promise<string> {
+  const cpu0 = cpuSeconds(pid);
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   const t0 = performance.now();
   const results = await Promise.all(paths.map((p) => get(port, p, agent)));
@@ -64,7 +75,7 @@ async function burst(port: number, paths: string[]): Promise<string> {
   const ms = results.map((r) => r.ms).sort((a, b) => a - b);
   const q = (f: number) => ms[Math.min(ms.length - 1, Math.floor(f * ms.length))];
   const failed = results.filter((r) => r.status !== 200).length;
-  return `${results.length} fetches, ${CLIENTS} clients: ${failed} failed, p50 ${q(0.5).toFixed(0)} ms, p99 ${q(0.99).toFixed(0)} ms, max ${ms[ms.length - 1].toFixed(0)} ms, all done in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+  return `${results.length} fetches, ${CLIENTS} clients: ${failed} failed, p50 ${q(0.5).toFixed(0)} ms, p99 ${q(0.99).toFixed(0)} ms, max ${ms[ms.length - 1].toFixed(0)} ms, all done in ${((performance.now() - t0) / 1000).toFixed(1)} s, server CPU ${(cpuSeconds(pid) - cpu0).toFixed(1)} s`;
 }
 
 export async function run(): Promise<void> {
@@ -85,9 +96,11 @@ export async function run(): Promise<void> {
       { env: { ...process.env, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_LOG_LEVEL: 'warn' }, stdio: 'ignore' });
     await waitFor(port);
     const paths = urls(contacts.map((c) => c.workNumber.replace(/\D/g, '')));
-    console.log(`phonebook burst: ${N} contacts`);
-    console.log(`cold (right after start): ${await burst(port, paths)}`);
-    console.log(`warm (same URLs again):   ${await burst(port, paths)}`);
+    // bin/dialbook.js is the server itself (tsx registers in-process), so its pid is the one to watch
+    const pid = proc.pid ?? 0;
+    console.log(`phonebook burst: ${N} contacts; load average before: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+    console.log(`cold (right after start): ${await burst(port, paths, pid)}`);
+    console.log(`warm (same URLs again):   ${await burst(port, paths, pid)}`);
   } finally {
     proc?.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));

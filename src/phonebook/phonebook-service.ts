@@ -49,6 +49,8 @@ const MAX_PAGE = 1_000_000;
 const MAX_COUNT = 1000;
 /** Memory for the per-revision page indexes (about 64 bytes per contact; 32 MiB holds 500,000). */
 const PAGE_INDEX_BYTES = 32 * 1024 * 1024;
+/** Memory for whole-directory reads shared between vendors (about 1 KB a contact). */
+const FULL_READ_BYTES = 32 * 1024 * 1024;
 /** Digits in a search that make it a number search as well (q=4694292500). */
 const MIN_SEARCH_DIGITS = 3;
 
@@ -92,6 +94,8 @@ export class PhonebookService {
   private readonly cache: ByteLruCache<Rendered>;
   /** Per revision and search: how many entries each contact makes, for vendors with one entry per number. */
   private readonly pageIndexes: ByteLruCache<{ ids: string[]; before: number[] }>;
+  private readonly fullReads = new ByteLruCache<Contact[]>(FULL_READ_BYTES, 4);
+  private readonly groupLists = new Map<string, { revision: number; groups: { name: string }[] }>();
   private readonly contactsRead: Counter<string>;
   private readonly entriesRendered: Counter<string>;
 
@@ -176,6 +180,30 @@ export class PhonebookService {
     return (stored) => stored === full || stored === digits || (tail && stored.endsWith(digits));
   }
 
+  /**
+   * Every matching contact, sorted. Kept briefly per account revision (bounded by an estimate of
+   * 1 KB a contact), so that after a change the first whole-directory fetch of each vendor and
+   * the paging index share one read instead of one each.
+   */
+  private all(account: Account, where: Criterion): Contact[] {
+    const key = `${account.id}\u0000${account.revision}\u0000${account.settings.showUsersInDirectory}\u0000${JSON.stringify(where)}`;
+    const hit = this.fullReads.get(key);
+    if (hit) return hit;
+    const { contacts } = this.query(account, where);
+    this.fullReads.set(key, contacts, contacts.length * 1024);
+    return contacts;
+  }
+
+  /** The account's groups (ids are positions in this list), read once per revision. */
+  private groups(account: Account): { name: string }[] {
+    const hit = this.groupLists.get(account.id);
+    if (hit && hit.revision === account.revision) return hit.groups;
+    const groups = this.ctx.store.listGroups(account.id).map((g) => ({ name: g.name }));
+    if (this.groupLists.size >= 10_000) this.groupLists.clear();
+    this.groupLists.set(account.id, { revision: account.revision, groups });
+    return groups;
+  }
+
   private query(account: Account, where: Criterion, extra: Partial<ContactQuery> = {}): { contacts: Contact[]; total: number | null } {
     const page = this.ctx.store.queryContacts(account.id, {
       visibility: { shared: true, users: account.settings.showUsersInDirectory, personalOf: null },
@@ -217,7 +245,7 @@ export class PhonebookService {
     const key = `${account.id}\u0000${account.revision}\u0000${JSON.stringify(where)}`;
     const hit = this.pageIndexes.get(key);
     if (hit) return hit;
-    const { contacts } = this.query(account, where);
+    const contacts = this.all(account, where);
     const before = [0];
     for (const c of contacts) before.push(before[before.length - 1] + entryCount(c, vendor.descriptor, keepNumber));
     const index = { ids: contacts.map((c) => c.id), before };
@@ -228,7 +256,7 @@ export class PhonebookService {
   private model(account: Account, vendor: Vendor, q: PhonebookQuery, base: string): PhonebookModel {
     const d = vendor.descriptor;
     const where = this.criteria(q);
-    const groupList = this.ctx.store.listGroups(account.id);
+    const groupList = this.groups(account);
     const groupIds = new Map(groupList.map((g, i) => [g.name, i + 1]));
     const keepNumber = this.numberMatcher(account, q);
     const opts = { groupIds, keepNumber };
@@ -237,7 +265,7 @@ export class PhonebookService {
     let entries: ModelEntry[];
     let total: number;
     if (!paged) {
-      entries = buildEntries(this.query(account, where).contacts, account, d, opts);
+      entries = buildEntries(this.all(account, where), account, d, opts);
       total = entries.length;
     } else {
       let size: number;
