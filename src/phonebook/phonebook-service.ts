@@ -185,8 +185,12 @@ export class PhonebookService {
    * 1 KB a contact), so that after a change the first whole-directory fetch of each vendor and
    * the paging index share one read instead of one each.
    */
+  private allKey(account: Account, where: Criterion): string {
+    return `${account.id}\u0000${account.revision}\u0000${account.settings.showUsersInDirectory}\u0000${JSON.stringify(where)}`;
+  }
+
   private all(account: Account, where: Criterion): Contact[] {
-    const key = `${account.id}\u0000${account.revision}\u0000${account.settings.showUsersInDirectory}\u0000${JSON.stringify(where)}`;
+    const key = this.allKey(account, where);
     const hit = this.fullReads.get(key);
     if (hit) return hit;
     const { contacts } = this.query(account, where);
@@ -233,9 +237,16 @@ export class PhonebookService {
     }
     let end = lo;
     while (end < index.ids.length && index.before[end] < start + size) end++;
-    const ids = index.ids.slice(lo, end);
-    const contacts = ids.length ? this.ctx.store.getContactsByIds(account.id, ids) : [];
-    this.contactsRead.inc(contacts.length);
+    // The sorted list the index came from, while it is still in memory; else only the page's contacts from the store.
+    const cached = this.fullReads.get(this.allKey(account, where));
+    let contacts: Contact[];
+    if (cached && cached.length === index.ids.length) {
+      contacts = cached.slice(lo, end);
+    } else {
+      const ids = index.ids.slice(lo, end);
+      contacts = ids.length ? this.ctx.store.getContactsByIds(account.id, ids) : [];
+      this.contactsRead.inc(contacts.length);
+    }
     const skip = lo < index.ids.length ? start - index.before[lo] : 0;
     const built = buildEntries(contacts, account, d, { ...opts, firstIndex: (index.before[lo] ?? total) + 1 });
     return { entries: built.slice(skip, skip + size), total };
