@@ -33,10 +33,9 @@ function cases(): Case[] {
     const p = d.params;
     const q = (name: string | undefined, value: string) => (name ? `${name}=${encodeURIComponent(value)}` : `q=${encodeURIComponent(value)}`);
     const url = (...parts: string[]) => `${file}${parts.length ? '?' + parts.join('&') : ''}`;
-    const results = d.resultsView ? [] : [];
     const gigaset = p.type.length > 0;
     const add = (name: string, account: string, path: string) => out.push({ vendor: d.vendor, name, account, path });
-    add('plain', 'acme', url(...results));
+    add('plain', 'acme', url());
     add('search-name', 'acme', gigaset ? url('command=get_list', 'type=pb', 'ln=Ram*', 'fn=*', 'hm=*') : url(q(p.search[0], 'raman')));
     add('search-digits', 'acme', gigaset ? url('command=get_list', 'type=pb', 'fn=*', 'ln=*', 'hm=4694292500') : url(q(p.search[0], '4694292500')));
     add('reverse-hit', 'acme', gigaset ? url('command=get_list', 'type=pr', 'hm=%2B14694292500', 'reqsrc=auto') : url(q(p.number[0], '+1 469 429 2500')));
