@@ -59,7 +59,7 @@ describe('phonebook cache', () => {
     const whole = await fetchAll(['/phonebook/big/yealink.xml', '/phonebook/big/yealink.xml?x=1']);
     expect(whole).toEqual([200, 200]);
     expect(await metric('dialbook_phonebook_cache_bytes')).toBeLessThanOrEqual(MAX_BYTES);
-  }, 120_000);
+  }, 300_000);
 
   it('unknown view names fall back to the default view (no 500, no new key)', async () => {
     const [a, b, c] = await Promise.all(['__proto__', 'constructor', 'toString'].map((v) =>

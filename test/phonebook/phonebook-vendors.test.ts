@@ -89,6 +89,21 @@ describe('Yealink (defects 2 and 5)', () => {
   });
 });
 
+describe('account settings for phonebooks', () => {
+  it('take dialNumberForm and phoneAccountIndex through the admin API, and refuse bad values naming the field', async () => {
+    const patch = (settings: object) => request(srv.httpUrl).patch('/api/v1/accounts/acme').set('Authorization', `Bearer ${srv.adminToken}`).send({ settings });
+    const bad = await patch({ dialNumberForm: 'pretty' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('dialNumberForm');
+    expect((await patch({ phoneAccountIndex: 16 })).status).toBe(400);
+    expect((await patch({ dialNumberForm: 'national', phoneAccountIndex: 1 })).status).toBe(200);
+    const gs = await get('/phonebook/acme/grandstream/phonebook.xml');
+    expect(gs.text).toContain('<phonenumber>4694292500</phonenumber>');
+    expect(gs.text).toContain('<accountindex>1</accountindex>');
+    expect((await patch({ dialNumberForm: 'vendor', phoneAccountIndex: 0 })).status).toBe(200);
+  });
+});
+
 describe('Gigaset online directory (defect 3)', () => {
   const gs = (qs: string) => get(`/phonebook/acme/gigaset.xml?command=get_list&${qs}`);
   it('writes numbers in hm/mb/fx (never nb) and answers type pr as pr', async () => {
