@@ -51,6 +51,8 @@ const MAX_COUNT = 1000;
 const PAGE_INDEX_BYTES = 32 * 1024 * 1024;
 /** Memory for whole-directory reads shared between vendors (about 1 KB a contact). */
 const FULL_READ_BYTES = 32 * 1024 * 1024;
+/** A reverse lookup expected to match fewer contacts than this is read whole. */
+const SMALL_MATCH = 20;
 /** Digits in a search that make it a number search as well (q=4694292500). */
 const MIN_SEARCH_DIGITS = 3;
 
@@ -222,6 +224,14 @@ export class PhonebookService {
     const d = vendor.descriptor;
     const opts = { ...opts0, firstIndex: start + 1 };
     if (!d.entryPerNumber) {
+      // Caller-ID lookups (Gigaset first=1&count=1) match a handful of contacts: one query that
+      // reads them all gives the total too, without a count over the account.
+      if (opts0.keepNumber && start + size <= SMALL_MATCH) {
+        const few = this.query(account, where, { limit: SMALL_MATCH, offset: 0 });
+        if (few.contacts.length < SMALL_MATCH) {
+          return { entries: buildEntries(few.contacts.slice(start, start + size), account, d, opts), total: few.contacts.length };
+        }
+      }
       const { contacts, total } = this.query(account, where, { limit: size, offset: start, withTotal: true });
       return { entries: buildEntries(contacts, account, d, opts), total: total ?? contacts.length };
     }
