@@ -22,9 +22,11 @@ export function phonebookRouter(ctx: AppContext, registry: VendorRegistry): Rout
     const account = authorizePhone(ctx, req, route);
     const params = phoneParams(req);
     const q = readQuery(vendor, params);
-    if (q.view !== '' && !Object.hasOwn(vendor.templates, q.view)) {
-      const name = vendor.descriptor.params.view.find((n) => params[n] === q.view) ?? 'view';
-      throw new ValidationError(`Unknown view "${q.view.slice(0, 50)}"`, [{ field: name, value: q.view.slice(0, 50), reason: `must be one of: ${Object.keys(vendor.templates).join(', ')}` }]);
+    // A view is looked up among the vendor's own templates only ("__proto__", "toString" are not views).
+    const viewParam = vendor.descriptor.params.view.find((n) => (params[n] ?? '') !== '');
+    const asked = viewParam ? String(params[viewParam]) : '';
+    if (viewParam && !Object.hasOwn(vendor.templates, asked)) {
+      throw new ValidationError(`Unknown view "${asked.slice(0, 50)}"`, [{ field: viewParam, value: asked.slice(0, 50), reason: `must be one of: ${Object.keys(vendor.templates).join(', ')}` }]);
     }
     const etag = service.etag(account, vendor, q);
     res.setHeader('ETag', etag);

@@ -16,6 +16,7 @@ beforeAll(async () => {
     settings: {
       phoneAllowList: ['10.0.0.0/8'], managerScopes: ['office_manager', 'site_manager'],
       showUsersInDirectory: false, ldapAnonymous: true, nameFormat: 'first_last',
+      dialNumberForm: 'national', phoneAccountIndex: 2,
     },
     users: [
       { username: 'olivia', scope: 'office_manager', name: 'Olivia Office', password: 'olivia-password-1' },
@@ -33,7 +34,7 @@ describe('PATCH /accounts/{account}', () => {
     expect(res.status).toBe(200);
     expect(res.body.settings).toEqual({
       nameFormat: 'last_first', phoneAllowList: ['10.0.0.0/8'], managerScopes: ['office_manager', 'site_manager'],
-      showUsersInDirectory: false, ldapAnonymous: true,
+      showUsersInDirectory: false, ldapAnonymous: true, dialNumberForm: 'national', phoneAccountIndex: 2,
     });
     expect(srv.ctx.store.getAccount('acme')!.settings.phoneAllowList).toEqual(['10.0.0.0/8']);
   });
