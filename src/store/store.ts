@@ -132,6 +132,22 @@ export interface ContactStore {
   allContacts(accountId: string, scope: WriteScope): Contact[];
 }
 
+/** The resource name (last path segment) and UID a CardDAV client chose for a card it created. */
+export interface CardName {
+  name: string;
+  uid: string;
+}
+
+/** CardDAV's names for contacts created over CardDAV; every other contact uses its id for both. */
+export interface CardStore {
+  /** Names of those of the given contacts that have one. */
+  cardNames(accountId: string, contactIds: string[]): Map<string, CardName>;
+  /** Ids of the contacts whose card has this name, or this UID (callers check visibility). */
+  findContactIdsByCard(accountId: string, by: { name: string } | { uid: string }): string[];
+  /** createContact plus the card's name, in one transaction (the same write, audit and revision bump). */
+  createContactWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Contact;
+}
+
 export interface GroupStore {
   listGroups(accountId: string): Group[];
   createGroup(accountId: string, name: string, actor: Actor): Group;
@@ -143,7 +159,7 @@ export interface AuditStore {
   listAudit(accountId: string, opts: { limit: number; before?: number; contactId?: string }): AuditEntry[];
 }
 
-export interface Store extends AccountStore, UserStore, ContactStore, GroupStore, AuditStore {
+export interface Store extends AccountStore, UserStore, ContactStore, CardStore, GroupStore, AuditStore {
   /** SQLite online backup to a file (safe while serving). */
   backup(toFile: string): Promise<void>;
   close(): void;

@@ -136,6 +136,18 @@ const MIGRATIONS: string[] = [
   CREATE INDEX audit_account ON audit_log(account_id, id);
   CREATE INDEX audit_target ON audit_log(account_id, target_id, id);
   `,
+  // carddav branch: the resource name and UID a CardDAV client chose for a contact it created, so
+  // the card keeps the href and UID the client knows (other contacts use their id for both).
+  `
+  CREATE TABLE carddav_cards (
+    contact_id TEXT PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,
+    account_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    uid TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX carddav_cards_name ON carddav_cards(account_id, name);
+  CREATE INDEX carddav_cards_uid ON carddav_cards(account_id, uid);
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

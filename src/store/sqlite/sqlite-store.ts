@@ -3,6 +3,7 @@
 import type { Store } from '../store.ts';
 import { openDatabase, StatementCache } from './database.ts';
 import { SqliteAccountStore } from './sqlite-account-store.ts';
+import { SqliteCardStore } from './sqlite-card-store.ts';
 import { SqliteContactReader } from './sqlite-contact-reader.ts';
 import { SqliteContactWriter } from './sqlite-contact-writer.ts';
 import { SqliteGroupStore } from './sqlite-group-store.ts';
@@ -18,6 +19,7 @@ export function openSqliteStore(file: string): Store {
   accounts = new SqliteAccountStore(db, stmts, writer);
   const users = new SqliteUserStore(db, stmts, writer, regionOf);
   const groups = new SqliteGroupStore(db, stmts, writer);
+  const cards = new SqliteCardStore(db, stmts, writer);
 
   return {
     createAccount: (input, actor) => accounts.create(input, actor),
@@ -52,6 +54,10 @@ export function openSqliteStore(file: string): Store {
     updateContact: (a, scope, id, c, actor, rev) => writer.update(a, scope, id, c, actor, rev),
     deleteContact: (a, scope, id, actor, rev) => writer.delete(a, scope, id, actor, rev),
     applyBatch: (a, scope, ops, actor) => writer.batch(a, scope, ops, actor),
+
+    cardNames: (a, ids) => cards.names(a, ids),
+    findContactIdsByCard: (a, by) => cards.find(a, by),
+    createContactWithCard: (a, scope, c, actor, card) => cards.createWithCard(a, scope, c, actor, card),
 
     listGroups: (a) => groups.list(a),
     createGroup: (a, name, actor) => groups.create(a, name, actor),
