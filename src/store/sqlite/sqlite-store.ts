@@ -3,10 +3,12 @@
 import type { Store } from '../store.ts';
 import { openDatabase, StatementCache } from './database.ts';
 import { SqliteAccountStore } from './sqlite-account-store.ts';
+import { SqliteChangeFeed } from './sqlite-change-feed.ts';
 import { SqliteCardStore } from './sqlite-card-store.ts';
 import { SqliteContactReader } from './sqlite-contact-reader.ts';
 import { SqliteContactWriter } from './sqlite-contact-writer.ts';
 import { SqliteGroupStore } from './sqlite-group-store.ts';
+import { SqliteSigninFailures } from './sqlite-signin-failures.ts';
 import { SqliteUserStore } from './sqlite-user-store.ts';
 
 export function openSqliteStore(file: string): Store {
@@ -19,6 +21,8 @@ export function openSqliteStore(file: string): Store {
   accounts = new SqliteAccountStore(db, stmts, writer);
   const users = new SqliteUserStore(db, stmts, writer, regionOf);
   const groups = new SqliteGroupStore(db, stmts, writer);
+  const feed = new SqliteChangeFeed(db, stmts);
+  const signins = new SqliteSigninFailures(stmts);
   const cards = new SqliteCardStore(db, stmts, writer);
 
   return {
@@ -54,6 +58,12 @@ export function openSqliteStore(file: string): Store {
     updateContact: (a, scope, id, c, actor, rev) => writer.update(a, scope, id, c, actor, rev),
     deleteContact: (a, scope, id, actor, rev) => writer.delete(a, scope, id, actor, rev),
     applyBatch: (a, scope, ops, actor) => writer.batch(a, scope, ops, actor),
+    contactChangesSince: (a, after) => feed.since(a, after),
+    contactChangePoint: (a) => feed.point(a),
+    pruneChangeLog: (before) => feed.prune(before),
+
+    signinFailures: (keys, at, leak) => signins.signinFailures(keys, at, leak),
+    recordSigninFailure: (keys, at, leak) => signins.recordSigninFailure(keys, at, leak),
 
     cardNames: (a, ids) => cards.names(a, ids),
     findContactIdsByCard: (a, by) => cards.find(a, by),
