@@ -97,3 +97,20 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
   }
   return cur;
 }
+
+/** A sign-in refused by the limiter before the credential was checked. */
+export class TooManyAttemptsError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'too_many_attempts', `Too many wrong passwords: try again in ${retryAfterSeconds} s`);
+  }
+}
+
+/**
+ * A WebDAV/CardDAV precondition or postcondition the request broke (RFC 4918 16), named in Clark
+ * notation, e.g. "{DAV:}valid-sync-token"; the CardDAV front end renders it as a DAV:error body.
+ */
+export class DavConditionError extends AppError {
+  constructor(status: number, readonly condition: string, message: string) {
+    super(status, 'dav_condition', message, [], LdapCode.unwillingToPerform);
+  }
+}

@@ -85,7 +85,7 @@ function decodeCharRefs(s: string): string {
   });
 }
 
-export function is(e: XmlElement | null | undefined, ns: string, name: string): e is XmlElement {
+export function is(e: XmlElement | null | undefined, ns: string, name: string): boolean {
   return !!e && e.ns === ns && e.name === name;
 }
 export function child(e: XmlElement, ns: string, name: string): XmlElement | undefined {

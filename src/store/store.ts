@@ -168,7 +168,7 @@ export interface CardName {
 
 /** CardDAV's names for contacts created over CardDAV; every other contact uses its id for both. */
 export interface CardStore {
-  /** Names of those of the given contacts that have one. */
+  /** Names of those of the given contacts that have one (deleted contacts' names are kept). */
   cardNames(accountId: string, contactIds: string[]): Map<string, CardName>;
   /** Ids of the contacts whose card has this name, or this UID (callers check visibility). */
   findContactIdsByCard(accountId: string, by: { name: string } | { uid: string }): string[];

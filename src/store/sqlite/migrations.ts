@@ -185,11 +185,12 @@ const MIGRATIONS: string[] = [
   ) STRICT, WITHOUT ROWID;
   `,
   // carddav branch: the resource name and UID a CardDAV client chose for a contact it created, so
-  // the card keeps the href and UID the client knows (other contacts use their id for both).
+  // the card keeps the href and UID the client knows (other contacts use their id for both). Rows
+  // outlive their contact on purpose: a sync-collection reports the deletion under that name.
   `
   CREATE TABLE carddav_cards (
-    contact_id TEXT PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,
-    account_id TEXT NOT NULL,
+    contact_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
     uid TEXT NOT NULL
   ) STRICT;

@@ -1,5 +1,6 @@
 // CardDAV card names: the href name and UID a client chose when it created a contact over
-// CardDAV. Written in the same transaction as the contact; gone with it (foreign-key cascade).
+// CardDAV. Written in the same transaction as the contact; kept after the contact is deleted, so
+// a later sync can name the deleted card (few rows: only cards apps created).
 import type { Actor } from '../../domain/audit.ts';
 import type { Contact } from '../../domain/contact-schemas.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';

@@ -1,0 +1,49 @@
+// One CardDAV request after sign-in: who asks, what the URL names, and the raw body. Handlers of
+// each method receive this and nothing else.
+import type { Request, Response } from 'express';
+import type { AppContext } from '../app-context.ts';
+import type { Actor } from '../domain/audit.ts';
+import { DavConditionError } from '../errors.ts';
+import type { AddressBook, DavUser } from './address-books.ts';
+import type { CardResources } from './dav-resources.ts';
+import type { DavTarget } from './dav-paths.ts';
+import { parseXml, type XmlElement } from './dav-xml.ts';
+import type { VcardVersion } from './vcard-writer.ts';
+
+export interface DavCall {
+  ctx: AppContext;
+  cards: CardResources;
+  user: DavUser;
+  /** Checked: names the signed-in user's own home, one of their books, or a card in one. */
+  target: Exclude<DavTarget, { kind: 'unknown' }>;
+  book: AddressBook | null;
+  req: Request;
+  res: Response;
+  body: Buffer;
+}
+
+/** The request body as XML (null when empty). */
+export function xmlBody(call: DavCall): XmlElement | null {
+  return parseXml(call.body.toString('utf8'));
+}
+
+/** Audit and created/updated-by name the user the same way the admin API does. */
+export function actorOf(call: DavCall): Actor {
+  return { id: `user:${call.user.user.id}:${call.user.user.username}` };
+}
+
+export function sendXml(res: Response, status: number, xml: string): void {
+  res.status(status).setHeader('Content-Type', 'application/xml; charset=utf-8');
+  res.send(xml);
+}
+
+/** vCard version asked for by an Accept header or an address-data element; 3.0 by default. */
+export function versionFrom(accept: string | undefined): VcardVersion {
+  return accept && /version\s*=\s*"?4\.0/i.test(accept) ? '4.0' : '3.0';
+}
+
+export function forbidReadOnly(book: AddressBook): void {
+  if (!book.writeScope) {
+    throw new DavConditionError(403, '{DAV:}need-privileges', `The address book "${book.displayName}" is read-only for you`);
+  }
+}
