@@ -31,7 +31,7 @@ export function filterToCriterion(filter: XmlElement | undefined): QueryFilter {
   const telPrefixes: QueryFilter['telPrefixes'] = [];
   const parts = childrenOf(filter, NS.card, 'prop-filter').map((pf) => propFilter(pf, telPrefixes));
   if (parts.length === 0) return { where: { all: true }, telPrefixes, anyof };
-  if (telPrefixes.length > 0 && (anyof || parts.length > 1)) throw unsupported('TEL starts-with combined with other filters');
+  if (telPrefixes.length > 0 && parts.length > 1) throw unsupported('TEL starts-with combined with other filters');
   return { where: anyof ? { or: parts } : { and: parts }, telPrefixes, anyof };
 }
 
