@@ -3,7 +3,7 @@
 // the expected revision, audit entry and revision bump. The server stores what it models, not
 // the client's bytes, so a PUT answers without an ETag (RFC 7231 4.3.4) and the client reads the
 // card back to see what was kept.
-import { NotFoundError, PayloadTooLargeError, PreconditionFailedError, UnsupportedMediaTypeError, DavConditionError } from '../errors.ts';
+import { DavConditionError, NotFoundError, PayloadTooLargeError, PreconditionFailedError, UnsupportedMediaTypeError } from '../errors.ts';
 import { prepareContact } from '../domain/prepare-contact.ts';
 import { actorOf, forbidReadOnly, versionFrom, type DavCall } from './dav-call.ts';
 import type { Card } from './dav-resources.ts';
@@ -69,10 +69,9 @@ export function putCard(call: DavCall): void {
   if (call.cards.uidTaken(user, book, uid)) {
     throw new DavConditionError(409, '{urn:ietf:params:xml:ns:carddav}no-uid-conflict', `A card with UID ${uid} already exists in this address book`);
   }
-  const created = ctx.store.createContactWithCard(user.account.id, scope, contact, actorOf(call), { name, uid });
+  ctx.store.createContactWithCard(user.account.id, scope, contact, actorOf(call), { name, uid });
   res.setHeader('Location', cardHref(bookHref(user.account.id, user.user.username, book.kind), name));
   res.status(201).end();
-  void created;
 }
 
 export function deleteCard(call: DavCall): void {
