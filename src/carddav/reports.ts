@@ -110,11 +110,17 @@ function syncCollection(call: DavCall, book: AddressBook, body: XmlElement): voi
     if (!changes) throw invalidToken();
     const changed = cards.cards(user, ctx.store.getContactsByIds(accountId, changes.changed).filter((c) => inBook(book, c)));
     for (const card of changed) out.resource(cardResource(user, book, card, cards, version), want);
-    // The feed does not say which book a deleted contact was in: its href is reported in each
-    // book, and apps ignore deletions of cards they never had (RFC 6578 3.5.2 allows it).
+    // The feed does not say which book a deleted contact was in. A card an app created is
+    // reported in its own book only (its name row says where); any other deleted contact, by its
+    // id, in each book: apps ignore deletions of cards they never had (RFC 6578 3.5.2).
     const names = ctx.store.cardNames(accountId, changes.deleted);
     const url = bookHref(accountId, user.user.username, book.kind);
-    for (const id of changes.deleted) out.status(cardHref(url, names.get(id)?.name ?? `${id}.vcf`), 'HTTP/1.1 404 Not Found');
+    for (const id of changes.deleted) {
+      const n = names.get(id);
+      const here = book.kind === 'shared' ? n?.ownerId === null : book.kind === 'personal' && n?.ownerId === user.user.id;
+      if (n && !here) continue;
+      out.status(cardHref(url, n?.name ?? `${id}.vcf`), 'HTTP/1.1 404 Not Found');
+    }
     out.syncToken(syncToken(changes.upTo));
   } else {
     out.syncToken(syncToken(now));

@@ -166,10 +166,16 @@ export interface CardName {
   uid: string;
 }
 
+/** A stored card name and the scope the card was created in. */
+export interface StoredCardName extends CardName {
+  /** The owner of a personal card; null for a shared one. */
+  ownerId: string | null;
+}
+
 /** CardDAV's names for contacts created over CardDAV; every other contact uses its id for both. */
 export interface CardStore {
   /** Names of those of the given contacts that have one (deleted contacts' names are kept). */
-  cardNames(accountId: string, contactIds: string[]): Map<string, CardName>;
+  cardNames(accountId: string, contactIds: string[]): Map<string, StoredCardName>;
   /** Ids of the contacts whose card has this name, or this UID (callers check visibility). */
   findContactIdsByCard(accountId: string, by: { name: string } | { uid: string }): string[];
   /** createContact plus the card's name, in one transaction (the same write, audit and revision bump). */

@@ -133,6 +133,18 @@ describe('sync-collection', () => {
     expect(cardLines(renamed.responses[0].props.get(C('address-data'))!.text)).toContain('CATEGORIES:Suppliers,Sales');
   });
 
+  it('reports a deleted app-created card under its own name, in its own book only', async () => {
+    const tokenOf = async (path: string, who = {}) => multistatus((await dav(f.server, 'REPORT', path, { ...who, body: syncBody('') })).text).syncToken!;
+    await put(`${PERSONAL}gone-soon.vcf`, card('gone-soon', 'Temp Orary'), { 'if-none-match': '*' });
+    const bobToken = await tokenOf(PERSONAL, bob);
+    const annToken = await tokenOf('/carddav/acme/ann/shared/');
+    expect((await dav(f.server, 'DELETE', `${PERSONAL}gone-soon.vcf`, bob)).status).toBe(204);
+    const mine = multistatus((await dav(f.server, 'REPORT', PERSONAL, { ...bob, body: syncBody(bobToken) })).text);
+    expect(mine.responses.map((r) => [r.href, r.status])).toEqual([[`${PERSONAL}gone-soon.vcf`, 'HTTP/1.1 404 Not Found']]);
+    const theirs = multistatus((await dav(f.server, 'REPORT', '/carddav/acme/ann/shared/', { body: syncBody(annToken) })).text);
+    expect(theirs.responses).toEqual([]);
+  });
+
   it('answers DAV:valid-sync-token for tokens it does not know or no longer keeps', async () => {
     for (const token of ['http://dialbook.org/ns/sync/999999999', 'urn:other:1', 'http://dialbook.org/ns/sync/abc']) {
       const r = await dav(f.server, 'REPORT', '/carddav/acme/ann/shared/', { body: syncBody(token) });

@@ -186,11 +186,13 @@ const MIGRATIONS: string[] = [
   `,
   // carddav branch: the resource name and UID a CardDAV client chose for a contact it created, so
   // the card keeps the href and UID the client knows (other contacts use their id for both). Rows
-  // outlive their contact on purpose: a sync-collection reports the deletion under that name.
+  // outlive their contact on purpose: a sync-collection reports the deletion under that name, and
+  // only in its book (owner_id: the user of a personal card, NULL for a shared one).
   `
   CREATE TABLE carddav_cards (
     contact_id TEXT PRIMARY KEY,
     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    owner_id TEXT,
     name TEXT NOT NULL,
     uid TEXT NOT NULL
   ) STRICT;

@@ -4,20 +4,20 @@
 import type { Actor } from '../../domain/audit.ts';
 import type { Contact } from '../../domain/contact-schemas.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
-import type { CardName, WriteScope } from '../store.ts';
+import type { CardName, StoredCardName, WriteScope } from '../store.ts';
 import type { Db, StatementCache } from './database.ts';
 import type { SqliteContactWriter } from './sqlite-contact-writer.ts';
 
 export class SqliteCardStore {
   constructor(private readonly db: Db, private readonly stmts: StatementCache, private readonly writer: SqliteContactWriter) {}
 
-  names(accountId: string, contactIds: string[]): Map<string, CardName> {
-    const out = new Map<string, CardName>();
+  names(accountId: string, contactIds: string[]): Map<string, StoredCardName> {
+    const out = new Map<string, StoredCardName>();
     if (contactIds.length === 0) return out;
-    const rows = this.stmts.get(`SELECT k.contact_id, k.name, k.uid FROM json_each(?) j
+    const rows = this.stmts.get(`SELECT k.contact_id, k.owner_id, k.name, k.uid FROM json_each(?) j
       JOIN carddav_cards k ON k.contact_id = j.value WHERE k.account_id = ?`)
-      .all(JSON.stringify(contactIds), accountId) as { contact_id: string; name: string; uid: string }[];
-    for (const r of rows) out.set(r.contact_id, { name: r.name, uid: r.uid });
+      .all(JSON.stringify(contactIds), accountId) as { contact_id: string; owner_id: string | null; name: string; uid: string }[];
+    for (const r of rows) out.set(r.contact_id, { name: r.name, uid: r.uid, ownerId: r.owner_id });
     return out;
   }
 
@@ -31,7 +31,8 @@ export class SqliteCardStore {
   createWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Contact {
     return this.db.transaction(() => {
       const c = this.writer.create(accountId, scope, contact, actor);
-      this.stmts.get('INSERT INTO carddav_cards (contact_id, account_id, name, uid) VALUES (?,?,?,?)').run(c.id, accountId, card.name, card.uid);
+      this.stmts.get('INSERT INTO carddav_cards (contact_id, account_id, owner_id, name, uid) VALUES (?,?,?,?,?)')
+        .run(c.id, accountId, scope.source === 'personal' ? scope.userId : null, card.name, card.uid);
       return c;
     })();
   }
