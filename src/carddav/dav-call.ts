@@ -1,5 +1,6 @@
 // One CardDAV request after sign-in: who asks, what the URL names, and the raw body. Handlers of
 // each method receive this and nothing else.
+import { gzipSync } from 'node:zlib';
 import type { Request, Response } from 'express';
 import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../domain/audit.ts';
@@ -32,8 +33,19 @@ export function actorOf(call: DavCall): Actor {
   return { id: `user:${call.user.user.id}:${call.user.user.username}` };
 }
 
-export function sendXml(res: Response, status: number, xml: string): void {
+/** Large answers (a whole book) are gzipped when the app accepts it: a tenth of the bytes for a
+ *  phone on mobile data, for about 5 ms of CPU per MB at level 1. */
+const GZIP_FROM_BYTES = 8192;
+
+export function sendXml(call: DavCall, status: number, xml: string): void {
+  const { req, res } = call;
   res.status(status).setHeader('Content-Type', 'application/xml; charset=utf-8');
+  res.setHeader('Vary', 'Accept-Encoding');
+  if (xml.length >= GZIP_FROM_BYTES && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    res.setHeader('Content-Encoding', 'gzip');
+    res.send(gzipSync(xml, { level: 1 }));
+    return;
+  }
   res.send(xml);
 }
 

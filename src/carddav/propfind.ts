@@ -47,5 +47,5 @@ export function propfind(call: DavCall): void {
     if (!card) throw new NotFoundError('Card');
     add(cardResource(user, book, card, call.cards, '3.0'));
   }
-  sendXml(call.res, 207, out.end());
+  sendXml(call, 207, out.end());
 }

@@ -65,7 +65,7 @@ function multiget(call: DavCall, book: AddressBook, body: XmlElement): void {
     if (!card) out.status(href, 'HTTP/1.1 404 Not Found');
     else out.resource({ ...cardResource(user, book, card, cards, version), href }, want);
   });
-  sendXml(call.res, 207, out.end());
+  sendXml(call, 207, out.end());
 }
 
 function query(call: DavCall, book: AddressBook, body: XmlElement): void {
@@ -86,7 +86,7 @@ function query(call: DavCall, book: AddressBook, body: XmlElement): void {
   for (const card of list) out.resource(cardResource(user, book, card, cards, version), want);
   // RFC 6352 8.6.1: a truncated result says so with 507 on the collection itself.
   if (truncated) out.status(bookHref(user.account.id, user.user.username, book.kind), 'HTTP/1.1 507 Insufficient Storage');
-  sendXml(call.res, 207, out.end());
+  sendXml(call, 207, out.end());
 }
 
 function syncCollection(call: DavCall, book: AddressBook, body: XmlElement): void {
@@ -100,7 +100,7 @@ function syncCollection(call: DavCall, book: AddressBook, body: XmlElement): voi
   if (tokenText === '') {
     for (const card of cards.list(user, book)) out.resource(cardResource(user, book, card, cards, version), want);
     out.syncToken(syncToken(now));
-    return sendXml(call.res, 207, out.end());
+    return sendXml(call, 207, out.end());
   }
   const from = parseToken(tokenText);
   // A token of the current point needs no read; one past it (a log pruned empty) is stale.
@@ -125,7 +125,7 @@ function syncCollection(call: DavCall, book: AddressBook, body: XmlElement): voi
   } else {
     out.syncToken(syncToken(now));
   }
-  sendXml(call.res, 207, out.end());
+  sendXml(call, 207, out.end());
 }
 
 function parseToken(t: string): number | null {

@@ -246,3 +246,20 @@ describe('bad requests', () => {
     expect(r.status).toBe(413);
   });
 });
+
+describe('compression', () => {
+  it('gzips a large multistatus for apps that accept it, and not for others', async () => {
+    const many = Array.from({ length: 80 }, (_, i) => ({ firstName: `Person${i}`, lastName: 'Many', workNumber: `+1 415 555 ${String(1000 + i)}` }));
+    const big = await startDavFixture({}, many);
+    try {
+      const zipped = await dav(big.server, 'PROPFIND', SHARED, { depth: '1', body: PROP_ETAG_DATA, headers: { 'accept-encoding': 'gzip' } });
+      expect(zipped.headers.get('content-encoding')).toBe('gzip');
+      expect(multistatus(zipped.text).responses).toHaveLength(81);
+      const plain = await dav(big.server, 'PROPFIND', SHARED, { depth: '1', body: PROP_ETAG_DATA, headers: { 'accept-encoding': 'identity' } });
+      expect(plain.headers.get('content-encoding')).toBeNull();
+      expect(plain.text).toBe(zipped.text);
+    } finally {
+      await big.server.close();
+    }
+  });
+});
