@@ -52,6 +52,13 @@ export const configSchema = z.object({
   store: z.object({
     changeLogDays: z.number().int().min(1).describe('Days the contact change log (CardDAV sync tokens, read-model updates) is kept; older sync tokens start a full sync'),
   }).strict(),
+  carddav: z.object({
+    enabled: z.boolean().describe('Serve address books to apps over CardDAV at /carddav (and /.well-known/carddav)'),
+    maxBodyBytes: z.number().int().min(1024).describe('Largest accepted CardDAV request body (PROPFIND, REPORT, PUT), in bytes (larger: 413)'),
+    maxMultigetHrefs: z.number().int().min(1).describe('Most hrefs one addressbook-multiget may ask for (more: 403 with an explanation); vdirsyncer asks for a whole book at once'),
+    maxCardBytes: z.number().int().min(256).describe('Largest vCard a client may PUT, in bytes (larger: 413, and CARDDAV:max-resource-size)'),
+    authCacheSeconds: z.number().int().min(0).describe('How long a verified user password is remembered (as a keyed hash, in memory) so each request of a sync does not pay a full password hash; 0 = never'),
+  }).strict(),
   portal: z.object({
     sessionTtlMinutes: z.number().int().min(5).describe('Web portal session lifetime'),
     secureCookies: z.boolean().describe('Mark session cookies Secure (set true behind HTTPS)'),

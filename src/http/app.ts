@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../app-context.ts';
 import { adminApi } from '../api/admin-api.ts';
 import { errorHandler } from '../api/error-handler.ts';
+import { carddavDiscovery, carddavRouter } from '../carddav/carddav-router.ts';
 import { NotFoundError } from '../errors.ts';
 import { counter, httpMetrics } from '../ops/metrics.ts';
 import { phonebookRouter } from '../phonebook/phonebook-routes.ts';
@@ -56,6 +57,10 @@ export function createApp(ctx: AppContext): Express {
     res.send(await ctx.metrics.metrics());
   });
 
+  if (ctx.config.carddav.enabled) {
+    app.use(carddavDiscovery());
+    app.use('/carddav', carddavRouter(ctx));
+  }
   app.use('/api/v1', sessionMiddleware(ctx));
   app.use('/api/v1', adminApi(ctx, vendors));
   app.use('/', portalRouter(ctx));
@@ -69,6 +74,7 @@ export function createApp(ctx: AppContext): Express {
 function routeFamily(path: string): string {
   if (path.startsWith('/api/v1')) return 'api';
   if (path.startsWith('/phonebook')) return 'phonebook';
+  if (path.startsWith('/carddav') || path.startsWith('/.well-known/carddav')) return 'carddav';
   if (path === '/metrics' || path === '/healthz') return 'ops';
   return 'portal';
 }
