@@ -37,6 +37,12 @@ export const configSchema = z.object({
     maxSizeLimit: z.number().int().min(1).describe('Server-side maximum entries per search'),
     maxTimeLimitMs: z.number().int().min(1).describe('Server-side maximum time per search'),
     failedBindDelayMs: z.number().int().min(0).describe('Delay added per recent failed bind from the same address'),
+    maxConnectionsPerAddress: z.number().int().min(1).describe('Most concurrent LDAP connections from one client address (phones behind one NAT share an address)'),
+    maxMessageBytes: z.number().int().min(1024).max(16 * 1024 * 1024).describe('Largest LDAP request accepted; a larger one closes the connection'),
+    messageDeadlineMs: z.number().int().min(100).describe('A request (and a TLS handshake) must arrive complete within this time from its first byte, or the connection is closed'),
+    entryCacheBytes: z.number().int().min(0).describe('Memory for encoded search entries, in bytes (oldest leave first)'),
+    tlsMinVersion: z.enum(['TLSv1.2', 'TLSv1.3']).describe('Lowest TLS version for LDAPS and StartTLS'),
+    tlsCiphers: z.string().min(1).nullable().describe("OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are Node's); null = Node's default"),
   }).strict(),
   phonebook: z.object({
     templatesDir: z.string().describe('Folder of vendor phonebook templates and descriptors'),

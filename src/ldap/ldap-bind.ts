@@ -1,15 +1,24 @@
 // Simple binds: the account's phone credentials or a user's own, given as a DN
-// (cn=<user>,o=<account>,<suffix>) or as <user>@<account>. Failures are slowed per address.
+// (cn=<user>,o=<account>,<suffix>) or as <user>@<account>. An empty name with an empty password
+// is an anonymous bind. Failures are slowed per address.
 import type { AppContext } from '../app-context.ts';
 import { verifyPassword } from '../auth/passwords.ts';
 import { type DirectoryNames, parseAtName } from './ldap-dn.ts';
 import { clearSession, setSession } from './ldap-session.ts';
 
 export interface BindRequestLike {
-  dn: { toString(): string };
-  credentials: string;
+  name: string;
+  password: string;
   connection: { remoteAddress?: string };
 }
+
+export interface BindOutcome {
+  code: number;
+  message: string;
+}
+
+const OK: BindOutcome = { code: 0, message: '' };
+const INVALID: BindOutcome = { code: 49, message: 'Invalid credentials' };
 
 /** Recent failures per source address, for the growing delay. */
 class FailureTracker {
@@ -33,19 +42,22 @@ class FailureTracker {
 
 export function bindHandler(ctx: AppContext, names: DirectoryNames) {
   const tracker = new FailureTracker(ctx.config.ldap.failedBindDelayMs);
-  return async (conn: object, req: BindRequestLike): Promise<boolean> => {
+  return async (conn: object, req: BindRequestLike): Promise<BindOutcome> => {
     clearSession(conn);
+    const name = req.name.trim();
+    if (name === '' && req.password === '') return OK; // anonymous
+    // RFC 4513 5.1.2: a name without a password is an unauthenticated bind, refused by default
+    if (req.password === '') return { code: 53, message: 'Unauthenticated binds (a name without a password) are not allowed' };
     const address = req.connection.remoteAddress ?? 'unknown';
-    const target = resolveName(names, originalNameOf(req) ?? req.dn.toString());
-    const password = String(req.credentials ?? '');
+    const target = resolveName(names, name);
     let ok = false;
     if (target && ctx.store.getAccount(target.accountId)) {
-      if (ctx.phoneCredentials.verify(target.accountId, target.username, password)) {
+      if (ctx.phoneCredentials.verify(target.accountId, target.username, req.password)) {
         setSession(conn, { accountId: target.accountId, userId: null });
         ok = true;
       } else {
         const user = ctx.store.findUserByLogin(target.accountId, target.username);
-        if (await verifyPassword(password, user?.passwordHash ?? null)) {
+        if (await verifyPassword(req.password, user?.passwordHash ?? null)) {
           setSession(conn, { accountId: target.accountId, userId: user!.id });
           ok = true;
         }
@@ -53,12 +65,12 @@ export function bindHandler(ctx: AppContext, names: DirectoryNames) {
     }
     if (ok) {
       tracker.succeed(address);
-      return true;
+      return OK;
     }
     const delay = tracker.delayFor(address);
     tracker.fail(address);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    return false;
+    return INVALID;
   };
 }
 
@@ -68,9 +80,3 @@ function resolveName(names: DirectoryNames, name: string): { accountId: string; 
   const parsed = names.parse(name);
   return parsed.kind === 'bindName' ? { accountId: parsed.accountId, username: parsed.username } : null;
 }
-
-// Bind names that are not DNs are swapped for a placeholder DN before ldapjs parses them (it
-// would answer invalidDNSyntax); the original is kept here for the handler.
-const originalNames = new WeakMap<object, string>();
-export const rememberOriginalName = (req: object, name: string) => void originalNames.set(req, name);
-const originalNameOf = (req: object) => originalNames.get(req);

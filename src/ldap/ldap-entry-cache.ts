@@ -1,72 +1,84 @@
-// Encoded search entries, kept per account revision: a phone directory is read thousands of
-// times between changes, and BER-encoding an entry (DN parse, attribute objects) costs far more
-// than the search that found it. An entry is stored without its message id and framed per send.
-import dnPackage from '@ldapjs/dn';
-import attributePackage from '@ldapjs/attribute';
-import messages from '@ldapjs/messages';
+// Encoded search entries: a phone directory is read thousands of times between changes, and
+// BER-encoding an entry costs more than the search that found it. An entry is stored without
+// its message id and framed per send. The cache is bounded by bytes (ldap.entryCacheBytes,
+// oldest entries leave first) and keyed on a normalised attribute selection; selections longer
+// than any phone sends are not cached at all, so no request can make a key or the cache grow.
+import { int, octets, tlv } from './protocol/ber.ts';
 import type { Attributes } from './ldap-entries.ts';
 
-// CommonJS packages: Node cannot see their named exports from ESM.
-const { DN } = dnPackage;
-const Attribute = attributePackage;
-const { SearchResultEntry } = messages;
+/** Phones ask for at most ~15 attributes; a longer list is answered but not cached. */
+export const MAX_CACHED_SELECTION = 64;
+/** Map bookkeeping per entry, beyond the key and body bytes. */
+const ENTRY_OVERHEAD = 96;
 
-const MAX_ENTRIES = 500_000;
+interface Cached {
+  accountRevision: number;
+  body: Buffer;
+  bytes: number;
+}
 
 export class EntryCache {
-  private revisions = new Map<string, number>();
-  private entries = new Map<string, Buffer>();
+  private readonly entries = new Map<string, Cached>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes };
+  }
 
   /** The cached protocolOp part of a SearchResultEntry ([APPLICATION 4] ...), if any. */
   get(accountId: string, revision: number, key: string): Buffer | undefined {
-    if (this.revisions.get(accountId) !== revision) this.dropAccount(accountId, revision);
-    return this.entries.get(`${accountId}\u0000${key}`);
+    const k = `${accountId}\u0000${key}`;
+    const hit = this.entries.get(k);
+    if (!hit) return undefined;
+    if (hit.accountRevision === revision) return hit.body;
+    this.delete(k, hit); // the account changed (settings shape entries too)
+    return undefined;
   }
 
-  /** Encodes an entry once and keeps it for this account revision. */
-  put(accountId: string, key: string, e: { dn: string; attrs: Attributes; typesOnly: boolean }): Buffer {
-    const body = encodeBody(e.dn, e.attrs, e.typesOnly);
-    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    this.entries.set(`${accountId}\u0000${key}`, body);
+  /** Encodes an entry and keeps it for this account revision (when the cache has room for it). */
+  put(accountId: string, revision: number, key: string | null, e: { dn: string; attrs: Attributes; typesOnly: boolean }): Buffer {
+    const body = encodeEntry(e.dn, e.attrs, e.typesOnly);
+    if (key === null) return body;
+    const k = `${accountId}\u0000${key}`;
+    const bytes = body.length + k.length * 2 + ENTRY_OVERHEAD;
+    if (bytes > this.maxBytes / 4) return body;
+    const old = this.entries.get(k);
+    if (old) this.delete(k, old);
+    this.entries.set(k, { accountRevision: revision, body, bytes });
+    this.bytes += bytes;
+    for (const [oldest, v] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.delete(oldest, v);
+    }
     return body;
   }
 
-  private dropAccount(accountId: string, revision: number): void {
-    const prefix = `${accountId}\u0000`;
-    for (const k of this.entries.keys()) if (k.startsWith(prefix)) this.entries.delete(k);
-    this.revisions.set(accountId, revision);
+  private delete(k: string, v: Cached): void {
+    this.entries.delete(k);
+    this.bytes -= v.bytes;
   }
 }
 
-function encodeBody(dn: string, attrs: Attributes, typesOnly: boolean): Buffer {
-  const attributes = Object.entries(attrs).map(([type, values]) => new Attribute({ type, values: typesOnly ? [] : values }));
-  const full: Buffer = new SearchResultEntry({ messageId: 1, objectName: DN.fromString(dn), attributes }).toBer().buffer;
-  // strip the LDAPMessage SEQUENCE header and the messageId INTEGER (02 01 01)
-  const headerLen = full[1] < 0x80 ? 2 : 2 + (full[1] & 0x7f);
-  return full.subarray(headerLen + 3);
+/**
+ * The cache key part for a requested attribute list: lower-cased, without duplicates, sorted.
+ * null (do not cache) for lists longer than MAX_CACHED_SELECTION.
+ */
+export function selectionKey(requested: string[], typesOnly: boolean): string | null {
+  const names = [...new Set(requested.map((a) => a.toLowerCase()))];
+  if (names.length > MAX_CACHED_SELECTION) return null;
+  return names.sort().join(',') + (typesOnly ? '/t' : '');
+}
+
+/** SearchResultEntry ::= [APPLICATION 4] SEQUENCE { objectName, attributes PartialAttributeList } */
+export function encodeEntry(dn: string, attrs: Attributes, typesOnly: boolean): Buffer {
+  const list = Object.entries(attrs).map(([type, values]) =>
+    tlv(0x30, [octets(type), tlv(0x31, typesOnly ? [] : values.map((v) => octets(v)))]));
+  return tlv(0x64, [octets(dn), tlv(0x30, list)]);
 }
 
 /** LDAPMessage ::= SEQUENCE { messageID INTEGER, protocolOp } around a cached body. */
 export function frame(messageId: number, body: Buffer): Buffer {
-  const id = encodeInteger(messageId);
-  const len = id.length + body.length;
-  return Buffer.concat([Buffer.from([0x30]), encodeLength(len), id, body]);
-}
-
-function encodeInteger(n: number): Buffer {
-  const bytes: number[] = [];
-  let v = n;
-  do {
-    bytes.unshift(v & 0xff);
-    v = Math.floor(v / 256);
-  } while (v > 0);
-  if (bytes[0] & 0x80) bytes.unshift(0);
-  return Buffer.from([0x02, bytes.length, ...bytes]);
-}
-
-function encodeLength(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
+  return tlv(0x30, [int(messageId), body]);
 }
