@@ -1,6 +1,7 @@
 // Search: resolve the base DN to what the bound connection may see, translate the filter, ask
 // the store (indexed), and send entries with size limits, paging and sorting. The protocol layer
 // (protocol/) hands requests in already decoded and writes what the response collects in one go.
+import { Gauge } from 'prom-client';
 import type { AppContext } from '../app-context.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import type { ContactSort } from '../domain/contact-schemas.ts';
@@ -43,6 +44,8 @@ export interface SearchResponseLike {
 export function searchHandler(ctx: AppContext, names: DirectoryNames) {
   const cfg = ctx.config.ldap;
   const cache = new EntryCache(cfg.entryCacheBytes);
+  gauge(ctx, 'dialbook_ldap_entry_cache_bytes', 'Bytes held by the LDAP encoded-entry cache', () => cache.size.bytes);
+  gauge(ctx, 'dialbook_ldap_entry_cache_entries', 'Entries held by the LDAP encoded-entry cache', () => cache.size.entries);
 
   function sendEntry(req: SearchRequestLike, res: SearchResponseLike, dn: string, attrs: Attributes): void {
     res.write(frame(res.messageId, encodeEntry(dn, attrs, req.typesOnly)));
@@ -178,6 +181,12 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     const frames = bodies.filter((b): b is Buffer => b !== undefined).map((b) => frame(res.messageId, b));
     res.write(Buffer.concat(frames));
   }
+}
+
+/** A gauge read when metrics are collected (one per registry: one per running server). */
+function gauge(ctx: AppContext, name: string, help: string, read: () => number): void {
+  if (ctx.metrics.getSingleMetric(name)) ctx.metrics.removeSingleMetric(name);
+  new Gauge({ name, help, registers: [ctx.metrics], collect() { this.set(read()); } });
 }
 
 function normalizeScope(scope: string | number): 'base' | 'one' | 'sub' {

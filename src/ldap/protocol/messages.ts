@@ -90,8 +90,8 @@ function decodeSearch(base: Base, content: BerReader): LdapRequest {
     filter = decodeFilter(content);
   } catch (e) {
     if (!(e instanceof FilterLimitError)) throw e;
+    // the outermost filter element was read whole before its inside was decoded
     refused = { code: RESULT.adminLimitExceeded, message: e.message };
-    content.skip();
   }
   const list = content.sequence();
   const attributes: string[] = [];
