@@ -36,7 +36,7 @@ export const configSchema = z.object({
     idleTimeoutMs: z.number().int().min(1000).describe('Close LDAP connections idle this long'),
     maxSizeLimit: z.number().int().min(1).describe('Server-side maximum entries per search'),
     maxTimeLimitMs: z.number().int().min(1).describe('Server-side maximum time per search'),
-    failedBindDelayMs: z.number().int().min(0).describe('Delay added per recent failed bind from the same address'),
+    failedBindDelayMs: z.number().int().min(0).describe('Wait before answering a failed bind (on top of the shared sign-in limiter, which refuses binds after repeated failures)'),
     maxConnectionsPerAddress: z.number().int().min(1).describe('Most concurrent LDAP connections from one client address (phones behind one NAT share an address)'),
     maxMessageBytes: z.number().int().min(1024).max(16 * 1024 * 1024).describe('Largest LDAP request accepted; a larger one closes the connection'),
     messageDeadlineMs: z.number().int().min(100).describe('A request (and a TLS handshake) must arrive complete within this time from its first byte, or the connection is closed'),
