@@ -27,6 +27,17 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** V8 heap in use, from the server's own /metrics (RSS alone also shows memory not yet collected). */
+async function heapMb(httpPort: number): Promise<number> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const m = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+    return m ? Number(m[1]) / 2 ** 20 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 async function healthy(port: number): Promise<boolean> {
   try {
     const { stdout } = await run('ldapsearch', ['-x', '-LLL', '-H', `ldap://127.0.0.1:${port}`, '-D', 'phones@fuzz', '-w', 'fuzz-password', '-b', 'o=fuzz,dc=dialbook', '(sn=targ*)', 'cn'], { timeout: 10_000 });
@@ -46,8 +57,8 @@ async function main(): Promise<void> {
   new PhoneCredentialService(store, SecretBox.forDataDir(dir)).set('fuzz', 'phones', 'fuzz-password', { id: 'fuzz' });
   store.close();
   const port = 30000 + Math.floor(Math.random() * 20000);
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ldap: { host: '127.0.0.1', messageDeadlineMs: 1000 }, log: { level: 'warn' } }));
-  const server = spawn(process.execPath, [join(root, 'bin/dialbook.js'), '--config', join(dir, 'config.json'), 'serve', '--http-port', '0', '--ldap-port', String(port)],
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ http: { host: '127.0.0.1' }, ldap: { host: '127.0.0.1', messageDeadlineMs: 1000 }, log: { level: 'warn' } }));
+  const server = spawn(process.execPath, [join(root, 'bin/dialbook.js'), '--config', join(dir, 'config.json'), 'serve', '--http-port', String(port + 1), '--ldap-port', String(port)],
     { env: { ...process.env, DIALBOOK_DATA_DIR: dir }, stdio: ['ignore', 'ignore', 'inherit'] });
   let exited: string | null = null;
   server.on('exit', (code, signal) => { exited = `exit code ${code} signal ${signal}`; });
@@ -68,8 +79,9 @@ async function main(): Promise<void> {
       hung += tally.hung;
       const ok = exited === null && await healthy(port);
       const rss = exited === null ? rssMb(server.pid!) : NaN;
+      const heap = exited === null ? await heapMb(port + 1) : NaN;
       peakRss = Math.max(peakRss, rss);
-      console.log(`${String(sent).padStart(7)} PDUs  answered on ${tally.answered}/${n} connections  hung ${tally.hung}  server RSS ${rss.toFixed(0)} MB  ldapsearch ${ok ? 'correct' : 'FAILED'}${exited ? `  server ${exited}` : ''}`);
+      console.log(`${String(sent).padStart(7)} PDUs  answered on ${tally.answered}/${n} connections  hung ${tally.hung}  server RSS ${rss.toFixed(0)} MB, heap used ${heap.toFixed(0)} MB  ldapsearch ${ok ? 'correct' : 'FAILED'}${exited ? `  server ${exited}` : ''}`);
       if (!ok || tally.hung > 0 || tally.sent !== n) failed = true;
     }
   } finally {
