@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type SecureContextOptions, TLSSocket } from 'node:tls';
 import type { AppContext } from '../app-context.ts';
+import { normaliseSource } from '../auth/signin-limiter.ts';
 import { bindHandler } from './ldap-bind.ts';
 import { DirectoryNames } from './ldap-dn.ts';
 import { RC, searchHandler, type SearchResponseLike } from './ldap-search.ts';
@@ -35,7 +36,8 @@ export async function startLdapServer(ctx: AppContext): Promise<RunningLdap> {
 
   /** Counts a new TCP connection against the per-address cap; false when it was refused. */
   const admit = (socket: Socket): boolean => {
-    const address = socket.remoteAddress ?? 'unknown';
+    // IPv4-mapped IPv6 as IPv4, IPv6 by its /64 (one host usually holds a whole /64)
+    const address = normaliseSource(socket.remoteAddress ?? 'unknown');
     const count = perAddress.get(address) ?? 0;
     if (closing || count >= cfg.maxConnectionsPerAddress) {
       ctx.logger.debug({ remote: address, count }, closing ? 'ldap shutting down: connection refused' : 'ldap connections per address exceeded: connection refused');

@@ -96,6 +96,19 @@ describe('per-address limits', () => {
     for (const s of held) s.destroy();
   });
 
+  it('cuts off a client that sends requests but does not read the answers', async () => {
+    const c = await RawLdap.open(srv.ldapPort!, '127.0.0.7');
+    c.socket.pause();
+    c.write(bindReq(1, BIND, PASSWORD));
+    // 2,000 searches of 30 full entries each: far more than socket buffers hold
+    for (let i = 0; i < 20; i++) c.write(Buffer.concat(Array.from({ length: 100 }, (_v, j) => searchReq(2 + i * 100 + j, { base: BASE, filter: '(objectClass=*)' }))));
+    await new Promise((r) => setTimeout(r, 3000)); // longer than ldap.messageDeadlineMs (1 s)
+    c.socket.resume();
+    await c.until((x) => x.closed, 10_000);
+    expect(c.replies.filter((r) => r.tag === 0x65).length).toBeLessThan(2000);
+    expect(await searchFrom(srv.ldapPort!, '127.0.0.7')).toHaveLength(30);
+  }, 30_000);
+
   it('keeps the encoded-entry cache within ldap.entryCacheBytes', async () => {
     for (const attrs of [['sn'], ['cn', 'telephoneNumber'], [], ['mail', 'sn', 'o']]) {
       const r = await ldapsearch(srv.ldapPort!, ['-D', BIND, '-w', PASSWORD, '-b', BASE, '(objectClass=*)', ...attrs]);

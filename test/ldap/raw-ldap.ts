@@ -67,17 +67,16 @@ export const vlvValue = (before: number, after: number, offset: number, count: n
 
 export class RawLdap {
   readonly replies: Reply[] = [];
-  /** Every byte received, for byte-exact comparisons. */
-  received = Buffer.alloc(0);
+  private readonly chunks: Buffer[] = [];
   closed = false;
-  private pending = Buffer.alloc(0);
+  private pending: Buffer = Buffer.alloc(0);
   private waiters: (() => void)[] = [];
 
   private constructor(readonly socket: Socket) {
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => {
-      this.received = Buffer.concat([this.received, d]);
-      this.pending = Buffer.concat([this.pending, d]);
+      this.chunks.push(d);
+      this.pending = this.pending.length === 0 ? d : Buffer.concat([this.pending, d]);
       for (;;) {
         const total = frameLength(this.pending);
         if (total === null || total > this.pending.length) break;
@@ -95,6 +94,11 @@ export class RawLdap {
       const s = connect({ port, host: '127.0.0.1', localAddress }, () => resolve(new RawLdap(s)));
       s.once('error', reject);
     });
+  }
+
+  /** Every byte received, for byte-exact comparisons. */
+  get received(): Buffer {
+    return Buffer.concat(this.chunks);
   }
 
   write(data: Buffer): void {

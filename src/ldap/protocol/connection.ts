@@ -143,10 +143,23 @@ export class LdapConnection {
       this.running = null;
       this.abandoned.delete(req.id);
       this.idle.refresh();
-      // answer the next request only once the client has read most of the previous answers
-      if (this.stream.writableLength > MAX_UNSENT_BYTES) this.stream.once('drain', () => this.next());
+      // answer the next request only once the client has read most of the previous answers; a
+      // client that stops reading for longer than the message deadline is cut off
+      if (this.stream.writableLength > MAX_UNSENT_BYTES) this.awaitDrain();
       else this.next();
     });
+  }
+
+  private awaitDrain(): void {
+    const stalled = setTimeout(() => {
+      this.logger.debug({ remote: this.remoteAddress }, 'ldap client not reading its answers: connection closed');
+      this.destroy();
+    }, this.limits.messageDeadlineMs);
+    this.stream.once('drain', () => {
+      clearTimeout(stalled);
+      this.next();
+    });
+    this.stream.once('close', () => clearTimeout(stalled));
   }
 
   private dispatch(req: LdapRequest): Promise<void> | void {
@@ -161,8 +174,8 @@ export class LdapConnection {
   /** StartTLS (RFC 4511 4.14): the success response goes out in clear, then TLS takes the socket. */
   private upgrade(req: LdapRequest): void {
     const fail = (code: number, message: string) => this.write(envelope(req.id, extendedResponse(code, message, null)));
-    if (!this.startTls) return fail(RESULT.unavailable, 'StartTLS needs ldap.tlsCert and ldap.tlsKey');
     if (this.encrypted) return fail(RESULT.operationsError, 'TLS is already active');
+    if (!this.startTls) return fail(RESULT.unavailable, 'StartTLS needs ldap.tlsCert and ldap.tlsKey');
     // Requests sent after StartTLS but before its answer (a client must not) cannot tell which
     // side of the switch they belong to: refused, in clear, before anything changes.
     if (this.queue.length > 0 || this.framer.pending > 0) return fail(RESULT.operationsError, 'requests outstanding: StartTLS must be sent alone');
