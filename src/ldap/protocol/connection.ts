@@ -100,9 +100,10 @@ export class LdapConnection {
       try {
         req = decodeMessage(m);
       } catch (err) {
-        if (!(err instanceof BerError)) throw err;
-        this.logger.debug({ remote: this.remoteAddress, reason: err.message }, 'malformed ldap message: connection closed');
-        return this.disconnect(RESULT.protocolError, `malformed message: ${err.message}`);
+        // a decoder bug must cost this connection, never the process
+        if (!(err instanceof BerError)) this.logger.error({ err, remote: this.remoteAddress }, 'ldap message decoding failed');
+        else this.logger.debug({ remote: this.remoteAddress, reason: err.message }, 'malformed ldap message: connection closed');
+        return this.disconnect(RESULT.protocolError, `malformed message: ${(err as Error).message}`);
       }
       if (req.op === 'abandon') {
         this.abandon(req.target);

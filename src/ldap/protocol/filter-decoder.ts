@@ -69,10 +69,10 @@ function node(ber: BerReader, depth: number, budget: { nodes: number }): LdapFil
 }
 
 /**
- * Values are handed over as text in which a backslash is written \5c, the form translateFilter
- * decodes ("\xx" escapes); every other character is passed as it is.
+ * Values are handed over as the text that was sent. translateFilter also reads "\xx" escapes in
+ * it as bytes, as it did behind ldapjs: the ldapjs client (and so possibly phones built on it)
+ * sends RFC 4515 escapes as literal text ("Jos\c3\a9" for José) instead of the bytes.
  */
 function escapeValue(b: Buffer): string {
-  const s = b.toString('utf8');
-  return s.includes('\\') ? s.replace(/\\/g, '\\5c') : s;
+  return b.toString('utf8');
 }
