@@ -12,52 +12,68 @@ export const MAX_CACHED_SELECTION = 64;
 const ENTRY_OVERHEAD = 96;
 
 interface Cached {
+  contactRevision: number;
   accountRevision: number;
   body: Buffer;
   bytes: number;
 }
 
+/** The entries of one account for one attribute selection, by contact id. */
+export type EntryGroup = Map<string, Cached>;
+
 export class EntryCache {
-  private readonly entries = new Map<string, Cached>();
+  /** Keyed by account and selection; oldest groups (and their oldest entries) leave first. */
+  private readonly groups = new Map<string, EntryGroup>();
   private bytes = 0;
+  private count = 0;
 
   constructor(private readonly maxBytes: number) {}
 
   get size(): { entries: number; bytes: number } {
-    return { entries: this.entries.size, bytes: this.bytes };
+    return { entries: this.count, bytes: this.bytes };
   }
 
-  /** The cached protocolOp part of a SearchResultEntry ([APPLICATION 4] ...), if any. */
-  get(accountId: string, revision: number, key: string): Buffer | undefined {
-    const k = `${accountId}\u0000${key}`;
-    const hit = this.entries.get(k);
+  /** The group for a response's entries (looked up once per response, not per entry). */
+  group(accountId: string, selection: string): { key: string; entries: EntryGroup } {
+    const key = `${accountId}\u0000${selection}`;
+    return { key, entries: this.groups.get(key) ?? new Map() };
+  }
+
+  /** The cached protocolOp part of a SearchResultEntry ([APPLICATION 4] ...), if current. */
+  get(group: { entries: EntryGroup }, contactId: string, contactRevision: number, accountRevision: number): Buffer | undefined {
+    const hit = group.entries.get(contactId);
     if (!hit) return undefined;
-    if (hit.accountRevision === revision) return hit.body;
-    this.delete(k, hit); // the account changed (settings shape entries too)
-    return undefined;
+    // the account's settings shape entries too (name format): both revisions must match
+    return hit.contactRevision === contactRevision && hit.accountRevision === accountRevision ? hit.body : undefined;
   }
 
-  /** Encodes an entry and keeps it for this account revision (when the cache has room for it). */
-  put(accountId: string, revision: number, key: string | null, e: { dn: string; attrs: Attributes; typesOnly: boolean }): Buffer {
-    const body = encodeEntry(e.dn, e.attrs, e.typesOnly);
-    if (key === null) return body;
-    const k = `${accountId}\u0000${key}`;
-    const bytes = body.length + k.length * 2 + ENTRY_OVERHEAD;
-    if (bytes > this.maxBytes / 4) return body;
-    const old = this.entries.get(k);
-    if (old) this.delete(k, old);
-    this.entries.set(k, { accountRevision: revision, body, bytes });
+  /** Keeps an encoded entry (when it fits the budget). */
+  put(group: { key: string; entries: EntryGroup }, contactId: string, contactRevision: number, accountRevision: number, body: Buffer): void {
+    const bytes = body.length + (contactId.length + group.key.length) * 2 + ENTRY_OVERHEAD;
+    if (bytes > this.maxBytes / 4) return;
+    if (this.groups.get(group.key) !== group.entries) this.groups.set(group.key, group.entries);
+    const old = group.entries.get(contactId);
+    if (old) this.forget(old);
+    group.entries.set(contactId, { contactRevision, accountRevision, body, bytes });
     this.bytes += bytes;
-    for (const [oldest, v] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.delete(oldest, v);
-    }
-    return body;
+    this.count++;
+    this.evict();
   }
 
-  private delete(k: string, v: Cached): void {
-    this.entries.delete(k);
+  private evict(): void {
+    for (const [key, entries] of this.groups) {
+      for (const [id, v] of entries) {
+        if (this.bytes <= this.maxBytes) return;
+        entries.delete(id);
+        this.forget(v);
+      }
+      this.groups.delete(key);
+    }
+  }
+
+  private forget(v: Cached): void {
     this.bytes -= v.bytes;
+    this.count--;
   }
 }
 
@@ -82,3 +98,28 @@ export function encodeEntry(dn: string, attrs: Attributes, typesOnly: boolean): 
 export function frame(messageId: number, body: Buffer): Buffer {
   return tlv(0x30, [int(messageId), body]);
 }
+
+/** Every body framed as one LDAPMessage each, written into a single buffer (one copy per body). */
+export function frameAll(messageId: number, bodies: Buffer[]): Buffer {
+  const id = int(messageId);
+  let total = 0;
+  for (const b of bodies) total += messageSize(id.length + b.length);
+  const out = Buffer.allocUnsafe(total);
+  let p = 0;
+  for (const b of bodies) {
+    const len = id.length + b.length;
+    out[p++] = 0x30;
+    if (len < 0x80) out[p++] = len;
+    else {
+      const n = lengthBytes(len);
+      out[p++] = 0x80 | n;
+      for (let i = n - 1; i >= 0; i--) out[p++] = Math.floor(len / 256 ** i) & 0xff;
+    }
+    p += id.copy(out, p);
+    p += b.copy(out, p);
+  }
+  return out;
+}
+
+const lengthBytes = (len: number): number => (len < 0x100 ? 1 : len < 0x10000 ? 2 : len < 0x1000000 ? 3 : 4);
+const messageSize = (len: number): number => 1 + (len < 0x80 ? 1 : 1 + lengthBytes(len)) + len;

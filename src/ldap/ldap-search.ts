@@ -12,7 +12,7 @@ import { type LdapFilter, translateFilter } from './ldap-filter.ts';
 import { type ControlLike, pagingCookie, pagingResponse, readControls, sortResponse, SUPPORTED_CONTROLS } from './ldap-controls.ts';
 import { sessionOf } from './ldap-session.ts';
 import { vlvResponse, type VlvRequest } from './ldap-vlv.ts';
-import { EntryCache, encodeEntry, frame, selectionKey } from './ldap-entry-cache.ts';
+import { EntryCache, encodeEntry, frame, frameAll, selectionKey } from './ldap-entry-cache.ts';
 import type { ResponseControl } from './protocol/messages.ts';
 
 export const RC = {
@@ -166,20 +166,21 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     if (refs.length === 0) return;
     // null: a selection longer than phones send, answered but never cached
     const selection = selectionKey(req.attributes, req.typesOnly);
-    const key = (r: ContactRef) => (selection === null ? null : `${r.id}\u0000${r.revision}\u0000${selection}`);
-    const bodies = refs.map((r) => { const k = key(r); return k === null ? undefined : cache.get(account.id, account.revision, k); });
+    const group = selection === null ? null : cache.group(account.id, selection);
+    const bodies = refs.map((r) => (group ? cache.get(group, r.id, r.revision, account.revision) : undefined));
     const missing = refs.filter((_r, i) => !bodies[i]);
     if (missing.length > 0) {
       const built = new Map<string, Buffer>();
       for (const c of ctx.store.getContactsByIds(account.id, missing.map((r) => r.id))) {
         const dn = names.entry(account.id, c.id);
         const attrs = selectAttributes(req.attributes, userAttributes(c, account), () => operationalAttributes(c, dn));
-        built.set(c.id, cache.put(account.id, account.revision, key(c), { dn, attrs, typesOnly: req.typesOnly }));
+        const body = encodeEntry(dn, attrs, req.typesOnly);
+        if (group) cache.put(group, c.id, c.revision, account.revision, body);
+        built.set(c.id, body);
       }
       refs.forEach((r, i) => { bodies[i] ??= built.get(r.id); });
     }
-    const frames = bodies.filter((b): b is Buffer => b !== undefined).map((b) => frame(res.messageId, b));
-    res.write(Buffer.concat(frames));
+    res.write(frameAll(res.messageId, bodies.filter((b): b is Buffer => b !== undefined)));
   }
 }
 

@@ -5,6 +5,7 @@ import { BerError, BerReader } from '../../src/ldap/protocol/ber.ts';
 import { FrameError, MessageFramer } from '../../src/ldap/protocol/framing.ts';
 import { decodeMessage } from '../../src/ldap/protocol/messages.ts';
 import { translateFilter } from '../../src/ldap/ldap-filter.ts';
+import { encodeEntry, frame, frameAll } from '../../src/ldap/ldap-entry-cache.ts';
 import { bindReq, der, searchReq } from './raw-ldap.ts';
 
 describe('framing', () => {
@@ -73,5 +74,14 @@ describe('request decoding', () => {
     expect(decodeMessage(body(2, -1)).refused).toMatchObject({ code: 2 });
     expect(decodeMessage(body(7, 0)).refused).toMatchObject({ code: 2 });
     expect(decodeMessage(body(2, 0)).refused).toBeUndefined();
+  });
+});
+
+describe('response framing', () => {
+  it('frames many entries into one buffer exactly as one by one, for every length form', () => {
+    const bodies = [10, 100, 200, 300, 70_000].map((n) => encodeEntry('uid=1,o=acme,dc=dialbook', { cn: ['x'.repeat(n)] }, false));
+    for (const id of [1, 127, 128, 255, 256, 65_536, 2_147_483_647]) {
+      expect(frameAll(id, bodies).equals(Buffer.concat(bodies.map((b) => frame(id, b)))), `message id ${id}`).toBe(true);
+    }
   });
 });
