@@ -1,6 +1,7 @@
 // Reading CSV as people produce it: `,` `;` or tab delimiters (Excel in many European locales
 // writes `;`), quoted fields with line breaks, blank lines, ragged rows.
 import { parse } from 'csv-parse/sync';
+import { restoreCell } from './formula-guard.ts';
 
 export type Delimiter = ',' | ';' | '\t';
 const CANDIDATES: Delimiter[] = [',', ';', '\t'];
@@ -49,7 +50,8 @@ export function parseCsv(text: string, delimiter: Delimiter = detectDelimiter(te
   const rows: SheetRow[] = [];
   records.forEach((cells, i) => {
     if (cells.every((c) => c.trim() === '')) return;
-    rows.push({ row: i + 1, cells });
+    // undo the export's formula guard (CSV only: XLSX cells are typed strings, never guarded)
+    rows.push({ row: i + 1, cells: cells.map(restoreCell) });
   });
   return rows;
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../app-context.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import type { Actor } from '../domain/audit.ts';
+import type { ContactWarning } from '../domain/prepare-contact.ts';
 import { detailsFromZod, PayloadTooLargeError, ValidationError, type ErrorDetail } from '../errors.ts';
 import { mapHeader } from './header-aliases.ts';
 import { planImport, type DuplicateRow, type ImportCounts } from './import-plan.ts';
@@ -47,6 +48,9 @@ export interface ImportReport {
   counts: ImportCounts;
   errorCount: number;
   errors: ErrorDetail[];
+  /** Accepted rows with cleaned text or numbers kept without an E.164 form (not errors). */
+  warningCount: number;
+  warnings: ContactWarning[];
   duplicates: DuplicateRow[];
   ignoredColumns: string[];
 }
@@ -84,7 +88,8 @@ export async function runImport(
     dryRun: opts.dryRun, mode: opts.mode, onError: opts.onError, written: false, aborted, batchId: null,
     format: sheet.format, encoding: sheet.encoding, delimiter: sheet.delimiter,
     rows: rows.length, counts: plan.counts, errorCount: plan.errors.length,
-    errors: plan.errors.slice(0, MAX_REPORTED), duplicates: plan.duplicates.slice(0, MAX_REPORTED),
+    errors: plan.errors.slice(0, MAX_REPORTED),
+    warningCount: plan.warnings.length, warnings: plan.warnings.slice(0, MAX_REPORTED), duplicates: plan.duplicates.slice(0, MAX_REPORTED),
     ignoredColumns: header.map.ignored,
   };
   if (aborted && !opts.dryRun) {

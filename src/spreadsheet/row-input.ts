@@ -2,7 +2,6 @@
 // header map. Groups are one cell separated by ";" (groupNameSchema forbids ";" in a name).
 import type { ContactInput } from '../domain/contact-schemas.ts';
 import type { ColumnKey, HeaderMap } from './header-aliases.ts';
-import { restoreCell } from './formula-guard.ts';
 
 export interface RowInput {
   id: string;
@@ -14,7 +13,7 @@ export function rowInput(cells: string[], header: HeaderMap): RowInput {
   let id = '';
   header.columns.forEach((key, i) => {
     if (key === null) return;
-    const value = restoreCell(cells[i] ?? '').trim();
+    const value = (cells[i] ?? '').trim();
     if (key === 'id') id = value;
     else if (key === 'groups') input.groups = splitGroups(value);
     else input[key] = value;

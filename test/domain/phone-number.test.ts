@@ -26,13 +26,34 @@ describe('normalizeNumber', () => {
 
   it.each([
     ['call me', /not a phone number/],
-    ['12345678901234567890', /not a possible phone number/],
-    ['+1 23', /not a possible/],
+    ['12345678901234567890', /more than 18 digits/],
+    ['+12', /fewer than 3 digits/],
+    ['555-CALL-NOW', /not a phone number/],
+    ['+1 (469) + 2500', /not a phone number/],
     ['   ', /empty/],
   ])('rejects %j', (input, reason) => {
     const r = normalizeNumber(input, 'US');
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toMatch(reason);
+  });
+
+  it.each([
+    ['030 52037728', '03052037728'],
+    ['020 4090 5415', '02040905415'],
+    ['+1 23', '123'],
+    ['*67 214 555 0100', '672145550100'],
+  ])('keeps %s (not valid for US) as entered, digits %s, with a warning', (input, digits) => {
+    const r = normalizeNumber(input, 'US');
+    expect(r).toEqual({
+      ok: true, value: { raw: input, e164: null, digits },
+      warning: { code: 'number_not_valid_for_region', reason: expect.stringMatching(/region US/) },
+    });
+  });
+
+  it('keeps extensions with the number and matches on the main number', () => {
+    for (const input of ['+1 469 429 2500 x123', '(469) 429-2500 ext. 123', '469-429-2500 #123']) {
+      expect(normalizeNumber(input, 'US')).toEqual({ ok: true, value: { raw: input, e164: '+14694292500', digits: '14694292500' } });
+    }
   });
 
   it('turns caller-ID queries in any format into the stored digits', () => {
@@ -45,9 +66,9 @@ describe('normalizeNumber', () => {
 
 describe('tryPrepareContact', () => {
   it('names every bad field with its value and reason', () => {
-    const r = tryPrepareContact({ firstName: 'A', workNumber: 'x', mobileNumber: '+1 23' }, 'US');
+    const r = tryPrepareContact({ firstName: 'A', workNumber: 'x', mobileNumber: '+12' }, 'US');
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.errors.map((e) => [e.field, e.value])).toEqual([['workNumber', 'x'], ['mobileNumber', '+1 23']]);
+    expect(!r.ok && r.errors.map((e) => [e.field, e.value])).toEqual([['workNumber', 'x'], ['mobileNumber', '+12']]);
   });
 
   it('requires a name and a number, and drops duplicate groups regardless of case', () => {
