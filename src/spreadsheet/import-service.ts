@@ -71,7 +71,7 @@ export async function runImport(
   if (buf.length > limits.maxUploadBytes) {
     throw new PayloadTooLargeError(`The file is ${buf.length} bytes; the limit is ${limits.maxUploadBytes} (import.maxUploadBytes)`);
   }
-  const sheet = await readSheet(buf, contentType);
+  const sheet = await readSheet(buf, contentType, limits);
   const [headerRow, ...rows] = sheet.rows;
   if (!headerRow) throw new ValidationError('The file has no rows: the first row must be a header', [{ row: 1, reason: 'no header row' }]);
   if (rows.length > limits.maxRows) {
