@@ -17,7 +17,7 @@ export interface ContactWarning {
   row?: number;
   field: string;
   value: string;
-  code: 'text_cleaned' | 'number_not_valid_for_region';
+  code: 'text_cleaned' | 'number_not_valid_for_region' | 'value_not_imported';
   reason: string;
 }
 

@@ -97,7 +97,8 @@ export function planImport(rows: SheetRow[], header: HeaderMap, stored: Contact[
 function validateRows(st: PlanState, rows: SheetRow[], mode: ImportMode): GoodRow[] {
   const good: GoodRow[] = [];
   for (const { row, cells } of rows) {
-    const { id, input } = rowInput(cells, st.header);
+    const { id, input, dropped } = rowInput(cells, st.header);
+    for (const d of dropped) st.plan.warnings.push({ row, field: d.field, value: d.value, code: 'value_not_imported', reason: d.reason });
     const g: GoodRow = { row, id: mode === 'add' ? '' : id, input, contact: null, key: contentKey(asStored(input)) };
     if (st.storedByKey.has(g.key) || prepared(st, g, id)) good.push(g);
   }

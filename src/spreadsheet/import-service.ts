@@ -7,7 +7,8 @@ import type { Account } from '../domain/account-schemas.ts';
 import type { Actor } from '../domain/audit.ts';
 import type { ContactWarning } from '../domain/prepare-contact.ts';
 import { detailsFromZod, PayloadTooLargeError, ValidationError, type ErrorDetail } from '../errors.ts';
-import { mapHeader } from './header-aliases.ts';
+import { detectAddressBook } from './address-book-formats.ts';
+import { describeMapping, mapHeader, type SourceFormat } from './header-aliases.ts';
 import { planImport, type DuplicateRow, type ImportCounts } from './import-plan.ts';
 import { readSheet } from './sheet-reader.ts';
 
@@ -40,7 +41,11 @@ export interface ImportReport {
   /** True when onError=abort and a row was bad: nothing was (or, in a dry run, would be) written. */
   aborted: boolean;
   batchId: string | null;
-  format: 'csv' | 'xlsx';
+  format: 'csv' | 'xlsx' | 'vcard';
+  /** Whose layout the file has: our columns (or a hand-made sheet), Google or Outlook CSV, vCard. */
+  source: SourceFormat;
+  /** Which column feeds which field (shown in the portal's preview). */
+  mapping: { column: string; field: string }[];
   encoding?: string;
   delimiter?: string;
   /** Data rows read (blank rows not counted). */
@@ -77,17 +82,31 @@ export async function runImport(
   if (rows.length > limits.maxRows) {
     throw new PayloadTooLargeError(`The file has ${rows.length} rows; the limit is ${limits.maxRows} (import.maxRows)`);
   }
-  const header = mapHeader(headerRow.cells);
+  const book = sheet.format === 'vcard' ? null : detectAddressBook(headerRow.cells);
+  const header = book ? { ok: true as const, map: book } : mapHeader(headerRow.cells);
   if (!header.ok) throw new ValidationError(`Unrecognised header: ${header.reason}`, [{ row: headerRow.row, reason: header.reason }]);
+  const source: SourceFormat = sheet.format === 'vcard' ? 'vcard' : header.map.source ?? 'columns';
 
   // From here to applyBatch nothing awaits, so no other write can slip between plan and batch.
   const stored = ctx.store.allContacts(account.id, { source: 'shared' });
   const plan = planImport(rows, header.map, stored, account.region, opts.mode);
+  if (sheet.rowErrors?.length) {
+    plan.errors.push(...sheet.rowErrors);
+    plan.errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    plan.badRows += sheet.rowErrors.length;
+    plan.counts.skipped += sheet.rowErrors.length;
+  }
+  if (sheet.dropped?.length) {
+    plan.warnings.push(...sheet.dropped.map((d) => ({ ...d, code: 'value_not_imported' as const })));
+    plan.warnings.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+  }
+  const readRows = rows.length + (sheet.rowErrors?.length ?? 0);
   const aborted = plan.badRows > 0 && opts.onError === 'abort';
   const report: ImportReport = {
     dryRun: opts.dryRun, mode: opts.mode, onError: opts.onError, written: false, aborted, batchId: null,
-    format: sheet.format, encoding: sheet.encoding, delimiter: sheet.delimiter,
-    rows: rows.length, counts: plan.counts, errorCount: plan.errors.length,
+    format: sheet.format, source, mapping: describeMapping(headerRow.cells, header.map),
+    encoding: sheet.encoding, delimiter: sheet.delimiter,
+    rows: readRows, counts: plan.counts, errorCount: plan.errors.length,
     errors: plan.errors.slice(0, MAX_REPORTED),
     warningCount: plan.warnings.length, warnings: plan.warnings.slice(0, MAX_REPORTED), duplicates: plan.duplicates.slice(0, MAX_REPORTED),
     ignoredColumns: header.map.ignored,
@@ -95,7 +114,7 @@ export async function runImport(
   if (aborted && !opts.dryRun) {
     const more = plan.errors.length > MAX_REPORTED ? [{ reason: `and ${plan.errors.length - MAX_REPORTED} more errors` }] : [];
     throw new ValidationError(
-      `Nothing was imported: ${plan.badRows} of ${rows.length} rows are invalid (use onError=skip to import the valid rows)`,
+      `Nothing was imported: ${plan.badRows} of ${readRows} rows are invalid (use onError=skip to import the valid rows)`,
       [...report.errors, ...more],
     );
   }

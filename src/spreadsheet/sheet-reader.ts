@@ -1,15 +1,20 @@
-// Recognises what was uploaded (XLSX by its zip signature, otherwise text CSV) and reads it into
+// Recognises what was uploaded (XLSX by its zip signature, vCards by BEGIN:VCARD, otherwise text CSV) and reads it into
 // rows. Anything that is neither is refused with a reason (415), never parsed blindly.
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, type ErrorDetail } from '../errors.ts';
 import { CsvSyntaxError, detectDelimiter, parseCsv, type Delimiter, type SheetRow } from './csv-dialect.ts';
 import { decodeText, looksBinary, type TextEncodingName } from './text-decoding.ts';
 import { NO_LIMITS, SheetLimitError, type SheetLimits } from './sheet-limits.ts';
+import { looksLikeVcard, readVcards, type VcardSheet } from './vcard-reader.ts';
 import { readXlsx, XlsxReadError } from './xlsx-reader.ts';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 export interface Sheet {
-  format: 'csv' | 'xlsx';
+  format: 'csv' | 'xlsx' | 'vcard';
+  /** vCard only: cards that could not be read at all. */
+  rowErrors?: ErrorDetail[];
+  /** vCard only: numbers and addresses that fit no field of the contact. */
+  dropped?: VcardSheet['dropped'];
   /** CSV only. */
   encoding?: TextEncodingName;
   delimiter?: Delimiter;
@@ -62,6 +67,10 @@ async function readAnySheet(buf: Buffer, contentType: string | null | undefined,
     throw new UnsupportedMediaTypeError('The file is binary, not a spreadsheet: send CSV (UTF-8 or Windows-1252 text) or XLSX');
   }
   const decoded = decodeText(buf, charset);
+  if (looksLikeVcard(decoded.text)) {
+    const v = readVcards(decoded.text, limits);
+    return { format: 'vcard', encoding: decoded.encoding, rows: v.rows, rowErrors: v.rowErrors, dropped: v.dropped };
+  }
   const delimiter = detectDelimiter(decoded.text);
   try {
     return { format: 'csv', encoding: decoded.encoding, delimiter, rows: parseCsv(decoded.text, delimiter, limits) };
@@ -75,5 +84,6 @@ async function readAnySheet(buf: Buffer, contentType: string | null | undefined,
 export function contentTypeForFile(name: string): string | null {
   if (/\.xlsx$/i.test(name)) return XLSX_TYPE;
   if (/\.(csv|txt|tsv)$/i.test(name)) return 'text/csv';
+  if (/\.(vcf|vcard)$/i.test(name)) return 'text/vcard';
   return null;
 }
