@@ -11,6 +11,7 @@ import { detectAddressBook } from './address-book-formats.ts';
 import { describeMapping, mapHeader, type SourceFormat } from './header-aliases.ts';
 import { planImport, type DuplicateRow, type ImportCounts } from './import-plan.ts';
 import { readSheet } from './sheet-reader.ts';
+import { VCARD_MAPPING } from './vcard-reader.ts';
 
 /** Most row errors and duplicates listed in one report (the counts stay exact). */
 export const MAX_REPORTED = 1000;
@@ -104,7 +105,7 @@ export async function runImport(
   const aborted = plan.badRows > 0 && opts.onError === 'abort';
   const report: ImportReport = {
     dryRun: opts.dryRun, mode: opts.mode, onError: opts.onError, written: false, aborted, batchId: null,
-    format: sheet.format, source, mapping: describeMapping(headerRow.cells, header.map),
+    format: sheet.format, source, mapping: source === 'vcard' ? VCARD_MAPPING : describeMapping(headerRow.cells, header.map),
     encoding: sheet.encoding, delimiter: sheet.delimiter,
     rows: readRows, counts: plan.counts, errorCount: plan.errors.length,
     errors: plan.errors.slice(0, MAX_REPORTED),

@@ -129,6 +129,15 @@ function telText(v: string): string {
   return ext ? `${num} x${ext.slice(4)}` : num;
 }
 
+/** What the preview shows for vCards: which property feeds which field. */
+export const VCARD_MAPPING = [
+  { column: 'UID', field: 'id' }, { column: 'N (given name)', field: 'firstName' }, { column: 'N (family name)', field: 'lastName' },
+  { column: 'FN', field: 'firstName (when N has no name)' }, { column: 'ORG', field: 'company' }, { column: 'TITLE', field: 'title' },
+  { column: 'TEL;TYPE=WORK/VOICE', field: 'workNumber' }, { column: 'TEL;TYPE=CELL', field: 'mobileNumber' },
+  { column: 'TEL;TYPE=HOME', field: 'homeNumber' }, { column: 'TEL;TYPE=FAX', field: 'faxNumber' },
+  { column: 'EMAIL (first)', field: 'email' }, { column: 'CATEGORIES', field: 'groups' },
+];
+
 export function readVcards(text: string, limits: SheetLimits): VcardSheet {
   const cards = splitCards(text, limits);
   const header: SheetRow = { row: 1, cells: EXPORT_COLUMNS.map((k) => EXPORT_HEADERS[k]) };

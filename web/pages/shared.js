@@ -5,6 +5,11 @@ import { openContactForm } from './contact-form.js';
 import { contactRows, displayName } from './contact-table.js';
 
 const PAGE = 50;
+const SOURCE_NAMES = { columns: 'a spreadsheet with named columns', google: 'a Google Contacts export', outlook: 'an Outlook export', vcard: 'vCards' };
+const FIELD_NAMES = {
+  id: 'ID', firstName: 'First name', lastName: 'Last name', company: 'Company', title: 'Title', workNumber: 'Work number',
+  mobileNumber: 'Mobile number', homeNumber: 'Home number', faxNumber: 'Fax number', email: 'Email', groups: 'Groups', number: 'Number',
+};
 const EDITABLE = ['firstName', 'lastName', 'company', 'title', 'workNumber', 'mobileNumber', 'homeNumber', 'faxNumber', 'email', 'groups'];
 
 export async function sharedPage(main, state) {
@@ -40,7 +45,7 @@ export async function sharedPage(main, state) {
     <div>
       <h2>Import</h2>
       <div class="toolbar">
-        <div class="tool grow"><label for="import-file">Spreadsheet (CSV or Excel)</label><input id="import-file" type="file" accept=".csv,.tsv,.txt,.xlsx,text/csv"></div>
+        <div class="tool grow"><label for="import-file">Spreadsheet or address book (CSV, Excel, Google or Outlook CSV, vCard)</label><input id="import-file" type="file" accept=".csv,.tsv,.txt,.xlsx,.vcf,text/csv,text/vcard"></div>
         <button type="button" class="secondary" id="import-preview">Preview</button>
       </div>
       <div id="import-result" aria-live="polite"></div>
@@ -133,11 +138,16 @@ export async function sharedPage(main, state) {
     try {
       const r = await sendImport(true);
       const c = r.counts;
+      const problems = (list, cls, caption) => (list.length ? `<table class="${cls}"><caption>${caption}</caption><thead><tr><th>Row</th><th>Column</th><th>Value</th><th>Reason</th></tr></thead><tbody>
+            ${list.map((e) => `<tr><td>${h(e.row)}</td><td>${h(e.field)}</td><td>${h(e.value)}</td><td>${h(e.reason)}</td></tr>`).join('')}</tbody></table>` : '');
       out.innerHTML = `
         <div class="preview">
           <p><strong>Preview:</strong> ${c.created} to create, ${c.updated} to update, ${c.unchanged} unchanged, ${c.skipped} skipped.</p>
-          ${r.errors.length ? `<table class="errors"><thead><tr><th>Row</th><th>Column</th><th>Value</th><th>Reason</th></tr></thead><tbody>
-            ${r.errors.map((e) => `<tr><td>${h(e.row)}</td><td>${h(e.field)}</td><td>${h(e.value)}</td><td>${h(e.reason)}</td></tr>`).join('')}</tbody></table>` : ''}
+          <p class="muted" id="import-source">Read as ${h(SOURCE_NAMES[r.source] ?? r.source)}.</p>
+          <details class="mapping"><summary>Columns used (${r.mapping.length})</summary><ul>
+            ${r.mapping.map((m) => `<li>${h(m.column)} → ${h(FIELD_NAMES[m.field.split(' ')[0]] ?? m.field)}${m.field.includes(' ') ? ' ' + h(m.field.slice(m.field.indexOf(' ') + 1)) : ''}</li>`).join('')}</ul></details>
+          ${problems(r.errors, 'errors', `${r.errorCount} row error(s): these rows are skipped`)}
+          ${problems(r.warnings, 'warnings', `${r.warningCount} warning(s): these rows are imported`)}
           <button type="button" id="import-confirm">Import ${c.created + c.updated} contact(s)</button>
         </div>`;
       $('#import-confirm').onclick = async () => {
