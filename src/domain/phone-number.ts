@@ -1,6 +1,6 @@
 // Phone numbers are normalised once, when written: the display form as entered, an E.164 form
 // (parsed with the account's region) and a digits-only form used for caller-ID matching.
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 
 export interface NormalizedNumber {
   /** As entered, trimmed: what phones display. */
@@ -31,6 +31,31 @@ const MAX_DIGITS = 18;
 const DIALABLE = /^[(]?[+]?[0-9 ()./\-*#]+$/;
 const EXTENSION = /\s*(?:x|ext\.?|extension|#)\s*([0-9]{1,6})$/i;
 
+/** Regions of the North American Numbering Plan (calling code 1), cached per region. */
+const nanp = new Map<string, boolean>();
+function isNanp(region: string): boolean {
+  let v = nanp.get(region);
+  if (v === undefined) {
+    try { v = getCountryCallingCode(region as CountryCode) === '1'; } catch { v = false; }
+    nanp.set(region, v);
+  }
+  return v;
+}
+
+/**
+ * The common case without libphonenumber (~16 us a number): in a NANP region, 10 digits with a
+ * valid area code start (2-9), optionally after "1" or "+1", are possible numbers whose E.164
+ * form is +1 and those 10 digits: exactly what libphonenumber answers for them (NANP numbers'
+ * only possible length is 10), checked against it in test/domain/phone-number.test.ts.
+ */
+function nanpE164(main: string, digits: string, region: string): string | null {
+  if (!isNanp(region) || /[^0-9 ()./+-]/.test(main)) return null;
+  const plus = main.includes('+');
+  if (digits.length === 10 && !plus && digits[0] >= '2') return '+1' + digits;
+  if (digits.length === 11 && digits[0] === '1' && digits[1] >= '2' && (!plus || /^\(?\+1\D/.test(main))) return '+' + digits;
+  return null;
+}
+
 export function normalizeNumber(input: string, region: string): NumberResult {
   const raw = input.trim().replace(/\s+/g, ' ');
   if (raw === '') return { ok: false, reason: 'is empty' };
@@ -47,6 +72,8 @@ export function normalizeNumber(input: string, region: string): NumberResult {
   if (digits.length === 0) return { ok: false, reason: 'has no digits' };
   if (digits.length < MIN_NUMBER_DIGITS) return { ok: false, reason: `has fewer than ${MIN_NUMBER_DIGITS} digits` };
   if (digits.length > MAX_DIGITS) return { ok: false, reason: `has more than ${MAX_DIGITS} digits: not a phone number` };
+  const fast = nanpE164(main, digits, region);
+  if (fast) return { ok: true, value: { raw, e164: fast, digits: fast.slice(1) } };
   const parsed = main.includes('*') ? undefined : parsePhoneNumberFromString(main, region as CountryCode);
   if (!parsed || !parsed.isPossible()) {
     return {

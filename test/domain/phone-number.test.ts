@@ -1,5 +1,6 @@
 // Number normalisation: the one place every front end's caller-ID matching depends on.
 import { describe, expect, it } from 'vitest';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { normalizeNumber, queryDigits } from '../../src/domain/phone-number.ts';
 import { tryPrepareContact } from '../../src/domain/prepare-contact.ts';
 
@@ -55,6 +56,24 @@ describe('normalizeNumber', () => {
       expect(normalizeNumber(input, 'US')).toEqual({ ok: true, value: { raw: input, e164: '+14694292500', digits: '14694292500' } });
     }
   });
+
+  it('gives the same E.164 form as libphonenumber for NANP numbers in every common format (fast path)', () => {
+    const formats = [
+      (d: string) => d, (d: string) => `(${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6)}`, (d: string) => `${d.slice(0, 3)}.${d.slice(3, 6)}.${d.slice(6)}`,
+      (d: string) => `1-${d.slice(0, 3)}-${d.slice(3, 6)}-${d.slice(6)}`, (d: string) => `+1 ${d.slice(0, 3)} ${d.slice(3, 6)} ${d.slice(6)}`,
+      (d: string) => `1${d}`, (d: string) => `+1${d}`, (d: string) => `(+1) ${d}`, (d: string) => `${d.slice(0, 3)}/${d.slice(3)}`,
+    ];
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 2147483647);
+    for (const region of ['US', 'CA']) {
+      for (let i = 0; i < 500; i++) {
+        const input = formats[i % formats.length](String(next() % 1e10).padStart(10, '0'));
+        const lib = parsePhoneNumberFromString(input, region as CountryCode);
+        const r = normalizeNumber(input, region);
+        expect(r.ok && r.value.e164, `${input} in ${region}`).toBe(lib && lib.isPossible() ? lib.number : null);
+      }
+    }
+  }, 30_000);
 
   it('turns caller-ID queries in any format into the stored digits', () => {
     expect(queryDigits('4694292500', 'US').full).toBe('14694292500');
