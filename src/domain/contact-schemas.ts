@@ -123,6 +123,7 @@ export const contactListQuerySchema = z.object({
   group: z.string().trim().max(64).optional(),
   sort: contactSortSchema.default('name'),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: z.coerce.number().int().min(0).default(0).describe('Rows to skip (shallow pages; deep pages use after)'),
+  after: z.string().trim().min(1).max(400).optional().describe('Keyset cursor: the "next" of the previous page (same q, group and sort); replaces offset'),
 }).strict();
 export type ContactListQuery = z.infer<typeof contactListQuerySchema>;

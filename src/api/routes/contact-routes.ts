@@ -7,7 +7,7 @@ import {
 } from '../../domain/contact-schemas.ts';
 import { prepareContactWithWarnings, type ContactWarning } from '../../domain/prepare-contact.ts';
 import type { Contact } from '../../domain/contact-schemas.ts';
-import { NotFoundError } from '../../errors.ts';
+import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { Visibility, WriteScope } from '../../store/store.ts';
 import { contactView, etagOf, ifMatchRevision, searchCriterion, sendContact } from '../contact-views.ts';
 import { actorOf } from '../principal.ts';
@@ -37,10 +37,14 @@ export function contactRoutes(ctx: AppContext, router: Router, o: ContactRoutesO
   declare(router, o.prefix, { method: 'get', path: '/', summary: 'List contacts (search q, group, sort, paging)', permission: o.readPermission, query: contactListQuerySchema, tag: o.tag },
     (req, _res, { query }) => {
       const where = query.group ? { and: [searchCriterion(query.q), { group: query.group }] } : searchCriterion(query.q);
+      if (query.after !== undefined && query.offset > 0) {
+        throw new ValidationError('Use either offset or after, not both', [{ field: 'after', value: query.after, reason: 'cannot be combined with offset' }]);
+      }
       const page = ctx.store.queryContacts(o.accountId(req), {
-        visibility: visibility(req), where, sort: query.sort, limit: query.limit, offset: query.offset, withTotal: true,
+        visibility: visibility(req), where, sort: query.sort, limit: query.limit, offset: query.offset, after: query.after, withTotal: true,
       });
-      return { items: page.contacts.map(contactView), total: page.total, limit: query.limit, offset: query.offset };
+      // next: the cursor of the following page (pass it as ?after=), null on the last page
+      return { items: page.contacts.map(contactView), total: page.total, limit: query.limit, offset: query.offset, next: page.nextAfter ?? null };
     });
 
   declare(router, o.prefix, { method: 'post', path: '/', summary: 'Add a contact', permission: o.writePermission, body: contactInputSchema, tag: o.tag },
