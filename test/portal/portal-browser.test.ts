@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareContact } from '../../src/domain/prepare-contact.ts';
 import { seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 // Screenshots go to docs/screenshots with UPDATE_SCREENSHOTS=1 (then commit them); otherwise to a
@@ -169,6 +170,23 @@ describe('portal for a manager', () => {
     await expect.poll(() => page.locator('#import-result').textContent()).toContain('Import done: 4 created');
     const stored = srv.ctx.store.allContacts('acme', { source: 'shared' }).find((c) => c.company === 'Bäckerei Müller GmbH');
     expect(stored?.numbers[0]).toMatchObject({ raw: '030 52037728', e164: null });
+  }, 60_000);
+
+  it('pages the shared list with the keyset cursor', async () => {
+    srv.ctx.store.applyBatch('acme', { source: 'shared' }, Array.from({ length: 60 }, (_, i) => ({
+      op: 'create' as const, contact: prepareContact({ lastName: `Paged${String(i).padStart(2, '0')}`, workNumber: `214-555-${2000 + i}` }, 'US'),
+    })), { id: 'test' });
+    await page.getByRole('link', { name: 'Groups' }).click();
+    await page.getByRole('link', { name: 'Shared Contacts' }).click();
+    await expect.poll(() => page.locator('#range').textContent()).toMatch(/^1–50 of \d+$/);
+    const total = Number((await page.locator('#range').textContent())!.split(' of ')[1]);
+    const next = page.waitForRequest((r) => /\/contacts\?.*after=/.test(r.url()));
+    await page.getByRole('button', { name: 'Next' }).click();
+    await next;
+    await expect.poll(() => page.locator('#range').textContent()).toBe(`51–${Math.min(100, total)} of ${total}`);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await expect.poll(() => page.locator('#range').textContent()).toBe(`1–50 of ${total}`);
+    await expect.poll(() => page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(true);
   }, 60_000);
 });
 

@@ -14,7 +14,9 @@ const EDITABLE = ['firstName', 'lastName', 'company', 'title', 'workNumber', 'mo
 
 export async function sharedPage(main, state) {
   const base = `/accounts/${encodeURIComponent(state.accountId)}/contacts`;
-  const view = { q: '', group: '', sort: 'name', offset: 0, items: [], total: 0, groups: [] };
+  // Paging by keyset cursor: `cursors` holds the "after" of every page up to the current one
+  // ('' for the first), so Previous goes back and Next costs the same at any depth.
+  const view = { q: '', group: '', sort: 'name', offset: 0, cursors: [''], next: null, items: [], total: 0, groups: [] };
   main.innerHTML = `
   <section class="card">
     <div class="page-head"><h1>Shared Contacts</h1><button type="button" id="add">Add Shared Contact</button></div>
@@ -63,27 +65,32 @@ export async function sharedPage(main, state) {
   }
 
   async function load() {
-    const params = new URLSearchParams({ q: view.q, sort: view.sort, limit: String(PAGE), offset: String(view.offset) });
+    const params = new URLSearchParams({ q: view.q, sort: view.sort, limit: String(PAGE) });
+    const after = view.cursors[view.cursors.length - 1];
+    if (after) params.set('after', after);
     if (view.group) params.set('group', view.group);
     const page = await api('GET', `${base}?${params}`);
     view.items = page.items;
     view.total = page.total;
+    view.next = page.next;
+    view.offset = (view.cursors.length - 1) * PAGE;
     $('#rows').innerHTML = contactRows(page.items, { selectable: true, canEdit: () => true });
     const to = Math.min(view.offset + PAGE, view.total);
     $('#range').textContent = view.total ? `${view.offset + 1}–${to} of ${view.total}` : '0 contacts';
     $('#prev').disabled = view.offset === 0;
-    $('#next').disabled = to >= view.total;
+    $('#next').disabled = !view.next || to >= view.total;
   }
 
   const reload = async () => { await Promise.all([load(), loadGroups()]); };
   const edit = (contact) => openContactForm({ basePath: base, contact, groups: view.groups, onSaved: reload });
 
   $('#add').onclick = () => edit(null);
-  $('#q').oninput = debounce(() => { view.q = $('#q').value; view.offset = 0; load(); }, 200);
-  $('#group').onchange = () => { view.group = $('#group').value; view.offset = 0; load(); };
-  $('#sort').onchange = () => { view.sort = $('#sort').value; view.offset = 0; load(); };
-  $('#prev').onclick = () => { view.offset = Math.max(0, view.offset - PAGE); load(); };
-  $('#next').onclick = () => { view.offset += PAGE; load(); };
+  const restart = () => { view.cursors = ['']; load(); };
+  $('#q').oninput = debounce(() => { view.q = $('#q').value; restart(); }, 200);
+  $('#group').onchange = () => { view.group = $('#group').value; restart(); };
+  $('#sort').onchange = () => { view.sort = $('#sort').value; restart(); };
+  $('#prev').onclick = () => { if (view.cursors.length > 1) view.cursors.pop(); load(); };
+  $('#next').onclick = () => { if (view.next) { view.cursors.push(view.next); load(); } };
 
   $('#rows').onclick = async (e) => {
     const row = e.target.closest('tr[data-id]');
