@@ -19,7 +19,10 @@ export const configSchema = z.object({
   }).strict(),
   import: z.object({
     maxUploadBytes: z.number().int().min(1024).describe('Largest accepted import file, in bytes (larger: 413)'),
-    maxRows: z.number().int().min(1).describe('Most data rows an import file may have (more: 413)'),
+    maxRows: z.number().int().min(1).describe('Most data rows an import file may have (more: 413, checked while the file is read)'),
+    maxColumns: z.number().int().min(11).describe('Most cells in one row of an import file (more: 413)'),
+    maxCellChars: z.number().int().min(100).describe('Most characters in one cell of an import file (more: 413)'),
+    threadMinBytes: z.number().int().min(0).describe('Import files of at least this many bytes are processed in a worker thread (the event loop stays free); smaller ones in the request itself'),
   }).strict(),
   numbers: z.object({
     minTailDigits: z.number().int().min(3).max(15).describe('A caller-ID query with fewer digits never matches a longer stored number by its tail'),

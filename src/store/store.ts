@@ -55,6 +55,11 @@ export interface ContactQuery {
   sort?: ContactSort;
   limit?: number;
   offset?: number;
+  /**
+   * Keyset paging (branch spreadsheet): the `nextAfter` of the previous page, with the same
+   * sort; the page starts right after that contact whatever its depth (no OFFSET scan).
+   */
+  after?: string;
   /** Also count all matches (for paging UIs). Costs a second query. */
   withTotal?: boolean;
 }
@@ -67,6 +72,8 @@ export interface ContactRef {
 export interface ContactPage {
   contacts: Contact[];
   total: number | null;
+  /** Opaque key of the page's last contact, for ContactQuery.after; null when the page is not full. */
+  nextAfter?: string | null;
 }
 
 export type BatchOp =
