@@ -6,13 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { AppContext } from './app-context.ts';
 import { PhoneCredentialService } from './auth/phone-credentials.ts';
-import { SecretBox } from './auth/secret-box.ts';
+import type { SecretBox } from './auth/secret-box.ts';
 import type { Config } from './config/config-schema.ts';
 import { createApp } from './http/app.ts';
 import { createLogger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
-import { ensureAdminToken } from './bootstrap.ts';
+import { ensureAdminToken, openSecrets } from './bootstrap.ts';
 import { startLdapServer } from './ldap/ldap-server.ts';
 
 export interface RunningServer {
@@ -27,7 +27,13 @@ export interface RunningServer {
 export function buildContext(config: Config): AppContext {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const store = openSqliteStore(join(config.dataDir, 'dialbook.db'));
-  const secrets = SecretBox.forDataDir(config.dataDir);
+  let secrets: SecretBox;
+  try {
+    secrets = openSecrets(config, store);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
   return {
     config,
     store,

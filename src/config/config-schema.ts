@@ -6,6 +6,7 @@ const port = z.number().int().min(0).max(65535);
 
 export const configSchema = z.object({
   dataDir: z.string().min(1).describe('Folder for the SQLite database, the admin token and the secrets key. Env: DIALBOOK_DATA_DIR'),
+  secretKeyFile: z.string().nullable().describe('File holding the 32-byte base64 key that seals stored secrets (phone passwords); null = <dataDir>/secret.key. Back it up with the database'),
   adminToken: z.string().min(16).nullable().describe('Platform-admin API token used on first start; null = generate one. Env: DIALBOOK_ADMIN_TOKEN'),
   publicUrl: z.string().nullable().describe('Base URL phones reach this server at (used in provisioning lines); null = derived from the request. Env: DIALBOOK_PUBLIC_URL'),
   log: z.object({

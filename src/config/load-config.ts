@@ -36,6 +36,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   const config = parsed.data;
   config.dataDir = resolve(config.dataDir);
+  if (config.secretKeyFile) config.secretKeyFile = resolve(config.secretKeyFile);
   config.phonebook.templatesDir = resolve(PROJECT_ROOT, config.phonebook.templatesDir);
   return config;
 }

@@ -1,22 +1,20 @@
 // The dialbook command: first start, admin commands, online backup and a clean SIGTERM stop.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI_ARGS, runCli } from '../helpers/cli.ts';
 
-const run = promisify(execFile);
-const BIN = resolve(import.meta.dirname, '../../bin/dialbook.js');
 const dir = mkdtempSync(join(tmpdir(), 'dialbook-cli-'));
 const env = { ...process.env, DIALBOOK_DATA_DIR: dir, DIALBOOK_LOG_LEVEL: 'silent' };
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const cli = async (...args: string[]) => (await run(process.execPath, [BIN, ...args], { env })).stdout;
+const cli = async (...args: string[]) => (await runCli(args, env)).stdout;
 
 function startServe(extraEnv: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, 'serve', '--http-port', '0', '--ldap-port', '0', '--demo'], { env: { ...env, ...extraEnv } });
+  const child = spawn(process.execPath, [...CLI_ARGS, 'serve', '--http-port', '0', '--ldap-port', '0', '--demo'], { env: { ...env, ...extraEnv } });
   let err = '';
   child.stderr.on('data', (d) => { err += String(d); });
   const ready = new Promise<number>((res, rej) => {
@@ -56,9 +54,9 @@ describe('dialbook CLI', () => {
     const token = JSON.parse(await cli('token', 'create', 'cli-co', 'meg'));
     expect(token.token).toMatch(/^dbk_/);
     await expect(cli('account', 'create', 'cli-co', 'Again')).rejects.toThrow(/already exists/);
-    const backup = join(dir, 'backup.db');
+    const backup = join(dir, 'backup');
     await cli('backup', backup);
-    const db = new Database(backup, { readonly: true });
+    const db = new Database(join(backup, 'dialbook.db'), { readonly: true });
     const ids = db.prepare('SELECT id FROM accounts ORDER BY id').all().map((r) => (r as { id: string }).id);
     const hashes = db.prepare('SELECT token_hash FROM api_tokens').all().map((r) => (r as { token_hash: string }).token_hash);
     db.close();
