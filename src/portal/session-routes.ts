@@ -18,7 +18,7 @@ const signInSchema = z.union([
 ]);
 
 export function sessionMiddleware(ctx: AppContext): Router {
-  const sessions = new SessionStore(ctx.config.portal.sessionTtlMinutes * 60_000);
+  const sessions = new SessionStore(ctx.store, ctx.config.portal.sessionTtlMinutes * 60_000);
   const throttle = new LoginThrottle();
   const router = Router();
 
@@ -60,17 +60,17 @@ export function sessionMiddleware(ctx: AppContext): Router {
       if ('adminToken' in body) {
         const hash = hashToken(body.adminToken);
         const t = ctx.store.findTokenByHash(hash);
-        if (t && t.accountId === null && sameHash(t.tokenHash, hash)) session = sessions.create(null, null);
+        if (t && t.accountId === null && sameHash(t.tokenHash, hash)) session = sessions.create(null, null, client(req));
       } else {
         const user = ctx.store.getAccount(body.account.toLowerCase()) ? ctx.store.findUserByLogin(body.account.toLowerCase(), body.login) : null;
-        if (await verifyPassword(body.password, user?.passwordHash ?? null)) session = sessions.create(user!.accountId, user!.id);
+        if (await verifyPassword(body.password, user?.passwordHash ?? null)) session = sessions.create(user!.accountId, user!.id, client(req));
       }
       if (!session) {
         throttle.fail(keys);
         throw new UnauthorizedError('Wrong account, login or password');
       }
       throttle.succeed(keys);
-      res.setHeader('Set-Cookie', sessionCookie(session.id, ctx.config.portal.sessionTtlMinutes * 60, ctx.config.portal.secureCookies));
+      res.setHeader('Set-Cookie', sessionCookie(session.token, ctx.config.portal.sessionTtlMinutes * 60, ctx.config.portal.secureCookies));
       res.status(201).json({ csrf: session.csrf });
     } catch (err) {
       next(err);
@@ -91,6 +91,13 @@ export function sessionMiddleware(ctx: AppContext): Router {
   });
 
   return router;
+}
+
+const client = (req: Request) => ({ userAgent: String(req.headers['user-agent'] ?? ''), ip: req.ip ?? '' });
+
+/** The portal session behind this request, if it came with a valid session cookie. */
+export function sessionOf(req: Request): Session | null {
+  return (req as Request & { session?: Session }).session ?? null;
 }
 
 function sessionCookie(value: string, maxAge: number, secure: boolean): string {

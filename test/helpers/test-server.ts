@@ -21,11 +21,14 @@ export interface TestServer {
   ldapPort: number | null;
   adminToken: string;
   dataDir: string;
+  /** Stops the server and removes its data dir. */
   close(): Promise<void>;
+  /** Stops the server and keeps its data dir (to start another server on it). */
+  stop(): Promise<void>;
 }
 
 export async function startTestServer(overrides: DeepPartial<Config> = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'dialbook-test-'));
+  const dataDir = typeof overrides.dataDir === 'string' ? overrides.dataDir : mkdtempSync(join(tmpdir(), 'dialbook-test-'));
   const config = loadConfig({
     env: {},
     overrides: deepMerge({
@@ -47,6 +50,7 @@ export async function startTestServer(overrides: DeepPartial<Config> = {}): Prom
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
+    stop: () => server.stop(),
   };
 }
 

@@ -136,6 +136,23 @@ const MIGRATIONS: string[] = [
   CREATE INDEX audit_account ON audit_log(account_id, id);
   CREATE INDEX audit_target ON audit_log(account_id, target_id, id);
   `,
+  // branch operator: portal sessions survive restarts. Only a hash of the cookie value is kept;
+  // times are epoch milliseconds (compared on every request).
+  `
+  CREATE TABLE portal_sessions (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    account_id TEXT REFERENCES accounts(id) ON DELETE CASCADE,
+    user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    user_agent TEXT NOT NULL DEFAULT '',
+    ip TEXT NOT NULL DEFAULT ''
+  ) STRICT;
+  CREATE INDEX portal_sessions_user ON portal_sessions(account_id, user_id);
+  CREATE INDEX portal_sessions_expiry ON portal_sessions(expires_at);
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -6,6 +6,7 @@ import { SqliteAccountStore } from './sqlite-account-store.ts';
 import { SqliteContactReader } from './sqlite-contact-reader.ts';
 import { SqliteContactWriter } from './sqlite-contact-writer.ts';
 import { SqliteGroupStore } from './sqlite-group-store.ts';
+import { SqliteSessionStore } from './sqlite-session-store.ts';
 import { SqliteUserStore } from './sqlite-user-store.ts';
 
 export function openSqliteStore(file: string): Store {
@@ -18,6 +19,7 @@ export function openSqliteStore(file: string): Store {
   accounts = new SqliteAccountStore(db, stmts, writer);
   const users = new SqliteUserStore(db, stmts, writer, regionOf);
   const groups = new SqliteGroupStore(db, stmts, writer);
+  const sessions = new SqliteSessionStore(db, stmts);
 
   return {
     createAccount: (input, actor) => accounts.create(input, actor),
@@ -58,6 +60,13 @@ export function openSqliteStore(file: string): Store {
     renameGroup: (a, id, name, actor) => groups.rename(a, id, name, actor),
     deleteGroup: (a, id, actor) => groups.delete(a, id, actor),
     listAudit: (a, opts) => groups.audit(a, opts),
+
+    createSession: (r) => sessions.create(r),
+    findSessionByHash: (h) => sessions.findByHash(h),
+    touchSession: (id, seen, expires) => sessions.touch(id, seen, expires),
+    deleteSession: (id, owner) => sessions.delete(id, owner),
+    listUserSessions: (a, u, at) => sessions.listForUser(a, u, at),
+    deleteUserSessions: (a, u) => sessions.deleteForUser(a, u),
 
     backup: async (toFile) => { await db.backup(toFile); },
     close: () => db.close(),
