@@ -14,6 +14,7 @@ import { createMetrics } from './ops/metrics.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
 import { ensureAdminToken, openSecrets } from './bootstrap.ts';
 import { startLdapServer } from './ldap/ldap-server.ts';
+import { Readiness } from './ops/readiness.ts';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -47,17 +48,22 @@ export function buildContext(config: Config): AppContext {
 export async function startServer(config: Config): Promise<RunningServer> {
   const ctx = buildContext(config);
   const createdAdminToken = ensureAdminToken(ctx);
-  const http = createServer(createApp(ctx));
+  const readiness = new Readiness(ctx.store, { ldapEnabled: config.ldap.enabled });
+  const http = createServer(createApp(ctx, readiness));
   http.keepAliveTimeout = 65_000;
   await listen(http, config.http.port, config.http.host);
   const httpPort = (http.address() as AddressInfo).port;
   let ldap = null as { port: number; close(): Promise<void> } | null;
-  if (config.ldap.enabled) ldap = await startLdapServer(ctx);
+  if (config.ldap.enabled) {
+    ldap = await startLdapServer(ctx);
+    readiness.ldapListening();
+  }
   ctx.logger.info({ httpPort, ldapPort: ldap?.port ?? null, dataDir: config.dataDir }, 'dialbook started');
 
   let stopping: Promise<void> | null = null;
   const stop = () => (stopping ??= (async () => {
     ctx.logger.info('stopping: no new connections, finishing in-flight requests');
+    readiness.stopStarted();
     const closed = new Promise<void>((res) => http.close(() => res()));
     http.closeIdleConnections();
     const grace = setTimeout(() => http.closeAllConnections(), config.http.shutdownGraceMs);

@@ -8,15 +8,17 @@ import { adminApi } from '../api/admin-api.ts';
 import { errorHandler } from '../api/error-handler.ts';
 import { NotFoundError } from '../errors.ts';
 import { counter, httpMetrics } from '../ops/metrics.ts';
+import { Readiness } from '../ops/readiness.ts';
 import { phonebookRouter } from '../phonebook/phonebook-routes.ts';
 import { VendorRegistry } from '../phonebook/vendor-registry.ts';
 import { portalRouter } from '../portal/portal-routes.ts';
 import { sessionMiddleware } from '../portal/session-routes.ts';
 
-export function createApp(ctx: AppContext): Express {
+export function createApp(ctx: AppContext, readiness = new Readiness(ctx.store, { ldapEnabled: false })): Express {
   const app = express();
   // Loaded (and checked) once at start; a broken template stops the start here.
   const vendors = VendorRegistry.load(ctx.config.phonebook.templatesDir);
+  readiness.templatesLoaded();
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.http.trustProxy);
   app.set('etag', false);
@@ -37,7 +39,7 @@ export function createApp(ctx: AppContext): Express {
       res.setHeader('X-Request-Id', id);
       return id;
     },
-    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
   }));
   app.use((req, res, next) => {
     const end = duration.startTimer({ method: req.method });
@@ -47,6 +49,12 @@ export function createApp(ctx: AppContext): Express {
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const failing = readiness.check();
+    const ready = Object.keys(failing).length === 0;
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { status: 'not ready', failing });
   });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', ctx.metrics.contentType);
@@ -66,6 +74,6 @@ export function createApp(ctx: AppContext): Express {
 function routeFamily(path: string): string {
   if (path.startsWith('/api/v1')) return 'api';
   if (path.startsWith('/phonebook')) return 'phonebook';
-  if (path === '/metrics' || path === '/healthz') return 'ops';
+  if (path === '/metrics' || path === '/healthz' || path === '/readyz') return 'ops';
   return 'portal';
 }

@@ -173,6 +173,8 @@ export interface SessionRecordStore {
 }
 
 export interface Store extends AccountStore, UserStore, ContactStore, GroupStore, AuditStore, SessionRecordStore {
+  /** Throws unless the database takes a write now (locked, read-only, disk full...); waits at most ~200 ms. */
+  probeWrite(): void;
   /** SQLite online backup to a file (safe while serving). */
   backup(toFile: string): Promise<void>;
   close(): void;

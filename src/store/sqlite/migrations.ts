@@ -136,7 +136,8 @@ const MIGRATIONS: string[] = [
   CREATE INDEX audit_account ON audit_log(account_id, id);
   CREATE INDEX audit_target ON audit_log(account_id, target_id, id);
   `,
-  // branch operator: portal sessions survive restarts. Only a hash of the cookie value is kept;
+  // branch operator: portal sessions survive restarts; a row for the readiness write probe.
+  // Sessions: Only a hash of the cookie value is kept;
   // times are epoch milliseconds (compared on every request).
   `
   CREATE TABLE portal_sessions (
@@ -152,6 +153,8 @@ const MIGRATIONS: string[] = [
   ) STRICT;
   CREATE INDEX portal_sessions_user ON portal_sessions(account_id, user_id);
   CREATE INDEX portal_sessions_expiry ON portal_sessions(expires_at);
+  -- /readyz proves the database takes writes by updating this one row.
+  CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL) STRICT;
   `,
 ];
 

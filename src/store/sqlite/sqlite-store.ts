@@ -68,6 +68,16 @@ export function openSqliteStore(file: string): Store {
     listUserSessions: (a, u, at) => sessions.listForUser(a, u, at),
     deleteUserSessions: (a, u) => sessions.deleteForUser(a, u),
 
+    probeWrite: () => {
+      // A short wait only: a readiness check must answer, not queue behind a stuck writer.
+      const previous = db.pragma('busy_timeout', { simple: true }) as number;
+      db.pragma('busy_timeout = 200');
+      try {
+        stmts.get('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at').run(Date.now());
+      } finally {
+        db.pragma(`busy_timeout = ${previous}`);
+      }
+    },
     backup: async (toFile) => { await db.backup(toFile); },
     close: () => db.close(),
   };
