@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/load-config.ts';
 import { registerAdminCommands } from './admin-commands.ts';
 import { registerBackupCommands } from './backup-commands.ts';
+import { registerConfigCommands } from './config-commands.ts';
 import { serve } from './serve-command.ts';
 import { registerSpreadsheetCommands } from './spreadsheet-commands.ts';
 
@@ -35,6 +36,7 @@ program.command('serve')
 registerAdminCommands(program, config);
 registerSpreadsheetCommands(program, config);
 registerBackupCommands(program, config);
+registerConfigCommands(program, config);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`dialbook: ${err.message}`);
