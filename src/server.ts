@@ -1,11 +1,13 @@
 // Builds the application context once and starts the HTTP and LDAP front ends over it.
 // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database cleanly.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { AppContext } from './app-context.ts';
 import { PhoneCredentialService } from './auth/phone-credentials.ts';
+import { sameSecret } from './auth/api-tokens.ts';
 import type { SecretBox } from './auth/secret-box.ts';
 import type { Config } from './config/config-schema.ts';
 import { createApp } from './http/app.ts';
@@ -19,10 +21,14 @@ import { Readiness } from './ops/readiness.ts';
 export interface RunningServer {
   ctx: AppContext;
   httpPort: number;
+  httpsPort: number | null;
+  metricsPort: number | null;
   ldapPort: number | null;
   /** The platform-admin token if this start created it (print it once). */
   createdAdminToken: string | null;
   stop(): Promise<void>;
+  /** Re-reads the HTTPS certificate and key (SIGHUP); new connections use them. Throws, keeping the old ones, if unreadable. */
+  reloadTls(): void;
 }
 
 export function buildContext(config: Config): AppContext {
@@ -46,36 +52,81 @@ export function buildContext(config: Config): AppContext {
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
+  // Read before anything opens or listens: a missing certificate stops the start cleanly.
+  const tls = config.http.httpsPort !== null ? readTls(config) : null;
   const ctx = buildContext(config);
   const createdAdminToken = ensureAdminToken(ctx);
   const readiness = new Readiness(ctx.store, { ldapEnabled: config.ldap.enabled });
-  const http = createServer(createApp(ctx, readiness));
+  const app = createApp(ctx, readiness);
+  const http = createServer(app);
   http.keepAliveTimeout = 65_000;
   await listen(http, config.http.port, config.http.host);
   const httpPort = (http.address() as AddressInfo).port;
+  // Optional HTTPS port over the same app; its certificate files are re-read by reloadTls().
+  let https: HttpsServer | null = null;
+  if (tls && config.http.httpsPort !== null) {
+    https = createHttpsServer(tls, app);
+    https.keepAliveTimeout = 65_000;
+    await listen(https, config.http.httpsPort, config.http.host);
+  }
+  // Optional private listener for Prometheus (metrics.port): /metrics (token only if configured).
+  let metricsServer: Server | null = null;
+  if (config.metrics.port !== null) {
+    const token = config.metrics.token;
+    metricsServer = createServer((req, res) => {
+      const authorized = !token || sameSecret(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '', token);
+      if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') return void res.writeHead(404).end();
+      if (!authorized) return void res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="metrics"' }).end();
+      ctx.metrics.metrics().then(
+        (text) => void res.writeHead(200, { 'Content-Type': ctx.metrics.contentType }).end(text),
+        () => void res.writeHead(500).end(),
+      );
+    });
+    await listen(metricsServer, config.metrics.port, config.metrics.host);
+  }
   let ldap = null as { port: number; close(): Promise<void> } | null;
   if (config.ldap.enabled) {
     ldap = await startLdapServer(ctx);
     readiness.ldapListening();
   }
-  ctx.logger.info({ httpPort, ldapPort: ldap?.port ?? null, dataDir: config.dataDir }, 'dialbook started');
+  const httpsPort = https ? (https.address() as AddressInfo).port : null;
+  const metricsPort = metricsServer ? (metricsServer.address() as AddressInfo).port : null;
+  ctx.logger.info({ httpPort, httpsPort, ldapPort: ldap?.port ?? null, metricsPort, dataDir: config.dataDir }, 'dialbook started');
+
+  const reloadTls = () => {
+    if (!https) return;
+    https.setSecureContext(readTls(config));
+    ctx.logger.info({ cert: config.http.tlsCert }, 'HTTPS certificate reloaded');
+  };
 
   let stopping: Promise<void> | null = null;
   const stop = () => (stopping ??= (async () => {
     ctx.logger.info('stopping: no new connections, finishing in-flight requests');
     readiness.stopStarted();
-    const closed = new Promise<void>((res) => http.close(() => res()));
-    http.closeIdleConnections();
-    const grace = setTimeout(() => http.closeAllConnections(), config.http.shutdownGraceMs);
-    await Promise.all([closed, ldap?.close()]);
+    const servers = [http, https, metricsServer].filter((x): x is Server | HttpsServer => x !== null);
+    const closed = servers.map((srv) => new Promise<void>((res) => srv.close(() => res())));
+    for (const srv of servers) srv.closeIdleConnections();
+    const grace = setTimeout(() => { for (const srv of servers) srv.closeAllConnections(); }, config.http.shutdownGraceMs);
+    await Promise.all([...closed, ldap?.close()]);
     clearTimeout(grace);
     ctx.store.close();
     ctx.logger.info('stopped');
   })());
-  return { ctx, httpPort, ldapPort: ldap?.port ?? null, createdAdminToken, stop };
+  return { ctx, httpPort, httpsPort, metricsPort, ldapPort: ldap?.port ?? null, createdAdminToken, stop, reloadTls };
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+/** The HTTPS certificate and key, read now (at start and on every reload). */
+function readTls(config: Config): { cert: Buffer; key: Buffer } {
+  const { tlsCert, tlsKey } = config.http;
+  if (!tlsCert || !tlsKey) throw new Error('http.httpsPort needs http.tlsCert and http.tlsKey (PEM files)');
+  try {
+    return { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) };
+  } catch (err) {
+    throw new Error(`Cannot read the HTTPS certificate or key: ${(err as Error).message}`);
+  }
+}
+
+function listen(server: Server | HttpsServer, port: number, host: string): Promise<void> {
   return new Promise((res, rej) => {
     server.once('error', rej);
     server.listen(port, host, () => {

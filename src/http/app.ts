@@ -6,13 +6,15 @@ import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../app-context.ts';
 import { adminApi } from '../api/admin-api.ts';
 import { errorHandler } from '../api/error-handler.ts';
-import { NotFoundError } from '../errors.ts';
+import { sameSecret } from '../auth/api-tokens.ts';
+import { NotFoundError, UnauthorizedError } from '../errors.ts';
 import { counter, httpMetrics } from '../ops/metrics.ts';
 import { Readiness } from '../ops/readiness.ts';
 import { phonebookRouter } from '../phonebook/phonebook-routes.ts';
 import { VendorRegistry } from '../phonebook/vendor-registry.ts';
 import { portalRouter } from '../portal/portal-routes.ts';
 import { sessionMiddleware } from '../portal/session-routes.ts';
+import { securityHeaders } from './security-headers.ts';
 
 export function createApp(ctx: AppContext, readiness = new Readiness(ctx.store, { ldapEnabled: false })): Express {
   const app = express();
@@ -31,6 +33,7 @@ export function createApp(ctx: AppContext, readiness = new Readiness(ctx.store, 
     next();
   }, phonebookRouter(ctx, vendors));
 
+  app.use(securityHeaders());
   const duration = httpMetrics(ctx.metrics);
   app.use(pinoHttp({
     logger: ctx.logger,
@@ -56,9 +59,20 @@ export function createApp(ctx: AppContext, readiness = new Readiness(ctx.store, 
     res.setHeader('Cache-Control', 'no-store');
     res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { status: 'not ready', failing });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', ctx.metrics.contentType);
-    res.send(await ctx.metrics.metrics());
+  // On the HTTP ports /metrics needs the metrics token; without one it is not served here at
+  // all (a separate metrics listener, server.ts, serves it instead).
+  const metricsToken = ctx.config.metrics.token;
+  app.get('/metrics', (req, res, next) => {
+    if (!metricsToken) return next(new NotFoundError('Route GET /metrics (set metrics.token, or metrics.port for a separate listener)'));
+    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    if (!m || !sameSecret(m[1], metricsToken)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+      return next(new UnauthorizedError('GET /metrics needs the metrics token (Authorization: Bearer ...)'));
+    }
+    ctx.metrics.metrics().then((text) => {
+      res.setHeader('Content-Type', ctx.metrics.contentType);
+      res.send(text);
+    }, next);
   });
 
   app.use('/api/v1', sessionMiddleware(ctx));

@@ -6,7 +6,7 @@ import express, { Router, type Request, type Response, type NextFunction } from 
 import { z } from 'zod';
 import type { AppContext } from '../app-context.ts';
 import { hashToken, sameHash } from '../auth/api-tokens.ts';
-import { verifyPassword } from '../auth/passwords.ts';
+import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.ts';
 import { AppError, detailsFromZod, UnauthorizedError, ValidationError } from '../errors.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { SessionStore, type Session } from './session-store.ts';
@@ -63,7 +63,14 @@ export function sessionMiddleware(ctx: AppContext): Router {
         if (t && t.accountId === null && sameHash(t.tokenHash, hash)) session = sessions.create(null, null, client(req));
       } else {
         const user = ctx.store.getAccount(body.account.toLowerCase()) ? ctx.store.findUserByLogin(body.account.toLowerCase(), body.login) : null;
-        if (await verifyPassword(body.password, user?.passwordHash ?? null)) session = sessions.create(user!.accountId, user!.id, client(req));
+        if (await verifyPassword(body.password, user?.passwordHash ?? null)) {
+          session = sessions.create(user!.accountId, user!.id, client(req));
+          // The one moment the password is known: bring a hash made with older, cheaper
+          // parameters up to today's.
+          if (needsRehash(user!.passwordHash!)) {
+            ctx.store.upgradePasswordHash(user!.accountId, user!.id, user!.passwordHash!, await hashPassword(body.password));
+          }
+        }
       }
       if (!session) {
         throttle.fail(keys);

@@ -173,6 +173,11 @@ export interface SessionRecordStore {
 }
 
 export interface Store extends AccountStore, UserStore, ContactStore, GroupStore, AuditStore, SessionRecordStore {
+  /**
+   * Replaces a user's password hash with a stronger hash of the same password, only if it is still
+   * `expected` (a password changed meanwhile wins). No audit entry: nothing a person changed.
+   */
+  upgradePasswordHash(accountId: string, userId: string, expected: string, next: string): boolean;
   /** Throws unless the database takes a write now (locked, read-only, disk full...); waits at most ~200 ms. */
   probeWrite(): void;
   /** SQLite online backup to a file (safe while serving). */

@@ -14,10 +14,14 @@ import { prepareContact } from '../../src/domain/prepare-contact.ts';
 import { startServer } from '../../src/server.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+/** GET /metrics needs it: `Authorization: Bearer ${METRICS_TOKEN}`. */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789abcdef';
 
 export interface TestServer {
   ctx: AppContext;
   httpUrl: string;
+  httpsPort: number | null;
+  metricsPort: number | null;
   ldapPort: number | null;
   adminToken: string;
   dataDir: string;
@@ -25,6 +29,7 @@ export interface TestServer {
   close(): Promise<void>;
   /** Stops the server and keeps its data dir (to start another server on it). */
   stop(): Promise<void>;
+  reloadTls(): void;
 }
 
 export async function startTestServer(overrides: DeepPartial<Config> = {}): Promise<TestServer> {
@@ -37,12 +42,15 @@ export async function startTestServer(overrides: DeepPartial<Config> = {}): Prom
       log: { level: 'silent' },
       http: { host: '127.0.0.1', port: 0, shutdownGraceMs: 1000 },
       ldap: { host: '127.0.0.1', port: 0, failedBindDelayMs: 0 },
+      metrics: { token: METRICS_TOKEN },
     }, overrides as Record<string, unknown>),
   });
   const server = await startServer(config);
   return {
     ctx: server.ctx,
     httpUrl: `http://127.0.0.1:${server.httpPort}`,
+    httpsPort: server.httpsPort,
+    metricsPort: server.metricsPort,
     ldapPort: server.ldapPort,
     adminToken: ADMIN_TOKEN,
     dataDir,
@@ -51,6 +59,7 @@ export async function startTestServer(overrides: DeepPartial<Config> = {}): Prom
       rmSync(dataDir, { recursive: true, force: true });
     },
     stop: () => server.stop(),
+    reloadTls: () => server.reloadTls(),
   };
 }
 

@@ -68,6 +68,8 @@ export function openSqliteStore(file: string): Store {
     listUserSessions: (a, u, at) => sessions.listForUser(a, u, at),
     deleteUserSessions: (a, u) => sessions.deleteForUser(a, u),
 
+    upgradePasswordHash: (a, id, expected, next) =>
+      stmts.get('UPDATE users SET password_hash = ? WHERE id = ? AND account_id = ? AND password_hash = ?').run(next, id, a, expected).changes > 0,
     probeWrite: () => {
       // A short wait only: a readiness check must answer, not queue behind a stuck writer.
       const previous = db.pragma('busy_timeout', { simple: true }) as number;
