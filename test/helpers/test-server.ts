@@ -92,6 +92,14 @@ export interface SeededAccount {
   pathToken: string | null;
 }
 
+// Hashing is slow on purpose (scrypt N = 2^17); tests seed the same passwords again and again.
+const seededHashes = new Map<string, Promise<string>>();
+const seedHash = (password: string) => {
+  let h = seededHashes.get(password);
+  if (!h) seededHashes.set(password, (h = hashPassword(password)));
+  return h;
+};
+
 export async function seedAccount(ctx: AppContext, o: SeedOptions): Promise<SeededAccount> {
   const actor = { id: 'test-seed' };
   const account = ctx.store.createAccount({ id: o.id, name: o.name ?? o.id, region: o.region ?? 'US', settings: o.settings }, actor);
@@ -100,7 +108,7 @@ export async function seedAccount(ctx: AppContext, o: SeedOptions): Promise<Seed
   for (const u of o.users ?? []) {
     const user = ctx.store.createUser(account.id, {
       username: u.username, name: u.name ?? u.username, scope: u.scope ?? 'basic', extension: u.extension,
-      directNumber: u.directNumber, email: u.email, passwordHash: u.password ? await hashPassword(u.password) : null,
+      directNumber: u.directNumber, email: u.email, passwordHash: u.password ? await seedHash(u.password) : null,
     }, actor);
     users[u.username] = user;
     const token = newToken();
