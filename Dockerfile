@@ -3,14 +3,14 @@
 # unprivileged user, keeps its data in a volume and reports health through /readyz.
 #   docker build -t dialbook . && docker compose up -d
 
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 # better-sqlite3 compiles from source when no prebuilt binary fits.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN packaging/build.sh /app
 
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 RUN groupadd --system dialbook \
  && useradd --system --gid dialbook --home-dir /var/lib/dialbook --shell /usr/sbin/nologin dialbook \
  && install -d -o dialbook -g dialbook -m 0700 /var/lib/dialbook
