@@ -18,7 +18,7 @@ function startServe(extraEnv: Record<string, string> = {}) {
   let err = '';
   child.stderr.on('data', (d) => { err += String(d); });
   const ready = new Promise<number>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`server did not start: ${err}`)), 30_000);
+    const t = setTimeout(() => rej(new Error(`server did not start: ${err}`)), 120_000);
     child.stderr.on('data', () => {
       const m = /HTTP http:\/\/localhost:(\d+)\//.exec(err);
       if (m) { clearTimeout(t); res(Number(m[1])); }
@@ -45,7 +45,7 @@ describe('dialbook CLI', () => {
     expect(again.stderr()).not.toContain('shown once');
     expect(readFileSync(join(dir, 'admin-token'), 'utf8').trim()).toBe(token);
     await new Promise((r) => { again.child.on('exit', r); again.child.kill('SIGTERM'); });
-  }, 60_000);
+  }, 180_000);
 
   it('manages accounts, users and tokens, and backs up the database', async () => {
     const account = JSON.parse(await cli('account', 'create', 'cli-co', 'CLI Co', '--region', 'CA'));
@@ -69,5 +69,11 @@ describe('dialbook CLI', () => {
     const again = JSON.parse(await cli('import', 'cli-co', join(dir, 'demo.csv'), '--mode', 'upsert', '--dry-run'));
     expect(again.counts.created).toBe(0);
     expect(hashes).not.toContain(token.token);
-  }, 60_000);
+  }, 180_000);
+
+  it('checks the configuration, naming a bad environment variable, and prints the variable table', async () => {
+    expect(await cli('config', 'check')).toContain(`data dir ${dir}`);
+    await expect(runCli(['config', 'check'], { ...env, DIALBOOK_LDAP_MAX_CONNECTIONS: 'lots' })).rejects.toThrow(/dialbook: Invalid configuration \(environment\): DIALBOOK_LDAP_MAX_CONNECTIONS/);
+    expect(await cli('config', 'env')).toMatch(/\| `DIALBOOK_LDAP_MAX_CONNECTIONS` \| `ldap\.maxConnections` \| number \| `5000` \|/);
+  }, 180_000);
 });

@@ -13,5 +13,5 @@ export interface CliResult { stdout: string; stderr: string }
 
 /** Runs the CLI; rejects (with stderr in the message) on a non-zero exit. */
 export async function runCli(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
-  return run(process.execPath, [...CLI_ARGS, ...args], { env: { ...process.env, DIALBOOK_LOG_LEVEL: 'silent', ...env }, timeout: 60_000 });
+  return run(process.execPath, [...CLI_ARGS, ...args], { env: { ...process.env, DIALBOOK_LOG_LEVEL: 'silent', ...env }, timeout: 120_000 });
 }

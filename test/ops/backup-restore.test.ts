@@ -25,7 +25,7 @@ beforeAll(async () => {
   });
   // The server keeps running while the backup is taken.
   await runCli(['backup', backupDir], { DIALBOOK_DATA_DIR: source.dataDir });
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await source?.close();
   rmSync(work, { recursive: true, force: true });
@@ -65,7 +65,7 @@ describe('backup and restore', () => {
     } finally {
       await restored.close();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('refuses to restore over an existing database without --force, and a damaged backup', async () => {
     const dataDir = join(work, 'occupied');
@@ -79,7 +79,7 @@ describe('backup and restore', () => {
     const empty = join(work, 'never');
     await expect(runCli(['restore', damaged], { DIALBOOK_DATA_DIR: empty })).rejects.toThrow(/secret\.key does not match its checksum/);
     expect(existsSync(join(empty, 'dialbook.db'))).toBe(false);
-  }, 60_000);
+  }, 180_000);
 
   it('refuses to start when the key is missing or does not open the stored secrets, naming the cause', async () => {
     const noKey = join(work, 'no-key');
@@ -92,5 +92,5 @@ describe('backup and restore', () => {
     await expect(start(noKey)).rejects.toThrow(/cannot open the phone credentials of account "acme" .*do not belong together/);
     // The command line says the same and exits non-zero.
     await expect(runCli(['serve', '--http-port', '0', '--ldap-port', '0'], { DIALBOOK_DATA_DIR: noKey })).rejects.toThrow(/dialbook: The secrets key .* cannot open/);
-  }, 60_000);
+  }, 180_000);
 });
