@@ -32,7 +32,7 @@ describe('compiled start', () => {
     child.stderr.on('data', (d) => { err += String(d); });
     try {
       const port = await new Promise<number>((res, rej) => {
-        const t = setTimeout(() => rej(new Error(`compiled server did not start: ${err}`)), 30_000);
+        const t = setTimeout(() => rej(new Error(`compiled server did not start: ${err}`)), 90_000);
         child.on('exit', (code) => rej(new Error(`compiled server exited ${code}: ${err}`)));
         child.stderr.on('data', () => {
           const m = /HTTP http:\/\/localhost:(\d+)\//.exec(err);
@@ -46,5 +46,5 @@ describe('compiled start', () => {
       const code = await new Promise<number | null>((r) => { child.on('exit', r); child.kill('SIGTERM'); });
       expect(code).toBe(0);
     }
-  }, 60_000);
+  }, 120_000);
 });

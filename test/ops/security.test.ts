@@ -144,7 +144,7 @@ describe.skipIf(!hasOpenssl)('HTTPS listener', () => {
       const code = await new Promise<number | null>((r) => { child.on('exit', r); child.kill('SIGTERM'); });
       expect(code).toBe(0);
     }
-  }, 60_000);
+  }, 180_000);
 
   it('refuses to start with an HTTPS port but no certificate, naming the options', async () => {
     await expect(startTestServer({ http: { httpsPort: 0 } })).rejects.toThrow(/http\.httpsPort needs http\.tlsCert and http\.tlsKey/);
