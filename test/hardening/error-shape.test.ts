@@ -10,7 +10,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorHandler } from '../../src/api/error-handler.ts';
-import { seedAccount, startTestServer, type SeededAccount, type TestServer } from '../helpers/test-server.ts';
+import { METRICS_TOKEN, seedAccount, startTestServer, type SeededAccount, type TestServer } from '../helpers/test-server.ts';
 
 let srv: TestServer;
 let acme: SeededAccount;
@@ -139,7 +139,7 @@ describe('metrics', () => {
   it('labels API calls route="api", not "portal"', async () => {
     await request(srv.httpUrl).get('/api/v1/accounts/acme').set(bearer(acme.tokens.olivia)).expect(200);
     await request(srv.httpUrl).get('/api/v1/me').set(bearer(acme.tokens.olivia)).expect(200);
-    const text = (await request(srv.httpUrl).get('/metrics')).text;
+    const text = (await request(srv.httpUrl).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`)).text;
     const counts = text.split('\n').filter((l) => l.startsWith('dialbook_http_request_duration_seconds_count'));
     const apiOk = counts.find((l) => l.includes('route="api"') && l.includes('status="200"') && l.includes('method="GET"'));
     expect(apiOk).toBeDefined();

@@ -11,7 +11,8 @@ export class SqliteChangeFeed {
 
   point(accountId: string): number {
     const row = this.stmts.get('SELECT max(id) AS id FROM change_log WHERE account_id = ?').get(accountId) as { id: number | null };
-    return row.id ?? 0;
+    // Once pruning removed every row of the account, the newest point is the pruned one.
+    return Math.max(row.id ?? 0, this.floor(accountId));
   }
 
   since(accountId: string, after: number): ContactChanges | null {
