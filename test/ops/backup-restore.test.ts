@@ -81,6 +81,20 @@ describe('backup and restore', () => {
     expect(existsSync(join(empty, 'dialbook.db'))).toBe(false);
   }, 180_000);
 
+  it('reads the key from secretKeyFile when configured (e.g. a container secret outside the data dir)', async () => {
+    const dataDir = join(work, 'key-elsewhere');
+    cpSync(join(backupDir, 'dialbook.db'), join(dataDir, 'dialbook.db'));
+    const keyFile = join(work, 'secrets', 'dialbook.key');
+    cpSync(join(backupDir, 'secret.key'), keyFile);
+    const s = await startTestServer({ dataDir, secretKeyFile: keyFile });
+    try {
+      expect((await request(s.httpUrl).get('/phonebook/acme/yealink.xml').auth(...PHONES)).status).toBe(200);
+      expect(existsSync(join(dataDir, 'secret.key'))).toBe(false);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
   it('refuses to start when the key is missing or does not open the stored secrets, naming the cause', async () => {
     const noKey = join(work, 'no-key');
     cpSync(join(backupDir, 'dialbook.db'), join(noKey, 'dialbook.db'));
