@@ -45,7 +45,10 @@ function splitCards(text: string, limits: SheetLimits): string[][] {
     }
     if (!card) continue;
     // vCard 2.1 quoted-printable soft line breaks: "=" at the end of a line continues it
-    while (/^[^:]*QUOTED-PRINTABLE[^:]*:/i.test(line) && line.endsWith('=') && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i];
+    while (/^[^:]*QUOTED-PRINTABLE[^:]*:/i.test(line) && line.endsWith('=') && i + 1 < lines.length) {
+      line = line.slice(0, -1) + lines[++i];
+      if (line.length > limits.maxCellChars * 4) throw new SheetLimitError(`a line of card ${cards.length + 1} is longer than ${limits.maxCellChars * 4} characters (import.maxCellChars)`);
+    }
     card.push(line);
     if (card.length > limits.maxColumns * 4) throw new SheetLimitError(`card ${cards.length + 1} has more than ${limits.maxColumns * 4} lines`);
     if (/^END:VCARD\s*$/i.test(line)) {

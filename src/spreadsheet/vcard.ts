@@ -1,5 +1,6 @@
 // vCard 3.0 (RFC 2426) export: one card per contact, CRLF lines folded at 75 octets, values
 // escaped. Phones and address books import it directly.
+import { cleanLine } from '../domain/clean-text.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 
 const TEL_TYPES = [
@@ -30,7 +31,14 @@ export function foldLine(line: string): string {
   return parts.join('\r\n ');
 }
 
-export function contactToVcard(c: Contact): string {
+export function contactToVcard(stored: Contact): string {
+  // the same clean-up as writes and the other exports (a no-op for rows written since it exists)
+  const t = (v: string) => cleanLine(v).text;
+  const c = {
+    ...stored, firstName: t(stored.firstName), lastName: t(stored.lastName), company: t(stored.company), title: t(stored.title),
+    workNumber: t(stored.workNumber), mobileNumber: t(stored.mobileNumber), homeNumber: t(stored.homeNumber),
+    faxNumber: t(stored.faxNumber), email: t(stored.email), groups: stored.groups.map(t),
+  };
   const displayName = [c.firstName, c.lastName].filter(Boolean).join(' ') || c.company;
   const lines = [
     'BEGIN:VCARD',

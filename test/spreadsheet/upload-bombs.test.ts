@@ -54,3 +54,17 @@ describe('bounded reading', () => {
     expect(long.body.error.message).toMatch(/more than 500 characters/);
   });
 });
+
+describe('bounded vCard reading', () => {
+  it('refuses more cards than maxRows, and endless folded or quoted-printable lines, with 413', async () => {
+    const cards = 'BEGIN:VCARD\r\nVERSION:3.0\r\nN:A;B\r\nTEL:1001\r\nEND:VCARD\r\n'.repeat(1001);
+    const many = await upload(srv.httpUrl, 'acme', token, Buffer.from(cards), 'many.vcf');
+    expect(many.status).toBe(413);
+    expect(many.body.error.message).toMatch(/more than 1000 cards/);
+    const folded = 'BEGIN:VCARD\r\nVERSION:3.0\r\nN:A' + '\r\n x'.repeat(5000) + '\r\nEND:VCARD\r\n';
+    expect((await upload(srv.httpUrl, 'acme', token, Buffer.from(folded), 'folded.vcf')).status).toBe(413);
+    const qp = 'BEGIN:VCARD\r\nVERSION:2.1\r\nNOTE;ENCODING=QUOTED-PRINTABLE:a=' + '\r\nb='.repeat(5000) + '\r\nc\r\nEND:VCARD\r\n';
+    expect((await upload(srv.httpUrl, 'acme', token, Buffer.from(qp), 'qp.vcf')).status).toBe(413);
+    expect(srv.ctx.store.allContacts('acme', { source: 'shared' })).toHaveLength(0);
+  }, 30_000);
+});
