@@ -41,8 +41,11 @@ export function createApp(ctx: AppContext): Express {
     autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
   }));
   app.use((req, res, next) => {
+    // Read the path now: once a mounted router answers, req.path is relative to its mount point
+    // (an API call finished as "/accounts/..." and was counted as "portal").
+    const route = routeFamily(req.path);
     const end = duration.startTimer({ method: req.method });
-    res.on('finish', () => end({ route: routeFamily(req.path), status: String(res.statusCode) }));
+    res.on('finish', () => end({ route, status: String(res.statusCode) }));
     next();
   });
 
