@@ -17,6 +17,9 @@ export interface Card {
 
 const ID_NAME = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.vcf$/;
 
+/** The contact id a card name "<id>.vcf" names, if it has that form. */
+export const idOfName = (name: string): string | undefined => ID_NAME.exec(name)?.[1];
+
 export class CardResources {
   constructor(private readonly ctx: AppContext) {}
 
@@ -43,9 +46,9 @@ export class CardResources {
 
   /** The card a name points at in a book, or null. */
   find(u: DavUser, book: AddressBook, name: string): Card | null {
-    const byId = ID_NAME.exec(name);
+    const byId = idOfName(name);
     if (byId) {
-      const c = this.ctx.store.getContact(u.account.id, byId[1], book.visibility);
+      const c = this.ctx.store.getContact(u.account.id, byId, book.visibility);
       if (c) return this.cards(u, [c])[0];
     }
     for (const id of this.ctx.store.findContactIdsByCard(u.account.id, { name })) {

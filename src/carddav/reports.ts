@@ -8,14 +8,12 @@ import { inBook, type AddressBook } from './address-books.ts';
 import { sendXml, xmlBody, type DavCall } from './dav-call.ts';
 import { cardResource, SYNC_TOKEN_PREFIX, syncToken } from './dav-properties.ts';
 import { bookHref, cardHref, hrefToDavPath, parseDavPath } from './dav-paths.ts';
-import type { Card } from './dav-resources.ts';
+import { idOfName, type Card } from './dav-resources.ts';
 import { child, childrenOf, is, NS, type XmlElement } from './dav-xml.ts';
 import { Multistatus, type PropRequest } from './multistatus.ts';
 import { propRequest } from './propfind.ts';
 import { filterToCriterion } from './query-filter.ts';
 import type { VcardVersion } from './vcard-writer.ts';
-
-const ID_NAME = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.vcf$/;
 
 export function report(call: DavCall): void {
   const body = xmlBody(call);
@@ -53,13 +51,13 @@ function multiget(call: DavCall, book: AddressBook, body: XmlElement): void {
     return t?.kind === 'card' && here.kind === 'book' && t.accountId === here.accountId && t.username === here.username && t.book === here.book ? t.name : null;
   });
   // Cards named by id are read in one query; client-named ones one by one.
-  const ids = names.map((n) => (n ? ID_NAME.exec(n)?.[1] : undefined)).filter((x): x is string => !!x);
+  const ids = names.map((n) => (n ? idOfName(n) : undefined)).filter((x): x is string => !!x);
   const byId = new Map<string, Card>();
   for (const c of cards.cards(user, ctx.store.getContactsByIds(user.account.id, ids).filter((c) => inBook(book, c)))) byId.set(c.contact.id, c);
   const out = new Multistatus();
   hrefs.forEach((h, i) => {
     const name = names[i];
-    const id = name ? ID_NAME.exec(name)?.[1] : undefined;
+    const id = name ? idOfName(name) : undefined;
     const card = name ? (id && byId.get(id)) || cards.find(user, book, name) : null;
     const href = hrefToDavPath(h) ? `/carddav${hrefToDavPath(h)}` : h;
     if (!card) out.status(href, 'HTTP/1.1 404 Not Found');

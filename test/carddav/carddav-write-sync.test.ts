@@ -58,6 +58,19 @@ describe('PUT and DELETE', () => {
     expect(again.status).toBe(412);
   });
 
+  it('accepts a vCard 4.0 card with tel: URIs and serves it back as 3.0 or 4.0', async () => {
+    const v4 = 'BEGIN:VCARD\r\nVERSION:4.0\r\nUID:urn:uuid:4b2c0e5e-0000-4000-8000-000000000001\r\nFN:Vera Four\r\nN:Four;Vera;;;\r\n'
+      + 'TEL;VALUE=uri;TYPE="home,voice":tel:+33-1-42-68-53-00\r\nTEL;VALUE=uri;TYPE=work:tel:+1-415-555-0100;ext=42\r\nEND:VCARD\r\n';
+    expect((await put(`${PERSONAL}vera.vcf`, v4, { 'if-none-match': '*' })).status).toBe(201);
+    const three = cardLines((await dav(f.server, 'GET', `${PERSONAL}vera.vcf`, bob)).text);
+    expect(three).toContain('UID:urn:uuid:4b2c0e5e-0000-4000-8000-000000000001');
+    expect(three).toContain('TEL;TYPE=HOME,VOICE:+33-1-42-68-53-00');
+    expect(three).toContain('TEL;TYPE=WORK,VOICE:+1-415-555-0100 x42');
+    const four = cardLines((await dav(f.server, 'GET', `${PERSONAL}vera.vcf`, { ...bob, headers: { accept: 'text/vcard; version=4.0' } })).text);
+    expect(four).toContain('TEL;VALUE=uri;TYPE="home,voice":tel:+33-1-42-68-53-00');
+    expect(four).toContain('TEL;VALUE=uri;TYPE="work,voice":tel:+1-415-555-0100;ext=42');
+  });
+
   it('rejects invalid cards naming the field, and a second card with the same UID', async () => {
     const bad = await put(`${PERSONAL}bad.vcf`, 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:bad\r\nFN:No Number\r\nN:Number;No;;;\r\nTEL;TYPE=WORK:call me maybe\r\nEND:VCARD\r\n', { 'if-none-match': '*' });
     expect(bad.status).toBe(400);
