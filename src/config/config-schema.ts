@@ -40,7 +40,8 @@ export const configSchema = z.object({
   }).strict(),
   phonebook: z.object({
     templatesDir: z.string().describe('Folder of vendor phonebook templates and descriptors'),
-    cacheEntries: z.number().int().min(0).describe('Rendered phonebooks kept in memory'),
+    cacheEntries: z.number().int().min(0).describe('Most rendered phonebook answers kept in memory (0 = no cache)'),
+    cacheMaxBytes: z.number().int().min(0).describe('Memory bound of the rendered-phonebook cache in bytes (body + gzip), least recently used out first'),
   }).strict(),
   signin: z.object({
     freeFailuresPerAddress: z.number().int().min(1).describe('Wrong credentials from one address (any front end, any login) before attempts are slowed'),

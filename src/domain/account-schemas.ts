@@ -33,6 +33,13 @@ export const accountSettingsSchema = z.object({
   ldapAnonymous: z.boolean().default(false),
   /** Phonebooks: optional IP allow-list (CIDR), empty = any address. */
   phoneAllowList: z.array(z.string().trim().min(1)).default([]),
+  /**
+   * Phonebooks: the number form phones dial and match caller-ID against. "vendor" uses each
+   * vendor's choice (README phone table); "national" suits PBXs that present national caller-ID.
+   */
+  dialNumberForm: z.enum(['vendor', 'e164', 'national']).default('vendor'),
+  /** Phonebooks: SIP account slot phones attach downloaded entries to (Grandstream accountindex, 0 = account 1). */
+  phoneAccountIndex: z.number().int().min(0).max(15).default(0),
 }).strict();
 export type AccountSettings = z.infer<typeof accountSettingsSchema>;
 

@@ -60,3 +60,55 @@ export function reverse(digits: string): string {
   for (let i = digits.length - 1; i >= 0; i--) out += digits[i];
   return out;
 }
+
+// ---- Dialable forms for phonebooks (vendors branch) ----
+
+export type DialForm = 'e164' | 'national';
+
+/**
+ * How numbers starting with a given E.164 prefix are dialled from a region, learnt from one real
+ * parse per prefix: parsing costs about 0.3 ms a number, too slow for a directory of thousands.
+ * The first 4 digits after "+" hold the country code and, for shared codes (NANP +1, +7, +44),
+ * the area code that decides the country. null: the national form does not end with the
+ * national number, so each number of that prefix is parsed on its own.
+ */
+const nationalRules = new Map<string, { cc: string; prefix: string; home: boolean } | null>();
+const nationalMemo = new Map<string, string>();
+const NATIONAL_MEMO_MAX = 50_000;
+
+function nationalBySingleParse(e164: string, region: string): string {
+  const key = `${region}\u0000${e164}`;
+  const hit = nationalMemo.get(key);
+  if (hit !== undefined) return hit;
+  const parsed = parsePhoneNumberFromString(e164);
+  const out = parsed && parsed.country === region ? parsed.formatNational().replace(/[^0-9]/g, '') : e164;
+  if (nationalMemo.size >= NATIONAL_MEMO_MAX) nationalMemo.clear();
+  nationalMemo.set(key, out);
+  return out;
+}
+
+/**
+ * What a phone should dial (and match incoming caller-ID against) for a stored number: no spaces,
+ * brackets or dashes. Short internal numbers keep their digits (and * #). "national" gives the
+ * national digits with the trunk prefix (US 4694292500, DE 030123456) for numbers of the
+ * account's region, and E.164 for foreign numbers, which cannot be dialled nationally.
+ */
+export function dialableNumber(n: { raw: string; e164: string | null; digits: string }, form: DialForm, region: string): string {
+  if (n.e164 === null) return n.raw.replace(/[^0-9*#]/g, '') || n.digits;
+  if (form === 'e164') return n.e164;
+  const key = `${region}\u0000${n.e164.slice(0, 5)}`;
+  let rule = nationalRules.get(key);
+  if (rule === undefined) {
+    const parsed = parsePhoneNumberFromString(n.e164);
+    rule = null;
+    if (parsed) {
+      const national = parsed.formatNational().replace(/[^0-9]/g, '');
+      const nsn = String(parsed.nationalNumber);
+      if (national.endsWith(nsn)) rule = { cc: String(parsed.countryCallingCode), prefix: national.slice(0, national.length - nsn.length), home: parsed.country === region };
+    }
+    if (nationalRules.size >= NATIONAL_MEMO_MAX) nationalRules.clear();
+    nationalRules.set(key, rule);
+  }
+  if (rule === null || !n.e164.startsWith(`+${rule.cc}`)) return nationalBySingleParse(n.e164, region);
+  return rule.home ? rule.prefix + n.e164.slice(1 + rule.cc.length) : n.e164;
+}

@@ -36,8 +36,7 @@ export function phonebookRouter(ctx: AppContext, registry: VendorRegistry): Rout
 
     const origin = ctx.config.publicUrl ?? `${req.protocol}://${req.get('host')}`;
     const base = `${origin.replace(/\/$/, '')}${req.baseUrl}${req.path}`;
-    const self = `${origin.replace(/\/$/, '')}${req.originalUrl}`;
-    const out = service.render(account, vendor, q, { self, base });
+    const out = service.render(account, vendor, q, base);
     res.setHeader('Content-Type', out.contentType);
     const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     if (gzip) res.setHeader('Content-Encoding', 'gzip');
