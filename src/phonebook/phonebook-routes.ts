@@ -21,11 +21,15 @@ export function phonebookRouter(ctx: AppContext, registry: VendorRegistry): Rout
     }
     const account = authorizePhone(ctx, req, route);
     const params = phoneParams(req);
-    const q = readQuery(vendor, params);
-    if (q.view !== '' && !Object.hasOwn(vendor.templates, q.view)) {
-      const name = vendor.descriptor.params.view.find((n) => params[n] === q.view) ?? 'view';
-      throw new ValidationError(`Unknown view "${q.view.slice(0, 50)}"`, [{ field: name, value: q.view.slice(0, 50), reason: `must be one of: ${Object.keys(vendor.templates).join(', ')}` }]);
+    // A view is looked up by name among the vendor's own templates: anything else ("__proto__",
+    // "toString", a typo) is the caller's mistake, named, not a silent fallback.
+    for (const name of vendor.descriptor.params.view) {
+      const asked = params[name];
+      if (asked && !Object.hasOwn(vendor.templates, asked)) {
+        throw new ValidationError(`Unknown view "${asked.slice(0, 50)}"`, [{ field: name, value: asked.slice(0, 50), reason: `must be one of: ${Object.keys(vendor.templates).join(', ')}` }]);
+      }
     }
+    const q = readQuery(vendor, params);
     const etag = service.etag(account, vendor, q);
     res.setHeader('ETag', etag);
     res.setHeader('Last-Modified', new Date(account.updatedAt).toUTCString());

@@ -29,10 +29,11 @@ afterAll(async () => { await srv.close(); });
 
 describe('PATCH /accounts/{account}', () => {
   it('changes one setting and keeps every other setting', async () => {
+    const before = srv.ctx.store.getAccount('acme')!;
     const res = await api().patch('/api/v1/accounts/acme').set(bearer(srv.adminToken)).send({ settings: { nameFormat: 'last_first' } });
     expect(res.status).toBe(200);
     expect(res.body.settings).toEqual({
-      nameFormat: 'last_first', phoneAllowList: ['10.0.0.0/8'], managerScopes: ['office_manager', 'site_manager'],
+      ...before.settings, nameFormat: 'last_first', phoneAllowList: ['10.0.0.0/8'], managerScopes: ['office_manager', 'site_manager'],
       showUsersInDirectory: false, ldapAnonymous: true,
     });
     expect(srv.ctx.store.getAccount('acme')!.settings.phoneAllowList).toEqual(['10.0.0.0/8']);

@@ -61,12 +61,12 @@ describe('phonebook cache', () => {
     expect(await metric('dialbook_phonebook_cache_bytes')).toBeLessThanOrEqual(MAX_BYTES);
   }, 300_000);
 
-  it('unknown view names fall back to the default view (no 500, no new key)', async () => {
+  it('unknown view names are a 400 naming the parameter (no 500, no new key; issue #10 brief)', async () => {
     const [a, b, c] = await Promise.all(['__proto__', 'constructor', 'toString'].map((v) =>
       fetch(`${srv.httpUrl}/phonebook/big/cisco.xml?view=${v}`, { headers: { authorization: AUTH } })));
     for (const r of [a, b, c]) {
-      expect(r.status).toBe(200);
-      expect(await r.text()).toContain('<CiscoIPPhoneMenu>');
+      expect(r.status).toBe(400);
+      expect((await r.json()).error.details[0].field).toBe('view');
     }
   });
 });
