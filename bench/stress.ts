@@ -11,7 +11,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PhoneCredentialService } from '../src/auth/phone-credentials.ts';
@@ -83,11 +83,19 @@ const pct = (xs: number[], p: number) => {
   return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
 };
 const secs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+/** CPU seconds the process has used (user + system), from /proc: on a shared machine this moves
+ *  far less with other load than latency does. Clock ticks are 100 a second on Linux. */
+const cpuSeconds = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** 2,000 fetches from 200 clients (each a keep-alive connection fetching 10 phonebooks in turn). */
-async function burst(port: number, label: string): Promise<void> {
+async function burst(server: Server, label: string): Promise<void> {
+  const port = server.port;
+  const cpu0 = cpuSeconds(server.child.pid!);
   const t0 = performance.now();
   const answers = await Promise.all(Array.from({ length: 200 }, async (_, c) => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -100,7 +108,8 @@ async function burst(port: number, label: string): Promise<void> {
   const ok = all.filter((a) => a.status === 200);
   const ms = all.map((a) => a.ms);
   console.log(`phonebook burst ${label}: ${all.length} fetches / 200 clients in ${secs(performance.now() - t0)}; ` +
-    `p50 ${secs(pct(ms, 50))}, p90 ${secs(pct(ms, 90))}, p99 ${secs(pct(ms, 99))}, max ${secs(Math.max(...ms))}; ${all.length - ok.length} not 200`);
+    `p50 ${secs(pct(ms, 50))}, p90 ${secs(pct(ms, 90))}, p99 ${secs(pct(ms, 99))}, max ${secs(Math.max(...ms))}; ${all.length - ok.length} not 200; ` +
+    `server CPU ${(cpuSeconds(server.child.pid!) - cpu0).toFixed(1)} s; load average ${loadavg()[0].toFixed(1)}`);
 }
 
 /** Portal sign-in guessing from one address: a parallel burst, then the waits the server asks. */
@@ -144,6 +153,7 @@ async function guesses(port: number, maxDelaySeconds: number): Promise<void> {
 /** Distinct junk query parameters on one phonebook: the server's memory afterwards. */
 async function junk(server: Server): Promise<void> {
   const before = rssMb(server.child.pid!);
+  const cpu0 = cpuSeconds(server.child.pid!);
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
   const t0 = performance.now();
   let next = 0;
@@ -164,8 +174,9 @@ async function junk(server: Server): Promise<void> {
   }));
   agent.destroy();
   const after = rssMb(server.child.pid!);
+  const cpu = cpuSeconds(server.child.pid!) - cpu0;
   console.log(`junk URLs: ${done} distinct ?junk=N fetches in ${secs(performance.now() - t0)} (${errors.length} not 200${errors.length ? `: ${[...new Set(errors)].join(', ')}` : ''})` +
-    `${stopped ? `, STOPPED EARLY: ${stopped}` : ''}; server RSS ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after`);
+    `${stopped ? `, STOPPED EARLY: ${stopped}` : ''}; server RSS ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after; server CPU ${cpu.toFixed(1)} s`);
 }
 
 function ldapsearch(server: Server): Promise<number> {
@@ -233,8 +244,8 @@ async function main(): Promise<void> {
     console.log(`seeded ${CONTACTS} contacts in ${secs(performance.now() - t0)}; Node ${process.version}; loopback only`);
 
     server = await startServer(work, configFile);
-    await burst(server.port, 'cold (right after start)');
-    await burst(server.port, 'warm');
+    await burst(server, 'cold (right after start)');
+    await burst(server, 'warm');
     await guesses(server.port, config.signin.maxDelaySeconds);
     await junk(server);
     await sigterm(server);
