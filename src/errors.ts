@@ -130,3 +130,13 @@ export function storageFailure(err: unknown): AppError | null {
   }
   return null;
 }
+
+/**
+ * A WebDAV/CardDAV precondition or postcondition the request broke (RFC 4918 16), named in Clark
+ * notation, e.g. "{DAV:}valid-sync-token"; the CardDAV front end renders it as a DAV:error body.
+ */
+export class DavConditionError extends AppError {
+  constructor(status: number, readonly condition: string, message: string) {
+    super(status, 'dav_condition', message, [], LdapCode.unwillingToPerform);
+  }
+}

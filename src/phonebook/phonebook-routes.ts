@@ -21,15 +21,13 @@ export function phonebookRouter(ctx: AppContext, registry: VendorRegistry): Rout
     }
     const account = authorizePhone(ctx, req, route);
     const params = phoneParams(req);
-    // A view is looked up by name among the vendor's own templates: anything else ("__proto__",
-    // "toString", a typo) is the caller's mistake, named, not a silent fallback.
-    for (const name of vendor.descriptor.params.view) {
-      const asked = params[name];
-      if (asked && !Object.hasOwn(vendor.templates, asked)) {
-        throw new ValidationError(`Unknown view "${asked.slice(0, 50)}"`, [{ field: name, value: asked.slice(0, 50), reason: `must be one of: ${Object.keys(vendor.templates).join(', ')}` }]);
-      }
-    }
     const q = readQuery(vendor, params);
+    // A view is looked up among the vendor's own templates only ("__proto__", "toString" are not views).
+    const viewParam = vendor.descriptor.params.view.find((n) => (params[n] ?? '') !== '');
+    const asked = viewParam ? String(params[viewParam]) : '';
+    if (viewParam && !Object.hasOwn(vendor.templates, asked)) {
+      throw new ValidationError(`Unknown view "${asked.slice(0, 50)}"`, [{ field: viewParam, value: asked.slice(0, 50), reason: `must be one of: ${Object.keys(vendor.templates).join(', ')}` }]);
+    }
     const etag = service.etag(account, vendor, q);
     res.setHeader('ETag', etag);
     res.setHeader('Last-Modified', new Date(account.updatedAt).toUTCString());

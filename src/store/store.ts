@@ -55,6 +55,11 @@ export interface ContactQuery {
   sort?: ContactSort;
   limit?: number;
   offset?: number;
+  /**
+   * Keyset paging (branch spreadsheet): the `nextAfter` of the previous page, with the same
+   * sort; the page starts right after that contact whatever its depth (no OFFSET scan).
+   */
+  after?: string;
   /** Also count all matches (for paging UIs). Costs a second query. */
   withTotal?: boolean;
 }
@@ -67,6 +72,8 @@ export interface ContactRef {
 export interface ContactPage {
   contacts: Contact[];
   total: number | null;
+  /** Opaque key of the page's last contact, for ContactQuery.after; null when the page is not full. */
+  nextAfter?: string | null;
 }
 
 export type BatchOp =
@@ -160,6 +167,28 @@ export interface SigninFailureStore {
   recordSigninFailure(keys: string[], nowMs: number, leakMs: number): void;
 }
 
+/** The resource name (last path segment) and UID a CardDAV client chose for a card it created. */
+export interface CardName {
+  name: string;
+  uid: string;
+}
+
+/** A stored card name and the scope the card was created in. */
+export interface StoredCardName extends CardName {
+  /** The owner of a personal card; null for a shared one. */
+  ownerId: string | null;
+}
+
+/** CardDAV's names for contacts created over CardDAV; every other contact uses its id for both. */
+export interface CardStore {
+  /** Names of those of the given contacts that have one (deleted contacts' names are kept). */
+  cardNames(accountId: string, contactIds: string[]): Map<string, StoredCardName>;
+  /** Ids of the contacts whose card has this name, or this UID (callers check visibility). */
+  findContactIdsByCard(accountId: string, by: { name: string } | { uid: string }): string[];
+  /** createContact plus the card's name, in one transaction (the same write, audit and revision bump). */
+  createContactWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Contact;
+}
+
 export interface GroupStore {
   listGroups(accountId: string): Group[];
   createGroup(accountId: string, name: string, actor: Actor): Group;
@@ -171,7 +200,43 @@ export interface AuditStore {
   listAudit(accountId: string, opts: { limit: number; before?: number; contactId?: string }): AuditEntry[];
 }
 
-export interface Store extends AccountStore, UserStore, ContactStore, GroupStore, AuditStore, SigninFailureStore {
+/** A portal session as stored: the cookie value itself is never stored, only its hash. */
+export interface SessionRecord {
+  /** Public id (shown in session lists, used to end one); not the cookie value. */
+  id: string;
+  tokenHash: string;
+  /** null for the platform admin */
+  accountId: string | null;
+  userId: string | null;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  userAgent: string;
+  ip: string;
+}
+
+export interface SessionRecordStore {
+  /** Also drops sessions that expired before `record.createdAt`. */
+  createSession(record: SessionRecord): void;
+  findSessionByHash(tokenHash: string): SessionRecord | null;
+  touchSession(id: string, lastSeenAt: number, expiresAt: number): void;
+  /** Ends one session; with a user given, only if it is that user's. False when none matched. */
+  deleteSession(id: string, owner?: { accountId: string; userId: string }): boolean;
+  /** A user's unexpired sessions, newest first. */
+  listUserSessions(accountId: string, userId: string, now: number): SessionRecord[];
+  /** Ends every session of a user; returns how many. */
+  deleteUserSessions(accountId: string, userId: string): number;
+}
+
+export interface Store extends AccountStore, UserStore, ContactStore, CardStore, GroupStore, AuditStore, SigninFailureStore, SessionRecordStore {
+  /**
+   * Replaces a user's password hash with a stronger hash of the same password, only if it is still
+   * `expected` (a password changed meanwhile wins). No audit entry: nothing a person changed.
+   */
+  upgradePasswordHash(accountId: string, userId: string, expected: string, next: string): boolean;
+  /** Throws unless the database takes a write now (locked, read-only, disk full...); waits at most ~200 ms. */
+  probeWrite(): void;
   /** SQLite online backup to a file (safe while serving). */
   backup(toFile: string): Promise<void>;
   close(): void;

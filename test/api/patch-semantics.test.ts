@@ -16,6 +16,7 @@ beforeAll(async () => {
     settings: {
       phoneAllowList: ['10.0.0.0/8'], managerScopes: ['office_manager', 'site_manager'],
       showUsersInDirectory: false, ldapAnonymous: true, nameFormat: 'first_last',
+      dialNumberForm: 'national', phoneAccountIndex: 2,
     },
     users: [
       { username: 'olivia', scope: 'office_manager', name: 'Olivia Office', password: 'olivia-password-1' },
@@ -29,12 +30,11 @@ afterAll(async () => { await srv.close(); });
 
 describe('PATCH /accounts/{account}', () => {
   it('changes one setting and keeps every other setting', async () => {
-    const before = srv.ctx.store.getAccount('acme')!;
     const res = await api().patch('/api/v1/accounts/acme').set(bearer(srv.adminToken)).send({ settings: { nameFormat: 'last_first' } });
     expect(res.status).toBe(200);
     expect(res.body.settings).toEqual({
-      ...before.settings, nameFormat: 'last_first', phoneAllowList: ['10.0.0.0/8'], managerScopes: ['office_manager', 'site_manager'],
-      showUsersInDirectory: false, ldapAnonymous: true,
+      nameFormat: 'last_first', phoneAllowList: ['10.0.0.0/8'], managerScopes: ['office_manager', 'site_manager'],
+      showUsersInDirectory: false, ldapAnonymous: true, dialNumberForm: 'national', phoneAccountIndex: 2,
     });
     expect(srv.ctx.store.getAccount('acme')!.settings.phoneAllowList).toEqual(['10.0.0.0/8']);
   });

@@ -4,10 +4,12 @@ import type { Store } from '../store.ts';
 import { openDatabase, StatementCache } from './database.ts';
 import { SqliteAccountStore } from './sqlite-account-store.ts';
 import { SqliteChangeFeed } from './sqlite-change-feed.ts';
+import { SqliteCardStore } from './sqlite-card-store.ts';
 import { SqliteContactReader } from './sqlite-contact-reader.ts';
 import { SqliteContactWriter } from './sqlite-contact-writer.ts';
 import { SqliteGroupStore } from './sqlite-group-store.ts';
 import { SqliteSigninFailures } from './sqlite-signin-failures.ts';
+import { SqliteSessionStore } from './sqlite-session-store.ts';
 import { SqliteUserStore } from './sqlite-user-store.ts';
 
 export function openSqliteStore(file: string): Store {
@@ -22,6 +24,8 @@ export function openSqliteStore(file: string): Store {
   const groups = new SqliteGroupStore(db, stmts, writer);
   const feed = new SqliteChangeFeed(db, stmts);
   const signins = new SqliteSigninFailures(stmts);
+  const cards = new SqliteCardStore(db, stmts, writer);
+  const sessions = new SqliteSessionStore(db, stmts);
 
   return {
     createAccount: (input, actor) => accounts.create(input, actor),
@@ -63,12 +67,35 @@ export function openSqliteStore(file: string): Store {
     signinFailures: (keys, at, leak) => signins.signinFailures(keys, at, leak),
     recordSigninFailure: (keys, at, leak) => signins.recordSigninFailure(keys, at, leak),
 
+    cardNames: (a, ids) => cards.names(a, ids),
+    findContactIdsByCard: (a, by) => cards.find(a, by),
+    createContactWithCard: (a, scope, c, actor, card) => cards.createWithCard(a, scope, c, actor, card),
+
     listGroups: (a) => groups.list(a),
     createGroup: (a, name, actor) => groups.create(a, name, actor),
     renameGroup: (a, id, name, actor) => groups.rename(a, id, name, actor),
     deleteGroup: (a, id, actor) => groups.delete(a, id, actor),
     listAudit: (a, opts) => groups.audit(a, opts),
 
+    createSession: (r) => sessions.create(r),
+    findSessionByHash: (h) => sessions.findByHash(h),
+    touchSession: (id, seen, expires) => sessions.touch(id, seen, expires),
+    deleteSession: (id, owner) => sessions.delete(id, owner),
+    listUserSessions: (a, u, at) => sessions.listForUser(a, u, at),
+    deleteUserSessions: (a, u) => sessions.deleteForUser(a, u),
+
+    upgradePasswordHash: (a, id, expected, next) =>
+      stmts.get('UPDATE users SET password_hash = ? WHERE id = ? AND account_id = ? AND password_hash = ?').run(next, id, a, expected).changes > 0,
+    probeWrite: () => {
+      // A short wait only: a readiness check must answer, not queue behind a stuck writer.
+      const previous = db.pragma('busy_timeout', { simple: true }) as number;
+      db.pragma('busy_timeout = 200');
+      try {
+        stmts.get('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at').run(Date.now());
+      } finally {
+        db.pragma(`busy_timeout = ${previous}`);
+      }
+    },
     backup: async (toFile) => { await db.backup(toFile); },
     close: () => db.close(),
   };

@@ -1,4 +1,5 @@
-// ldapjs's sub-packages ship no type declarations; we use them only in src/ldap/.
+// ldapjs's sub-packages ship no type declarations; only the tests use them (to encode requests
+// and parse responses independently of the server's own codec).
 declare module '@ldapjs/attribute';
 declare module '@ldapjs/dn';
 declare module '@ldapjs/messages';
