@@ -42,7 +42,8 @@ const PHONE_PATHS = [
 interface Server { child: ChildProcess; port: number; ldapPort: number; exited: Promise<number | null> }
 
 function startServer(dataDir: string, configFile: string): Promise<Server> {
-  const child = spawn(process.execPath, [join(here, '../bin/dialbook.js'), 'serve'], {
+  // from source through tsx, like `npm run dev` (bin/dialbook.js runs the compiled dist/)
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, '../src/cli/main.ts'), 'serve'], {
     env: { ...process.env, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_CONFIG: configFile, DIALBOOK_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

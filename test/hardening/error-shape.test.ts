@@ -147,7 +147,7 @@ describe('metrics', () => {
   it('labels API calls route="api", not "portal"', async () => {
     await request(srv.httpUrl).get('/api/v1/accounts/acme').set(bearer(acme.tokens.olivia)).expect(200);
     await request(srv.httpUrl).get('/api/v1/me').set(bearer(acme.tokens.olivia)).expect(200);
-    const text = (await request(srv.httpUrl).get('/metrics')).text;
+    const text = await srv.ctx.metrics.metrics(); // the registry /metrics serves (token-protected there)
     const counts = text.split('\n').filter((l) => l.startsWith('dialbook_http_request_duration_seconds_count'));
     const apiOk = counts.find((l) => l.includes('route="api"') && l.includes('status="200"') && l.includes('method="GET"'));
     expect(apiOk).toBeDefined();

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { AppContext } from '../../src/app-context.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { buildContext } from '../../src/server.ts';
+import { CLI_ARGS } from './cli.ts';
 import { ADMIN_TOKEN } from './test-server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -48,7 +49,7 @@ export async function startChildServer(dataDir: string, o: ChildOptions = {}): P
   const env = {
     ...process.env, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_CONFIG: configFile, DIALBOOK_ADMIN_TOKEN: ADMIN_TOKEN, DIALBOOK_LOG_LEVEL: 'warn',
   };
-  const args = [join(ROOT, 'bin/dialbook.js'), 'serve'];
+  const args = [...CLI_ARGS, 'serve'];
   const child = o.maxFileKib
     ? spawn('bash', ['-c', `ulimit -f ${o.maxFileKib} && exec "$0" "$@"`, process.execPath, ...args], { cwd: ROOT, env })
     : spawn(process.execPath, args, { cwd: ROOT, env });
