@@ -25,7 +25,7 @@ export function sendError(res: Response, e: AppError): void {
   if (e instanceof TooManyAttemptsError || e instanceof StorageUnavailableError) res.setHeader('Retry-After', String(e.retryAfterSeconds));
   let body: string;
   try {
-    body = JSON.stringify({ error: { code: e.code, message: e.message, details: e.details.map(boundedDetail) } });
+    body = JSON.stringify({ error: { code: e.code, message: clip(e.message, 4000), details: e.details.slice(0, MAX_DETAILS).map(boundedDetail) } });
   } catch {
     body = JSON.stringify({ error: { code: e.code, message: e.message, details: [] } });
   }
@@ -49,9 +49,13 @@ function toAppError(err: unknown): AppError {
   return new AppError(500, 'internal_error', 'Internal server error');
 }
 
+/** A safety net: producers bound their lists (an import reports up to 1,000 bad rows, plus a summary). */
+const MAX_DETAILS = 2000;
+
 /** The offending value, cut down: a 7,000-deep or 1 MB input must not be echoed back whole. */
 function boundedDetail(d: ErrorDetail): ErrorDetail {
-  return d.value === undefined ? d : { ...d, value: bounded(d.value, 2) };
+  const reason = clip(d.reason, 1000);
+  return d.value === undefined ? { ...d, reason } : { ...d, reason, value: bounded(d.value, 2) };
 }
 
 function bounded(v: unknown, depth: number): unknown {

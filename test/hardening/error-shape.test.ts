@@ -68,6 +68,14 @@ describe('hostile bodies', () => {
     expectCleanError(await request(srv.httpUrl).post('/api/v1/session').set('Content-Type', 'application/json; charset=klingon').send('{}'), 415, 'unsupported_media_type');
   });
 
+  it('answers 60,000 unknown keys (a 0.9 MB body) with a short list of problems', async () => {
+    const body = Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`k${i}`, i]));
+    const res = await request(srv.httpUrl).post('/api/v1/accounts').set(bearer(srv.adminToken)).send(body);
+    expectCleanError(res, 400, 'validation_failed');
+    expect(res.body.error.details.length).toBeLessThanOrEqual(21);
+    expect(res.body.error.details.at(-1).reason).toMatch(/more problems|Unrecognized/);
+  });
+
   it('answers a __proto__ body key as an ordinary unknown field', async () => {
     const res = await request(srv.httpUrl).patch('/api/v1/accounts/acme').set(bearer(srv.adminToken)).set('Content-Type', 'application/json')
       .send('{"__proto__":{"isAdmin":true},"settings":{"__proto__":{"x":1}}}');
