@@ -5,6 +5,7 @@ import type { Config } from './config/config-schema.ts';
 import type { Store } from './store/store.ts';
 import type { SecretBox } from './auth/secret-box.ts';
 import type { PhoneCredentialService } from './auth/phone-credentials.ts';
+import type { Directory } from './directory/directory.ts';
 
 export interface AppContext {
   config: Config;
@@ -13,4 +14,6 @@ export interface AppContext {
   secrets: SecretBox;
   phoneCredentials: PhoneCredentialService;
   metrics: Registry;
+  /** In-memory read model of each account's directory: what phone searches are answered from. */
+  directory: Directory;
 }

@@ -14,6 +14,8 @@ import { createMetrics } from './ops/metrics.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
 import { ensureAdminToken } from './bootstrap.ts';
 import { startLdapServer } from './ldap/ldap-server.ts';
+import { Directory } from './directory/directory.ts';
+import { withWriteNotices } from './directory/store-write-notices.ts';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -26,11 +28,15 @@ export interface RunningServer {
 
 export function buildContext(config: Config): AppContext {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const store = openSqliteStore(join(config.dataDir, 'dialbook.db'));
+  const sqlite = openSqliteStore(join(config.dataDir, 'dialbook.db'));
+  const directory = new Directory(sqlite, config.directory);
+  // writes made in this process reach the directory at once; other processes' within revisionCheckMs
+  const store = withWriteNotices(sqlite, (accountId) => directory.changed(accountId));
   const secrets = SecretBox.forDataDir(config.dataDir);
   return {
     config,
     store,
+    directory,
     logger: createLogger(config.log.level),
     secrets,
     phoneCredentials: new PhoneCredentialService(store, secrets),
@@ -57,6 +63,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const grace = setTimeout(() => http.closeAllConnections(), config.http.shutdownGraceMs);
     await Promise.all([closed, ldap?.close()]);
     clearTimeout(grace);
+    ctx.directory.close();
     ctx.store.close();
     ctx.logger.info('stopped');
   })());

@@ -38,6 +38,10 @@ export const configSchema = z.object({
     maxTimeLimitMs: z.number().int().min(1).describe('Server-side maximum time per search'),
     failedBindDelayMs: z.number().int().min(0).describe('Delay added per recent failed bind from the same address'),
   }).strict(),
+  directory: z.object({
+    idleEvictMinutes: z.number().int().min(1).describe('Drop an account\'s in-memory directory (the read model LDAP searches are served from) when no search used it for this many minutes; the next search rebuilds it'),
+    revisionCheckMs: z.number().int().min(0).max(1000).describe('How often, at most, a search checks the account revision in the database, so changes written by another process reach LDAP within this time'),
+  }).strict(),
   phonebook: z.object({
     templatesDir: z.string().describe('Folder of vendor phonebook templates and descriptors'),
     cacheEntries: z.number().int().min(0).describe('Rendered phonebooks kept in memory'),

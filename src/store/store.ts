@@ -130,6 +130,9 @@ export interface ContactStore {
   applyBatch(accountId: string, scope: WriteScope, ops: BatchOp[], actor: Actor): BatchResult;
   /** Every contact of a scope, sorted by name (export, import diffing). */
   allContacts(accountId: string, scope: WriteScope): Contact[];
+  /** Every contact of the account, all sources (shared, personal, users), in name order (ties in
+   *  insertion order): what the in-memory directory (src/directory/) is built from. */
+  allAccountContacts(accountId: string): Contact[];
 }
 
 export interface GroupStore {

@@ -93,9 +93,18 @@ export class SqliteContactReader {
 
   all(accountId: string, scope: WriteScope): Contact[] {
     const vis = visibilitySql(scopeVisibility(scope));
+    return this.allWhere(accountId, vis.sql, vis.params);
+  }
+
+  /** Every contact of the account whatever its source (the in-memory directory's build). */
+  everyContact(accountId: string): Contact[] {
+    return this.allWhere(accountId, '1', []);
+  }
+
+  private allWhere(accountId: string, sql: string, params: unknown[]): Contact[] {
     const rows = this.stmts
-      .get(`SELECT ${CONTACT_COLUMNS} FROM contacts c WHERE c.account_id = ? AND ${vis.sql} ORDER BY ${ORDER.name}`)
-      .all(accountId, ...vis.params) as ContactRow[];
+      .get(`SELECT ${CONTACT_COLUMNS} FROM contacts c WHERE c.account_id = ? AND ${sql} ORDER BY ${ORDER.name}`)
+      .all(accountId, ...params) as ContactRow[];
     // One pass over the account's numbers and group links beats one lookup per contact.
     const numbers = this.stmts.get(`SELECT contact_id, kind, raw, e164, digits FROM contact_numbers
       WHERE account_id = ? ORDER BY contact_id, position`).all(accountId) as NumberRow[];
