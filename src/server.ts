@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { AppContext } from './app-context.ts';
 import { PhoneCredentialService } from './auth/phone-credentials.ts';
 import { SecretBox } from './auth/secret-box.ts';
+import { SigninLimiter } from './auth/signin-limiter.ts';
 import type { Config } from './config/config-schema.ts';
 import { createApp } from './http/app.ts';
 import { createLogger } from './ops/logger.ts';
@@ -41,12 +42,16 @@ export function buildContext(config: Config): AppContext {
     secrets,
     phoneCredentials: new PhoneCredentialService(store, secrets),
     metrics: createMetrics(),
+    signinLimiter: new SigninLimiter(store, config.signin),
   };
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const ctx = buildContext(config);
   const createdAdminToken = ensureAdminToken(ctx);
+  const pruneChangeLog = () => ctx.store.pruneChangeLog(Math.floor(Date.now() / 1000) - config.store.changeLogDays * 86_400);
+  pruneChangeLog();
+  const pruneTimer = setInterval(pruneChangeLog, 6 * 3_600_000).unref();
   const http = createServer(createApp(ctx));
   http.keepAliveTimeout = 65_000;
   await listen(http, config.http.port, config.http.host);
@@ -61,6 +66,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const closed = new Promise<void>((res) => http.close(() => res()));
     http.closeIdleConnections();
     const grace = setTimeout(() => http.closeAllConnections(), config.http.shutdownGraceMs);
+    clearInterval(pruneTimer);
     await Promise.all([closed, ldap?.close()]);
     clearTimeout(grace);
     ctx.directory.close();

@@ -46,6 +46,15 @@ export const configSchema = z.object({
     templatesDir: z.string().describe('Folder of vendor phonebook templates and descriptors'),
     cacheEntries: z.number().int().min(0).describe('Rendered phonebooks kept in memory'),
   }).strict(),
+  signin: z.object({
+    freeFailuresPerAddress: z.number().int().min(1).describe('Wrong credentials from one address (any front end, any login) before attempts are slowed'),
+    freeFailuresPerLogin: z.number().int().min(1).describe('Wrong credentials for one login (from any address) before attempts on it are slowed'),
+    maxDelaySeconds: z.number().int().min(1).describe('Longest wait imposed between two sign-in attempts (the delay doubles per failure up to this)'),
+    forgetFailureSeconds: z.number().int().min(1).describe('One recorded failure is forgotten per this many seconds'),
+  }).strict(),
+  store: z.object({
+    changeLogDays: z.number().int().min(1).describe('Days the contact change log (CardDAV sync tokens, read-model updates) is kept; older sync tokens start a full sync'),
+  }).strict(),
   portal: z.object({
     sessionTtlMinutes: z.number().int().min(5).describe('Web portal session lifetime'),
     secureCookies: z.boolean().describe('Mark session cookies Secure (set true behind HTTPS)'),

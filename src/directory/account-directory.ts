@@ -16,6 +16,11 @@ export interface DirectoryPage {
 
 /** Below this many candidates, sorting their positions beats marking a bitmap of the account. */
 const SMALL_CANDIDATES = 1024;
+/**
+ * Up to this many changes are spliced into the sorted arrays one by one (each splice moves the
+ * array: ~50 µs at 100k entries); more are merged in one pass per array.
+ */
+const SPLICE_CHANGES = 64;
 
 const COMPARE: Record<Exclude<ContactSort, 'name' | '-name'>, (a: DirEntry, b: DirEntry) => number> = {
   lastName: (a, b) => cmp(a.last, b.last) || cmp(a.first, b.first) || a.seq - b.seq,
@@ -33,7 +38,7 @@ function cmp(a: string, b: string): number {
 }
 
 export class AccountDirectory implements PlanSources {
-  readonly entries: DirEntry[];
+  entries: DirEntry[];
   readonly byId = new Map<string, DirEntry>();
   readonly names: NameIndex;
   readonly numbers: NumberIndex;
@@ -43,7 +48,7 @@ export class AccountDirectory implements PlanSources {
   private marks = new Uint8Array(0);
 
   /**
-   * contacts: every contact of the account in the store's name order (ties in store order).
+   * contacts: every contact of the account in insertion order (the store's tie-break).
    * revision / changePoint: what the caller read before the contacts, to know when to refresh.
    */
   constructor(contacts: readonly Contact[], public region: string, public revision: number, public changePoint: number) {
@@ -62,6 +67,7 @@ export class AccountDirectory implements PlanSources {
 
   /** Applies contacts created or updated (their current state) and ids deleted. */
   apply(changed: readonly Contact[], deletedIds: readonly string[]): void {
+    if (changed.length + deletedIds.length > SPLICE_CHANGES) return this.applyMany(changed, deletedIds);
     for (const id of deletedIds) {
       const old = this.byId.get(id);
       if (old) this.remove(old);
@@ -76,6 +82,26 @@ export class AccountDirectory implements PlanSources {
       this.numbers.add(e);
     }
     this.renumber();
+  }
+
+  private applyMany(changed: readonly Contact[], deletedIds: readonly string[]): void {
+    const removed = new Set<DirEntry>();
+    for (const id of [...deletedIds, ...changed.map((c) => c.id)]) {
+      const old = this.byId.get(id);
+      if (old) removed.add(old);
+    }
+    const added = changed.map((c) => toEntry(c, this.byId.get(c.id)?.seq ?? this.nextSeq++));
+    for (const e of removed) this.byId.delete(e.contact.id);
+    for (const e of added) this.byId.set(e.contact.id, e);
+    const entries = this.entries.filter((e) => !removed.has(e));
+    for (const e of added) entries.push(e);
+    entries.sort(compareEntries);
+    this.entries = entries;
+    this.renumber();
+    this.groups.clear();
+    for (const e of this.entries) this.addToGroups(e);
+    this.names.bulk(removed, added);
+    this.numbers.bulk(removed, added);
   }
 
   query(q: ContactQuery): DirectoryPage {
@@ -182,6 +208,10 @@ export class AccountDirectory implements PlanSources {
 
   private indexOther(e: DirEntry): void {
     this.byId.set(e.contact.id, e);
+    this.addToGroups(e);
+  }
+
+  private addToGroups(e: DirEntry): void {
     for (const g of e.contact.groups) {
       const key = groupKey(g);
       let members = this.groups.get(key);

@@ -14,7 +14,7 @@ export const UPPER = '\uffff';
 
 export interface DirEntry {
   contact: Contact;
-  /** Tie-break for equal sort keys: the order the store returned them (its rowid), new ones last. */
+  /** Tie-break for equal sort keys: insertion order (the store's rowid), new contacts last. */
   seq: number;
   /** Index in directory order; renumbered after every change. */
   pos: number;

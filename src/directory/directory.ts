@@ -24,6 +24,8 @@ interface Slot {
 
 export class Directory {
   private readonly slots = new Map<string, Slot>();
+  /** Full builds and in-place updates so far (metrics, and tests that check which one ran). */
+  readonly counts = { builds: 0, updates: 0 };
   private readonly checkMs: number;
   private readonly idleMs: number;
   private readonly now: () => number;
@@ -107,15 +109,28 @@ export class Directory {
   }
 
   private build(accountId: string): AccountDirectory | null {
-    // Revision first: a write landing while we read makes the next check see a newer revision.
+    // Revision and change point first: a write landing while we read the contacts shows up as a
+    // newer revision at the next check, and its change is applied again (harmless).
     const revision = this.store.getRevision(accountId);
+    const point = this.store.contactChangePoint(accountId);
     const account = this.store.getAccount(accountId);
     if (revision === null || !account) return null;
-    return new AccountDirectory(this.store.allAccountContacts(accountId), account.region, revision, 0);
+    this.counts.builds++;
+    return new AccountDirectory(this.store.allAccountContacts(accountId), account.region, revision, point);
   }
 
-  /** Brings a read model up to the store's state. Until the change feed lands: rebuild. */
-  private refresh(accountId: string, _dir: AccountDirectory, _revision: number): AccountDirectory | null {
-    return this.build(accountId);
+  /**
+   * Brings a read model up to the store: the contacts changed since its change point are read
+   * and applied in place. A full rebuild when the feed cannot say (settings or region changed,
+   * changes pruned) or when most of the account changed (a big import).
+   */
+  private refresh(accountId: string, dir: AccountDirectory, revision: number): AccountDirectory | null {
+    const changes = this.store.contactChangesSince(accountId, dir.changePoint);
+    if (!changes || changes.changed.length + changes.deleted.length > Math.max(1000, dir.size / 2)) return this.build(accountId);
+    dir.apply(this.store.getContactsByIds(accountId, changes.changed), changes.deleted);
+    this.counts.updates++;
+    dir.changePoint = changes.upTo;
+    dir.revision = revision;
+    return dir;
   }
 }

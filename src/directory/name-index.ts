@@ -39,6 +39,17 @@ export class NameIndex {
     return list.slice(from, to);
   }
 
+  /** Many changes at once: drop the removed, append the added, and let the (run-aware) sort merge. */
+  bulk(removed: ReadonlySet<DirEntry>, added: readonly DirEntry[]): void {
+    for (const f of INDEXED_NAMES) {
+      const key = KEY[f];
+      const list = this.sorted[f].filter((e) => !removed.has(e));
+      for (const e of added) if (key(e) !== '') list.push(e);
+      list.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+      this.sorted[f] = list;
+    }
+  }
+
   add(e: DirEntry): void {
     for (const f of INDEXED_NAMES) if (KEY[f](e) !== '') insertSorted(this.sorted[f], KEY[f], e);
   }

@@ -11,14 +11,23 @@ interface NumberRef {
 }
 
 const REV = (n: NumberRef) => n.rev;
+const byRev = (a: NumberRef, b: NumberRef) => (a.rev < b.rev ? -1 : a.rev > b.rev ? 1 : 0);
 
 export class NumberIndex {
-  private readonly refs: NumberRef[];
+  private refs: NumberRef[];
 
   constructor(entries: readonly DirEntry[]) {
     const refs: NumberRef[] = [];
     for (const e of entries) for (const n of e.contact.numbers) refs.push({ rev: reverse(n.digits), entry: e });
-    refs.sort((a, b) => (a.rev < b.rev ? -1 : a.rev > b.rev ? 1 : 0));
+    refs.sort(byRev);
+    this.refs = refs;
+  }
+
+  /** Many changes at once: drop the removed, append the added, and let the (run-aware) sort merge. */
+  bulk(removed: ReadonlySet<DirEntry>, added: readonly DirEntry[]): void {
+    const refs = this.refs.filter((r) => !removed.has(r.entry));
+    for (const e of added) for (const n of e.contact.numbers) refs.push({ rev: reverse(n.digits), entry: e });
+    refs.sort(byRev);
     this.refs = refs;
   }
 

@@ -80,6 +80,15 @@ export interface BatchResult {
   deleted: string[];
 }
 
+/** What changed in an account after a point of its change log (see ContactStore.contactChangesSince). */
+export interface ContactChanges {
+  /** The point to ask from next time. */
+  upTo: number;
+  /** Contacts created or updated (their own fields or group memberships), in order of last change. */
+  changed: string[];
+  deleted: string[];
+}
+
 export interface TokenRecord extends ApiTokenInfo {
   tokenHash: string;
 }
@@ -130,9 +139,28 @@ export interface ContactStore {
   applyBatch(accountId: string, scope: WriteScope, ops: BatchOp[], actor: Actor): BatchResult;
   /** Every contact of a scope, sorted by name (export, import diffing). */
   allContacts(accountId: string, scope: WriteScope): Contact[];
-  /** Every contact of the account, all sources (shared, personal, users), in name order (ties in
-   *  insertion order): what the in-memory directory (src/directory/) is built from. */
+  /** Every contact of the account, all sources (shared, personal, users), in insertion order
+   *  (the store's tie-break): what the in-memory directory (src/directory/) is built from. */
   allAccountContacts(accountId: string): Contact[];
+  /**
+   * What changed in an account after a point of its change log: shared, personal and
+   * internal-user entries, group memberships and group names included. null when `after` is
+   * older than the oldest change kept, or when a settings change altered every entry: the
+   * caller must start over with a full read.
+   */
+  contactChangesSince(accountId: string, after: number): ContactChanges | null;
+  /** The newest point of the account's change log (0 when none). */
+  contactChangePoint(accountId: string): number;
+  /** Forgets changes older than the cut-off (epoch seconds); returns how many were dropped. */
+  pruneChangeLog(olderThanEpochSeconds: number): number;
+}
+
+/** Failed sign-in counters, shared by every process on the database. */
+export interface SigninFailureStore {
+  /** Current (leaked) failure counts of the keys that have any. */
+  signinFailures(keys: string[], nowMs: number, leakMs: number): Map<string, { failures: number; lastAt: number }>;
+  /** One more failure on each key. */
+  recordSigninFailure(keys: string[], nowMs: number, leakMs: number): void;
 }
 
 export interface GroupStore {
@@ -146,7 +174,7 @@ export interface AuditStore {
   listAudit(accountId: string, opts: { limit: number; before?: number; contactId?: string }): AuditEntry[];
 }
 
-export interface Store extends AccountStore, UserStore, ContactStore, GroupStore, AuditStore {
+export interface Store extends AccountStore, UserStore, ContactStore, GroupStore, AuditStore, SigninFailureStore {
   /** SQLite online backup to a file (safe while serving). */
   backup(toFile: string): Promise<void>;
   close(): void;

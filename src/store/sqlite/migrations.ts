@@ -136,6 +136,54 @@ const MIGRATIONS: string[] = [
   CREATE INDEX audit_account ON audit_log(account_id, id);
   CREATE INDEX audit_target ON audit_log(account_id, target_id, id);
   `,
+  // 2: the contact change feed (LDAP read model, CardDAV sync) and sign-in failure counters.
+  // Triggers, not writer code, fill change_log: every path that touches a contact row, its
+  // group memberships or a group's name is covered, including cascades and future writers.
+  // contact_id NULL marks a change to every entry of the account (settings that alter them all).
+  `
+  CREATE TABLE change_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    contact_id TEXT,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    at INTEGER NOT NULL DEFAULT (unixepoch())
+  ) STRICT;
+  CREATE INDEX change_log_account ON change_log(account_id, id);
+  CREATE INDEX change_log_at ON change_log(at);
+
+  CREATE TRIGGER change_contact_insert AFTER INSERT ON contacts BEGIN
+    INSERT INTO change_log (account_id, contact_id) VALUES (NEW.account_id, NEW.id);
+  END;
+  CREATE TRIGGER change_contact_update AFTER UPDATE ON contacts BEGIN
+    INSERT INTO change_log (account_id, contact_id) VALUES (NEW.account_id, NEW.id);
+  END;
+  CREATE TRIGGER change_contact_delete AFTER DELETE ON contacts BEGIN
+    INSERT INTO change_log (account_id, contact_id, deleted) VALUES (OLD.account_id, OLD.id, 1);
+  END;
+  CREATE TRIGGER change_membership_insert AFTER INSERT ON contact_groups BEGIN
+    INSERT INTO change_log (account_id, contact_id) SELECT account_id, NEW.contact_id FROM groups WHERE id = NEW.group_id;
+  END;
+  CREATE TRIGGER change_membership_delete AFTER DELETE ON contact_groups BEGIN
+    INSERT INTO change_log (account_id, contact_id) SELECT account_id, OLD.contact_id FROM groups WHERE id = OLD.group_id;
+  END;
+  CREATE TRIGGER change_group_rename AFTER UPDATE OF name ON groups BEGIN
+    INSERT INTO change_log (account_id, contact_id) SELECT NEW.account_id, contact_id FROM contact_groups WHERE group_id = NEW.id;
+  END;
+  CREATE TRIGGER change_account_settings AFTER UPDATE OF settings, region ON accounts
+    WHEN OLD.settings IS NOT NEW.settings OR OLD.region IS NOT NEW.region BEGIN
+    INSERT INTO change_log (account_id, contact_id) VALUES (NEW.id, NULL);
+  END;
+
+  -- Ids below this were pruned: a feed reader that last saw one of them must start over.
+  CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+
+  -- Recent failed sign-ins per key (an address, or a login); failures leak away over time.
+  CREATE TABLE signin_failures (
+    key TEXT PRIMARY KEY,
+    failures REAL NOT NULL,
+    last_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

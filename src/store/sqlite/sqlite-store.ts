@@ -3,9 +3,11 @@
 import type { Store } from '../store.ts';
 import { openDatabase, StatementCache } from './database.ts';
 import { SqliteAccountStore } from './sqlite-account-store.ts';
+import { SqliteChangeFeed } from './sqlite-change-feed.ts';
 import { SqliteContactReader } from './sqlite-contact-reader.ts';
 import { SqliteContactWriter } from './sqlite-contact-writer.ts';
 import { SqliteGroupStore } from './sqlite-group-store.ts';
+import { SqliteSigninFailures } from './sqlite-signin-failures.ts';
 import { SqliteUserStore } from './sqlite-user-store.ts';
 
 export function openSqliteStore(file: string): Store {
@@ -18,6 +20,8 @@ export function openSqliteStore(file: string): Store {
   accounts = new SqliteAccountStore(db, stmts, writer);
   const users = new SqliteUserStore(db, stmts, writer, regionOf);
   const groups = new SqliteGroupStore(db, stmts, writer);
+  const feed = new SqliteChangeFeed(db, stmts);
+  const signins = new SqliteSigninFailures(stmts);
 
   return {
     createAccount: (input, actor) => accounts.create(input, actor),
@@ -53,6 +57,12 @@ export function openSqliteStore(file: string): Store {
     updateContact: (a, scope, id, c, actor, rev) => writer.update(a, scope, id, c, actor, rev),
     deleteContact: (a, scope, id, actor, rev) => writer.delete(a, scope, id, actor, rev),
     applyBatch: (a, scope, ops, actor) => writer.batch(a, scope, ops, actor),
+    contactChangesSince: (a, after) => feed.since(a, after),
+    contactChangePoint: (a) => feed.point(a),
+    pruneChangeLog: (before) => feed.prune(before),
+
+    signinFailures: (keys, at, leak) => signins.signinFailures(keys, at, leak),
+    recordSigninFailure: (keys, at, leak) => signins.recordSigninFailure(keys, at, leak),
 
     listGroups: (a) => groups.list(a),
     createGroup: (a, name, actor) => groups.create(a, name, actor),

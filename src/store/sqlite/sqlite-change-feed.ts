@@ -1,0 +1,57 @@
+// The contact change feed: what changed in an account after a point of its change log. The
+// rows are written by triggers (migration 2); this file only reads and prunes them.
+import type { ContactChanges } from '../store.ts';
+import type { Db, StatementCache } from './database.ts';
+
+/** Per account: the newest change pruned. A reader that last saw an older one missed something. */
+const floorKey = (accountId: string) => `change_log_floor:${accountId}`;
+
+export class SqliteChangeFeed {
+  constructor(private readonly db: Db, private readonly stmts: StatementCache) {}
+
+  point(accountId: string): number {
+    const row = this.stmts.get('SELECT max(id) AS id FROM change_log WHERE account_id = ?').get(accountId) as { id: number | null };
+    return row.id ?? 0;
+  }
+
+  since(accountId: string, after: number): ContactChanges | null {
+    return this.db.transaction(() => {
+      if (after < this.floor(accountId)) return null;
+      const rows = this.stmts.get('SELECT id, contact_id AS contactId, deleted FROM change_log WHERE account_id = ? AND id > ? ORDER BY id')
+        .all(accountId, after) as { id: number; contactId: string | null; deleted: number }[];
+      let upTo = after;
+      const last = new Map<string, boolean>(); // contact id -> deleted as of its latest row
+      for (const r of rows) {
+        upTo = r.id;
+        if (r.contactId === null) return null; // every entry changed (settings): start over
+        last.delete(r.contactId); // keep map order = order of latest change
+        last.set(r.contactId, r.deleted === 1);
+      }
+      // A cascade can log a membership change after a contact's deletion: existence decides.
+      const exists = this.stmts.get('SELECT 1 FROM contacts WHERE id = ? AND account_id = ?');
+      const changed: string[] = [];
+      const deleted: string[] = [];
+      for (const id of last.keys()) (exists.get(id, accountId) ? changed : deleted).push(id);
+      return { upTo, changed, deleted };
+    })();
+  }
+
+  /** Drops rows older than the cut-off; readers that last saw a dropped row must start over. */
+  prune(olderThanEpochSeconds: number): number {
+    return this.db.transaction(() => {
+      const top = this.stmts.get('SELECT max(id) AS id FROM change_log WHERE at < ?').get(olderThanEpochSeconds) as { id: number | null };
+      if (top.id === null) return 0;
+      const floors = this.stmts.get('SELECT account_id AS accountId, max(id) AS id FROM change_log WHERE id <= ? GROUP BY account_id')
+        .all(top.id) as { accountId: string; id: number }[];
+      const setFloor = this.stmts.get('INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)');
+      for (const f of floors) setFloor.run(floorKey(f.accountId), f.id);
+      const { changes } = this.stmts.get('DELETE FROM change_log WHERE id <= ?').run(top.id);
+      return changes;
+    })();
+  }
+
+  private floor(accountId: string): number {
+    const row = this.stmts.get('SELECT value FROM store_meta WHERE key = ?').get(floorKey(accountId)) as { value: number } | undefined;
+    return row?.value ?? 0;
+  }
+}

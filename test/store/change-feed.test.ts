@@ -1,0 +1,75 @@
+// The contact change feed against a real SQLite file: every kind of write shows up, deletions
+// are reported once, other accounts never appear, and pruned or settings-wide changes restart.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareContact } from '../../src/domain/prepare-contact.ts';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { Store } from '../../src/store/store.ts';
+
+const actor = { id: 'test' };
+const SHARED = { source: 'shared' } as const;
+let dir: string;
+let store: Store;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dialbook-feed-'));
+  store = openSqliteStore(join(dir, 'db.sqlite'));
+  store.createAccount({ id: 'acme', name: 'Acme', region: 'US' }, actor);
+  store.createAccount({ id: 'globex', name: 'Globex', region: 'US' }, actor);
+});
+afterAll(() => { store.close(); rmSync(dir, { recursive: true, force: true }); });
+
+let n = 0;
+const prep = (input: object) => prepareContact({ workNumber: `+1 469 429 ${String(2000 + n++)}`, ...input }, 'US');
+
+describe('contact change feed', () => {
+  it('reports creates, updates, batches, group renames and deletes, and nothing of other accounts', () => {
+    const start = store.contactChangePoint('acme');
+    const a = store.createContact('acme', SHARED, prep({ lastName: 'Ames', groups: ['Suppliers'] }), actor);
+    const b = store.createContact('acme', SHARED, prep({ lastName: 'Bell' }), actor);
+    store.createContact('globex', SHARED, prep({ lastName: 'Elsewhere' }), actor);
+    const first = store.contactChangesSince('acme', start)!;
+    expect(first.changed.sort()).toEqual([a.id, b.id].sort());
+    expect(first.deleted).toEqual([]);
+    expect(first.upTo).toBe(store.contactChangePoint('acme'));
+
+    store.updateContact('acme', SHARED, b.id, prep({ lastName: 'Bellamy' }), actor);
+    expect(store.contactChangesSince('acme', first.upTo)).toMatchObject({ changed: [b.id], deleted: [] });
+
+    const point = store.contactChangePoint('acme');
+    const group = store.listGroups('acme').find((g) => g.name === 'Suppliers')!;
+    store.renameGroup('acme', group.id, 'Vendors', actor);
+    expect(store.contactChangesSince('acme', point)).toMatchObject({ changed: [a.id], deleted: [] });
+
+    const beforeDelete = store.contactChangePoint('acme');
+    store.deleteContact('acme', SHARED, a.id, actor);
+    const afterDelete = store.contactChangesSince('acme', beforeDelete)!;
+    expect(afterDelete).toMatchObject({ changed: [], deleted: [a.id] });
+
+    const beforeBatch = store.contactChangePoint('acme');
+    const res = store.applyBatch('acme', SHARED, [
+      { op: 'create', contact: prep({ lastName: 'Cole' }) },
+      { op: 'delete', id: b.id },
+    ], actor);
+    const batch = store.contactChangesSince('acme', beforeBatch)!;
+    expect(batch.changed).toEqual(res.created);
+    expect(batch.deleted).toEqual([b.id]);
+    expect(store.contactChangesSince('acme', batch.upTo)).toEqual({ upTo: batch.upTo, changed: [], deleted: [] });
+  });
+
+  it('asks for a fresh start after a settings change and after pruning', () => {
+    const point = store.contactChangePoint('acme');
+    const acme = store.getAccount('acme')!;
+    store.updateAccount('acme', { settings: { ...acme.settings, nameFormat: acme.settings.nameFormat === 'first_last' ? 'last_first' : 'first_last' } }, actor);
+    expect(store.contactChangesSince('acme', point)).toBeNull();
+
+    const later = store.contactChangePoint('globex');
+    expect(store.pruneChangeLog(Math.floor(Date.now() / 1000) + 10)).toBeGreaterThan(0);
+    expect(store.contactChangesSince('globex', later - 1)).toBeNull();
+    // A reader that saw everything before the prune carries on.
+    const c = store.createContact('globex', SHARED, prep({ lastName: 'New' }), actor);
+    expect(store.contactChangesSince('globex', later)).toMatchObject({ changed: [c.id] });
+  });
+});
