@@ -144,11 +144,15 @@ export class AccountDirectory implements PlanSources {
       else for (let i = from; i < to; i++) if (!visit(entries[i])) return;
       return;
     }
-    if (c.size <= SMALL_CANDIDATES) {
+    // (an eighth of a small account is "many" already: its bitmap is small too)
+    if (c.size <= Math.min(SMALL_CANDIDATES, entries.length >> 3)) {
       const pos = new Int32Array(c.size);
       let n = 0;
       for (const [from, to] of c.ranges) for (let i = from; i < to; i++) pos[n++] = i;
-      for (const l of c.lists) for (const e of l) pos[n++] = e.pos;
+      for (const l of c.lists) {
+        pos.set(l, n);
+        n += l.length;
+      }
       pos.sort();
       if (descending) pos.reverse();
       for (let i = 0; i < n; i++) {
@@ -162,13 +166,20 @@ export class AccountDirectory implements PlanSources {
     const marks = this.marks;
     let lo = entries.length;
     let hi = -1;
-    const mark = (p: number) => {
-      marks[p] = 1;
-      if (p < lo) lo = p;
-      if (p > hi) hi = p;
-    };
-    for (const [from, to] of c.ranges) for (let i = from; i < to; i++) mark(i);
-    for (const l of c.lists) for (const e of l) mark(e.pos);
+    for (const [from, to] of c.ranges) {
+      if (to <= from) continue;
+      marks.fill(1, from, to);
+      if (from < lo) lo = from;
+      if (to - 1 > hi) hi = to - 1;
+    }
+    for (const l of c.lists) {
+      for (let i = 0; i < l.length; i++) {
+        const p = l[i];
+        marks[p] = 1;
+        if (p < lo) lo = p;
+        if (p > hi) hi = p;
+      }
+    }
     try {
       if (descending) { for (let i = hi; i >= lo; i--) if (marks[i] && !visit(entries[i])) return; }
       else for (let i = lo; i <= hi; i++) if (marks[i] && !visit(entries[i])) return;
@@ -223,5 +234,6 @@ export class AccountDirectory implements PlanSources {
   private renumber(): void {
     const entries = this.entries;
     for (let i = 0; i < entries.length; i++) entries[i].pos = i;
+    this.names?.positionsMoved(); // (not yet built while the constructor numbers the entries)
   }
 }

@@ -13,8 +13,8 @@ import { lowerBound } from './sorted-keys.ts';
 export interface Candidates {
   /** [from, to) ranges of directory positions. */
   ranges: [number, number][];
-  /** Entries in any order; an entry may appear more than once. */
-  lists: DirEntry[][];
+  /** Directory positions in any order; a position may appear more than once. */
+  lists: Int32Array[];
   size: number;
 }
 
@@ -34,7 +34,8 @@ const INDEXED: Partial<Record<string, IndexedName>> = {
 const SORT_KEY = (e: DirEntry) => e.sortKey;
 const NOTHING = (): Candidates => ({ ranges: [], lists: [], size: 0 });
 const range = (from: number, to: number): Candidates => ({ ranges: [[from, to]], lists: [], size: Math.max(0, to - from) });
-const list = (entries: DirEntry[]): Candidates => ({ ranges: [], lists: [entries], size: entries.length });
+const positions = (p: Int32Array): Candidates => ({ ranges: [], lists: [p], size: p.length });
+const list = (entries: readonly DirEntry[]): Candidates => positions(Int32Array.from(entries, (e) => e.pos));
 
 export function planCandidates(c: Criterion, s: PlanSources): Candidates | null {
   if ('all' in c) return null;
@@ -73,7 +74,7 @@ export function planCandidates(c: Criterion, s: PlanSources): Candidates | null 
     }
     return null;
   }
-  if ('group' in c) return list([...(s.groups.get(groupKey(c.group)) ?? [])]);
+  if ('group' in c) return list(s.groups.get(groupKey(c.group)) ?? []);
   if ('id' in c) {
     const e = s.byId.get(c.id);
     return list(e ? [e] : []);
@@ -95,7 +96,7 @@ function nameCandidates(field: string, op: string, v: string, s: PlanSources): C
   }
   const indexed = INDEXED[field];
   if (!indexed || v === '') return null;
-  if (op === 'prefix') return list(s.names.prefix(indexed, v));
-  if (op === 'eq') return list(s.names.equal(indexed, v));
+  if (op === 'prefix') return positions(s.names.prefix(indexed, v));
+  if (op === 'eq') return positions(s.names.equal(indexed, v));
   return null;
 }
