@@ -112,12 +112,16 @@ export class AccountDirectory implements PlanSources {
     const sort = q.sort ?? 'name';
     const offset = Math.max(0, q.offset ?? 0);
     const limit = Math.max(0, q.limit ?? 50);
+    // Candidates, even many (the first name "j*" is 1 in 10 entries), beat walking directory order:
+    // reading scattered entries costs a cache miss each, and their matches may all be at the end.
     const candidates = planCandidates(where, this);
+    const need = offset + limit;
+    const ordered = sort === 'name' || sort === '-name';
 
-    if (sort === 'name' || sort === '-name') {
+    if (ordered) {
       const out: DirEntry[] = [];
       let total = 0;
-      const end = offset + limit;
+      const end = need;
       this.walk(candidates, sort === '-name', (e) => {
         if (!test(e)) return true;
         if (total >= offset && total < end) out.push(e);
