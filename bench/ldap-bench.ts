@@ -201,8 +201,8 @@ export async function run(): Promise<void> {
     const s = measure('slapd', slapd, client, slapdPort, 'cn=admin,dc=dialbook', 'o=bench,dc=dialbook', qfile);
     console.log(`ratio dialbook/slapd: throughput ${(d.rate / s.rate).toFixed(2)}, p99 ${(d.p99 / s.p99).toFixed(2)}, CPU per search ${(d.cpuPer / s.cpuPer).toFixed(2)}`);
     console.log(`server memory (RSS): dialbook ${rssMb(dialbook.pid!).toFixed(0)} MB, slapd ${rssMb(slapd.pid!).toFixed(0)} MB`);
-    const compared = await compareResults({ url: `ldap://127.0.0.1:${dbPort}`, bindDn: 'cn=phones,o=bench,dc=dialbook', password: 'bench-password' },
-      { url: `ldap://127.0.0.1:${slapdPort}`, bindDn: 'cn=admin,dc=dialbook', password: 'bench-password' }, 'o=bench,dc=dialbook', filters);
+    const compared = compareResults({ port: dbPort, bindDn: 'cn=phones,o=bench,dc=dialbook', password: 'bench-password' },
+      { port: slapdPort, bindDn: 'cn=admin,dc=dialbook', password: 'bench-password' }, 'o=bench,dc=dialbook', filters, work);
     for (const line of compared) console.log(line);
     if (WITH_IMPORT) await loadDuringImport(client, dbPort, httpPort, qfile);
   } finally {
