@@ -13,6 +13,7 @@
 //  - Any other attribute is Undefined (RFC 4511 4.5.1.7): an AND containing it is never TRUE, an
 //    OR is TRUE only through its other parts, and a NOT of it is Undefined too. The filter is
 //    translated with NOTs pushed down to the leaves (De Morgan), which keeps that exact.
+import { numberEquals, numberTail } from '../directory/caller-id.ts';
 import type { Criterion, NameField, NumberKindFilter } from '../store/store.ts';
 
 /** The parts of an ldapjs filter object we read (ldapjs ships no types for them). */
@@ -146,7 +147,7 @@ function equality(a: string, v: string): Criterion {
   if (a === 'uid' || a === 'entryuuid') return { id: v };
   if (a === 'ou') return { group: v };
   if (NAME_ATTRS[a]) return onName(a, (name) => ({ name, op: 'eq', value: v }));
-  if (NUMBER_ATTRS[a]) return { number: NUMBER_ATTRS[a], op: 'eq', value: v };
+  if (NUMBER_ATTRS[a]) return numberEquals(NUMBER_ATTRS[a], v);
   return NONE;
 }
 
@@ -175,11 +176,7 @@ function substring(a: string, initial: string, any: string[], final: string, min
 function numberSubstring(kind: NumberKindFilter, initial: string, any: string[], final: string, minTailDigits: number): Criterion {
   const digits = (s: string) => s.replace(/\D/g, '');
   // "*4292500": a caller-ID tail lookup
-  if (!initial && any.length === 0 && final) {
-    const d = digits(final);
-    if (d === '') return NONE;
-    return d.length >= minTailDigits ? { number: kind, op: 'suffix', value: d } : { number: kind, op: 'eq', value: final };
-  }
+  if (!initial && any.length === 0 && final) return numberTail(kind, final, minTailDigits) ?? NONE;
   // "469*", "*429*": digits the user typed, anywhere in the number
   const all = [initial, ...any, final].map(digits).filter((d) => d !== '');
   // letters typed into a number search ("(telephoneNumber=jose*)" from a combined name/number

@@ -133,7 +133,7 @@ beforeAll(() => {
   bob = store.createUser('acme', { username: 'bob', name: 'Bob Smith', scope: 'basic', extension: '1002', directNumber: '', email: '' }, actor).id;
   const rand = rng(5);
   const batch = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeInput(from + i, rand), 'US') }));
-  store.applyBatch('acme', { source: 'shared' }, batch(400, 0), actor);
+  store.applyBatch('acme', { source: 'shared' }, batch(300, 0), actor);
   store.applyBatch('acme', { source: 'personal', userId: ann }, batch(40, 1000), actor);
   store.applyBatch('acme', { source: 'personal', userId: bob }, batch(40, 2000), actor);
   store.applyBatch('other', { source: 'shared' }, batch(50, 3000), actor);
@@ -188,12 +188,12 @@ describe('directory read model answers like the store', () => {
     const rand = rng(9);
     const shared = store.allContacts('acme', { source: 'shared' });
     store.applyBatch('acme', { source: 'shared' }, [
-      ...shared.slice(0, 60).map((c) => ({ op: 'delete' as const, id: c.id })),
-      ...shared.slice(60, 120).map((c, i) => ({ op: 'update' as const, id: c.id, contact: prepareContact(fakeInput(5000 + i, rand), 'US') })),
-      ...Array.from({ length: 60 }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeInput(6000 + i, rand), 'US') })),
+      ...shared.slice(0, 40).map((c) => ({ op: 'delete' as const, id: c.id })),
+      ...shared.slice(40, 80).map((c, i) => ({ op: 'update' as const, id: c.id, contact: prepareContact(fakeInput(5000 + i, rand), 'US') })),
+      ...Array.from({ length: 40 }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeInput(6000 + i, rand), 'US') })),
     ], actor);
     expect(directory.queryContacts('acme', { visibility: { shared: true, users: true, personalOf: null }, where: { group: 'very important' }, limit: 1 }).contacts).toHaveLength(1);
-    expectSameAnswers(SORTS);
+    expectSameAnswers();
     expect(directory.counts.builds).toBe(builds);
   }, 60_000);
 
