@@ -162,7 +162,7 @@ async function loadDuringImport(client: string, dbPort: number, httpPort: number
   const loading = run('taskset', ['-c', '0', client, `ldap://127.0.0.1:${dbPort}`, 'cn=phones,o=bench,dc=dialbook', 'bench-password', 'o=bench,dc=dialbook', qfile, String(CONNECTIONS), String(SECONDS)], { encoding: 'utf8' });
   await new Promise((r) => setTimeout(r, 2000));
   const t0 = Date.now();
-  const res = await fetch(`http://127.0.0.1:${httpPort}/accounts/bench/contacts/import?mode=add`, {
+  const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1/accounts/bench/contacts/import?mode=add`, {
     method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' }, body: csv,
   });
   const importS = (Date.now() - t0) / 1000;
