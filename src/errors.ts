@@ -97,3 +97,46 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
   }
   return cur;
 }
+
+/** Too many wrong credentials from one address or for one login: refused without checking. */
+export class TooManyAttemptsError extends AppError {
+  constructor(readonly retryAfterSeconds: number, message = `Too many failed sign-ins: try again in ${retryAfterSeconds} s`) {
+    super(429, 'too_many_attempts', message, [], LdapCode.unwillingToPerform);
+  }
+}
+/** The disk (or the database's size limit) is full: the write was rolled back, nothing changed. */
+export class StorageFullError extends AppError {
+  constructor() {
+    super(507, 'storage_full', 'The server has no room left to store this change; nothing was changed. Try again later.', [], LdapCode.unwillingToPerform);
+  }
+}
+/** The database could not be read or written (I/O error, locked, read-only): worth retrying later. */
+export class StorageUnavailableError extends AppError {
+  constructor(readonly retryAfterSeconds = 5) {
+    super(503, 'storage_unavailable', 'The server cannot reach its storage right now; nothing was changed. Try again later.', [], LdapCode.unwillingToPerform);
+  }
+}
+
+/**
+ * A failure of the storage layer (SQLite result codes as better-sqlite3 reports them, or the
+ * operating system's disk errors) as one of our errors, or null for anything else. Any front end
+ * can use this to answer "disk full" clearly instead of a generic internal error.
+ */
+export function storageFailure(err: unknown): AppError | null {
+  const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : '';
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return new StorageFullError();
+  if (/^SQLITE_(IOERR|BUSY|LOCKED|READONLY|CANTOPEN|PROTOCOL)/.test(code) || code === 'EROFS' || code === 'EIO') {
+    return new StorageUnavailableError();
+  }
+  return null;
+}
+
+/**
+ * A WebDAV/CardDAV precondition or postcondition the request broke (RFC 4918 16), named in Clark
+ * notation, e.g. "{DAV:}valid-sync-token"; the CardDAV front end renders it as a DAV:error body.
+ */
+export class DavConditionError extends AppError {
+  constructor(status: number, readonly condition: string, message: string) {
+    super(status, 'dav_condition', message, [], LdapCode.unwillingToPerform);
+  }
+}

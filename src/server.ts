@@ -10,6 +10,8 @@ import { SecretBox } from './auth/secret-box.ts';
 import { SigninLimiter } from './auth/signin-limiter.ts';
 import type { Config } from './config/config-schema.ts';
 import { createApp } from './http/app.ts';
+import { answerClientErrors } from './http/client-errors.ts';
+import { gracefulCloser } from './http/graceful-close.ts';
 import { createLogger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
@@ -53,6 +55,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   pruneChangeLog();
   const pruneTimer = setInterval(pruneChangeLog, 6 * 3_600_000).unref();
   const http = createServer(createApp(ctx));
+  const httpCloser = gracefulCloser(http);
+  answerClientErrors(http, (socket) => httpCloser.busy(socket));
   http.keepAliveTimeout = 65_000;
   await listen(http, config.http.port, config.http.host);
   const httpPort = (http.address() as AddressInfo).port;
@@ -63,12 +67,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let stopping: Promise<void> | null = null;
   const stop = () => (stopping ??= (async () => {
     ctx.logger.info('stopping: no new connections, finishing in-flight requests');
-    const closed = new Promise<void>((res) => http.close(() => res()));
-    http.closeIdleConnections();
-    const grace = setTimeout(() => http.closeAllConnections(), config.http.shutdownGraceMs);
     clearInterval(pruneTimer);
-    await Promise.all([closed, ldap?.close()]);
-    clearTimeout(grace);
+    await Promise.all([httpCloser.close(config.http.shutdownGraceMs), ldap?.close()]);
     ctx.directory.close();
     ctx.store.close();
     ctx.logger.info('stopped');

@@ -13,7 +13,8 @@ const PAGES = {
   contacts: { title: 'Contacts', render: contactsPage, user: true },
   shared: { title: 'Shared Contacts', render: sharedPage, manager: true },
   groups: { title: 'Groups', render: groupsPage, manager: true },
-  phones: { title: 'Phone set-up', render: phonesPage, manager: true },
+  // Every user: the "Mobile and desktop apps" part; managers also get phone credentials and vendors.
+  phones: { title: 'Phone set-up', render: phonesPage },
   history: { title: 'Change history', render: historyPage, manager: true },
 };
 

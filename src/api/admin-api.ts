@@ -10,7 +10,7 @@ import { groupRoutes } from './routes/group-routes.ts';
 import { meRoutes } from './routes/me-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { importExportRoutes } from './routes/import-export-routes.ts';
-import { provisioningRoutes } from '../phonebook/provisioning-routes.ts';
+import { provisioningRoutes } from './provisioning-routes.ts';
 import type { VendorRegistry } from '../phonebook/vendor-registry.ts';
 
 export function adminApi(ctx: AppContext, vendors: VendorRegistry): Router {

@@ -3,7 +3,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../app-context.ts';
 import { hashToken, sameHash } from '../auth/api-tokens.ts';
-import { NotFoundError, UnauthorizedError } from '../errors.ts';
+import { NotFoundError, TooManyAttemptsError, UnauthorizedError } from '../errors.ts';
+import { clientAddress } from '../http/client-address.ts';
 
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -14,16 +15,27 @@ export function bearerAuth(ctx: AppContext): RequestHandler {
     if (!header) return next();
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) return next(new UnauthorizedError('Authorization must be "Bearer <token>"'));
+    // A token has no login: guesses are counted per client address only.
+    const attempt = ctx.signinLimiter.attempt('api-token', clientAddress(req), '');
+    if (!attempt.allowed) return next(new TooManyAttemptsError(attempt.retryAfterSeconds));
     const hash = hashToken(m[1]);
-    const record = ctx.store.findTokenByHash(hash);
-    if (!record || !sameHash(record.tokenHash, hash)) return next(new UnauthorizedError('Unknown or revoked token'));
-    if (record.accountId === null) {
-      req.principal = { kind: 'platform', via: 'token' };
-    } else {
-      const user = record.userId ? ctx.store.getUser(record.accountId, record.userId) : null;
-      if (!user) return next(new UnauthorizedError('Unknown or revoked token'));
-      req.principal = { kind: 'user', accountId: record.accountId, user, via: 'token' };
+    let record: ReturnType<typeof ctx.store.findTokenByHash>;
+    let user: ReturnType<typeof ctx.store.getUser>;
+    try {
+      record = ctx.store.findTokenByHash(hash);
+      user = record?.accountId && record.userId ? ctx.store.getUser(record.accountId, record.userId) : null;
+    } catch (err) {
+      attempt.succeeded(); // a storage failure is no wrong token: release the attempt uncounted
+      return next(err);
     }
+    if (!record || !sameHash(record.tokenHash, hash) || (record.accountId !== null && !user)) {
+      attempt.failed();
+      return next(new UnauthorizedError('Unknown or revoked token'));
+    }
+    attempt.succeeded();
+    req.principal = user && record.accountId !== null
+      ? { kind: 'user', accountId: record.accountId, user, via: 'token' }
+      : { kind: 'platform', via: 'token' };
     const t = Date.now();
     if ((lastTouched.get(record.id) ?? 0) < t - TOUCH_INTERVAL_MS) {
       lastTouched.set(record.id, t);

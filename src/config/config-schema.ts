@@ -19,7 +19,10 @@ export const configSchema = z.object({
   }).strict(),
   import: z.object({
     maxUploadBytes: z.number().int().min(1024).describe('Largest accepted import file, in bytes (larger: 413)'),
-    maxRows: z.number().int().min(1).describe('Most data rows an import file may have (more: 413)'),
+    maxRows: z.number().int().min(1).describe('Most data rows an import file may have (more: 413, checked while the file is read)'),
+    maxColumns: z.number().int().min(11).describe('Most cells in one row of an import file (more: 413)'),
+    maxCellChars: z.number().int().min(100).describe('Most characters in one cell of an import file (more: 413)'),
+    threadMinBytes: z.number().int().min(0).describe('Import files of at least this many bytes are processed in a worker thread (the event loop stays free); smaller ones in the request itself'),
   }).strict(),
   numbers: z.object({
     minTailDigits: z.number().int().min(3).max(15).describe('A caller-ID query with fewer digits never matches a longer stored number by its tail'),
@@ -36,7 +39,13 @@ export const configSchema = z.object({
     idleTimeoutMs: z.number().int().min(1000).describe('Close LDAP connections idle this long'),
     maxSizeLimit: z.number().int().min(1).describe('Server-side maximum entries per search'),
     maxTimeLimitMs: z.number().int().min(1).describe('Server-side maximum time per search'),
-    failedBindDelayMs: z.number().int().min(0).describe('Delay added per recent failed bind from the same address'),
+    failedBindDelayMs: z.number().int().min(0).describe('Wait before answering a failed bind (on top of the shared sign-in limiter, which refuses binds after repeated failures)'),
+    maxConnectionsPerAddress: z.number().int().min(1).describe('Most concurrent LDAP connections from one client address (phones behind one NAT share an address)'),
+    maxMessageBytes: z.number().int().min(1024).max(16 * 1024 * 1024).describe('Largest LDAP request accepted; a larger one closes the connection'),
+    messageDeadlineMs: z.number().int().min(100).describe('A request (and a TLS handshake) must arrive complete within this time from its first byte, or the connection is closed'),
+    entryCacheBytes: z.number().int().min(0).describe('Memory for encoded search entries, in bytes (oldest leave first)'),
+    tlsMinVersion: z.enum(['TLSv1.2', 'TLSv1.3']).describe('Lowest TLS version for LDAPS and StartTLS'),
+    tlsCiphers: z.string().min(1).nullable().describe("OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are Node's); null = Node's default"),
   }).strict(),
   directory: z.object({
     idleEvictMinutes: z.number().int().min(1).describe('Drop an account\'s in-memory directory (the read model LDAP searches are served from) when no search used it for this many minutes; the next search rebuilds it'),
@@ -44,7 +53,8 @@ export const configSchema = z.object({
   }).strict(),
   phonebook: z.object({
     templatesDir: z.string().describe('Folder of vendor phonebook templates and descriptors'),
-    cacheEntries: z.number().int().min(0).describe('Rendered phonebooks kept in memory'),
+    cacheEntries: z.number().int().min(0).describe('Most rendered phonebook answers kept in memory (0 = no cache)'),
+    cacheMaxBytes: z.number().int().min(0).describe('Memory bound of the rendered-phonebook cache in bytes (body + gzip), least recently used out first'),
   }).strict(),
   signin: z.object({
     freeFailuresPerAddress: z.number().int().min(1).describe('Wrong credentials from one address (any front end, any login) before attempts are slowed'),
@@ -54,6 +64,13 @@ export const configSchema = z.object({
   }).strict(),
   store: z.object({
     changeLogDays: z.number().int().min(1).describe('Days the contact change log (CardDAV sync tokens, read-model updates) is kept; older sync tokens start a full sync'),
+  }).strict(),
+  carddav: z.object({
+    enabled: z.boolean().describe('Serve address books to apps over CardDAV at /carddav (and /.well-known/carddav)'),
+    maxBodyBytes: z.number().int().min(1024).describe('Largest accepted CardDAV request body (PROPFIND, REPORT, PUT), in bytes (larger: 413)'),
+    maxMultigetHrefs: z.number().int().min(1).describe('Most hrefs one addressbook-multiget may ask for (more: 403 with an explanation); vdirsyncer asks for a whole book at once'),
+    maxCardBytes: z.number().int().min(256).describe('Largest vCard a client may PUT, in bytes (larger: 413, and CARDDAV:max-resource-size)'),
+    authCacheSeconds: z.number().int().min(0).describe('How long a verified user password is remembered (as a keyed hash, in memory) so each request of a sync does not pay a full password hash; 0 = never'),
   }).strict(),
   portal: z.object({
     sessionTtlMinutes: z.number().int().min(5).describe('Web portal session lifetime'),

@@ -1,5 +1,6 @@
 // The contact: one zod schema shared by the admin API, spreadsheet import and the store.
 import { z } from 'zod';
+import { cleanLine } from './clean-text.ts';
 
 export const NUMBER_FIELDS = ['workNumber', 'mobileNumber', 'homeNumber', 'faxNumber'] as const;
 export type NumberField = (typeof NUMBER_FIELDS)[number];
@@ -19,16 +20,18 @@ export const NUMBER_KIND: Record<NumberField, 'work' | 'mobile' | 'home' | 'fax'
   faxNumber: 'fax',
 };
 
-const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+// Every single-line text goes through cleanLine first (line breaks -> space, control and
+// non-characters dropped), whichever path it comes by; prepare-contact reports what changed.
+const cleaned = () => z.string().transform((s) => cleanLine(s).text);
+const text = (max: number) => cleaned().pipe(z.string().trim().max(max, `must be at most ${max} characters`));
 const optionalText = (max: number) =>
   z.preprocess((v) => (v === null ? '' : v), text(max)).optional();
 
-export const groupNameSchema = z
-  .string()
-  .trim()
+export const groupNameSchema = cleaned()
+  .pipe(z.string().trim()
   .min(1, 'must not be empty')
   .max(64, 'must be at most 64 characters')
-  .refine((s) => !/[;\n\r]/.test(s), 'must not contain ; or line breaks (";" separates groups in spreadsheets)');
+  .refine((s) => !/[;\n\r]/.test(s), 'must not contain ; or line breaks (";" separates groups in spreadsheets)'));
 
 const contactFieldsShape = {
   firstName: optionalText(100),
@@ -40,7 +43,7 @@ const contactFieldsShape = {
   homeNumber: optionalText(40),
   faxNumber: optionalText(40),
   email: z
-    .preprocess((v) => (v === null ? '' : v), z.union([z.literal(''), z.string().trim().pipe(z.email('is not a valid email address'))]))
+    .preprocess((v) => (v === null ? '' : v), z.union([z.literal(''), cleaned().pipe(z.string().trim()).pipe(z.email('is not a valid email address'))]))
     .optional(),
   groups: z.array(groupNameSchema).max(50, 'at most 50 groups').optional(),
 };
@@ -120,6 +123,7 @@ export const contactListQuerySchema = z.object({
   group: z.string().trim().max(64).optional(),
   sort: contactSortSchema.default('name'),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: z.coerce.number().int().min(0).default(0).describe('Rows to skip (shallow pages; deep pages use after)'),
+  after: z.string().trim().min(1).max(400).optional().describe('Keyset cursor: the "next" of the previous page (same q, group and sort); replaces offset'),
 }).strict();
 export type ContactListQuery = z.infer<typeof contactListQuerySchema>;

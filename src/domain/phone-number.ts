@@ -1,6 +1,6 @@
 // Phone numbers are normalised once, when written: the display form as entered, an E.164 form
 // (parsed with the account's region) and a digits-only form used for caller-ID matching.
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 
 export interface NormalizedNumber {
   /** As entered, trimmed: what phones display. */
@@ -11,27 +11,76 @@ export interface NormalizedNumber {
   digits: string;
 }
 
-export type NumberResult = { ok: true; value: NormalizedNumber } | { ok: false; reason: string };
+/**
+ * ok with a warning: the number is kept as entered (what people wrote is what phones show and
+ * dial) but has no E.164 form, because it is not a possible number for the account's region
+ * (a foreign number in its national form, a number with a feature code). Caller-ID matching
+ * still works on its digits.
+ */
+export type NumberResult =
+  | { ok: true; value: NormalizedNumber; warning?: { code: 'number_not_valid_for_region'; reason: string } }
+  | { ok: false; reason: string };
 
 /** Internal numbers (extensions, feature codes) are at most this many digits and carry no '+'. */
 export const MAX_EXTENSION_DIGITS = 6;
-const ALLOWED = /^[+]?[0-9 ()./\-*#]+(?:\s*(?:x|ext\.?|#)\s*[0-9]{1,6})?$/i;
+/** A number needs at least this many digits unless it is a short internal number. */
+export const MIN_NUMBER_DIGITS = 3;
+/** More digits than any dialable number, international prefix included: garbage. */
+const MAX_DIGITS = 18;
+/** Dialable characters; '+' only before the first digit. An extension marker may follow. */
+const DIALABLE = /^[(]?[+]?[0-9 ()./\-*#]+$/;
+const EXTENSION = /\s*(?:x|ext\.?|extension|#)\s*([0-9]{1,6})$/i;
+
+/** Regions of the North American Numbering Plan (calling code 1), cached per region. */
+const nanp = new Map<string, boolean>();
+function isNanp(region: string): boolean {
+  let v = nanp.get(region);
+  if (v === undefined) {
+    try { v = getCountryCallingCode(region as CountryCode) === '1'; } catch { v = false; }
+    nanp.set(region, v);
+  }
+  return v;
+}
+
+/**
+ * The common case without libphonenumber (~16 us a number): in a NANP region, 10 digits with a
+ * valid area code start (2-9), optionally after "1" or "+1", are possible numbers whose E.164
+ * form is +1 and those 10 digits: exactly what libphonenumber answers for them (NANP numbers'
+ * only possible length is 10), checked against it in test/domain/phone-number.test.ts.
+ */
+function nanpE164(main: string, digits: string, region: string): string | null {
+  if (!isNanp(region) || /[^0-9 ()./+-]/.test(main)) return null;
+  const plus = main.includes('+');
+  if (digits.length === 10 && !plus && digits[0] >= '2') return '+1' + digits;
+  if (digits.length === 11 && digits[0] === '1' && digits[1] >= '2' && (!plus || /^\(?\+1\D/.test(main))) return '+' + digits;
+  return null;
+}
 
 export function normalizeNumber(input: string, region: string): NumberResult {
   const raw = input.trim().replace(/\s+/g, ' ');
   if (raw === '') return { ok: false, reason: 'is empty' };
-  if (!ALLOWED.test(raw)) {
-    return { ok: false, reason: 'is not a phone number (only digits, spaces, + ( ) - . / * # are allowed)' };
+  if (DIALABLE.test(raw) && !raw.includes('+')) {
+    const all = raw.replace(/\D/g, '');
+    if (all.length > 0 && all.length <= MAX_EXTENSION_DIGITS) return { ok: true, value: { raw, e164: null, digits: all } };
   }
-  const digits = raw.replace(/\D/g, '');
+  const ext = EXTENSION.exec(raw);
+  const main = ext && /[0-9]/.test(raw.slice(0, ext.index)) ? raw.slice(0, ext.index) : raw;
+  if (!DIALABLE.test(main) || (main !== raw && !/[0-9]/.test(main))) {
+    return { ok: false, reason: 'is not a phone number (only digits, spaces, + ( ) - . / * # and an extension like "x123" are allowed)' };
+  }
+  const digits = main.replace(/\D/g, '');
   if (digits.length === 0) return { ok: false, reason: 'has no digits' };
-  if (!raw.startsWith('+') && digits.length <= MAX_EXTENSION_DIGITS) {
-    return { ok: true, value: { raw, e164: null, digits } };
-  }
-  if (raw.includes('*')) return { ok: false, reason: 'a long number cannot contain *' };
-  const parsed = parsePhoneNumberFromString(raw, region as CountryCode);
+  if (digits.length < MIN_NUMBER_DIGITS) return { ok: false, reason: `has fewer than ${MIN_NUMBER_DIGITS} digits` };
+  if (digits.length > MAX_DIGITS) return { ok: false, reason: `has more than ${MAX_DIGITS} digits: not a phone number` };
+  const fast = nanpE164(main, digits, region);
+  if (fast) return { ok: true, value: { raw, e164: fast, digits: fast.slice(1) } };
+  const parsed = main.includes('*') ? undefined : parsePhoneNumberFromString(main, region as CountryCode);
   if (!parsed || !parsed.isPossible()) {
-    return { ok: false, reason: `is not a possible phone number for region ${region}` };
+    return {
+      ok: true,
+      value: { raw, e164: null, digits },
+      warning: { code: 'number_not_valid_for_region', reason: `is not a valid number for region ${region}: kept as entered, without an international form` },
+    };
   }
   const e164 = parsed.number; // '+14694292500'
   return { ok: true, value: { raw, e164, digits: e164.slice(1) } };
@@ -59,4 +108,56 @@ export function reverse(digits: string): string {
   let out = '';
   for (let i = digits.length - 1; i >= 0; i--) out += digits[i];
   return out;
+}
+
+// ---- Dialable forms for phonebooks (vendors branch) ----
+
+export type DialForm = 'e164' | 'national';
+
+/**
+ * How numbers starting with a given E.164 prefix are dialled from a region, learnt from one real
+ * parse per prefix: parsing costs about 0.3 ms a number, too slow for a directory of thousands.
+ * The first 4 digits after "+" hold the country code and, for shared codes (NANP +1, +7, +44),
+ * the area code that decides the country. null: the national form does not end with the
+ * national number, so each number of that prefix is parsed on its own.
+ */
+const nationalRules = new Map<string, { cc: string; prefix: string; home: boolean } | null>();
+const nationalMemo = new Map<string, string>();
+const NATIONAL_MEMO_MAX = 50_000;
+
+function nationalBySingleParse(e164: string, region: string): string {
+  const key = `${region}\u0000${e164}`;
+  const hit = nationalMemo.get(key);
+  if (hit !== undefined) return hit;
+  const parsed = parsePhoneNumberFromString(e164);
+  const out = parsed && parsed.country === region ? parsed.formatNational().replace(/[^0-9]/g, '') : e164;
+  if (nationalMemo.size >= NATIONAL_MEMO_MAX) nationalMemo.clear();
+  nationalMemo.set(key, out);
+  return out;
+}
+
+/**
+ * What a phone should dial (and match incoming caller-ID against) for a stored number: no spaces,
+ * brackets or dashes. Short internal numbers keep their digits (and * #). "national" gives the
+ * national digits with the trunk prefix (US 4694292500, DE 030123456) for numbers of the
+ * account's region, and E.164 for foreign numbers, which cannot be dialled nationally.
+ */
+export function dialableNumber(n: { raw: string; e164: string | null; digits: string }, form: DialForm, region: string): string {
+  if (n.e164 === null) return n.raw.replace(/[^0-9*#]/g, '') || n.digits;
+  if (form === 'e164') return n.e164;
+  const key = `${region}\u0000${n.e164.slice(0, 5)}`;
+  let rule = nationalRules.get(key);
+  if (rule === undefined) {
+    const parsed = parsePhoneNumberFromString(n.e164);
+    rule = null;
+    if (parsed) {
+      const national = parsed.formatNational().replace(/[^0-9]/g, '');
+      const nsn = String(parsed.nationalNumber);
+      if (national.endsWith(nsn)) rule = { cc: String(parsed.countryCallingCode), prefix: national.slice(0, national.length - nsn.length), home: parsed.country === region };
+    }
+    if (nationalRules.size >= NATIONAL_MEMO_MAX) nationalRules.clear();
+    nationalRules.set(key, rule);
+  }
+  if (rule === null || !n.e164.startsWith(`+${rule.cc}`)) return nationalBySingleParse(n.e164, region);
+  return rule.home ? rule.prefix + n.e164.slice(1 + rule.cc.length) : n.e164;
 }

@@ -4,8 +4,22 @@ import {
   contactInputSchema, NUMBER_FIELDS, NUMBER_KIND,
   type ContactInput, type PhoneNumber,
 } from './contact-schemas.ts';
+import { cleanLine, describeCleaning } from './clean-text.ts';
 import { normalizeNumber } from './phone-number.ts';
 import { detailsFromZod, ValidationError, type ErrorDetail } from '../errors.ts';
+
+/**
+ * Something changed or doubtful about an accepted contact: reported to whoever wrote it (API
+ * response, import report) but never a reason to refuse it.
+ */
+export interface ContactWarning {
+  /** Row in an import file (set by the import). */
+  row?: number;
+  field: string;
+  value: string;
+  code: 'text_cleaned' | 'number_not_valid_for_region' | 'value_not_imported';
+  reason: string;
+}
 
 /** A contact ready to be written: every field present, numbers normalised. */
 export interface PreparedContact {
@@ -13,9 +27,35 @@ export interface PreparedContact {
   numbers: PhoneNumber[];
 }
 
-export type PrepareResult = { ok: true; contact: PreparedContact } | { ok: false; errors: ErrorDetail[] };
+export type PrepareResult =
+  | { ok: true; contact: PreparedContact; warnings: ContactWarning[] }
+  | { ok: false; errors: ErrorDetail[] };
+
+/**
+ * The input with every text field through cleanLine (line breaks -> space, controls and
+ * noncharacters dropped); anything that is not a plain object is left for the schema to refuse.
+ */
+export function cleanContactInput(input: unknown, warnings: ContactWarning[]): unknown {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
+    if (typeof value === 'string') out[key] = cleanField(key, value, warnings);
+    else if (key === 'groups' && Array.isArray(value)) {
+      out[key] = value.map((g, i) => (typeof g === 'string' ? cleanField(`groups.${i}`, g, warnings) : g));
+    } else out[key] = value;
+  }
+  return out;
+}
+
+function cleanField(field: string, value: string, warnings: ContactWarning[]): string {
+  const c = cleanLine(value);
+  if (c.breaks || c.dropped) warnings.push({ field, value, code: 'text_cleaned', reason: `${field}: ${describeCleaning(c)}` });
+  return c.text;
+}
 
 export function tryPrepareContact(input: unknown, region: string): PrepareResult {
+  const warnings: ContactWarning[] = [];
+  input = cleanContactInput(input, warnings);
   const parsed = contactInputSchema.safeParse(input);
   if (!parsed.success) return { ok: false, errors: detailsFromZod(parsed.error.issues, input) };
   const c = parsed.data;
@@ -36,15 +76,21 @@ export function tryPrepareContact(input: unknown, region: string): PrepareResult
     }
     fields[field] = result.value.raw;
     numbers.push({ kind: NUMBER_KIND[field], ...result.value });
+    if (result.warning) warnings.push({ field, value, code: result.warning.code, reason: `${field} ${result.warning.reason}` });
   }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, contact: { fields, numbers } };
+  return { ok: true, contact: { fields, numbers }, warnings };
 }
 
 export function prepareContact(input: unknown, region: string): PreparedContact {
+  return prepareContactWithWarnings(input, region).contact;
+}
+
+/** prepareContact, plus what was cleaned or doubtful (for the API response). */
+export function prepareContactWithWarnings(input: unknown, region: string): { contact: PreparedContact; warnings: ContactWarning[] } {
   const result = tryPrepareContact(input, region);
   if (!result.ok) throw new ValidationError(summarize(result.errors), result.errors);
-  return result.contact;
+  return { contact: result.contact, warnings: result.warnings };
 }
 
 function summarize(errors: ErrorDetail[]): string {

@@ -1,6 +1,7 @@
 // Users of an account: directory entries too ("other users on your account").
 import { z } from 'zod';
 import { userScopeSchema, type UserScope } from './account-schemas.ts';
+import { withoutDefaults } from './patch-schema.ts';
 
 const username = z.string().trim().toLowerCase().min(1).max(64)
   .regex(/^[a-z0-9._-]+$/, 'letters, digits, . _ - only');
@@ -16,7 +17,8 @@ export const userCreateSchema = z.object({
 }).strict();
 export type UserCreate = z.infer<typeof userCreateSchema>;
 
-export const userPatchSchema = userCreateSchema.omit({ username: true }).partial().strict();
+/** Only what is sent changes: without the defaults, a name change no longer resets the scope to "basic". */
+export const userPatchSchema = z.object(withoutDefaults(userCreateSchema.omit({ username: true }).shape)).partial().strict();
 export type UserPatch = z.infer<typeof userPatchSchema>;
 
 export const tokenCreateSchema = z.object({

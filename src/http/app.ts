@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../app-context.ts';
 import { adminApi } from '../api/admin-api.ts';
 import { errorHandler } from '../api/error-handler.ts';
+import { carddavDiscovery, carddavRouter } from '../carddav/carddav-router.ts';
 import { NotFoundError } from '../errors.ts';
 import { counter, httpMetrics } from '../ops/metrics.ts';
 import { phonebookRouter } from '../phonebook/phonebook-routes.ts';
@@ -40,8 +41,11 @@ export function createApp(ctx: AppContext): Express {
     autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
   }));
   app.use((req, res, next) => {
+    // Read the path now: once a mounted router answers, req.path is relative to its mount point
+    // (an API call finished as "/accounts/..." and was counted as "portal").
+    const route = routeFamily(req.path);
     const end = duration.startTimer({ method: req.method });
-    res.on('finish', () => end({ route: routeFamily(req.path), status: String(res.statusCode) }));
+    res.on('finish', () => end({ route, status: String(res.statusCode) }));
     next();
   });
 
@@ -53,6 +57,10 @@ export function createApp(ctx: AppContext): Express {
     res.send(await ctx.metrics.metrics());
   });
 
+  if (ctx.config.carddav.enabled) {
+    app.use(carddavDiscovery());
+    app.use('/carddav', carddavRouter(ctx));
+  }
   app.use('/api/v1', sessionMiddleware(ctx));
   app.use('/api/v1', adminApi(ctx, vendors));
   app.use('/', portalRouter(ctx));
@@ -66,6 +74,7 @@ export function createApp(ctx: AppContext): Express {
 function routeFamily(path: string): string {
   if (path.startsWith('/api/v1')) return 'api';
   if (path.startsWith('/phonebook')) return 'phonebook';
+  if (path.startsWith('/carddav') || path.startsWith('/.well-known/carddav')) return 'carddav';
   if (path === '/metrics' || path === '/healthz') return 'ops';
   return 'portal';
 }

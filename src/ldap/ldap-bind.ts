@@ -1,64 +1,66 @@
 // Simple binds: the account's phone credentials or a user's own, given as a DN
-// (cn=<user>,o=<account>,<suffix>) or as <user>@<account>. Failures are slowed per address.
+// (cn=<user>,o=<account>,<suffix>) or as <user>@<account>. An empty name with an empty password
+// is an anonymous bind. Wrong binds are slowed by the shared sign-in limiter (per address and per
+// login, across connections); past it, binds are answered busy (51) without being checked.
 import type { AppContext } from '../app-context.ts';
 import { verifyPassword } from '../auth/passwords.ts';
+import { counter } from '../ops/metrics.ts';
 import { type DirectoryNames, parseAtName } from './ldap-dn.ts';
 import { clearSession, setSession } from './ldap-session.ts';
 
 export interface BindRequestLike {
-  dn: { toString(): string };
-  credentials: string;
+  name: string;
+  password: string;
   connection: { remoteAddress?: string };
 }
 
-/** Recent failures per source address, for the growing delay. */
-class FailureTracker {
-  private readonly failures = new Map<string, { count: number; at: number }>();
-  constructor(private readonly delayMs: number) {}
-
-  delayFor(address: string): number {
-    const f = this.failures.get(address);
-    if (!f || Date.now() - f.at > 15 * 60_000) return 0;
-    return Math.min(f.count, 10) * this.delayMs;
-  }
-  fail(address: string): void {
-    const f = this.failures.get(address);
-    this.failures.set(address, { count: (f && Date.now() - f.at < 15 * 60_000 ? f.count : 0) + 1, at: Date.now() });
-    if (this.failures.size > 100_000) this.failures.clear();
-  }
-  succeed(address: string): void {
-    this.failures.delete(address);
-  }
+export interface BindOutcome {
+  code: number;
+  message: string;
 }
 
+const OK: BindOutcome = { code: 0, message: '' };
+const INVALID: BindOutcome = { code: 49, message: 'Invalid credentials' };
+
 export function bindHandler(ctx: AppContext, names: DirectoryNames) {
-  const tracker = new FailureTracker(ctx.config.ldap.failedBindDelayMs);
-  return async (conn: object, req: BindRequestLike): Promise<boolean> => {
+  const delayMs = ctx.config.ldap.failedBindDelayMs;
+  const binds = counter(ctx.metrics, 'dialbook_ldap_binds_total', 'LDAP simple binds by outcome (refused: not checked, too many recent failures)', ['result']);
+  return async (conn: object, req: BindRequestLike): Promise<BindOutcome> => {
     clearSession(conn);
-    const address = req.connection.remoteAddress ?? 'unknown';
-    const target = resolveName(names, originalNameOf(req) ?? req.dn.toString());
-    const password = String(req.credentials ?? '');
+    const name = req.name.trim();
+    if (name === '' && req.password === '') return OK; // anonymous
+    // RFC 4513 5.1.2: a name without a password is an unauthenticated bind, refused by default
+    if (req.password === '') return { code: 53, message: 'Unauthenticated binds (a name without a password) are not allowed' };
+    const target = resolveName(names, name);
+    // Counted per source address and per login across connections and processes; the login is
+    // <user>@<account> whichever form the phone sent, as the other front ends count it.
+    const attempt = ctx.signinLimiter.attempt('ldap', req.connection.remoteAddress ?? 'unknown', target ? `${target.username}@${target.accountId}` : name);
+    if (!attempt.allowed) {
+      binds.inc({ result: 'refused' });
+      return { code: 51, message: `Too many failed binds: try again in ${attempt.retryAfterSeconds} seconds` };
+    }
     let ok = false;
-    if (target && ctx.store.getAccount(target.accountId)) {
-      if (ctx.phoneCredentials.verify(target.accountId, target.username, password)) {
-        setSession(conn, { accountId: target.accountId, userId: null });
-        ok = true;
-      } else {
-        const user = ctx.store.findUserByLogin(target.accountId, target.username);
-        if (await verifyPassword(password, user?.passwordHash ?? null)) {
-          setSession(conn, { accountId: target.accountId, userId: user!.id });
+    try {
+      if (target && ctx.store.getAccount(target.accountId)) {
+        if (ctx.phoneCredentials.verify(target.accountId, target.username, req.password)) {
+          setSession(conn, { accountId: target.accountId, userId: null });
           ok = true;
+        } else {
+          const user = ctx.store.findUserByLogin(target.accountId, target.username);
+          if (await verifyPassword(req.password, user?.passwordHash ?? null)) {
+            setSession(conn, { accountId: target.accountId, userId: user!.id });
+            ok = true;
+          }
         }
       }
+    } finally {
+      if (ok) attempt.succeeded();
+      else attempt.failed();
     }
-    if (ok) {
-      tracker.succeed(address);
-      return true;
-    }
-    const delay = tracker.delayFor(address);
-    tracker.fail(address);
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    return false;
+    binds.inc({ result: ok ? 'success' : 'invalid' });
+    if (ok) return OK;
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+    return INVALID;
   };
 }
 
@@ -68,9 +70,3 @@ function resolveName(names: DirectoryNames, name: string): { accountId: string; 
   const parsed = names.parse(name);
   return parsed.kind === 'bindName' ? { accountId: parsed.accountId, username: parsed.username } : null;
 }
-
-// Bind names that are not DNs are swapped for a placeholder DN before ldapjs parses them (it
-// would answer invalidDNSyntax); the original is kept here for the handler.
-const originalNames = new WeakMap<object, string>();
-export const rememberOriginalName = (req: object, name: string) => void originalNames.set(req, name);
-const originalNameOf = (req: object) => originalNames.get(req);

@@ -1,9 +1,8 @@
 // Search: resolve the base DN to what the bound connection may see, translate the filter, ask
 // the in-memory directory (src/directory/), and send entries with size limits, paging and sorting.
-import Attribute from '@ldapjs/attribute';
-import dnPackage from '@ldapjs/dn';
-import messages from '@ldapjs/messages';
-import controlsPackage from '@ldapjs/controls';
+// The protocol layer (protocol/) hands requests in already decoded and writes what the response
+// collects in one go.
+import { Gauge } from 'prom-client';
 import type { AppContext } from '../app-context.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import type { ContactSort } from '../domain/contact-schemas.ts';
@@ -11,18 +10,14 @@ import type { ContactRef, Criterion, Visibility } from '../store/store.ts';
 import { type Attributes, operationalAttributes, selectAttributes, userAttributes } from './ldap-entries.ts';
 import { type DirectoryNames } from './ldap-dn.ts';
 import { type LdapFilter, translateFilter } from './ldap-filter.ts';
-import { type ControlLike, pagingCookie, readControls, SUPPORTED_CONTROLS } from './ldap-controls.ts';
+import { type ControlLike, pagingCookie, pagingResponse, readControls, sortResponse, SUPPORTED_CONTROLS } from './ldap-controls.ts';
 import { sessionOf } from './ldap-session.ts';
 import { vlvResponse, type VlvRequest } from './ldap-vlv.ts';
-import { EntryCache, frame } from './ldap-entry-cache.ts';
-
-// CommonJS packages: Node cannot see their named exports from ESM.
-const { DN } = dnPackage;
-const { SearchResultEntry } = messages;
-const { PagedResultsControl, ServerSideSortingResponseControl } = controlsPackage;
+import { EntryCache, encodeEntry, frame, frameAll, selectionKey } from './ldap-entry-cache.ts';
+import type { ResponseControl } from './protocol/messages.ts';
 
 export const RC = {
-  success: 0, timeLimitExceeded: 3, sizeLimitExceeded: 4, unavailableCriticalExtension: 12,
+  success: 0, protocolError: 2, timeLimitExceeded: 3, sizeLimitExceeded: 4, unavailableCriticalExtension: 12,
   noSuchObject: 32, insufficientAccessRights: 50, unwillingToPerform: 53, sortControlMissing: 60,
 } as const;
 
@@ -40,27 +35,25 @@ export interface SearchRequestLike {
 
 export interface SearchResponseLike {
   messageId: number;
-  attributes: string[];
-  /** ldapjs returns a copy from the getter: add controls with addControl(). */
-  addControl(control: unknown): void;
-  send(entry: unknown, noFiltering?: boolean): void;
-  connection: { write(data: Buffer): boolean };
-  end(status?: number): void;
-  errorMessage?: string;
+  /** Controls sent with the SearchResultDone. */
+  addControl(control: ResponseControl): void;
+  /** Framed entries; everything written is sent together with the result, in one socket write. */
+  write(data: Buffer): void;
+  end(status: number, message?: string): void;
 }
 
 export function searchHandler(ctx: AppContext, names: DirectoryNames) {
   const cfg = ctx.config.ldap;
-  const cache = new EntryCache();
+  const cache = new EntryCache(cfg.entryCacheBytes);
+  gauge(ctx, 'dialbook_ldap_entry_cache_bytes', 'Bytes held by the LDAP encoded-entry cache', () => cache.size.bytes);
+  gauge(ctx, 'dialbook_ldap_entry_cache_entries', 'Entries held by the LDAP encoded-entry cache', () => cache.size.entries);
 
   function sendEntry(req: SearchRequestLike, res: SearchResponseLike, dn: string, attrs: Attributes): void {
-    const attributes = Object.entries(attrs).map(([type, values]) => new Attribute({ type, values: req.typesOnly ? [] : values }));
-    res.send(new SearchResultEntry({ messageId: res.messageId, objectName: DN.fromString(dn), attributes }));
+    res.write(frame(res.messageId, encodeEntry(dn, attrs, req.typesOnly)));
   }
 
   function fail(res: SearchResponseLike, code: number, message: string): void {
-    res.errorMessage = message;
-    res.end(code);
+    res.end(code, message);
   }
 
   function rootDse(req: SearchRequestLike, res: SearchResponseLike): void {
@@ -83,7 +76,6 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
 
   return async (req: SearchRequestLike, res: SearchResponseLike): Promise<void> => {
     const started = Date.now();
-    res.attributes = []; // we select attributes ourselves (ldapjs compares them case-sensitively)
     const base = names.parse(req.dn.toString());
     const scope = normalizeScope(req.scope);
     if (base.kind === 'root') {
@@ -101,6 +93,7 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     if (!account || !allowed) return fail(res, RC.noSuchObject, 'No such entry in this directory');
 
     const controls = readControls(req.controls ?? []);
+    if (controls.invalid) return fail(res, RC.protocolError, controls.invalid);
     if (controls.unsupportedCritical) return fail(res, RC.unavailableCriticalExtension, controls.unsupportedCritical);
 
     if (base.kind === 'suffix' && scope === 'base') {
@@ -129,9 +122,9 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
 
     const more = refs.length > want;
     sendContacts(req, res, account, refs.slice(0, want));
-    if (controls.sort) res.addControl(new ServerSideSortingResponseControl({ value: { result: 0 } }));
+    if (controls.sort) res.addControl(sortResponse(RC.success));
     if (paging) {
-      res.addControl(new PagedResultsControl({ value: { size: 0, cookie: pagingCookie(more ? offset + want : null) } }));
+      res.addControl(pagingResponse(pagingCookie(more ? offset + want : null)));
       return res.end(RC.success);
     }
     if (more) return fail(res, RC.sizeLimitExceeded, `More than ${want} entries match`);
@@ -161,7 +154,7 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     const start = Math.max(0, position - 1 - vlv.beforeCount);
     const count = Math.min(vlv.beforeCount + vlv.afterCount + 1, cfg.maxSizeLimit);
     sendContacts(req, res, account, ctx.directory.queryContactRefs(account.id, { visibility, where, sort, limit: count, offset: start }));
-    res.addControl(new ServerSideSortingResponseControl({ value: { result: 0 } }));
+    res.addControl(sortResponse(RC.success));
     res.addControl(vlvResponse(position, total, 0));
     res.end(RC.success);
   }
@@ -172,22 +165,30 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
    */
   function sendContacts(req: SearchRequestLike, res: SearchResponseLike, account: Account, refs: ContactRef[]): void {
     if (refs.length === 0) return;
-    const selection = req.attributes.map((a) => a.toLowerCase()).sort().join(',') + (req.typesOnly ? '/t' : '');
-    const key = (r: ContactRef) => `${r.id}\u0000${r.revision}\u0000${selection}`;
-    const bodies = refs.map((r) => cache.get(account.id, account.revision, key(r)));
+    // null: a selection longer than phones send, answered but never cached
+    const selection = selectionKey(req.attributes, req.typesOnly);
+    const group = selection === null ? null : cache.group(account.id, selection);
+    const bodies = refs.map((r) => (group ? cache.get(group, r.id, r.revision, account.revision) : undefined));
     const missing = refs.filter((_r, i) => !bodies[i]);
     if (missing.length > 0) {
       const built = new Map<string, Buffer>();
       for (const c of ctx.directory.getContactsByIds(account.id, missing.map((r) => r.id))) {
         const dn = names.entry(account.id, c.id);
         const attrs = selectAttributes(req.attributes, userAttributes(c, account), () => operationalAttributes(c, dn));
-        built.set(c.id, cache.put(account.id, key(c), { dn, attrs, typesOnly: req.typesOnly }));
+        const body = encodeEntry(dn, attrs, req.typesOnly);
+        if (group) cache.put(group, c.id, c.revision, account.revision, body);
+        built.set(c.id, body);
       }
       refs.forEach((r, i) => { bodies[i] ??= built.get(r.id); });
     }
-    const frames = bodies.filter((b): b is Buffer => b !== undefined).map((b) => frame(res.messageId, b));
-    res.connection.write(Buffer.concat(frames));
+    res.write(frameAll(res.messageId, bodies.filter((b): b is Buffer => b !== undefined)));
   }
+}
+
+/** A gauge read when metrics are collected (one per registry: one per running server). */
+function gauge(ctx: AppContext, name: string, help: string, read: () => number): void {
+  if (ctx.metrics.getSingleMetric(name)) ctx.metrics.removeSingleMetric(name);
+  new Gauge({ name, help, registers: [ctx.metrics], collect() { this.set(read()); } });
 }
 
 function normalizeScope(scope: string | number): 'base' | 'one' | 'sub' {

@@ -1,197 +1,162 @@
-// The LDAP front end: read-only, over the same store as the admin API. ldapjs is used only in
-// this folder (it is archived upstream; a fork or replacement should touch nothing else).
+// The LDAP front end: read-only, over the same store as the admin API. The protocol is ours
+// (protocol/: framing, BER, messages, the per-connection loop); no LDAP server library is used.
+// This file accepts connections (global and per-address caps, LDAPS, StartTLS context) and routes
+// decoded requests to the bind and search handlers.
 import { readFileSync } from 'node:fs';
-import type { Socket } from 'node:net';
-import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
-import ldap from 'ldapjs';
-import messages from '@ldapjs/messages';
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createSecureContext, createServer as createTlsServer, type SecureContextOptions, TLSSocket } from 'node:tls';
 import type { AppContext } from '../app-context.ts';
-import { bindHandler, rememberOriginalName, type BindRequestLike } from './ldap-bind.ts';
-import { DirectoryNames, parseAtName } from './ldap-dn.ts';
-import { RC, searchHandler, type SearchRequestLike, type SearchResponseLike } from './ldap-search.ts';
+import { normaliseSource } from '../auth/signin-limiter.ts';
+import { bindHandler } from './ldap-bind.ts';
+import { DirectoryNames } from './ldap-dn.ts';
+import { RC, searchHandler, type SearchResponseLike } from './ldap-search.ts';
 import { clearSession } from './ldap-session.ts';
-import { renameVlvOid } from './ldap-vlv.ts';
-
-const BIND_OP = 0x60;
-const START_TLS = '1.3.6.1.4.1.1466.20037';
-/** No phone sends a request anywhere near this. */
-const MAX_REQUEST_BYTES = 256 * 1024;
-const { BindRequest } = messages; // CommonJS: no named exports from ESM
+import { LdapConnection, type ConnectionLimits } from './protocol/connection.ts';
+import { envelope, result, RESULT, TAG, type LdapRequest, type ResponseControl } from './protocol/messages.ts';
 
 export interface RunningLdap {
   port: number;
   ldapsPort: number | null;
+  /** Stops accepting, answers requests already received, then closes every connection. */
   close(): Promise<void>;
 }
 
 export async function startLdapServer(ctx: AppContext): Promise<RunningLdap> {
   const cfg = ctx.config.ldap;
   const names = new DirectoryNames(cfg.suffix);
-  const tls = cfg.tlsCert && cfg.tlsKey ? { certificate: readFileSync(cfg.tlsCert, 'utf8'), key: readFileSync(cfg.tlsKey, 'utf8') } : null;
-  const plain = createServer(ctx, names, null, tls ? createSecureContext({ cert: tls.certificate, key: tls.key }) : null);
+  const tls: SecureContextOptions | null = cfg.tlsCert && cfg.tlsKey
+    ? { cert: readFileSync(cfg.tlsCert, 'utf8'), key: readFileSync(cfg.tlsKey, 'utf8'), minVersion: cfg.tlsMinVersion, ...(cfg.tlsCiphers ? { ciphers: cfg.tlsCiphers } : {}) }
+    : null;
+  const startTls = tls ? createSecureContext(tls) : null;
+  const limits: ConnectionLimits = { maxMessageBytes: cfg.maxMessageBytes, messageDeadlineMs: cfg.messageDeadlineMs, idleTimeoutMs: cfg.idleTimeoutMs };
+  const handle = requestHandler(ctx, names);
+  const connections = new Set<LdapConnection>();
+  const perAddress = new Map<string, number>();
+  let closing = false;
+
+  /** Counts a new TCP connection against the per-address cap; false when it was refused. */
+  const admit = (socket: Socket): boolean => {
+    // IPv4-mapped IPv6 as IPv4, IPv6 by its /64 (one host usually holds a whole /64)
+    const address = normaliseSource(socket.remoteAddress ?? 'unknown');
+    const count = perAddress.get(address) ?? 0;
+    if (closing || count >= cfg.maxConnectionsPerAddress) {
+      ctx.logger.debug({ remote: address, count }, closing ? 'ldap shutting down: connection refused' : 'ldap connections per address exceeded: connection refused');
+      socket.destroy();
+      return false;
+    }
+    perAddress.set(address, count + 1);
+    socket.once('close', () => {
+      const n = (perAddress.get(address) ?? 1) - 1;
+      if (n <= 0) perAddress.delete(address);
+      else perAddress.set(address, n);
+    });
+    socket.on('error', () => undefined); // errors before the LDAP connection exists (TLS handshake)
+    return true;
+  };
+  const serve = (socket: Socket) => {
+    const conn = new LdapConnection(socket, limits, handle, socket instanceof TLSSocket ? null : startTls, ctx.logger);
+    connections.add(conn);
+    socket.once('close', () => {
+      connections.delete(conn);
+      clearSession(conn);
+    });
+  };
+
+  const plain = createTcpServer((socket) => { if (admit(socket)) serve(socket); });
+  plain.maxConnections = cfg.maxConnections;
   await listen(plain, cfg.port, cfg.host);
-  let secure: ReturnType<typeof createServer> | null = null;
+  let secure: Server | null = null;
   if (cfg.ldapsPort !== null && tls) {
-    secure = createServer(ctx, names, tls, null);
-    await listen(secure, cfg.ldapsPort, cfg.host);
+    const s = createTlsServer({ ...tls, handshakeTimeout: cfg.messageDeadlineMs }, (socket: TLSSocket) => serve(socket));
+    s.on('connection', admit);
+    s.on('tlsClientError', (err) => ctx.logger.debug({ err }, 'ldaps handshake failed'));
+    s.maxConnections = cfg.maxConnections;
+    await listen(s, cfg.ldapsPort, cfg.host);
+    secure = s;
   }
   return {
-    port: plain.address().port,
-    ldapsPort: secure ? secure.address().port : null,
+    port: (plain.address() as { port: number }).port,
+    ldapsPort: secure ? (secure.address() as { port: number }).port : null,
     close: async () => {
-      await Promise.all([plain, secure].filter((s) => s !== null).map((s) => new Promise<void>((res) => {
-        for (const c of s!.openSockets) c.destroy();
-        s!.close(() => res());
-      })));
+      closing = true;
+      const servers = [plain, secure].filter((s): s is Server => s !== null);
+      const stopped = Promise.all(servers.map((s) => new Promise<void>((res) => s.close(() => res()))));
+      const drained = Promise.all([...connections].map((c) => c.shutdown()));
+      // a client that does not read its answers must not hold the shutdown
+      const grace = setTimeout(() => { for (const c of connections) c.destroy(); }, cfg.messageDeadlineMs);
+      await drained;
+      clearTimeout(grace);
+      await stopped;
     },
   };
 }
 
-type LdapServer = ReturnType<typeof ldap.createServer> & {
-  server: { maxConnections: number };
-  newConnection(conn: Socket): void;
-  openSockets: Set<Socket>;
-  address(): { port: number };
-};
+type RequestOf<K extends LdapRequest['op']> = Extract<LdapRequest, { op: K }>;
 
-function createServer(ctx: AppContext, names: DirectoryNames, tls: { certificate: string; key: string } | null, startTls: SecureContext | null): LdapServer {
-  const cfg = ctx.config.ldap;
-  // Per connection: Nagle off (multi-entry answers otherwise wait ~40 ms), idle timeout, and
-  // non-DN bind names replaced before ldapjs would reject them as invalid DN syntax.
-  const connectionRouter = (conn: Socket) => {
-    conn.setNoDelay(true);
-    conn.setTimeout(cfg.idleTimeoutMs, () => conn.destroy());
-    conn.on('error', (err) => ctx.logger.debug({ err }, 'ldap connection error'));
-    server.openSockets.add(conn);
-    conn.on('close', () => {
-      server.openSockets.delete(conn);
-      clearSession(conn);
-    });
-    server.newConnection(conn);
-    const parser = (conn as Socket & { parser: { emit: (ev: string, ...a: unknown[]) => boolean; write: (d: Buffer) => void; buffer: Buffer | null } }).parser;
-    // Oversized or malformed requests: ldapjs would buffer them forever. The parser keeps the
-    // unparsed bytes of the current message in parser.buffer (and calls write() again itself for
-    // the rest of a chunk holding several messages).
-    const write = parser.write.bind(parser);
-    parser.write = (data: Buffer) => {
-      const buffered = parser.buffer?.length ?? 0;
-      const startsMessage = buffered === 0;
-      const bad = startsMessage && (data[0] !== 0x30 || declaredLength(data) > MAX_REQUEST_BYTES);
-      if (bad || buffered + data.length > MAX_REQUEST_BYTES) {
-        ctx.logger.debug({ remote: conn.remoteAddress }, 'malformed or oversized ldap request: connection closed');
-        conn.destroy();
-        return;
-      }
-      write(renameVlvOid(data));
-    };
-    const emit = parser.emit.bind(parser);
-    parser.emit = (ev: string, ...args: unknown[]) => {
-      if (ev === 'message') args[0] = withDnBindName(args[0] as { protocolOp: number }, names);
-      return emit(ev, ...args);
-    };
-  };
-  const server = ldap.createServer({ ...(tls ?? {}), connectionRouter } as Parameters<typeof ldap.createServer>[0]) as LdapServer;
-  server.server.maxConnections = cfg.maxConnections;
-  server.openSockets = new Set();
-
+function requestHandler(ctx: AppContext, names: DirectoryNames) {
   const bind = bindHandler(ctx, names);
-  server.bind('', (req: BindRequestLike & { connection: object }, res: { end(): void }, next: (e?: Error) => void) => {
-    bind(req.connection, req).then(
-      (ok) => (ok ? res.end() : next(ldapError(new ldap.InvalidCredentialsError('Invalid credentials')))),
-      (err) => next(internal(ctx, err)),
-    );
-  });
-
   const search = searchHandler(ctx, names);
-  server.search('', (req: SearchRequestLike, res: SearchResponseLike, next: (e?: Error) => void) => {
-    search(req, res).catch((err) => next(internal(ctx, err)));
-  });
 
-  server.exop(START_TLS, (req: { connection: Socket }, res: { responseName: string; end(): void }, next: (e?: Error) => void) => {
-    if (!startTls) return next(ldapError(new ldap.UnavailableError('StartTLS needs ldap.tlsCert and ldap.tlsKey')));
-    if (req.connection instanceof TLSSocket || (req.connection as Socket & { encrypted?: boolean }).encrypted) {
-      return next(ldapError(new ldap.OperationsError('TLS is already active')));
+  const answer = (conn: LdapConnection, req: LdapRequest, code: number, message = ''): void => {
+    const tag = req.op === 'bind' ? TAG.bindResponse : req.op === 'search' ? TAG.searchDone : req.op === 'write' ? req.responseTag : TAG.extendedResponse;
+    conn.write(envelope(req.id, result(tag, code, message)));
+  };
+
+  const onBind = async (conn: LdapConnection, req: RequestOf<'bind'>) => {
+    if (req.version !== 3) return answer(conn, req, RESULT.protocolError, 'Only LDAP version 3 is supported');
+    if (req.password === null) {
+      clearSession(conn);
+      return answer(conn, req, RESULT.authMethodNotSupported, 'Only simple binds are supported');
     }
-    res.responseName = START_TLS;
-    res.end();
-    upgradeToTls(req.connection, startTls);
-  });
+    const outcome = await bind(conn, { name: req.name, password: req.password.toString('utf8'), connection: conn });
+    answer(conn, req, outcome.code, outcome.message);
+  };
 
-  const readOnly = (_req: unknown, _res: unknown, next: (e?: Error) => void) =>
-    next(ldapError(new ldap.UnwillingToPerformError('This directory is read-only: manage contacts through dialbook')));
-  server.add('', readOnly);
-  server.modify('', readOnly);
-  server.del('', readOnly);
-  server.modifyDN('', readOnly);
-  server.compare('', readOnly);
+  const onSearch = async (conn: LdapConnection, req: RequestOf<'search'>) => {
+    const out: Buffer[] = [];
+    const controls: ResponseControl[] = [];
+    const res: SearchResponseLike = {
+      messageId: req.id,
+      addControl: (c) => void controls.push(c),
+      write: (data) => void out.push(data),
+      end: (code, message = '') => {
+        // an abandoned search gets no response at all (RFC 4511 4.11)
+        if (conn.isAbandoned(req.id)) return;
+        out.push(envelope(req.id, result(TAG.searchDone, code, message), controls));
+        conn.write(out.length === 1 ? out[0] : Buffer.concat(out));
+      },
+    };
+    await search({
+      dn: req.base, scope: req.scope, filter: req.filter, attributes: req.attributes, sizeLimit: req.sizeLimit,
+      timeLimit: req.timeLimit, typesOnly: req.typesOnly, controls: req.controls, connection: conn,
+    }, res);
+  };
 
-  server.on('error', (err: Error) => ctx.logger.debug({ err }, 'ldap protocol error'));
-  server.on('clientError', (err: Error) => ctx.logger.debug({ err }, 'ldap client error'));
-  return server;
+  return async (conn: LdapConnection, req: LdapRequest): Promise<void> => {
+    if (req.refused) return answer(conn, req, req.refused.code, req.refused.message);
+    try {
+      switch (req.op) {
+        case 'bind': return await onBind(conn, req);
+        case 'search': return await onSearch(conn, req);
+        case 'write': return answer(conn, req, RC.unwillingToPerform, 'This directory is read-only: manage contacts through dialbook');
+        // RFC 4511 4.12: an extended operation the server does not know is a protocolError
+        case 'extended': return answer(conn, req, RESULT.protocolError, `Unsupported extended operation ${req.name}`);
+        default: return undefined; // unbind and abandon are handled by the connection
+      }
+    } catch (err) {
+      ctx.logger.error({ err }, 'ldap handler failed');
+      answer(conn, req, RESULT.operationsError, 'Internal error');
+    }
+  };
 }
 
-/**
- * StartTLS (RFC 4511 4.14): after the success response goes out in clear, the same TCP
- * connection continues as TLS. ldapjs has no StartTLS of its own: its data listeners are moved
- * behind a server-side TLSSocket, and its writes go through that socket.
- */
-function upgradeToTls(conn: Socket, context: SecureContext): void {
-  const listeners = conn.listeners('data') as ((d: Buffer) => void)[];
-  conn.removeAllListeners('data');
-  const secure = new TLSSocket(conn, { isServer: true, secureContext: context });
-  secure.on('data', (d: Buffer) => { for (const l of listeners) l.call(conn, d); });
-  secure.on('error', () => conn.destroy());
-  (conn as Socket & { write: (d: Buffer) => boolean }).write = (d: Buffer) => secure.write(d);
-  (conn as Socket & { encrypted?: boolean }).encrypted = true;
-}
-
-/** Rewrites a bind whose name is "user@account" (or no DN at all) to a DN ldapjs accepts. */
-function withDnBindName(msg: { protocolOp: number }, names: DirectoryNames): unknown {
-  if (msg.protocolOp !== BIND_OP) return msg;
-  const req = msg as unknown as { name: string; credentials: string; messageId: number; controls: unknown[]; version: number };
-  const name = typeof req.name === 'string' ? req.name : '';
-  if (name === '' || looksLikeDn(name)) return msg;
-  const at = parseAtName(name);
-  const dn = at ? `cn=${escapeDn(at.username)},${names.account(at.accountId)}` : `cn=${escapeDn(name)},ou=unresolved,${names.suffix}`;
-  const replaced = new BindRequest({ messageId: req.messageId, name: dn, credentials: req.credentials, controls: req.controls, version: req.version });
-  replaced.log = (msg as unknown as { log: unknown }).log;
-  rememberOriginalName(replaced, name);
-  return replaced;
-}
-
-/** The length an LDAPMessage (SEQUENCE) declares in its first bytes, or 0 if not readable yet. */
-function declaredLength(data: Buffer): number {
-  if (data.length < 2 || data[0] !== 0x30) return 0;
-  const first = data[1];
-  if (first < 0x80) return first;
-  const n = first & 0x7f;
-  if (n > 4) return Number.MAX_SAFE_INTEGER;
-  if (data.length < 2 + n) return 0;
-  let len = 0;
-  for (let i = 0; i < n; i++) len = len * 256 + data[2 + i];
-  return len;
-}
-
-function looksLikeDn(name: string): boolean {
-  return /^\s*[A-Za-z][\w.-]*\s*=/.test(name) && !name.includes('@');
-}
-
-function escapeDn(v: string): string {
-  return v.replace(/([,+"\\<>;=])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ');
-}
-
-function internal(ctx: AppContext, err: unknown): Error {
-  ctx.logger.error({ err }, 'ldap handler failed');
-  return ldapError(new ldap.OperationsError('Internal error'));
-}
-
-/** ldapjs's error classes carry the LDAP result code; its typings do not say they are Errors. */
-const ldapError = (e: unknown): Error => e as Error;
-
-function listen(server: LdapServer, port: number, host: string): Promise<void> {
+function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((res, rej) => {
-    (server as unknown as { server: { once(ev: string, cb: (e: Error) => void): void } }).server.once('error', rej);
-    server.listen(port, host, () => res());
+    server.once('error', rej);
+    server.listen(port, host, () => {
+      server.off('error', rej);
+      res();
+    });
   });
 }
 

@@ -4,7 +4,8 @@ import type { Request } from 'express';
 import ipaddr from 'ipaddr.js';
 import type { AppContext } from '../app-context.ts';
 import type { Account } from '../domain/account-schemas.ts';
-import { AppError, ForbiddenError } from '../errors.ts';
+import { AppError, ForbiddenError, TooManyAttemptsError } from '../errors.ts';
+import { clientAddress } from '../http/client-address.ts';
 
 export class PhoneUnauthorizedError extends AppError {
   constructor() {
@@ -15,15 +16,26 @@ export class PhoneUnauthorizedError extends AppError {
 /** The account a request may read, or an error. Unknown accounts look like wrong credentials. */
 export function authorizePhone(ctx: AppContext, req: Request, route: { accountId?: string; token?: string }): Account {
   let accountId: string | null = null;
-  if (route.token !== undefined) {
-    accountId = ctx.phoneCredentials.accountForPathToken(route.token);
-  } else if (route.accountId) {
-    const creds = basicCredentials(req.headers.authorization);
-    if (creds && ctx.phoneCredentials.verify(route.accountId, creds.username, creds.password)) accountId = route.accountId;
+  // Only a credential that is actually checked goes through the sign-in limiter: a phone's first
+  // request without Authorization (asking for the Basic challenge) is no guess.
+  const creds = route.token === undefined && route.accountId ? basicCredentials(req.headers.authorization) : null;
+  if (route.token !== undefined || creds) {
+    const login = creds ? `${creds.username}@${route.accountId}` : '';
+    const attempt = ctx.signinLimiter.attempt('phonebook', clientAddress(req), login);
+    if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
+    try {
+      if (route.token !== undefined) accountId = ctx.phoneCredentials.accountForPathToken(route.token);
+      else if (creds && ctx.phoneCredentials.verify(route.accountId!, creds.username, creds.password)) accountId = route.accountId!;
+    } catch (err) {
+      attempt.succeeded(); // a storage failure is no wrong password: release the attempt uncounted
+      throw err;
+    }
+    if (accountId) attempt.succeeded();
+    else attempt.failed();
   }
   const account = accountId ? ctx.store.getAccount(accountId) : null;
   if (!account) throw new PhoneUnauthorizedError();
-  if (!allowedAddress(req.ip ?? '', account.settings.phoneAllowList)) throw new ForbiddenError('This address may not fetch the phonebook');
+  if (!allowedAddress(clientAddress(req), account.settings.phoneAllowList)) throw new ForbiddenError('This address may not fetch the phonebook');
   return account;
 }
 

@@ -1,26 +1,44 @@
-// The neutral model every template renders: names as the account wants them shown, numbers with
-// labels, paging and search. Built once per request (and cached with the output); templates only
-// loop and print, and the engine escapes every value.
+// The neutral model every template renders: names as the account wants them shown, numbers in
+// the form the vendor dials, paging and search. Built per request for the requested page only;
+// templates only loop and print, and the registry's one XML escaper escapes every value.
 import type { Account } from '../domain/account-schemas.ts';
 import type { Contact, NumberKind } from '../domain/contact-schemas.ts';
+import { dialableNumber, type DialForm } from '../domain/phone-number.ts';
 import type { VendorDescriptor } from './vendor-descriptor.ts';
 import { displayName } from '../domain/display-name.ts';
+import { clean } from './xml-escape.ts';
+
+export { clean };
 
 const DEFAULT_LABELS: Record<NumberKind, string> = {
   work: 'Work', mobile: 'Mobile', home: 'Home', fax: 'Fax', extension: 'Extension',
 };
 
-export interface ModelNumber { kind: NumberKind; label: string; number: string; digits: string; /** What to dial: E.164 when known, else the digits. */ dial: string }
+export interface ModelNumber {
+  kind: NumberKind; label: string;
+  /** As entered (display form): only for places that show text, never for what is dialled. */
+  number: string;
+  digits: string;
+  /** What the phone dials and matches caller-ID against (vendor's or account's dial form). */
+  dial: string;
+}
 export interface ModelEntry {
-  name: string; firstName: string; lastName: string; company: string; title: string; email: string;
+  /** The contact's display name. */
+  name: string;
+  /** The name, plus the number's label when the contact has several entries (one per number). */
+  entryName: string;
+  firstName: string; lastName: string; company: string; title: string; email: string;
   groups: string[];
+  /** Ids of the entry's groups in model.groups (Grandstream's <Group>). */
+  groupIds: number[];
   numbers: ModelNumber[];
   /** Last name, or the company when there is no person's name. */
   familyName: string;
-  /** The first number (entries per number carry exactly one). */
+  /** The first number's display form (entries per number carry exactly one). */
   number: string;
   label: string;
   kind: NumberKind | '';
+  /** The first number, dialable. This and every field below are dial forms. */
   dial: string;
   work: string; mobile: string; home: string; fax: string; extension: string;
   /** Work number, or the extension for internal users. */
@@ -32,18 +50,18 @@ export interface ModelEntry {
 export interface PhonebookModel {
   title: string;
   account: { id: string; name: string };
+  /** SIP account slot for downloaded entries (account setting phoneAccountIndex). */
+  accountIndex: number;
+  /** The request type the phone sent, normalised to the descriptor's typeValues (Gigaset pb/pr). */
+  type: string;
+  query: { search: string; number: string; group: string };
   entries: ModelEntry[];
-  groups: { name: string; url: string }[];
+  groups: { id: number; name: string; url: string }[];
   search: string;
   total: number;
+  /** Entries were left out to stay within the vendor's size limit. */
+  truncated: boolean;
   paging: { page: number; pages: number; first: number; last: number; count: number; prevUrl: string | null; nextUrl: string | null; selfUrl: string; searchUrl: string };
-}
-
-// XML 1.0 cannot carry these at all, even escaped.
-const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-export function clean(text: string): string {
-  return text.replace(XML_ILLEGAL, '');
 }
 
 /** Cuts to a number of characters (code points) or UTF-8 bytes without splitting a character. */
@@ -63,33 +81,86 @@ export function limit(text: string, maxChars: number, maxBytes: number): string 
   return out;
 }
 
+/** The dial form for an account and vendor: the account's setting wins over the vendor's. */
+export function dialFormFor(account: Account, d: VendorDescriptor): DialForm {
+  const s = account.settings.dialNumberForm;
+  return s === 'e164' || s === 'national' ? s : d.dialForm;
+}
 
-export function buildEntries(contacts: Contact[], account: Account, d: VendorDescriptor): ModelEntry[] {
+/** How many entries a contact becomes for a vendor (paging counts these, not contacts). */
+export function entryCount(c: Contact, d: VendorDescriptor, keepNumber?: (digits: string) => boolean): number {
+  if (!d.entryPerNumber) return 1;
+  return keepNumber ? c.numbers.filter((n) => keepNumber(n.digits)).length : c.numbers.length;
+}
+
+export interface BuildOptions {
+  /** Index of the first entry built (1-based), for phones that number their entries. */
+  firstIndex?: number;
+  groupIds?: Map<string, number>;
+  /**
+   * Reverse lookups on phones with one entry per number: only the numbers that matched, so the
+   * entry the phone takes the caller's name from is the one that called (Cisco ?n=).
+   */
+  keepNumber?: (digits: string) => boolean;
+}
+
+export function buildEntries(contacts: Contact[], account: Account, d: VendorDescriptor, opts: BuildOptions = {}): ModelEntry[] {
   const labels = { ...DEFAULT_LABELS, ...d.labels } as Record<string, string>;
+  const form = dialFormFor(account, d);
   const cut = (s: string) => limit(clean(s), d.nameMaxChars, d.nameMaxBytes);
   const out: ModelEntry[] = [];
   const seen = new Set<string>();
+  const firstIndex = opts.firstIndex ?? 1;
   for (const c of contacts) {
-    const numbers = c.numbers.map((n) => ({ kind: n.kind, label: labels[n.kind] ?? n.kind, number: clean(n.raw), digits: n.digits, dial: n.e164 ?? n.digits }));
-    const first = (kind: NumberKind) => numbers.find((n) => n.kind === kind)?.number ?? '';
-    const base = {
-      name: cut(displayName(c, account.settings.nameFormat)),
-      firstName: cut(c.firstName), lastName: cut(c.lastName), company: cut(c.company),
-      title: clean(c.title), email: clean(c.email), groups: c.groups.map(clean),
-      familyName: cut(c.lastName || (c.firstName ? '' : c.company)),
-      work: first('work'), mobile: first('mobile'), home: first('home'), fax: first('fax'), extension: first('extension'),
-      office: first('work') || first('extension'),
-    };
-    const perEntry = d.entryPerNumber ? numbers.map((n) => [n]) : [numbers];
+    const numbers: ModelNumber[] = c.numbers.map((n) => ({
+      kind: n.kind, label: labels[n.kind] ?? n.kind, number: clean(n.raw), digits: n.digits, dial: dialableNumber(n, form, account.region),
+    }));
+    const first = (kind: NumberKind) => numbers.find((n) => n.kind === kind)?.dial ?? '';
+    const fullName = clean(displayName(c, account.settings.nameFormat));
+    const name = cut(fullName);
+    const firstName = cut(c.firstName);
+    const lastName = cut(c.lastName);
+    const company = cut(c.company);
+    const title = clean(c.title);
+    const email = clean(c.email);
+    const groups = c.groups.map(clean);
+    const groupIds: number[] = [];
+    for (const g of c.groups) {
+      const id = opts.groupIds?.get(g);
+      if (id !== undefined) groupIds.push(id);
+    }
+    const familyName = cut(c.lastName || (c.firstName ? '' : c.company));
+    const work = first('work'); const mobile = first('mobile'); const home = first('home'); const fax = first('fax'); const extension = first('extension');
+    const office = work || extension;
+    const keep = opts.keepNumber;
+    const perEntry = d.entryPerNumber ? numbers.filter((n) => !keep || keep(n.digits)).map((n) => [n]) : [numbers];
+    // Several entries of one contact would look the same on the phone: the label tells them apart.
+    const several = d.entryPerNumber && numbers.length > 1;
     for (const ns of perEntry) {
       // Some phones key entries by number (Polycom's ct): a number already listed is skipped.
-      if (d.uniqueNumbers && ns.length === 1 && seen.has(ns[0].digits)) continue;
-      if (d.uniqueNumbers && ns.length === 1) seen.add(ns[0].digits);
+      if (d.uniqueNumbers && ns.length === 1 && seen.has(ns[0].dial)) continue;
+      if (d.uniqueNumbers && ns.length === 1) seen.add(ns[0].dial);
+      const n0 = ns[0];
+      // One literal per entry: spreading a shared base object costs more than everything else here.
       out.push({
-        ...base, numbers: ns, number: ns[0]?.number ?? '', label: ns[0]?.label ?? '', kind: ns[0]?.kind ?? '', dial: ns[0]?.dial ?? '',
-        phone1: ns[0]?.number ?? '', phone2: ns[1]?.number ?? '', phone3: ns[2]?.number ?? '', index: out.length + 1,
+        name, entryName: several && n0 ? limitLabelled(fullName, n0.label, d) : name,
+        firstName, lastName, company, title, email, groups, groupIds, familyName,
+        work, mobile, home, fax, extension, office,
+        numbers: ns, number: n0?.number ?? '', label: n0?.label ?? '', kind: n0?.kind ?? '', dial: n0?.dial ?? '',
+        phone1: ns[0]?.dial ?? '', phone2: ns[1]?.dial ?? '', phone3: ns[2]?.dial ?? '', index: firstIndex + out.length,
       });
     }
   }
   return out;
+}
+
+/** "Name (Label)" within the vendor's name limit: the name is shortened, the label kept. */
+function limitLabelled(name: string, label: string, d: VendorDescriptor): string {
+  const suffix = ` (${label})`;
+  const whole = name + suffix;
+  if (limit(whole, d.nameMaxChars, d.nameMaxBytes) === whole) return whole;
+  const short = limit(name,
+    d.nameMaxChars > 0 ? Math.max(1, d.nameMaxChars - Array.from(suffix).length) : 0,
+    d.nameMaxBytes > 0 ? Math.max(1, d.nameMaxBytes - Buffer.byteLength(suffix, 'utf8')) : 0);
+  return limit(short + suffix, d.nameMaxChars, d.nameMaxBytes);
 }

@@ -1,7 +1,7 @@
 // GET /phonebook/<account>/<vendor file> (HTTP Basic) and /phonebook/t/<token>/<vendor file>.
 import express, { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../app-context.ts';
-import { AppError, NotFoundError } from '../errors.ts';
+import { AppError, NotFoundError, ValidationError } from '../errors.ts';
 import { authorizePhone } from './phone-auth.ts';
 import { PhonebookService, readQuery } from './phonebook-service.ts';
 import type { VendorRegistry } from './vendor-registry.ts';
@@ -20,8 +20,14 @@ export function phonebookRouter(ctx: AppContext, registry: VendorRegistry): Rout
       throw new AppError(405, 'method_not_allowed', `${req.method} is not allowed here`);
     }
     const account = authorizePhone(ctx, req, route);
-    const params = { ...(req.query as Record<string, string>), ...(req.method === 'POST' && req.body && typeof req.body === 'object' ? req.body : {}) };
+    const params = phoneParams(req);
     const q = readQuery(vendor, params);
+    // A view is looked up among the vendor's own templates only ("__proto__", "toString" are not views).
+    const viewParam = vendor.descriptor.params.view.find((n) => (params[n] ?? '') !== '');
+    const asked = viewParam ? String(params[viewParam]) : '';
+    if (viewParam && !Object.hasOwn(vendor.templates, asked)) {
+      throw new ValidationError(`Unknown view "${asked.slice(0, 50)}"`, [{ field: viewParam, value: asked.slice(0, 50), reason: `must be one of: ${Object.keys(vendor.templates).join(', ')}` }]);
+    }
     const etag = service.etag(account, vendor, q);
     res.setHeader('ETag', etag);
     res.setHeader('Last-Modified', new Date(account.updatedAt).toUTCString());
@@ -32,8 +38,7 @@ export function phonebookRouter(ctx: AppContext, registry: VendorRegistry): Rout
 
     const origin = ctx.config.publicUrl ?? `${req.protocol}://${req.get('host')}`;
     const base = `${origin.replace(/\/$/, '')}${req.baseUrl}${req.path}`;
-    const self = `${origin.replace(/\/$/, '')}${req.originalUrl}`;
-    const out = service.render(account, vendor, q, { self, base });
+    const out = service.render(account, vendor, q, base);
     res.setHeader('Content-Type', out.contentType);
     const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     if (gzip) res.setHeader('Content-Encoding', 'gzip');
@@ -62,4 +67,20 @@ function notModified(req: Request, etag: string, updatedAt: string): boolean {
     return !Number.isNaN(since) && Math.floor(Date.parse(updatedAt) / 1000) <= Math.floor(since / 1000);
   }
   return false;
+}
+
+/**
+ * Query (and, for POST, form) parameters as plain own keys with one string each: names are looked
+ * up by the vendor descriptor, so "__proto__" or a repeated key (an array) must not reach that lookup.
+ */
+function phoneParams(req: Request): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = Object.create(null);
+  const form = req.method === 'POST' && req.body && typeof req.body === 'object' ? req.body as Record<string, unknown> : {};
+  for (const source of [req.query as Record<string, unknown>, form]) {
+    for (const [k, v] of Object.entries(source)) {
+      const first = Array.isArray(v) ? v[0] : v;
+      if (typeof first === 'string') out[k] = first;
+    }
+  }
+  return out;
 }

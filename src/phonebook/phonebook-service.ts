@@ -1,21 +1,36 @@
 // Shared lookup for every vendor: query mapping, search, reverse lookup, groups, sorting,
 // paging, rendering and caching. Nothing here knows a vendor by name.
+//
+// Caching (issue #10 items 3 and 4): a request is first reduced to a PhonebookQuery holding only
+// what the vendor's templates read (known parameters, normalised); the rendered answer is cached
+// under that query, the account revision and the base URL, in a byte-bounded LRU. Paged views
+// read only their page from the store's sorted order; vendors with one entry per number first
+// learn how many entries each contact makes (a small per-revision index), then read only the
+// contacts that fall on the page.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { Gauge, type Counter } from 'prom-client';
 import type { AppContext } from '../app-context.ts';
 import type { Account } from '../domain/account-schemas.ts';
-import type { Criterion } from '../store/store.ts';
-import { buildEntries, clean, type PhonebookModel } from './phonebook-model.ts';
+import type { Contact } from '../domain/contact-schemas.ts';
+import { queryDigits } from '../domain/phone-number.ts';
+import { counter } from '../ops/metrics.ts';
+import type { ContactQuery, Criterion } from '../store/store.ts';
+import { buildEntries, clean, entryCount, type ModelEntry, type PhonebookModel } from './phonebook-model.ts';
+import { ByteLruCache, type CacheStats } from './render-cache.ts';
 import type { Vendor } from './vendor-registry.ts';
 
 export interface PhonebookQuery {
+  view: string;
   search: string;
+  firstName: string;
+  lastName: string;
   number: string;
   page: number;
   first: number | null;
   count: number | null;
   group: string;
-  view: string;
+  type: string;
 }
 
 export interface Rendered {
@@ -23,36 +38,83 @@ export interface Rendered {
   gzip: Buffer;
   etag: string;
   contentType: string;
+  entries: number;
 }
 
-type Params = Record<string, string | undefined>;
+type Params = Record<string, unknown>;
 
+const MAX_TEXT = 100;
+const MAX_PAGE = 1_000_000;
+/** Most entries one first/count request may ask for (Gigaset asks for a screenful). */
+const MAX_COUNT = 1000;
+/** Memory for the per-revision page indexes (about 64 bytes per contact; 32 MiB holds 500,000). */
+const PAGE_INDEX_BYTES = 32 * 1024 * 1024;
+/** Memory for whole-directory reads shared between vendors (about 1 KB a contact). */
+const FULL_READ_BYTES = 32 * 1024 * 1024;
+/** A reverse lookup expected to match fewer contacts than this is read whole. */
+const SMALL_MATCH = 20;
+/** Digits in a search that make it a number search as well (q=4694292500). */
+const MIN_SEARCH_DIGITS = 3;
+
+/** Reduces a request's parameters to what the vendor's templates read. Unknown parameters vanish. */
 export function readQuery(vendor: Vendor, params: Params): PhonebookQuery {
   const d = vendor.descriptor;
-  const pick = (names: string[], extra: string[] = []) => {
-    for (const n of [...names, ...extra]) {
-      const v = params[n];
-      if (v !== undefined && v !== '') return v;
+  const pick = (names: string[]) => {
+    for (const n of names) {
+      if (!Object.hasOwn(params, n)) continue;
+      let v = params[n];
+      if (Array.isArray(v)) v = v[0];
+      if (typeof v === 'string' && v !== '') return Array.from(v).slice(0, MAX_TEXT).join('');
     }
     return '';
   };
-  let search = pick(d.params.search).replace(/\*/g, '').trim();
+  const num = (s: string) => (!/^\d{1,9}$/.test(s) ? null : Number(s));
+  const words = (s: string) => clean(s).replace(/\*/g, ' ').replace(/\s+/g, ' ').trim();
+  let search = words(pick(d.params.search));
   if (d.emptySearchValues.includes(search)) search = '';
-  const num = (s: string) => (s === '' || !/^\d+$/.test(s) ? null : Number(s));
-  return {
-    search,
-    number: pick(d.params.number).replace(/\*/g, '').trim(),
-    page: Math.max(1, num(pick(d.params.page)) ?? 1),
-    first: num(pick(d.params.first)),
-    count: num(pick(d.params.count)),
-    group: pick(d.params.group, ['group']),
-    view: pick(d.params.view),
-  };
+  const number = pick(d.params.number).replace(/[^0-9+*#]/g, '').replace(/\*/g, '');
+  const first = num(pick(d.params.first));
+  let count = num(pick(d.params.count));
+  const last = num(pick(d.params.last));
+  if (count === null && first !== null && last !== null && last >= first) count = last - first + 1;
+  if (count !== null) count = Math.min(count, MAX_COUNT);
+  const pageParam = num(pick(d.params.page));
+  const page = Math.min(MAX_PAGE, Math.max(1, pageParam ?? 1));
+  const group = clean(pick(d.params.group)).trim();
+  const firstName = words(pick(d.params.firstName));
+  const lastName = words(pick(d.params.lastName));
+  const typeValue = pick(d.params.type);
+  const type = d.typeValues.includes(typeValue) ? typeValue : (d.typeValues[0] ?? '');
+  const asked = pick(d.params.view);
+  let view = 'default';
+  if (asked !== '' && Object.hasOwn(vendor.templates, asked)) view = asked;
+  else if (d.resultsView && (search || number || group || firstName || lastName || pageParam !== null || first !== null)) view = d.resultsView;
+  return { view, search, firstName, lastName, number, page, first, count, group, type };
 }
 
 export class PhonebookService {
-  private readonly cache = new Map<string, Rendered>();
-  constructor(private readonly ctx: AppContext) {}
+  private readonly cache: ByteLruCache<Rendered>;
+  /** Per revision and search: how many entries each contact makes, for vendors with one entry per number. */
+  private readonly pageIndexes: ByteLruCache<{ ids: string[]; before: number[] }>;
+  private readonly fullReads = new ByteLruCache<Contact[]>(FULL_READ_BYTES, 4);
+  private readonly groupLists = new Map<string, { revision: number; groups: { name: string }[] }>();
+  private readonly contactsRead: Counter<string>;
+  private readonly entriesRendered: Counter<string>;
+
+  constructor(private readonly ctx: AppContext) {
+    const cfg = ctx.config.phonebook;
+    this.cache = new ByteLruCache(cfg.cacheMaxBytes, cfg.cacheEntries);
+    this.pageIndexes = new ByteLruCache(PAGE_INDEX_BYTES, 64);
+    this.contactsRead = counter(ctx.metrics, 'dialbook_phonebook_contacts_read_total', 'Contacts read from the store to render phonebooks');
+    this.entriesRendered = counter(ctx.metrics, 'dialbook_phonebook_entries_rendered_total', 'Phonebook entries rendered (cache misses only)');
+    const stats = () => this.cache.stats();
+    gauge(ctx, 'dialbook_phonebook_cache_bytes', 'Bytes held by the rendered-phonebook cache', () => stats().bytes);
+    gauge(ctx, 'dialbook_phonebook_cache_entries', 'Answers held by the rendered-phonebook cache', () => stats().entries);
+  }
+
+  cacheStats(): CacheStats {
+    return this.cache.stats();
+  }
 
   /** ETag for a request, known from the account revision alone (no rendering, no store read). */
   etag(account: Account, vendor: Vendor, q: PhonebookQuery): string {
@@ -60,24 +122,48 @@ export class PhonebookService {
     return `"pb${account.revision}-${h}"`;
   }
 
-  render(account: Account, vendor: Vendor, q: PhonebookQuery, urls: { self: string; base: string }): Rendered {
+  /** base: the URL of the requested file without its query, from which templates' links are built. */
+  render(account: Account, vendor: Vendor, q: PhonebookQuery, base: string): Rendered {
     const etag = this.etag(account, vendor, q);
-    const key = `${account.id}\u0000${etag}\u0000${urls.self}`;
+    const key = `${account.id}\u0000${etag}\u0000${base}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const model = this.model(account, vendor, q, urls);
+    const d = vendor.descriptor;
+    const model = this.model(account, vendor, q, base);
     const template = vendor.templates[q.view] ?? vendor.templates.default;
-    const body = Buffer.from(template(model), 'utf8');
-    const rendered: Rendered = { body, gzip: gzipSync(body), etag, contentType: vendor.descriptor.contentType };
-    if (this.cache.size >= this.ctx.config.phonebook.cacheEntries) this.cache.clear();
-    if (this.ctx.config.phonebook.cacheEntries > 0) this.cache.set(key, rendered);
+    let body = Buffer.from(template(model), 'utf8');
+    // Size guard (Polycom's dir.local limit): drop entries from the end until the answer fits.
+    if (d.maxBodyBytes > 0 && body.length > d.maxBodyBytes) {
+      let keep = Math.floor(model.entries.length * (d.maxBodyBytes / body.length));
+      while (keep >= 0) {
+        const cut = { ...model, entries: model.entries.slice(0, keep), truncated: true };
+        body = Buffer.from(template(cut), 'utf8');
+        if (body.length <= d.maxBodyBytes || keep === 0) {
+          model.entries = cut.entries;
+          break;
+        }
+        keep = Math.floor(keep * 0.95);
+      }
+      this.ctx.logger.warn({ account: account.id, vendor: d.vendor, kept: model.entries.length, limit: d.maxBodyBytes }, 'phonebook cut to the phone\'s size limit');
+    }
+    this.entriesRendered.inc(model.entries.length);
+    const contentType = d.contentTypes[q.view] ?? d.contentType;
+    const rendered: Rendered = { body, gzip: gzipSync(body), etag, contentType, entries: model.entries.length };
+    this.cache.set(key, rendered, rendered.body.length + rendered.gzip.length + 256);
     return rendered;
   }
 
-  private model(account: Account, vendor: Vendor, q: PhonebookQuery, urls: { self: string; base: string }): PhonebookModel {
-    const d = vendor.descriptor;
+  private criteria(q: PhonebookQuery): Criterion {
     const where: Criterion[] = [];
-    if (q.search) where.push({ or: [{ words: q.search }, { name: 'displayName', op: 'prefix', value: q.search }] });
+    if (q.search) {
+      const any: Criterion[] = [{ words: q.search }, { name: 'displayName', op: 'prefix', value: q.search }];
+      // Phones search digits too (Yealink #SEARCH, Cisco input): match them inside stored numbers.
+      const digits = q.search.replace(/\D/g, '');
+      if (digits.length >= MIN_SEARCH_DIGITS && /^[+\d\s().\-/]+$/.test(q.search)) any.push({ number: 'any', op: 'contains', value: digits });
+      where.push({ or: any });
+    }
+    if (q.firstName) where.push({ name: 'firstName', op: 'prefix', value: q.firstName });
+    if (q.lastName) where.push({ or: [{ name: 'lastName', op: 'prefix', value: q.lastName }, { name: 'sortName', op: 'prefix', value: q.lastName }] });
     if (q.number) {
       const digits = q.number.replace(/\D/g, '');
       where.push(digits.length >= this.ctx.config.numbers.minTailDigits
@@ -85,47 +171,179 @@ export class PhonebookService {
         : { number: 'any', op: 'eq', value: q.number });
     }
     if (q.group) where.push({ group: q.group });
-    const { contacts } = this.ctx.store.queryContacts(account.id, {
+    return where.length ? { and: where } : { all: true };
+  }
+
+  /** Which stored numbers a reverse lookup matched, by the same rule as the store's criterion. */
+  private numberMatcher(account: Account, q: PhonebookQuery): ((digits: string) => boolean) | undefined {
+    if (!q.number) return undefined;
+    const { full, digits } = queryDigits(q.number, account.region);
+    const tail = digits.length >= this.ctx.config.numbers.minTailDigits;
+    return (stored) => stored === full || stored === digits || (tail && stored.endsWith(digits));
+  }
+
+  /**
+   * Every matching contact, sorted. Kept briefly per account revision (bounded by an estimate of
+   * 1 KB a contact), so that after a change the first whole-directory fetch of each vendor and
+   * the paging index share one read instead of one each.
+   */
+  private allKey(account: Account, where: Criterion): string {
+    return `${account.id}\u0000${account.revision}\u0000${account.settings.showUsersInDirectory}\u0000${JSON.stringify(where)}`;
+  }
+
+  private all(account: Account, where: Criterion): Contact[] {
+    const key = this.allKey(account, where);
+    const hit = this.fullReads.get(key);
+    if (hit) return hit;
+    const { contacts } = this.query(account, where);
+    this.fullReads.set(key, contacts, contacts.length * 1024);
+    return contacts;
+  }
+
+  /** The account's groups (ids are positions in this list), read once per revision. */
+  private groups(account: Account): { name: string }[] {
+    const hit = this.groupLists.get(account.id);
+    if (hit && hit.revision === account.revision) return hit.groups;
+    const groups = this.ctx.store.listGroups(account.id).map((g) => ({ name: g.name }));
+    if (this.groupLists.size >= 10_000) this.groupLists.clear();
+    this.groupLists.set(account.id, { revision: account.revision, groups });
+    return groups;
+  }
+
+  private query(account: Account, where: Criterion, extra: Partial<ContactQuery> = {}): { contacts: Contact[]; total: number | null } {
+    const page = this.ctx.store.queryContacts(account.id, {
       visibility: { shared: true, users: account.settings.showUsersInDirectory, personalOf: null },
-      where: where.length ? { and: where } : { all: true },
-      sort: 'name',
-      limit: 1_000_000,
+      where, sort: 'name', limit: 1_000_000, ...extra,
     });
-    const all = buildEntries(contacts, account, d);
-    // paging: by page number, or by first/count (1-based) when the phone sends those
-    let start = 0;
-    let size = d.pageSize > 0 ? d.pageSize : all.length;
-    if (q.first !== null || q.count !== null) {
-      start = Math.max(0, (q.first ?? 1) - 1);
-      size = q.count ?? (d.pageSize || all.length);
-    } else if (d.pageSize > 0) {
-      start = (q.page - 1) * d.pageSize;
+    this.contactsRead.inc(page.contacts.length);
+    return page;
+  }
+
+  /** The entries of one window [start, start + size) of the sorted directory, and the total. */
+  private window(account: Account, vendor: Vendor, where: Criterion, start: number, size: number, opts0: { groupIds: Map<string, number>; keepNumber?: (digits: string) => boolean }): { entries: ModelEntry[]; total: number } {
+    const d = vendor.descriptor;
+    const opts = { ...opts0, firstIndex: start + 1 };
+    if (!d.entryPerNumber) {
+      // Caller-ID lookups (Gigaset first=1&count=1) match a handful of contacts: one query that
+      // reads them all gives the total too, without a count over the account.
+      if (opts0.keepNumber && start + size <= SMALL_MATCH) {
+        const few = this.query(account, where, { limit: SMALL_MATCH, offset: 0 });
+        if (few.contacts.length < SMALL_MATCH) {
+          return { entries: buildEntries(few.contacts.slice(start, start + size), account, d, opts), total: few.contacts.length };
+        }
+      }
+      const { contacts, total } = this.query(account, where, { limit: size, offset: start, withTotal: true });
+      return { entries: buildEntries(contacts, account, d, opts), total: total ?? contacts.length };
     }
-    size = Math.max(size, 0);
-    const entries = all.slice(start, start + size);
-    const pages = d.pageSize > 0 ? Math.max(1, Math.ceil(all.length / d.pageSize)) : 1;
+    const index = this.pageIndex(account, vendor, where, opts0.keepNumber);
+    const total = index.before[index.ids.length];
+    // First contact whose entries reach into the window, then contacts until the window is full.
+    let lo = 0;
+    let hi = index.ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (index.before[mid + 1] <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    let end = lo;
+    while (end < index.ids.length && index.before[end] < start + size) end++;
+    // The sorted list the index came from, while it is still in memory; else only the page's contacts from the store.
+    const cached = this.fullReads.get(this.allKey(account, where));
+    let contacts: Contact[];
+    if (cached && cached.length === index.ids.length) {
+      contacts = cached.slice(lo, end);
+    } else {
+      const ids = index.ids.slice(lo, end);
+      contacts = ids.length ? this.ctx.store.getContactsByIds(account.id, ids) : [];
+      this.contactsRead.inc(contacts.length);
+    }
+    const skip = lo < index.ids.length ? start - index.before[lo] : 0;
+    const built = buildEntries(contacts, account, d, { ...opts, firstIndex: (index.before[lo] ?? total) + 1 });
+    return { entries: built.slice(skip, skip + size), total };
+  }
+
+  private pageIndex(account: Account, vendor: Vendor, where: Criterion, keepNumber?: (digits: string) => boolean): { ids: string[]; before: number[] } {
+    const key = `${account.id}\u0000${account.revision}\u0000${JSON.stringify(where)}`;
+    const hit = this.pageIndexes.get(key);
+    if (hit) return hit;
+    const contacts = this.all(account, where);
+    const before = [0];
+    for (const c of contacts) before.push(before[before.length - 1] + entryCount(c, vendor.descriptor, keepNumber));
+    const index = { ids: contacts.map((c) => c.id), before };
+    this.pageIndexes.set(key, index, index.ids.length * 64);
+    return index;
+  }
+
+  private model(account: Account, vendor: Vendor, q: PhonebookQuery, base: string): PhonebookModel {
+    const d = vendor.descriptor;
+    const where = this.criteria(q);
+    const groupList = this.groups(account);
+    const groupIds = new Map(groupList.map((g, i) => [g.name, i + 1]));
+    const keepNumber = this.numberMatcher(account, q);
+    const opts = { groupIds, keepNumber };
+    const paged = q.first !== null || q.count !== null || d.pageSize > 0;
+    let start = 0;
+    let entries: ModelEntry[];
+    let total: number;
+    if (!paged) {
+      entries = buildEntries(this.all(account, where), account, d, opts);
+      total = entries.length;
+    } else {
+      let size: number;
+      if (q.first !== null || q.count !== null) {
+        start = Math.max(0, (q.first ?? 1) - 1);
+        size = q.count ?? (d.pageSize || MAX_COUNT);
+      } else {
+        start = (q.page - 1) * d.pageSize;
+        size = d.pageSize;
+      }
+      ({ entries, total } = size > 0 ? this.window(account, vendor, where, start, size, opts) : { entries: [], total: 0 });
+    }
+    const pages = d.pageSize > 0 ? Math.max(1, Math.ceil(total / d.pageSize)) : 1;
     const page = d.pageSize > 0 ? Math.floor(start / d.pageSize) + 1 : 1;
-    const link = (p: number) => withParam(urls.self, d.params.page[0] ?? 'page', String(p));
+    const link = (p: number) => canonicalUrl(base, vendor, q, p);
     return {
       title: clean(account.name),
       account: { id: account.id, name: clean(account.name) },
+      accountIndex: account.settings.phoneAccountIndex,
+      type: q.type,
+      query: { search: q.search, number: q.number, group: q.group },
       entries,
-      groups: this.ctx.store.listGroups(account.id).map((g) => ({ name: clean(g.name), url: withParam(urls.base, 'group', g.name) })),
-      search: clean(q.search),
-      total: all.length,
+      groups: groupList.map((g, i) => ({ id: i + 1, name: clean(g.name), url: withParams(base, { [d.params.group[0] ?? 'group']: g.name }) })),
+      search: q.search,
+      total,
+      truncated: false,
       paging: {
         page, pages, first: entries.length ? start + 1 : 0, last: start + entries.length, count: entries.length,
         prevUrl: d.pageSize > 0 && page > 1 ? link(page - 1) : null,
         nextUrl: d.pageSize > 0 && page < pages ? link(page + 1) : null,
-        selfUrl: urls.self,
-        searchUrl: urls.base,
+        selfUrl: link(page),
+        searchUrl: base,
       },
     };
   }
 }
 
-function withParam(url: string, name: string, value: string): string {
+/** The URL of a page of this view, rebuilt from the normalised query (never from the raw URL). */
+function canonicalUrl(base: string, vendor: Vendor, q: PhonebookQuery, page: number): string {
+  const p = vendor.descriptor.params;
+  const out: Record<string, string> = {};
+  if (q.view !== 'default' && p.view[0]) out[p.view[0]] = q.view;
+  if (q.search && p.search[0]) out[p.search[0]] = q.search;
+  if (q.number && p.number[0]) out[p.number[0]] = q.number;
+  if (q.group && p.group[0]) out[p.group[0]] = q.group;
+  if (page > 1 && p.page[0]) out[p.page[0]] = String(page);
+  if (page > 1 && !p.page[0]) out.page = String(page);
+  return withParams(base, out);
+}
+
+function withParams(url: string, params: Record<string, string>): string {
   const u = new URL(url);
-  u.searchParams.set(name, value);
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
   return u.toString();
+}
+
+function gauge(ctx: AppContext, name: string, help: string, read: () => number): void {
+  if (ctx.metrics.getSingleMetric(name)) return;
+  new Gauge({ name, help, registers: [ctx.metrics], collect() { this.set(read()); } });
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { vendorDescriptorSchema, type VendorDescriptor } from './vendor-descriptor.ts';
 import type { PhonebookModel } from './phonebook-model.ts';
+import { escapedTemplateAst, registerEscapers } from './xml-escape.ts';
 
 export interface Vendor {
   descriptor: VendorDescriptor;
@@ -20,6 +21,7 @@ export class VendorRegistry {
     const hb = Handlebars.create();
     // Helpers for templates: equality tests only; all formatting happens in the model.
     hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    registerEscapers(hb);
     const vendors: Vendor[] = [];
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
       const path = join(dir, file);
@@ -29,7 +31,7 @@ export class VendorRegistry {
       } catch (err) {
         throw new Error(`Phonebook descriptor ${path} is invalid: ${(err as Error).message}`);
       }
-      const templates: Vendor['templates'] = {};
+      const templates: Vendor['templates'] = Object.create(null) as Vendor['templates'];
       for (const [view, name] of Object.entries(descriptor.templates)) {
         templates[view] = compile(hb, join(dir, name));
       }
@@ -40,6 +42,9 @@ export class VendorRegistry {
           throw new Error(`Phonebook descriptor ${path}: provisioning line ${i + 1}: ${(err as Error).message}`);
         }
       });
+      if (descriptor.resultsView !== undefined && !Object.hasOwn(templates, descriptor.resultsView)) {
+        throw new Error(`Phonebook descriptor ${path}: resultsView "${descriptor.resultsView}" has no template`);
+      }
       vendors.push({ descriptor, files: descriptor.files.map((f) => new RegExp(`^(?:${f})$`, 'i')), templates, provisioning });
     }
     if (vendors.length === 0) throw new Error(`No phonebook descriptors (*.json) in ${dir}`);
@@ -63,10 +68,9 @@ function compile(hb: typeof Handlebars, path: string): (model: PhonebookModel) =
   } catch (err) {
     throw new Error(`Phonebook template ${path} cannot be read: ${(err as Error).message}`);
   }
-  // Unescaped output would let a contact's name break the XML.
-  if (/\{\{\{|\{\{&/.test(source)) throw new Error(`Phonebook template ${path} uses unescaped output ({{{ or {{&), which is not allowed`);
   try {
-    const template = hb.compile(source, { strict: true });
+    // One XML escaper for every value (xml-escape.ts), in place of Handlebars' HTML escaping.
+    const template = hb.compile(escapedTemplateAst(hb, source), { strict: true, noEscape: true });
     // Render once with an empty model so syntax and unknown-field errors surface at start.
     template(EMPTY_MODEL);
     return template as (model: PhonebookModel) => string;
@@ -77,10 +81,11 @@ function compile(hb: typeof Handlebars, path: string): (model: PhonebookModel) =
 
 const SAMPLE_NUMBER = { kind: 'work' as const, label: 'Work', number: '1001', digits: '1001', dial: '1001' };
 const EMPTY_MODEL: PhonebookModel = {
-  title: '', account: { id: '', name: '' }, search: '', total: 1,
-  groups: [{ name: 'Group', url: '' }],
+  title: '', account: { id: '', name: '' }, accountIndex: 0, type: '', query: { search: '', number: '', group: '' },
+  search: '', total: 1, truncated: false,
+  groups: [{ id: 1, name: 'Group', url: '' }],
   entries: [{
-    name: 'A', firstName: 'A', lastName: 'B', company: 'C', title: '', email: '', groups: ['Group'], numbers: [SAMPLE_NUMBER],
+    name: 'A', entryName: 'A', firstName: 'A', lastName: 'B', company: 'C', title: '', email: '', groups: ['Group'], groupIds: [1], numbers: [SAMPLE_NUMBER],
     familyName: 'B', number: '1001', label: 'Work', kind: 'work', dial: '1001', work: '1001', mobile: '', home: '', fax: '', extension: '',
     office: '1001', phone1: '1001', phone2: '', phone3: '', index: 1,
   }],

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import type { AppContext } from '../app-context.ts';
 import { hashToken, sameHash } from '../auth/api-tokens.ts';
 import { verifyPassword } from '../auth/passwords.ts';
-import { AppError, detailsFromZod, UnauthorizedError, ValidationError } from '../errors.ts';
-import { LoginThrottle } from './login-throttle.ts';
+import { AppError, detailsFromZod, TooManyAttemptsError, UnauthorizedError, ValidationError } from '../errors.ts';
+import { clientAddress } from '../http/client-address.ts';
 import { SessionStore, type Session } from './session-store.ts';
 
 const COOKIE = 'dialbook_session';
@@ -19,7 +19,6 @@ const signInSchema = z.union([
 
 export function sessionMiddleware(ctx: AppContext): Router {
   const sessions = new SessionStore(ctx.config.portal.sessionTtlMinutes * 60_000);
-  const throttle = new LoginThrottle();
   const router = Router();
 
   router.use((req: Request, res: Response, next: NextFunction) => {
@@ -50,26 +49,32 @@ export function sessionMiddleware(ctx: AppContext): Router {
       const parsed = signInSchema.safeParse(req.body ?? {});
       if (!parsed.success) throw new ValidationError('Sign in with account, login and password', detailsFromZod(parsed.error.issues, req.body));
       const body = parsed.data;
-      const keys = 'adminToken' in body ? [`ip:${req.ip}`] : [`ip:${req.ip}`, `login:${body.account}:${body.login.toLowerCase()}`];
-      const wait = throttle.retryAfter(keys);
-      if (wait > 0) {
-        res.setHeader('Retry-After', String(wait));
-        throw new AppError(429, 'too_many_attempts', `Too many wrong passwords: try again in ${wait} s`);
-      }
+      // Counted per address and per login, shared with every other front end (the admin token
+      // has no login). Checked before the password: a refused attempt costs no scrypt run.
+      const login = 'adminToken' in body ? '' : `${body.login.toLowerCase()}@${body.account.toLowerCase()}`;
+      const attempt = ctx.signinLimiter.attempt('portal', clientAddress(req), login);
+      if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds, `Too many failed sign-ins: try again in ${attempt.retryAfterSeconds} s`);
       let session: Session | null = null;
-      if ('adminToken' in body) {
-        const hash = hashToken(body.adminToken);
-        const t = ctx.store.findTokenByHash(hash);
-        if (t && t.accountId === null && sameHash(t.tokenHash, hash)) session = sessions.create(null, null);
-      } else {
-        const user = ctx.store.getAccount(body.account.toLowerCase()) ? ctx.store.findUserByLogin(body.account.toLowerCase(), body.login) : null;
-        if (await verifyPassword(body.password, user?.passwordHash ?? null)) session = sessions.create(user!.accountId, user!.id);
+      try {
+        if ('adminToken' in body) {
+          const hash = hashToken(body.adminToken);
+          const t = ctx.store.findTokenByHash(hash);
+          if (t && t.accountId === null && sameHash(t.tokenHash, hash)) session = sessions.create(null, null);
+        } else {
+          const user = ctx.store.getAccount(body.account.toLowerCase()) ? ctx.store.findUserByLogin(body.account.toLowerCase(), body.login) : null;
+          if (await verifyPassword(body.password, user?.passwordHash ?? null)) session = sessions.create(user!.accountId, user!.id);
+        }
+      } catch (err) {
+        // A storage failure is no wrong password; the attempt must still be settled, or it would
+        // count as pending for as long as the process runs.
+        attempt.succeeded();
+        throw err;
       }
       if (!session) {
-        throttle.fail(keys);
+        attempt.failed();
         throw new UnauthorizedError('Wrong account, login or password');
       }
-      throttle.succeed(keys);
+      attempt.succeeded();
       res.setHeader('Set-Cookie', sessionCookie(session.id, ctx.config.portal.sessionTtlMinutes * 60, ctx.config.portal.secureCookies));
       res.status(201).json({ csrf: session.csrf });
     } catch (err) {
@@ -100,7 +105,14 @@ function sessionCookie(value: string, maxAge: number, secure: boolean): string {
 function cookie(req: Request, name: string): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      // A malformed cookie is no session, not a server error.
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim());
+      } catch {
+        return null;
+      }
+    }
   }
   return null;
 }

@@ -1,6 +1,8 @@
 // Reading CSV as people produce it: `,` `;` or tab delimiters (Excel in many European locales
 // writes `;`), quoted fields with line breaks, blank lines, ragged rows.
 import { parse } from 'csv-parse/sync';
+import { restoreCell } from './formula-guard.ts';
+import { NO_LIMITS, SheetLimitError, type SheetLimits } from './sheet-limits.ts';
 
 export type Delimiter = ',' | ';' | '\t';
 const CANDIDATES: Delimiter[] = [',', ';', '\t'];
@@ -32,24 +34,46 @@ export interface SheetRow {
 
 export class CsvSyntaxError extends Error {}
 
-/** Parses CSV text into rows; blank rows are dropped but keep their place in the numbering. */
-export function parseCsv(text: string, delimiter: Delimiter = detectDelimiter(text)): SheetRow[] {
-  let records: string[][];
+/**
+ * Parses CSV text into rows; blank rows are dropped but keep their place in the numbering.
+ * The limits are checked record by record while parsing (the parser stops at the first row
+ * past them), so a huge file costs no more than the limit.
+ */
+export function parseCsv(text: string, delimiter: Delimiter = detectDelimiter(text), limits: SheetLimits = NO_LIMITS): SheetRow[] {
+  const rows: SheetRow[] = [];
+  let line = 0;
+  let limitError: SheetLimitError | null = null;
   try {
-    records = parse(text, {
+    parse(text, {
       delimiter,
       bom: true,
       relax_column_count: true,
       relax_quotes: true,
       skip_empty_lines: false,
-    }) as string[][];
+      max_record_size: limits.maxCellChars * 4,
+      on_record: (cells: string[]) => {
+        line++;
+        if (limitError) return null;
+        if (cells.every((c) => c.trim() === '')) return null;
+        if (cells.length > limits.maxColumns) {
+          limitError = new SheetLimitError(`row ${line} has ${cells.length} columns; the limit is ${limits.maxColumns} (import.maxColumns)`);
+        } else if (cells.some((c) => c.length > limits.maxCellChars)) {
+          limitError = new SheetLimitError(`a cell of row ${line} has more than ${limits.maxCellChars} characters (import.maxCellChars)`);
+        } else if (rows.length > limits.maxRows) {
+          limitError = new SheetLimitError(`the file has more than ${limits.maxRows} rows; the limit is ${limits.maxRows} (import.maxRows)`);
+        }
+        if (limitError) throw limitError;
+        // undo the export's formula guard (CSV only: XLSX cells are typed strings, never guarded)
+        rows.push({ row: line, cells: cells.map(restoreCell) });
+        return null;
+      },
+    });
   } catch (err) {
+    if (limitError) throw limitError;
+    if ((err as { code?: string }).code === 'CSV_MAX_RECORD_SIZE') {
+      throw new SheetLimitError(`a row near line ${line + 1} is longer than ${limits.maxCellChars * 4} characters (import.maxCellChars)`);
+    }
     throw new CsvSyntaxError((err as Error).message);
   }
-  const rows: SheetRow[] = [];
-  records.forEach((cells, i) => {
-    if (cells.every((c) => c.trim() === '')) return;
-    rows.push({ row: i + 1, cells });
-  });
   return rows;
 }

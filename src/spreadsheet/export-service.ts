@@ -1,11 +1,11 @@
 // Export of an account's shared contacts as CSV, XLSX or vCard. The CSV and XLSX layout (ID,
 // then one column per field, Groups joined by "; ") is exactly what import reads back, so an
 // export with no contacts is the import template.
-import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import type { AppContext } from '../app-context.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
+import { cleanLine } from '../domain/clean-text.ts';
 import { NotFoundError } from '../errors.ts';
 import { EXPORT_COLUMNS, EXPORT_HEADERS, type ColumnKey } from './header-aliases.ts';
 import { neutralizeCell } from './formula-guard.ts';
@@ -44,16 +44,34 @@ export async function exportContacts(ctx: AppContext, account: Account, opts: { 
   return { filename: `${base}.csv`, contentType: 'text/csv; charset=utf-8', body: Buffer.from(BOM + toCsv(contacts), 'utf8'), count: contacts.length };
 }
 
+/**
+ * A cell's text. Stored text is clean already (every write path runs cleanLine); cleaning again
+ * here keeps the export readable (no NUL, valid XML) even for rows written before that rule.
+ */
 export function cellOf(c: Contact, key: ColumnKey): string {
-  if (key === 'id') return c.id;
-  if (key === 'groups') return joinGroups(c.groups);
-  return c[key];
+  const v = key === 'id' ? c.id : key === 'groups' ? joinGroups(c.groups) : c[key];
+  return cleanLine(v).text;
 }
 
+/** RFC 4180: a field is quoted when it holds a quote, the comma, a tab or line break or edge spaces. */
+const NEEDS_QUOTES = /[",\t\r\n]|^\s|\s$/;
+export function csvField(value: string): string {
+  return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** CSV with CRLF record ends (RFC 4180), cells formula-guarded. */
 export function toCsv(contacts: Contact[]): string {
-  const rows = [EXPORT_COLUMNS.map((k) => EXPORT_HEADERS[k])];
-  for (const c of contacts) rows.push(EXPORT_COLUMNS.map((k) => neutralizeCell(cellOf(c, k))));
-  return stringify(rows, { record_delimiter: 'windows', quoted_match: /^\s|\s$/ });
+  const out: string[] = [EXPORT_COLUMNS.map((k) => csvField(EXPORT_HEADERS[k])).join(',')];
+  for (const c of contacts) out.push(EXPORT_COLUMNS.map((k) => csvField(neutralizeCell(cellOf(c, k)))).join(','));
+  return out.join('\r\n') + '\r\n';
+}
+
+/**
+ * XLSX readers turn "_xHHHH_" in a string into the character U+HHHH (ECMA-376 ST_Xstring); a
+ * literal one is written with its "_" escaped as "_x005F_" so that it reads back as typed.
+ */
+export function xlsxText(value: string): string {
+  return value.includes('_x') ? value.replace(/_(?=x[0-9A-Fa-f]{4}_)/g, '_x005F_') : value;
 }
 
 async function toXlsx(contacts: Contact[]): Promise<Buffer> {
@@ -64,7 +82,7 @@ async function toXlsx(contacts: Contact[]): Promise<Buffer> {
   ws.getRow(1).font = { bold: true };
   // Every cell is a string cell: XLSX never runs a string as a formula, and numbers keep their
   // leading + and zeros.
-  for (const c of contacts) ws.addRow(EXPORT_COLUMNS.map((k) => cellOf(c, k)));
+  for (const c of contacts) ws.addRow(EXPORT_COLUMNS.map((k) => xlsxText(cellOf(c, k))));
   for (const col of EXPORT_COLUMNS.keys()) ws.getColumn(col + 1).numFmt = '@';
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

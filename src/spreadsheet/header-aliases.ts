@@ -62,6 +62,9 @@ export function columnFor(title: string): ColumnKey | null {
   return BY_FOLDED.get(foldHeader(title)) ?? null;
 }
 
+/** Whose layout a file has: ours (or a hand-made sheet), an address-book export, or vCards. */
+export type SourceFormat = 'columns' | 'google' | 'outlook' | 'vcard';
+
 export interface HeaderMap {
   /** Field per column index; null = ignored column. */
   columns: (ColumnKey | null)[];
@@ -69,6 +72,22 @@ export interface HeaderMap {
   ignored: string[];
   /** Title as written in the file, per field (used in error reports). */
   titles: Partial<Record<ColumnKey, string>>;
+  source?: SourceFormat;
+  /** Further columns per field, used in order when the field is still empty (Outlook "Business Phone 2"). */
+  fallbacks?: Partial<Record<ColumnKey, number[]>>;
+  /** Label/value column pairs whose label decides the field (Google "Phone 1 - Label"/"Phone 1 - Value"). */
+  labelled?: { label: number; value: number }[];
+  /** Cells may hold several values separated by " ::: " (Google); the first is used. */
+  multiValue?: boolean;
+}
+
+/** What the preview shows: which column feeds which field. */
+export function describeMapping(header: string[], map: HeaderMap): { column: string; field: string }[] {
+  const out: { column: string; field: string }[] = [];
+  map.columns.forEach((k, i) => { if (k) out.push({ column: header[i]?.trim() ?? '', field: k }); });
+  for (const [k, cols] of Object.entries(map.fallbacks ?? {})) for (const i of cols ?? []) out.push({ column: header[i]?.trim() ?? '', field: `${k} (when empty)` });
+  for (const p of map.labelled ?? []) out.push({ column: `${header[p.label]?.trim()} / ${header[p.value]?.trim()}`, field: 'number, by its label' });
+  return out;
 }
 
 export type HeaderResult = { ok: true; map: HeaderMap } | { ok: false; reason: string };

@@ -5,7 +5,7 @@
 // "unchanged" (that contact passed the same validation when it was written), and re-importing an
 // export is the common case, so this halves its cost. Anything else goes through tryPrepareContact.
 import { contactFields, type Contact, type ContactInput } from '../domain/contact-schemas.ts';
-import { tryPrepareContact, type PreparedContact } from '../domain/prepare-contact.ts';
+import { tryPrepareContact, type ContactWarning, type PreparedContact } from '../domain/prepare-contact.ts';
 import type { ErrorDetail } from '../errors.ts';
 import type { BatchOp } from '../store/store.ts';
 import type { SheetRow } from './csv-dialect.ts';
@@ -33,6 +33,8 @@ export interface DuplicateRow {
 export interface ImportPlan {
   counts: ImportCounts;
   errors: ErrorDetail[];
+  /** Accepted rows whose text was cleaned or whose numbers have no E.164 form (row order). */
+  warnings: ContactWarning[];
   /** Rows with at least one error. */
   badRows: number;
   duplicates: DuplicateRow[];
@@ -66,7 +68,7 @@ interface PlanState {
 
 export function planImport(rows: SheetRow[], header: HeaderMap, stored: Contact[], region: string, mode: ImportMode): ImportPlan {
   const st: PlanState = {
-    plan: { counts: { created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0 }, errors: [], badRows: 0, duplicates: [], ops: [] },
+    plan: { counts: { created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0 }, errors: [], warnings: [], badRows: 0, duplicates: [], ops: [] },
     header, storedById: new Map(stored.map((c) => [c.id, c])), kept: new Set(), fileKeys: new Map(), idRows: new Map(),
     storedByKey: new Map(), region,
   };
@@ -87,6 +89,7 @@ export function planImport(rows: SheetRow[], header: HeaderMap, stored: Contact[
     }
   }
   st.plan.errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+  st.plan.warnings.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
   return st.plan;
 }
 
@@ -94,7 +97,8 @@ export function planImport(rows: SheetRow[], header: HeaderMap, stored: Contact[
 function validateRows(st: PlanState, rows: SheetRow[], mode: ImportMode): GoodRow[] {
   const good: GoodRow[] = [];
   for (const { row, cells } of rows) {
-    const { id, input } = rowInput(cells, st.header);
+    const { id, input, dropped } = rowInput(cells, st.header);
+    for (const d of dropped) st.plan.warnings.push({ row, field: d.field, value: d.value, code: 'value_not_imported', reason: d.reason });
     const g: GoodRow = { row, id: mode === 'add' ? '' : id, input, contact: null, key: contentKey(asStored(input)) };
     if (st.storedByKey.has(g.key) || prepared(st, g, id)) good.push(g);
   }
@@ -106,6 +110,7 @@ function prepared(st: PlanState, g: GoodRow, rawId = g.id): PreparedContact | nu
   if (g.contact) return g.contact;
   const r = tryPrepareContact(g.input, st.region);
   if (r.ok) {
+    for (const w of r.warnings) st.plan.warnings.push({ ...w, row: g.row, field: columnTitle(w.field, st.header) ?? w.field });
     g.contact = r.contact;
     g.key = contentKey(r.contact.fields);
     return g.contact;

@@ -1,14 +1,20 @@
-// Recognises what was uploaded (XLSX by its zip signature, otherwise text CSV) and reads it into
+// Recognises what was uploaded (XLSX by its zip signature, vCards by BEGIN:VCARD, otherwise text CSV) and reads it into
 // rows. Anything that is neither is refused with a reason (415), never parsed blindly.
-import { UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, type ErrorDetail } from '../errors.ts';
 import { CsvSyntaxError, detectDelimiter, parseCsv, type Delimiter, type SheetRow } from './csv-dialect.ts';
 import { decodeText, looksBinary, type TextEncodingName } from './text-decoding.ts';
+import { NO_LIMITS, SheetLimitError, type SheetLimits } from './sheet-limits.ts';
+import { looksLikeVcard, readVcards, type VcardSheet } from './vcard-reader.ts';
 import { readXlsx, XlsxReadError } from './xlsx-reader.ts';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 export interface Sheet {
-  format: 'csv' | 'xlsx';
+  format: 'csv' | 'xlsx' | 'vcard';
+  /** vCard only: cards that could not be read at all. */
+  rowErrors?: ErrorDetail[];
+  /** vCard only: numbers and addresses that fit no field of the contact. */
+  dropped?: VcardSheet['dropped'];
   /** CSV only. */
   encoding?: TextEncodingName;
   delimiter?: Delimiter;
@@ -29,7 +35,17 @@ const SIGNATURES: { magic: number[]; what: string }[] = [
 
 const startsWith = (buf: Buffer, magic: number[]) => magic.every((b, i) => buf[i] === b);
 
-export async function readSheet(buf: Buffer, contentType?: string | null): Promise<Sheet> {
+/** Reads an upload; a limit passed while reading answers 413 at once. */
+export async function readSheet(buf: Buffer, contentType?: string | null, limits: SheetLimits = NO_LIMITS): Promise<Sheet> {
+  try {
+    return await readAnySheet(buf, contentType, limits);
+  } catch (err) {
+    if (err instanceof SheetLimitError) throw new PayloadTooLargeError(`The file is too large to import: ${err.message}`);
+    throw err;
+  }
+}
+
+async function readAnySheet(buf: Buffer, contentType: string | null | undefined, limits: SheetLimits): Promise<Sheet> {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type && REFUSED_TYPES.test(type)) {
     throw new UnsupportedMediaTypeError(`${type} is not a spreadsheet: send CSV (text/csv) or XLSX (${XLSX_TYPE})`);
@@ -37,7 +53,7 @@ export async function readSheet(buf: Buffer, contentType?: string | null): Promi
   if (buf.length === 0) throw new ValidationError('The file is empty', [{ reason: 'the file is empty' }]);
   if (startsWith(buf, [0x50, 0x4b, 0x03, 0x04])) {
     try {
-      return { format: 'xlsx', rows: await readXlsx(buf) };
+      return { format: 'xlsx', rows: await readXlsx(buf, limits) };
     } catch (err) {
       if (err instanceof XlsxReadError) throw new UnsupportedMediaTypeError(`Not a readable XLSX file: ${err.message}`);
       throw err;
@@ -51,9 +67,13 @@ export async function readSheet(buf: Buffer, contentType?: string | null): Promi
     throw new UnsupportedMediaTypeError('The file is binary, not a spreadsheet: send CSV (UTF-8 or Windows-1252 text) or XLSX');
   }
   const decoded = decodeText(buf, charset);
+  if (looksLikeVcard(decoded.text)) {
+    const v = readVcards(decoded.text, limits);
+    return { format: 'vcard', encoding: decoded.encoding, rows: v.rows, rowErrors: v.rowErrors, dropped: v.dropped };
+  }
   const delimiter = detectDelimiter(decoded.text);
   try {
-    return { format: 'csv', encoding: decoded.encoding, delimiter, rows: parseCsv(decoded.text, delimiter) };
+    return { format: 'csv', encoding: decoded.encoding, delimiter, rows: parseCsv(decoded.text, delimiter, limits) };
   } catch (err) {
     if (err instanceof CsvSyntaxError) throw new ValidationError(`The CSV file could not be read: ${err.message}`, [{ reason: err.message }]);
     throw err;
@@ -64,5 +84,6 @@ export async function readSheet(buf: Buffer, contentType?: string | null): Promi
 export function contentTypeForFile(name: string): string | null {
   if (/\.xlsx$/i.test(name)) return XLSX_TYPE;
   if (/\.(csv|txt|tsv)$/i.test(name)) return 'text/csv';
+  if (/\.(vcf|vcard)$/i.test(name)) return 'text/vcard';
   return null;
 }

@@ -1,44 +1,149 @@
-// Reading the first worksheet of an XLSX workbook into the same rows as CSV gives. Cells typed
-// by Excel (numbers, dates, links, rich text, formulas) come back as the text a person sees.
+// Reading the first worksheet of an XLSX workbook into the same rows as CSV gives, as a stream:
+// exceljs' streaming WorkbookReader parses the sheet row by row and the row and cell limits are
+// checked on every row, so a zip bomb of millions of rows stops at the limit instead of being
+// parsed whole. Cells typed by Excel (numbers, dates, links, rich text, formulas) come back as
+// the text a person sees.
+import { Readable } from 'node:stream';
+import { createInflateRaw } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import type { SheetRow } from './csv-dialect.ts';
+import { SheetLimitError, type SheetLimits } from './sheet-limits.ts';
+import { listZip, readEntry, relayZip, ZipError, type ZipEntry } from './zip-entries.ts';
 
 export class XlsxReadError extends Error {}
 
-export async function readXlsx(buf: Buffer): Promise<SheetRow[]> {
-  const wb = new ExcelJS.Workbook();
+const SHEET = /^xl\/worksheets\/sheet(\d+)\.xml$/;
+const EMPTY_SST = Buffer.from('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0" uniqueCount="0"/>');
+
+/**
+ * The entries exceljs needs, in the order its stream reader wants them: relations, workbook,
+ * shared strings (an empty table when the file has none), then the first worksheet only.
+ * Shared strings are held in memory by the reader, so their inflated size is capped first.
+ */
+function streamableZip(buf: Buffer, limits: SheetLimits): { sheet: ZipEntry; zip: Buffer } {
+  let entries: ZipEntry[];
   try {
-    // exceljs' typings predate Node's generic Buffer
-    await wb.xlsx.load(buf as unknown as Parameters<typeof wb.xlsx.load>[0]);
+    entries = listZip(buf);
   } catch (err) {
-    throw new XlsxReadError(`the XLSX workbook could not be read (${(err as Error).message})`);
+    if (err instanceof ZipError) throw new XlsxReadError(`the XLSX workbook could not be read (${err.message})`);
+    throw err;
   }
-  const sheet = wb.worksheets[0];
-  if (!sheet) throw new XlsxReadError('the XLSX workbook has no worksheet');
-  const rows: SheetRow[] = [];
-  sheet.eachRow({ includeEmpty: false }, (r, rowNumber) => {
-    const cells: string[] = [];
-    r.eachCell({ includeEmpty: true }, (cell, col) => {
-      cells[col - 1] = cellText(cell.value);
-    });
-    for (let i = 0; i < cells.length; i++) cells[i] ??= '';
-    if (cells.some((c) => c.trim() !== '')) rows.push({ row: rowNumber, cells });
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  const sheets = entries.filter((e) => SHEET.test(e.name)).sort((a, b) => Number(SHEET.exec(a.name)![1]) - Number(SHEET.exec(b.name)![1]));
+  const rels = byName.get('xl/_rels/workbook.xml.rels');
+  const workbook = byName.get('xl/workbook.xml');
+  if (!rels || !workbook) throw new XlsxReadError('the XLSX workbook could not be read (no xl/workbook.xml)');
+  if (sheets.length === 0) throw new XlsxReadError('the XLSX workbook has no worksheet');
+  const sst = byName.get('xl/sharedStrings.xml');
+  const sstBudget = Math.max(1 << 20, limits.maxRows * Math.min(limits.maxColumns, 16) * 64);
+  if (sst) {
+    try {
+      readEntry(buf, sst, sstBudget);
+    } catch (err) {
+      if (err instanceof RangeError) throw new SheetLimitError(`the shared strings of the workbook are larger than ${sstBudget} bytes`);
+      throw new XlsxReadError(`the XLSX workbook could not be read (${(err as Error).message})`);
+    }
+  }
+  return { sheet: sheets[0], zip: relayZip(buf, [rels, workbook, sst ?? { name: 'xl/sharedStrings.xml', content: EMPTY_SST }, sheets[0]]) };
+}
+
+const ROW_TAG = Buffer.from('<row');
+
+/**
+ * A first pass over the worksheet that only inflates it (native zlib, off the event loop) and
+ * counts its <row> elements, stopping as soon as there are more than `maxRowTags` or more than
+ * `maxBytes` of XML: a bomb of millions of rows is refused after inflating about the limit's
+ * worth of XML (a fraction of a second), long before a parser would have got there.
+ */
+async function precheckSheet(buf: Buffer, e: ZipEntry, maxRowTags: number, maxBytes: number): Promise<void> {
+  if (e.method !== 0 && e.method !== 8) throw new XlsxReadError(`the worksheet uses compression method ${e.method}`);
+  const data = buf.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
+  const source = e.method === 0 ? Readable.from([data]) : Readable.from([data]).pipe(createInflateRaw());
+  let rows = 0;
+  let bytes = 0;
+  let tail: Buffer = Buffer.alloc(0);
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) throw new SheetLimitError(`the worksheet is larger than ${maxBytes} bytes of XML`);
+      const scan = tail.length ? Buffer.concat([tail, chunk]) : chunk;
+      for (let i = scan.indexOf(ROW_TAG); i >= 0; i = scan.indexOf(ROW_TAG, i + ROW_TAG.length)) {
+        const next = scan[i + ROW_TAG.length];
+        if (next === 0x20 || next === 0x3e || next === 0x2f || next === 0x09 || next === 0x0a || next === 0x0d || next === undefined) rows++;
+      }
+      if (rows > maxRowTags) throw new SheetLimitError(`the worksheet has more than ${maxRowTags} rows`);
+      // keep the last bytes: a tag may straddle two chunks (counted once: it starts in the tail)
+      tail = scan.subarray(Math.max(0, scan.length - (ROW_TAG.length - 1)));
+    }
+  } catch (err) {
+    if (err instanceof SheetLimitError || err instanceof XlsxReadError) throw err;
+    throw new XlsxReadError(`the XLSX workbook could not be read (${(err as Error).message})`);
+  } finally {
+    source.destroy();
+  }
+}
+
+export async function readXlsx(buf: Buffer, limits: SheetLimits): Promise<SheetRow[]> {
+  const { sheet: sheetEntry, zip } = streamableZip(buf, limits);
+  // a sheet may hold some blank (formatting-only) rows beyond the limit; the exact check on
+  // rows with content happens while parsing
+  const maxRowTags = Math.ceil(limits.maxRows * 1.1) + 1000;
+  const maxBytes = Math.max(64 << 20, Math.min(limits.maxRows, 1e7) * Math.min(limits.maxColumns, 64) * 100);
+  await precheckSheet(buf, sheetEntry, maxRowTags, maxBytes);
+  const input = Readable.from([zip]);
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+    sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', worksheets: 'emit', entries: 'ignore',
   });
+  const rows: SheetRow[] = [];
+  try {
+    for await (const sheet of reader) {
+      for await (const r of sheet as AsyncIterable<ExcelJS.Row>) {
+        const values = r.values as unknown[];
+        if (values.length - 1 > limits.maxColumns) {
+          throw new SheetLimitError(`row ${r.number} has ${values.length - 1} columns; the limit is ${limits.maxColumns} (import.maxColumns)`);
+        }
+        const cells: string[] = [];
+        for (let i = 1; i < values.length; i++) {
+          const text = cellText(values[i]);
+          if (text.length > limits.maxCellChars) {
+            throw new SheetLimitError(`a cell of row ${r.number} has ${text.length} characters; the limit is ${limits.maxCellChars} (import.maxCellChars)`);
+          }
+          cells.push(text);
+        }
+        if (!cells.some((c) => c.trim() !== '')) continue;
+        // the header row plus maxRows data rows
+        if (rows.length > limits.maxRows) throw new SheetLimitError(`the file has more than ${limits.maxRows} rows; the limit is ${limits.maxRows} (import.maxRows)`);
+        rows.push({ row: r.number, cells });
+      }
+      break; // first worksheet only
+    }
+  } catch (err) {
+    if (err instanceof SheetLimitError) throw err;
+    throw new XlsxReadError(`the XLSX workbook could not be read (${(err as Error).message})`);
+  } finally {
+    input.destroy();
+  }
   return rows;
+}
+
+/** ECMA-376 ST_Xstring escapes ("_x000D_" is a CR, "_x005F_" a literal "_"). */
+function unescapeXstring(s: string): string {
+  return s.includes('_x') ? s.replace(/_x([0-9A-Fa-f]{4})_/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))) : s;
 }
 
 export function cellText(v: ExcelJS.CellValue | { richText: { text: string }[] } | unknown): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return unescapeXstring(v);
   if (typeof v === 'number') return Number.isInteger(v) ? v.toFixed(0) : String(v);
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
   if (v instanceof Date) return v.toISOString().slice(0, 10);
   if (typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    if (Array.isArray(o.richText)) return (o.richText as { text: string }[]).map((t) => t.text).join('');
+    if (Array.isArray(o.richText)) return unescapeXstring((o.richText as { text: string }[]).map((t) => t.text ?? '').join(''));
     if ('text' in o) return cellText(o.text);
     if ('result' in o) return cellText(o.result);
     if ('error' in o) return '';
+    if ('sharedString' in o) return '';
   }
   return String(v);
 }

@@ -55,6 +55,11 @@ export interface ContactQuery {
   sort?: ContactSort;
   limit?: number;
   offset?: number;
+  /**
+   * Keyset paging (branch spreadsheet): the `nextAfter` of the previous page, with the same
+   * sort; the page starts right after that contact whatever its depth (no OFFSET scan).
+   */
+  after?: string;
   /** Also count all matches (for paging UIs). Costs a second query. */
   withTotal?: boolean;
 }
@@ -67,6 +72,8 @@ export interface ContactRef {
 export interface ContactPage {
   contacts: Contact[];
   total: number | null;
+  /** Opaque key of the page's last contact, for ContactQuery.after; null when the page is not full. */
+  nextAfter?: string | null;
 }
 
 export type BatchOp =
@@ -163,6 +170,28 @@ export interface SigninFailureStore {
   recordSigninFailure(keys: string[], nowMs: number, leakMs: number): void;
 }
 
+/** The resource name (last path segment) and UID a CardDAV client chose for a card it created. */
+export interface CardName {
+  name: string;
+  uid: string;
+}
+
+/** A stored card name and the scope the card was created in. */
+export interface StoredCardName extends CardName {
+  /** The owner of a personal card; null for a shared one. */
+  ownerId: string | null;
+}
+
+/** CardDAV's names for contacts created over CardDAV; every other contact uses its id for both. */
+export interface CardStore {
+  /** Names of those of the given contacts that have one (deleted contacts' names are kept). */
+  cardNames(accountId: string, contactIds: string[]): Map<string, StoredCardName>;
+  /** Ids of the contacts whose card has this name, or this UID (callers check visibility). */
+  findContactIdsByCard(accountId: string, by: { name: string } | { uid: string }): string[];
+  /** createContact plus the card's name, in one transaction (the same write, audit and revision bump). */
+  createContactWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Contact;
+}
+
 export interface GroupStore {
   listGroups(accountId: string): Group[];
   createGroup(accountId: string, name: string, actor: Actor): Group;
@@ -174,7 +203,7 @@ export interface AuditStore {
   listAudit(accountId: string, opts: { limit: number; before?: number; contactId?: string }): AuditEntry[];
 }
 
-export interface Store extends AccountStore, UserStore, ContactStore, GroupStore, AuditStore, SigninFailureStore {
+export interface Store extends AccountStore, UserStore, ContactStore, CardStore, GroupStore, AuditStore, SigninFailureStore {
   /** SQLite online backup to a file (safe while serving). */
   backup(toFile: string): Promise<void>;
   close(): void;

@@ -1,6 +1,7 @@
 // Stopping: a request already in flight completes; new connections are refused; the database
 // is closed only after in-flight work is done.
 import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { seedAccount, startTestServer } from '../helpers/test-server.ts';
 
@@ -31,5 +32,40 @@ describe('graceful stop', () => {
     expect(JSON.parse(res.body).company).toBe('Late Arrival Ltd');
     await stopped;
     await expect(fetch(`${srv.httpUrl}/healthz`)).rejects.toThrow();
+  });
+
+  it('serves a connection whose request arrives after the stop began, and closes idle keep-alive ones at once', async () => {
+    const srv = await startTestServer({ http: { shutdownGraceMs: 5000 } });
+    const port = Number(new URL(srv.httpUrl).port);
+    const open = () => new Promise<Socket>((resolve, reject) => {
+      const s = connect(port, '127.0.0.1', () => resolve(s));
+      s.on('error', reject);
+    });
+    const readAll = (s: Socket) => new Promise<string>((resolve) => {
+      let text = '';
+      s.on('data', (d) => { text += String(d); });
+      s.on('close', () => resolve(text));
+    });
+    // A keep-alive connection that already got its answer: nothing is owed to it.
+    const idle = await open();
+    const idleText = readAll(idle);
+    let idleClosed = false;
+    idle.on('close', () => { idleClosed = true; });
+    idle.write('GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    // A connection whose request has not arrived yet (closeIdleConnections() used to drop it).
+    const early = await open();
+    const earlyText = readAll(early);
+    const stopped = srv.close();
+    await new Promise((r) => setTimeout(r, 200));
+    // the stop does not wait for the idle keep-alive connection
+    expect(idleClosed).toBe(true);
+    early.write('GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n');
+    const answer = await earlyText;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toMatch(/connection: close/i);
+    expect(answer).toContain('{"status":"ok"}');
+    expect(await idleText).toMatch(/^HTTP\/1\.1 200 /);
+    await stopped;
   });
 });

@@ -1,5 +1,6 @@
 // Number normalisation: the one place every front end's caller-ID matching depends on.
 import { describe, expect, it } from 'vitest';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { normalizeNumber, queryDigits } from '../../src/domain/phone-number.ts';
 import { tryPrepareContact } from '../../src/domain/prepare-contact.ts';
 
@@ -26,14 +27,53 @@ describe('normalizeNumber', () => {
 
   it.each([
     ['call me', /not a phone number/],
-    ['12345678901234567890', /not a possible phone number/],
-    ['+1 23', /not a possible/],
+    ['12345678901234567890', /more than 18 digits/],
+    ['+12', /fewer than 3 digits/],
+    ['555-CALL-NOW', /not a phone number/],
+    ['+1 (469) + 2500', /not a phone number/],
     ['   ', /empty/],
   ])('rejects %j', (input, reason) => {
     const r = normalizeNumber(input, 'US');
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toMatch(reason);
   });
+
+  it.each([
+    ['030 52037728', '03052037728'],
+    ['020 4090 5415', '02040905415'],
+    ['+1 23', '123'],
+    ['*67 214 555 0100', '672145550100'],
+  ])('keeps %s (not valid for US) as entered, digits %s, with a warning', (input, digits) => {
+    const r = normalizeNumber(input, 'US');
+    expect(r).toEqual({
+      ok: true, value: { raw: input, e164: null, digits },
+      warning: { code: 'number_not_valid_for_region', reason: expect.stringMatching(/region US/) },
+    });
+  });
+
+  it('keeps extensions with the number and matches on the main number', () => {
+    for (const input of ['+1 469 429 2500 x123', '(469) 429-2500 ext. 123', '469-429-2500 #123']) {
+      expect(normalizeNumber(input, 'US')).toEqual({ ok: true, value: { raw: input, e164: '+14694292500', digits: '14694292500' } });
+    }
+  });
+
+  it('gives the same E.164 form as libphonenumber for NANP numbers in every common format (fast path)', () => {
+    const formats = [
+      (d: string) => d, (d: string) => `(${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6)}`, (d: string) => `${d.slice(0, 3)}.${d.slice(3, 6)}.${d.slice(6)}`,
+      (d: string) => `1-${d.slice(0, 3)}-${d.slice(3, 6)}-${d.slice(6)}`, (d: string) => `+1 ${d.slice(0, 3)} ${d.slice(3, 6)} ${d.slice(6)}`,
+      (d: string) => `1${d}`, (d: string) => `+1${d}`, (d: string) => `(+1) ${d}`, (d: string) => `${d.slice(0, 3)}/${d.slice(3)}`,
+    ];
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 2147483647);
+    for (const region of ['US', 'CA']) {
+      for (let i = 0; i < 500; i++) {
+        const input = formats[i % formats.length](String(next() % 1e10).padStart(10, '0'));
+        const lib = parsePhoneNumberFromString(input, region as CountryCode);
+        const r = normalizeNumber(input, region);
+        expect(r.ok && r.value.e164, `${input} in ${region}`).toBe(lib && lib.isPossible() ? lib.number : null);
+      }
+    }
+  }, 30_000);
 
   it('turns caller-ID queries in any format into the stored digits', () => {
     expect(queryDigits('4694292500', 'US').full).toBe('14694292500');
@@ -45,9 +85,9 @@ describe('normalizeNumber', () => {
 
 describe('tryPrepareContact', () => {
   it('names every bad field with its value and reason', () => {
-    const r = tryPrepareContact({ firstName: 'A', workNumber: 'x', mobileNumber: '+1 23' }, 'US');
+    const r = tryPrepareContact({ firstName: 'A', workNumber: 'x', mobileNumber: '+12' }, 'US');
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.errors.map((e) => [e.field, e.value])).toEqual([['workNumber', 'x'], ['mobileNumber', '+1 23']]);
+    expect(!r.ok && r.errors.map((e) => [e.field, e.value])).toEqual([['workNumber', 'x'], ['mobileNumber', '+12']]);
   });
 
   it('requires a name and a number, and drops duplicate groups regardless of case', () => {

@@ -7,12 +7,13 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareContact } from '../../src/domain/prepare-contact.ts';
 import { VendorRegistry } from '../../src/phonebook/vendor-registry.ts';
+import { escapeXmlAttr, escapeXmlText } from '../../src/phonebook/xml-escape.ts';
 import { seedAccount, startTestServer, type SeededAccount, type TestServer } from '../helpers/test-server.ts';
 
 let srv: TestServer;
 let acme: SeededAccount;
 const AUTH: [string, string] = ['phones', 'phone-secret-1'];
-const count = (xml: string, tag: string) => (xml.match(new RegExp(`<${tag}>`, 'g')) ?? []).length;
+const count = (xml: string, tag: string) => (xml.match(new RegExp(`<${tag}[ >]`, 'g')) ?? []).length;
 const get = (path: string) => request(srv.httpUrl).get(path).auth(...AUTH);
 
 beforeAll(async () => {
@@ -72,17 +73,19 @@ describe('phone access', () => {
 
 describe('paging, search, groups, reverse lookup', () => {
   it('pages Cisco at 32 entries with Previous/Next at the boundaries', async () => {
-    const p1 = await get('/phonebook/acme/cisco.xml');
+    const p1 = await get('/phonebook/acme/cisco.xml?view=directory');
     expect(count(p1.text, 'DirectoryEntry')).toBe(32);
     // Refresh 0: the phone's Update soft key reloads the page by hand, nothing reloads by itself
     expect(p1.headers.refresh).toBe('0');
     expect(p1.text).toContain('<Name>Next</Name>');
     expect(p1.text).not.toContain('<Name>Previous</Name>');
-    const p2 = await get('/phonebook/acme/cisco.xml?page=2');
+    const p2 = await get('/phonebook/acme/cisco.xml?page=2&junk=1&utm_source=x');
     expect(count(p2.text, 'DirectoryEntry')).toBe(32);
     expect(p2.text).toContain('<Name>Previous</Name>');
     expect(p2.text).not.toContain('<Name>Next</Name>');
     expect((await get('/phonebook/acme/cisco.xml?page=3')).text).not.toContain('<DirectoryEntry>');
+    // The page links carry only what the phone needs, whatever else the request carried
+    expect(p2.text).toContain('cisco.xml?view=directory</URL>');
   });
 
   it('pages 33 entries into 32 + 1', async () => {
@@ -160,5 +163,23 @@ describe('templates', () => {
     expect(() => VendorRegistry.load(dir)).toThrow(/fanvil\.xml\.hbs/);
     writeFileSync(join(dir, 'fanvil.xml.hbs'), '<PhoneBook>{{{name}}}</PhoneBook>');
     expect(() => VendorRegistry.load(dir)).toThrow(/fanvil\.xml\.hbs.*unescaped/);
+    // a value inside a tag must stand in a double-quoted attribute, where " gets escaped
+    writeFileSync(join(dir, 'fanvil.xml.hbs'), "<PhoneBook>{{#each entries}}<E n='{{name}}'/>{{/each}}</PhoneBook>");
+    expect(() => VendorRegistry.load(dir)).toThrow(/fanvil\.xml\.hbs.*double-quoted attribute/);
+    writeFileSync(join(dir, 'fanvil.xml.hbs'), '<PhoneBook>{{#each entries}}<E {{name}}/>{{/each}}</PhoneBook>');
+    expect(() => VendorRegistry.load(dir)).toThrow(/fanvil\.xml\.hbs.*double-quoted attribute/);
+  });
+
+  it('escapes exactly what XML needs, by position, and drops what XML cannot carry', () => {
+    expect(escapeXmlText(`a & b < c > d "e" 'f' = g`)).toBe(`a &amp; b &lt; c &gt; d "e" 'f' = g`);
+    expect(escapeXmlAttr(`a & b < c > d "e" 'f' = g`)).toBe(`a &amp; b &lt; c &gt; d &quot;e&quot; 'f' = g`);
+    expect(escapeXmlText('bell\u0007 nul\u0000 tab\t lone\uD800 pair😀 \uFFFE')).toBe('bell nul tab\t lone pair😀 ');
+    expect(escapeXmlText(7)).toBe('7');
+    const dir = mkdtempSync(join(tmpdir(), 'dialbook-templates-'));
+    cpSync(resolve(import.meta.dirname, '../../directory-templates'), dir, { recursive: true });
+    writeFileSync(join(dir, 'fanvil.xml.hbs'), '<P t="{{title}}">{{title}}</P>');
+    const fanvil = VendorRegistry.load(dir).byName('fanvil')!;
+    const model = { title: `A&B "C" <D>` } as unknown as Parameters<typeof fanvil.templates.default>[0];
+    expect(fanvil.templates.default(model)).toBe('<P t="A&amp;B &quot;C&quot; &lt;D&gt;">A&amp;B "C" &lt;D&gt;</P>');
   });
 });

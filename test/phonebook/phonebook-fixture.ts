@@ -10,4 +10,5 @@ export const NASTY_CONTACTS = [
   { firstName: 'דוד', lastName: 'כהן', workNumber: '+972 3 555 0123' },
   { firstName: 'Ctrl\u0007Char', lastName: 'Test\u0001', workNumber: '3125550199' },
   { firstName: "Tom", lastName: "O'Brien", company: 'Main Street Office', workNumber: '2001', groups: ['Offices'] },
+  { firstName: 'Nan "The Boss"', lastName: "D'Arcy <Sales> & Co", workNumber: '+44 20 7946 0958', groups: ['VIP'] },
 ];

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareContact } from '../../src/domain/prepare-contact.ts';
 import { seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 // Screenshots go to docs/screenshots with UPDATE_SCREENSHOTS=1 (then commit them); otherwise to a
@@ -121,7 +122,7 @@ describe('portal for a manager', () => {
   it('imports with a preview, then a confirmation', async () => {
     const csv = join(mkdtempSync(join(tmpdir(), 'dialbook-up-')), 'new.csv');
     writeFileSync(csv, 'First Name;Last Name;Mobile Phone\nImported;One;214 555 0177\nBroken;Row;not a number\n');
-    await page.getByLabel('Spreadsheet (CSV or Excel)').setInputFiles(csv);
+    await page.getByLabel(/^Spreadsheet or address book/).setInputFiles(csv);
     await page.getByRole('button', { name: 'Preview' }).click();
     await expect.poll(() => page.locator('.preview').textContent()).toContain('1 to create');
     await expect.poll(() => page.locator('table.errors').textContent()).toContain('not a number');
@@ -143,6 +144,50 @@ describe('portal for a manager', () => {
     await page.getByRole('button', { name: 'Create group' }).click();
     await expect.poll(() => page.locator('.group-list').textContent()).toContain('VIP');
   }, 30_000);
+
+  it('previews address-book exports with the detected source, the mapping and the warnings', async () => {
+    await page.getByRole('link', { name: 'Shared Contacts' }).click();
+    await page.getByRole('heading', { name: 'Shared Contacts' }).waitFor();
+    const fixtures = resolve(import.meta.dirname, '../../fixtures/import');
+    const expected: [string, string, string][] = [
+      ['google-contacts.csv', 'Google Contacts export', 'Phone 1 - Label / Phone 1 - Value'],
+      ['outlook-contacts.csv', 'Outlook export', 'Business Phone 2'],
+      ['vcard-4.0-rfc6350.vcf', 'vCards', 'TEL;TYPE=CELL'],
+      ['vcard-3.0-iphone.vcf', 'vCards', 'CATEGORIES'],
+      ['vcard-2.1-quoted-printable.vcf', 'vCards', 'ORG'],
+    ];
+    for (const [file, source, column] of expected) {
+      await page.getByLabel(/^Spreadsheet or address book/).setInputFiles(join(fixtures, file));
+      await page.getByRole('button', { name: 'Preview' }).click();
+      await expect.poll(() => page.locator('#import-source').textContent()).toContain(source);
+      await expect.poll(() => page.locator('.preview .mapping').textContent()).toContain(column);
+    }
+    await page.getByLabel(/^Spreadsheet or address book/).setInputFiles(join(fixtures, 'google-contacts.csv'));
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await expect.poll(() => page.locator('#import-source').textContent()).toContain('Google Contacts export');
+    await expect.poll(() => page.locator('table.warnings').textContent()).toContain('not a valid number for region US');
+    await page.getByRole('button', { name: /^Import 4 contact/ }).click();
+    await expect.poll(() => page.locator('#import-result').textContent()).toContain('Import done: 4 created');
+    const stored = srv.ctx.store.allContacts('acme', { source: 'shared' }).find((c) => c.company === 'Bäckerei Müller GmbH');
+    expect(stored?.numbers[0]).toMatchObject({ raw: '030 52037728', e164: null });
+  }, 60_000);
+
+  it('pages the shared list with the keyset cursor', async () => {
+    srv.ctx.store.applyBatch('acme', { source: 'shared' }, Array.from({ length: 60 }, (_, i) => ({
+      op: 'create' as const, contact: prepareContact({ lastName: `Paged${String(i).padStart(2, '0')}`, workNumber: `214-555-${2000 + i}` }, 'US'),
+    })), { id: 'test' });
+    await page.getByRole('link', { name: 'Groups' }).click();
+    await page.getByRole('link', { name: 'Shared Contacts' }).click();
+    await expect.poll(() => page.locator('#range').textContent()).toMatch(/^1–50 of \d+$/);
+    const total = Number((await page.locator('#range').textContent())!.split(' of ')[1]);
+    const next = page.waitForRequest((r) => /\/contacts\?.*after=/.test(r.url()));
+    await page.getByRole('button', { name: 'Next' }).click();
+    await next;
+    await expect.poll(() => page.locator('#range').textContent()).toBe(`51–${Math.min(100, total)} of ${total}`);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await expect.poll(() => page.locator('#range').textContent()).toBe(`1–50 of ${total}`);
+    await expect.poll(() => page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(true);
+  }, 60_000);
 });
 
 describe('portal for the platform admin', () => {

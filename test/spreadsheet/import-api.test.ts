@@ -63,7 +63,9 @@ describe('what people produce by hand', () => {
     });
     const quoted = await upload(srv.httpUrl, a.id, a.token, fixture('quoted-newlines.csv'), 'contacts.csv');
     expect(quoted.body.counts.created).toBe(2);
-    expect(byLast(a.id, "O'Brien")).toMatchObject({ company: 'Smith "&" Sons\r\nLogistics', title: 'Head of\nSupport' });
+    // single-line fields: quoted line breaks become one space, with a warning per cell
+    expect(byLast(a.id, "O'Brien")).toMatchObject({ company: 'Smith "&" Sons Logistics', title: 'Head of Support' });
+    expect(quoted.body.warnings.map((w: { row: number; field: string; code: string }) => `${w.row}:${w.field}:${w.code}`)).toEqual(['2:Company:text_cleaned', '2:Title:text_cleaned']);
     const blank = await upload(srv.httpUrl, a.id, a.token, fixture('blank-lines.csv'), 'contacts.csv');
     expect(blank.body).toMatchObject({ rows: 2, counts: { created: 2, skipped: 0 } });
     expect(shared(a.id)).toHaveLength(7);

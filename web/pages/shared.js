@@ -5,11 +5,18 @@ import { openContactForm } from './contact-form.js';
 import { contactRows, displayName } from './contact-table.js';
 
 const PAGE = 50;
+const SOURCE_NAMES = { columns: 'a spreadsheet with named columns', google: 'a Google Contacts export', outlook: 'an Outlook export', vcard: 'vCards' };
+const FIELD_NAMES = {
+  id: 'ID', firstName: 'First name', lastName: 'Last name', company: 'Company', title: 'Title', workNumber: 'Work number',
+  mobileNumber: 'Mobile number', homeNumber: 'Home number', faxNumber: 'Fax number', email: 'Email', groups: 'Groups', number: 'Number',
+};
 const EDITABLE = ['firstName', 'lastName', 'company', 'title', 'workNumber', 'mobileNumber', 'homeNumber', 'faxNumber', 'email', 'groups'];
 
 export async function sharedPage(main, state) {
   const base = `/accounts/${encodeURIComponent(state.accountId)}/contacts`;
-  const view = { q: '', group: '', sort: 'name', offset: 0, items: [], total: 0, groups: [] };
+  // Paging by keyset cursor: `cursors` holds the "after" of every page up to the current one
+  // ('' for the first), so Previous goes back and Next costs the same at any depth.
+  const view = { q: '', group: '', sort: 'name', offset: 0, cursors: [''], next: null, items: [], total: 0, groups: [] };
   main.innerHTML = `
   <section class="card">
     <div class="page-head"><h1>Shared Contacts</h1><button type="button" id="add">Add Shared Contact</button></div>
@@ -40,7 +47,7 @@ export async function sharedPage(main, state) {
     <div>
       <h2>Import</h2>
       <div class="toolbar">
-        <div class="tool grow"><label for="import-file">Spreadsheet (CSV or Excel)</label><input id="import-file" type="file" accept=".csv,.tsv,.txt,.xlsx,text/csv"></div>
+        <div class="tool grow"><label for="import-file">Spreadsheet or address book (CSV, Excel, Google or Outlook CSV, vCard)</label><input id="import-file" type="file" accept=".csv,.tsv,.txt,.xlsx,.vcf,text/csv,text/vcard"></div>
         <button type="button" class="secondary" id="import-preview">Preview</button>
       </div>
       <div id="import-result" aria-live="polite"></div>
@@ -58,27 +65,32 @@ export async function sharedPage(main, state) {
   }
 
   async function load() {
-    const params = new URLSearchParams({ q: view.q, sort: view.sort, limit: String(PAGE), offset: String(view.offset) });
+    const params = new URLSearchParams({ q: view.q, sort: view.sort, limit: String(PAGE) });
+    const after = view.cursors[view.cursors.length - 1];
+    if (after) params.set('after', after);
     if (view.group) params.set('group', view.group);
     const page = await api('GET', `${base}?${params}`);
     view.items = page.items;
     view.total = page.total;
+    view.next = page.next;
+    view.offset = (view.cursors.length - 1) * PAGE;
     $('#rows').innerHTML = contactRows(page.items, { selectable: true, canEdit: () => true });
     const to = Math.min(view.offset + PAGE, view.total);
     $('#range').textContent = view.total ? `${view.offset + 1}–${to} of ${view.total}` : '0 contacts';
     $('#prev').disabled = view.offset === 0;
-    $('#next').disabled = to >= view.total;
+    $('#next').disabled = !view.next || to >= view.total;
   }
 
   const reload = async () => { await Promise.all([load(), loadGroups()]); };
   const edit = (contact) => openContactForm({ basePath: base, contact, groups: view.groups, onSaved: reload });
 
   $('#add').onclick = () => edit(null);
-  $('#q').oninput = debounce(() => { view.q = $('#q').value; view.offset = 0; load(); }, 200);
-  $('#group').onchange = () => { view.group = $('#group').value; view.offset = 0; load(); };
-  $('#sort').onchange = () => { view.sort = $('#sort').value; view.offset = 0; load(); };
-  $('#prev').onclick = () => { view.offset = Math.max(0, view.offset - PAGE); load(); };
-  $('#next').onclick = () => { view.offset += PAGE; load(); };
+  const restart = () => { view.cursors = ['']; load(); };
+  $('#q').oninput = debounce(() => { view.q = $('#q').value; restart(); }, 200);
+  $('#group').onchange = () => { view.group = $('#group').value; restart(); };
+  $('#sort').onchange = () => { view.sort = $('#sort').value; restart(); };
+  $('#prev').onclick = () => { if (view.cursors.length > 1) view.cursors.pop(); load(); };
+  $('#next').onclick = () => { if (view.next) { view.cursors.push(view.next); load(); } };
 
   $('#rows').onclick = async (e) => {
     const row = e.target.closest('tr[data-id]');
@@ -133,11 +145,16 @@ export async function sharedPage(main, state) {
     try {
       const r = await sendImport(true);
       const c = r.counts;
+      const problems = (list, cls, caption) => (list.length ? `<table class="${cls}"><caption>${caption}</caption><thead><tr><th>Row</th><th>Column</th><th>Value</th><th>Reason</th></tr></thead><tbody>
+            ${list.map((e) => `<tr><td>${h(e.row)}</td><td>${h(e.field)}</td><td>${h(e.value)}</td><td>${h(e.reason)}</td></tr>`).join('')}</tbody></table>` : '');
       out.innerHTML = `
         <div class="preview">
           <p><strong>Preview:</strong> ${c.created} to create, ${c.updated} to update, ${c.unchanged} unchanged, ${c.skipped} skipped.</p>
-          ${r.errors.length ? `<table class="errors"><thead><tr><th>Row</th><th>Column</th><th>Value</th><th>Reason</th></tr></thead><tbody>
-            ${r.errors.map((e) => `<tr><td>${h(e.row)}</td><td>${h(e.field)}</td><td>${h(e.value)}</td><td>${h(e.reason)}</td></tr>`).join('')}</tbody></table>` : ''}
+          <p class="muted" id="import-source">Read as ${h(SOURCE_NAMES[r.source] ?? r.source)}.</p>
+          <details class="mapping"><summary>Columns used (${r.mapping.length})</summary><ul>
+            ${r.mapping.map((m) => `<li>${h(m.column)} → ${h(FIELD_NAMES[m.field.split(' ')[0]] ?? m.field)}${m.field.includes(' ') ? ' ' + h(m.field.slice(m.field.indexOf(' ') + 1)) : ''}</li>`).join('')}</ul></details>
+          ${problems(r.errors, 'errors', `${r.errorCount} row error(s): these rows are skipped`)}
+          ${problems(r.warnings, 'warnings', `${r.warningCount} warning(s): these rows are imported`)}
           <button type="button" id="import-confirm">Import ${c.created + c.updated} contact(s)</button>
         </div>`;
       $('#import-confirm').onclick = async () => {

@@ -1,7 +1,7 @@
 // Accounts (platform admin) and their phone credentials (managers).
 import type { Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
-import { accountCreateSchema, accountPatchSchema, phoneCredentialsSchema } from '../../domain/account-schemas.ts';
+import { accountCreateSchema, accountPatchSchema, phoneCredentialsPatchSchema, phoneCredentialsSchema } from '../../domain/account-schemas.ts';
 import { NotFoundError } from '../../errors.ts';
 import { accountOf, actorOf } from '../principal.ts';
 import { declare } from '../route-spec.ts';
@@ -37,6 +37,14 @@ export function accountRoutes(ctx: AppContext, root: Router, account: Router): v
 
   declare(account, '/accounts/{account}', { method: 'put', path: '/phone-credentials', summary: 'Set the phone credentials used by phonebooks and LDAP', permission: 'manager', body: phoneCredentialsSchema, tag },
     (req, _res, { body }) => ctx.phoneCredentials.set(accountOf(req).id, body.username, body.password, actorOf(req)));
+
+  declare(account, '/accounts/{account}', { method: 'patch', path: '/phone-credentials', summary: 'Change the phone username or password alone (the other one and the path token stay)', permission: 'manager', body: phoneCredentialsPatchSchema, tag },
+    (req, _res, { body }) => {
+      const id = accountOf(req).id;
+      const current = ctx.phoneCredentials.get(id);
+      if (!current) throw new NotFoundError('Phone credentials');
+      return ctx.phoneCredentials.set(id, body.username ?? current.username, body.password ?? current.password, actorOf(req));
+    });
 
   declare(account, '/accounts/{account}', { method: 'post', path: '/phone-credentials/rotate-path-token', summary: 'Replace the phonebook path token', permission: 'manager', tag },
     (req) => {

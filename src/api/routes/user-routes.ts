@@ -43,7 +43,8 @@ export function userRoutes(ctx: AppContext, account: Router): void {
       const user = findUser(req);
       selfOrManager(req, user.id);
       const p = principalOf(req);
-      if (body.scope && !canManageShared(p, accountOf(req))) throw new ForbiddenError('Only managers can change scopes');
+      // Anyone may change their own name, numbers and password; only managers change a scope.
+      if (body.scope !== undefined && !canManageShared(p, accountOf(req))) throw new ForbiddenError('Only managers can change scopes');
       const { password, ...rest } = body;
       const patch = password ? { ...rest, passwordHash: await hashPassword(password) } : rest;
       return ctx.store.updateUser(accountOf(req).id, user.id, patch, actorOf(req));

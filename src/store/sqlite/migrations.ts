@@ -184,6 +184,21 @@ const MIGRATIONS: string[] = [
     last_at INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
   `,
+  // carddav branch: the resource name and UID a CardDAV client chose for a contact it created, so
+  // the card keeps the href and UID the client knows (other contacts use their id for both). Rows
+  // outlive their contact on purpose: a sync-collection reports the deletion under that name, and
+  // only in its book (owner_id: the user of a personal card, NULL for a shared one).
+  `
+  CREATE TABLE carddav_cards (
+    contact_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    owner_id TEXT,
+    name TEXT NOT NULL,
+    uid TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX carddav_cards_name ON carddav_cards(account_id, name);
+  CREATE INDEX carddav_cards_uid ON carddav_cards(account_id, uid);
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

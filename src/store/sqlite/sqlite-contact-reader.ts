@@ -1,12 +1,43 @@
 // Reading contacts: paged queries from the Criterion AST, single lookups, whole lists.
 import type { Contact, ContactSort } from '../../domain/contact-schemas.ts';
-import { NotFoundError } from '../../errors.ts';
+import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { ContactPage, ContactQuery, ContactRef, Visibility, WriteScope } from '../store.ts';
 import { criterionSql, visibilitySql } from './criterion-sql.ts';
 import { StatementCache } from './database.ts';
 import { CONTACT_COLUMNS, contactsFromRows, type ContactRow, type GroupLinkRow, type NumberRow } from './row-mapping.ts';
 
 // Ties break on rowid: stable, and present in every index.
+/** The columns of each sort, in order, and whether it descends (keyset paging compares them). */
+const KEYS: Record<ContactSort, { cols: string[]; desc: boolean }> = {
+  name: { cols: ['c.sort_key'], desc: false },
+  '-name': { cols: ['c.sort_key'], desc: true },
+  lastName: { cols: ['c.last_f', 'c.first_f'], desc: false },
+  '-lastName': { cols: ['c.last_f', 'c.first_f'], desc: true },
+  firstName: { cols: ['c.first_f', 'c.last_f'], desc: false },
+  '-firstName': { cols: ['c.first_f', 'c.last_f'], desc: true },
+  company: { cols: ['c.company_f', 'c.sort_key'], desc: false },
+  '-company': { cols: ['c.company_f', 'c.sort_key'], desc: true },
+  updatedAt: { cols: ['c.updated_at'], desc: false },
+  '-updatedAt': { cols: ['c.updated_at'], desc: true },
+};
+
+/**
+ * Keyset cursors: the sort, the key columns' values and the rowid of a page's last row, as
+ * base64url JSON. A cursor for another sort, or one that does not decode, is refused.
+ */
+function encodeAfter(sort: ContactSort, values: unknown[]): string {
+  return Buffer.from(JSON.stringify([sort, ...values])).toString('base64url');
+}
+function decodeAfter(sort: ContactSort, after: string): unknown[] {
+  let v: unknown;
+  try { v = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')); } catch { v = null; }
+  const n = KEYS[sort].cols.length + 1;
+  if (!Array.isArray(v) || v.length !== n + 1 || v[0] !== sort || !v.slice(1, n).every((x) => typeof x === 'string') || !Number.isInteger(v[n])) {
+    throw new ValidationError('after is not a cursor this list returned for this sort (use the "next" of the previous page)', [{ field: 'after', value: after, reason: 'is not a valid cursor for this sort' }]);
+  }
+  return v.slice(1);
+}
+
 const ORDER: Record<ContactSort, string> = {
   name: 'c.sort_key, c.rowid',
   '-name': 'c.sort_key DESC, c.rowid DESC',
@@ -37,13 +68,18 @@ export class SqliteContactReader {
     const page = this.page(accountId, q);
     // Two steps: pick the page by rowid first, then build full rows for that page only (SQLite
     // would otherwise compute every output column for every match before sorting).
-    const sql = `SELECT ${CONTACT_COLUMNS} FROM (${page.sql}) page JOIN contacts c ON c.rowid = page.rid ORDER BY ${ORDER[q.sort ?? 'name']}`;
-    const rows = this.stmts.get(sql).all(...page.params) as ContactRow[];
+    const sort = q.sort ?? 'name';
+    const keyCols = KEYS[sort].cols.map((col, i) => `${col} AS k${i}`).join(', ');
+    const sql = `SELECT ${CONTACT_COLUMNS}, ${keyCols}, c.rowid AS krid FROM (${page.sql}) page JOIN contacts c ON c.rowid = page.rid ORDER BY ${ORDER[sort]}`;
+    const rows = this.stmts.get(sql).all(...page.params) as (ContactRow & Record<string, unknown>)[];
     let total: number | null = null;
     if (q.withTotal) {
       total = (this.stmts.get(`SELECT count(*) AS n FROM contacts c WHERE ${page.filter}`).get(...page.filterParams) as { n: number }).n;
     }
-    return { contacts: this.hydrate(rows), total };
+    const last = rows[rows.length - 1];
+    const nextAfter = last && rows.length === (q.limit ?? 50)
+      ? encodeAfter(sort, [...KEYS[sort].cols.map((_, i) => last[`k${i}`]), last.krid]) : null;
+    return { contacts: this.hydrate(rows), total, nextAfter };
   }
 
   refs(accountId: string, q: ContactQuery): ContactRef[] {
@@ -67,10 +103,19 @@ export class SqliteContactReader {
     const filter = `c.account_id = ? AND ${vis.sql} AND ${where.sql}`;
     const filterParams = [accountId, ...vis.params, ...where.params];
     const filtered = !(q.where === undefined || 'all' in q.where);
-    const order = orderFor(q.sort ?? 'name', filtered);
+    const sort = q.sort ?? 'name';
+    const order = orderFor(sort, filtered);
+    // keyset: rows after the cursor's (key..., rowid) in sort order, a range scan of the sort index
+    let keyset = '';
+    let keyParams: unknown[] = [];
+    if (q.after !== undefined) {
+      const k = KEYS[sort];
+      keyset = ` AND (${k.cols.join(', ')}, c.rowid) ${k.desc ? '<' : '>'} (${k.cols.map(() => '?').join(', ')}, ?)`;
+      keyParams = decodeAfter(sort, q.after);
+    }
     return {
-      sql: `SELECT c.rowid AS rid FROM contacts c WHERE ${filter} ORDER BY ${order} LIMIT ? OFFSET ?`,
-      params: [...filterParams, q.limit ?? 50, q.offset ?? 0],
+      sql: `SELECT c.rowid AS rid FROM contacts c WHERE ${filter}${keyset} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      params: [...filterParams, ...keyParams, q.limit ?? 50, q.after !== undefined ? 0 : q.offset ?? 0],
       filter,
       filterParams,
     };

@@ -4,6 +4,7 @@ import type { Store } from '../store.ts';
 import { openDatabase, StatementCache } from './database.ts';
 import { SqliteAccountStore } from './sqlite-account-store.ts';
 import { SqliteChangeFeed } from './sqlite-change-feed.ts';
+import { SqliteCardStore } from './sqlite-card-store.ts';
 import { SqliteContactReader } from './sqlite-contact-reader.ts';
 import { SqliteContactWriter } from './sqlite-contact-writer.ts';
 import { SqliteGroupStore } from './sqlite-group-store.ts';
@@ -22,6 +23,7 @@ export function openSqliteStore(file: string): Store {
   const groups = new SqliteGroupStore(db, stmts, writer);
   const feed = new SqliteChangeFeed(db, stmts);
   const signins = new SqliteSigninFailures(stmts);
+  const cards = new SqliteCardStore(db, stmts, writer);
 
   return {
     createAccount: (input, actor) => accounts.create(input, actor),
@@ -63,6 +65,10 @@ export function openSqliteStore(file: string): Store {
 
     signinFailures: (keys, at, leak) => signins.signinFailures(keys, at, leak),
     recordSigninFailure: (keys, at, leak) => signins.recordSigninFailure(keys, at, leak),
+
+    cardNames: (a, ids) => cards.names(a, ids),
+    findContactIdsByCard: (a, by) => cards.find(a, by),
+    createContactWithCard: (a, scope, c, actor, card) => cards.createWithCard(a, scope, c, actor, card),
 
     listGroups: (a) => groups.list(a),
     createGroup: (a, name, actor) => groups.create(a, name, actor),

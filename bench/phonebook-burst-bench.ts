@@ -1,0 +1,109 @@
+// Phonebook burst right after a restart (issue #10 item 4): an account of 8,622 contacts, a
+// freshly started server (empty cache), then 2,000 phone fetches from 200 clients at once:
+// Cisco and Aastra pages, Gigaset caller-ID lookups, and whole Yealink/Grandstream/Polycom
+// files, in a fixed pseudo-random mix. The same 2,000 URLs again give the warm figures.
+// Loopback only, bounded in count; about half a minute. `npm run bench phonebook-burst`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest, Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PhoneCredentialService } from '../src/auth/phone-credentials.ts';
+import { SecretBox } from '../src/auth/secret-box.ts';
+import { prepareContact } from '../src/domain/prepare-contact.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { fakeContact, rng } from './lib/fake-contacts.ts';
+
+const N = 8622;
+const FETCHES = 2000;
+const CLIENTS = 200;
+const here = dirname(fileURLToPath(import.meta.url));
+const AUTH = 'Basic ' + Buffer.from('phones:bench-password').toString('base64');
+
+function get(port: number, path: string, agent: Agent): Promise<{ status: number; ms: number; bytes: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent, headers: { Authorization: AUTH, 'Accept-Encoding': 'gzip' }, timeout: 120_000 }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => { bytes += c.length; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, bytes }));
+    });
+    req.on('timeout', () => { req.destroy(); resolve({ status: 0, ms: performance.now() - t0, bytes: 0 }); });
+    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0, bytes: 0 }));
+    req.end();
+  });
+}
+
+async function waitFor(port: number): Promise<void> {
+  const agent = new Agent();
+  for (let i = 0; i < 150; i++) {
+    if ((await get(port, '/healthz', agent)).status === 200) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`nothing listening on ${port}`);
+}
+
+function urls(numbers: string[]): string[] {
+  const rand = rng(11);
+  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+  return Array.from({ length: FETCHES }, () => {
+    const r = rand();
+    if (r < 0.4) return `/phonebook/bench/cisco.xml?page=${1 + Math.floor(rand() * 400)}`;
+    if (r < 0.6) return `/phonebook/bench/aastra.xml?page=${1 + Math.floor(rand() * 900)}`;
+    if (r < 0.8) return `/phonebook/bench/gigaset.xml?command=get_list&type=pb&fn=*&ln=*&hm=${encodeURIComponent(pick(numbers))}&first=1&count=1&reqsrc=auto`;
+    return pick(['/phonebook/bench/yealink.xml', '/phonebook/bench/grandstream/phonebook.xml', '/phonebook/bench/polycom/000000000000-directory.xml']);
+  });
+}
+
+/** CPU seconds the server process has used (user + system), from /proc: a figure the other load on a shared machine does not inflate the way it inflates latency. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+async function burst(port: number, paths: string[], pid: number): Promise<string> {
+  const cpu0 = cpuSeconds(pid);
+  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const t0 = performance.now();
+  const results = await Promise.all(paths.map((p) => get(port, p, agent)));
+  agent.destroy();
+  const ms = results.map((r) => r.ms).sort((a, b) => a - b);
+  const q = (f: number) => ms[Math.min(ms.length - 1, Math.floor(f * ms.length))];
+  const failed = results.filter((r) => r.status !== 200).length;
+  return `${results.length} fetches, ${CLIENTS} clients: ${failed} failed, p50 ${q(0.5).toFixed(0)} ms, p99 ${q(0.99).toFixed(0)} ms, max ${ms[ms.length - 1].toFixed(0)} ms, all done in ${((performance.now() - t0) / 1000).toFixed(1)} s, server CPU ${(cpuSeconds(pid) - cpu0).toFixed(1)} s`;
+}
+
+export async function run(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'dialbook-burst-bench-'));
+  let proc: ChildProcess | null = null;
+  try {
+    const dataDir = join(work, 'data');
+    mkdirSync(dataDir);
+    const store = openSqliteStore(join(dataDir, 'dialbook.db'));
+    store.createAccount({ id: 'bench', name: 'Bench', region: 'US' }, { id: 'bench' });
+    const rand = rng(3);
+    const contacts = Array.from({ length: N }, (_, i) => fakeContact(i, rand));
+    store.applyBatch('bench', { source: 'shared' }, contacts.map((c) => ({ op: 'create' as const, contact: prepareContact(c, 'US') })), { id: 'bench' });
+    new PhoneCredentialService(store, SecretBox.forDataDir(dataDir)).set('bench', 'phones', 'bench-password', { id: 'bench' });
+    store.close();
+    const port = 43000 + Math.floor(Math.random() * 1000);
+    proc = spawn(process.execPath, [join(here, '../bin/dialbook.js'), 'serve', '--http-port', String(port), '--ldap-port', '0'],
+      { env: { ...process.env, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_LOG_LEVEL: 'warn' }, stdio: 'ignore' });
+    await waitFor(port);
+    const paths = urls(contacts.map((c) => c.workNumber.replace(/\D/g, '')));
+    // bin/dialbook.js is the server itself (tsx registers in-process), so its pid is the one to watch
+    const pid = proc.pid ?? 0;
+    console.log(`phonebook burst: ${N} contacts; load average before: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+    console.log(`cold (right after start): ${await burst(port, paths, pid)}`);
+    console.log(`warm (same URLs again):   ${await burst(port, paths, pid)}`);
+  } finally {
+    proc?.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,98 @@
+// The CardDAV front end: signs the caller in, checks the URL names their own home, book or card,
+// and hands the request to the handler of its method. Errors are rendered here, once: DAV
+// conditions as a DAV:error body, others as plain text with the reason.
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { AppContext } from '../app-context.ts';
+import { AppError, DavConditionError, NotFoundError, TooManyAttemptsError } from '../errors.ts';
+import { findBook } from './address-books.ts';
+import { deleteCard, getCard, putCard } from './card-methods.ts';
+import { DavAuthenticator } from './carddav-auth.ts';
+import type { DavCall } from './dav-call.ts';
+import { parseDavPath, ROOT } from './dav-paths.ts';
+import { CardResources } from './dav-resources.ts';
+import { davErrorBody } from './dav-xml.ts';
+import { propfind } from './propfind.ts';
+import { report } from './reports.ts';
+
+const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT';
+
+/** Mounted at /carddav. */
+export function carddavRouter(ctx: AppContext): Router {
+  const auth = new DavAuthenticator(ctx);
+  const cards = new CardResources(ctx);
+  const router = Router();
+  router.use(express.raw({ type: () => true, limit: ctx.config.carddav.maxBodyBytes }));
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      res.setHeader('DAV', '1, 3, addressbook, sync-collection');
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Allow', ALLOW);
+        return void res.status(200).end();
+      }
+      const user = await auth.authenticate(req);
+      const target = parseDavPath(req.path);
+      if (target.kind === 'unknown') throw new NotFoundError('Resource');
+      // Another user's or account's URLs do not exist for this caller.
+      if (target.kind !== 'root' && (target.accountId !== user.account.id || target.username !== user.user.username)) throw new NotFoundError('Resource');
+      const book = target.kind === 'book' || target.kind === 'card' ? findBook(user, target.book) : null;
+      if ((target.kind === 'book' || target.kind === 'card') && !book) throw new NotFoundError('Address book');
+      const call: DavCall = { ctx, cards, user, target, book, req, res, body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) };
+      switch (req.method) {
+        case 'PROPFIND': return propfind(call);
+        case 'REPORT': return report(call);
+        case 'GET':
+        case 'HEAD':
+          if (target.kind !== 'card') {
+            res.status(200).type('text/plain').send('dialbook CardDAV: add this server to a contacts app (see the portal\'s Phone set-up page).\n');
+            return;
+          }
+          return getCard(call);
+        case 'PUT':
+          if (target.kind !== 'card') throw methodNotAllowed();
+          return putCard(call);
+        case 'DELETE':
+          if (target.kind !== 'card') throw methodNotAllowed();
+          return deleteCard(call);
+        default:
+          throw methodNotAllowed();
+      }
+    } catch (err) {
+      next(err);
+    }
+  });
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => renderError(ctx, err, req, res));
+  return router;
+}
+
+/** /.well-known/carddav (RFC 6764), and PROPFIND on "/" from apps given only the server address. */
+export function carddavDiscovery(): Router {
+  const router = Router();
+  router.all('/.well-known/carddav', (_req, res) => res.redirect(301, ROOT));
+  router.use((req, res, next) => (req.method === 'PROPFIND' && req.path === '/' ? res.redirect(301, ROOT) : next()));
+  return router;
+}
+
+const methodNotAllowed = () => new AppError(405, 'method_not_allowed', 'This method is not supported here');
+
+function renderError(ctx: AppContext, err: unknown, req: Request, res: Response): void {
+  const e = err as { type?: string; status?: number };
+  const appErr = err instanceof AppError ? err
+    : e?.type === 'entity.too.large' ? new AppError(413, 'payload_too_large', `The request body is larger than ${ctx.config.carddav.maxBodyBytes} bytes`)
+      : typeof e?.status === 'number' && e.status >= 400 && e.status < 500 ? new AppError(e.status, 'bad_request', String((err as Error).message))
+        : null;
+  if (!appErr) {
+    ctx.logger.error({ err, reqId: req.id }, 'carddav request failed');
+    if (!res.headersSent) res.status(500).type('text/plain').send('Internal server error\n');
+    return;
+  }
+  if (res.headersSent) return void res.end();
+  if (appErr.status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="dialbook", charset="UTF-8"');
+  if (appErr instanceof TooManyAttemptsError) res.setHeader('Retry-After', String(appErr.retryAfterSeconds));
+  if (appErr.status === 405) res.setHeader('Allow', ALLOW);
+  if (appErr instanceof DavConditionError) {
+    res.status(appErr.status).type('application/xml; charset=utf-8').send(davErrorBody(appErr.condition, appErr.message));
+    return;
+  }
+  const details = appErr.details.map((d) => `\n- ${d.field ?? 'card'}: ${d.reason}`).join('');
+  res.status(appErr.status).type('text/plain; charset=utf-8').send(`${appErr.message}${details}\n`);
+}

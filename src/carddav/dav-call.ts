@@ -1,0 +1,61 @@
+// One CardDAV request after sign-in: who asks, what the URL names, and the raw body. Handlers of
+// each method receive this and nothing else.
+import { gzipSync } from 'node:zlib';
+import type { Request, Response } from 'express';
+import type { AppContext } from '../app-context.ts';
+import type { Actor } from '../domain/audit.ts';
+import { DavConditionError } from '../errors.ts';
+import type { AddressBook, DavUser } from './address-books.ts';
+import type { CardResources } from './dav-resources.ts';
+import type { DavTarget } from './dav-paths.ts';
+import { parseXml, type XmlElement } from './dav-xml.ts';
+import type { VcardVersion } from './vcard-writer.ts';
+
+export interface DavCall {
+  ctx: AppContext;
+  cards: CardResources;
+  user: DavUser;
+  /** Checked: names the signed-in user's own home, one of their books, or a card in one. */
+  target: Exclude<DavTarget, { kind: 'unknown' }>;
+  book: AddressBook | null;
+  req: Request;
+  res: Response;
+  body: Buffer;
+}
+
+/** The request body as XML (null when empty). */
+export function xmlBody(call: DavCall): XmlElement | null {
+  return parseXml(call.body.toString('utf8'));
+}
+
+/** Audit and created/updated-by name the user the same way the admin API does. */
+export function actorOf(call: DavCall): Actor {
+  return { id: `user:${call.user.user.id}:${call.user.user.username}` };
+}
+
+/** Large answers (a whole book) are gzipped when the app accepts it: a tenth of the bytes for a
+ *  phone on mobile data, for about 5 ms of CPU per MB at level 1. */
+const GZIP_FROM_BYTES = 8192;
+
+export function sendXml(call: DavCall, status: number, xml: string): void {
+  const { req, res } = call;
+  res.status(status).setHeader('Content-Type', 'application/xml; charset=utf-8');
+  res.setHeader('Vary', 'Accept-Encoding');
+  if (xml.length >= GZIP_FROM_BYTES && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    res.setHeader('Content-Encoding', 'gzip');
+    res.send(gzipSync(xml, { level: 1 }));
+    return;
+  }
+  res.send(xml);
+}
+
+/** vCard version asked for by an Accept header or an address-data element; 3.0 by default. */
+export function versionFrom(accept: string | undefined): VcardVersion {
+  return accept && /version\s*=\s*"?4\.0/i.test(accept) ? '4.0' : '3.0';
+}
+
+export function forbidReadOnly(book: AddressBook): void {
+  if (!book.writeScope) {
+    throw new DavConditionError(403, '{DAV:}need-privileges', `The address book "${book.displayName}" is read-only for you`);
+  }
+}

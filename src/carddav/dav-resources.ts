@@ -1,0 +1,83 @@
+// Cards as resources: their names (href segment), UIDs, ETags and bodies, and finding a card by
+// its name. A contact created over CardDAV keeps the name and UID its client chose (store's card
+// names); every other contact is "<id>.vcf" with its id as UID.
+import type { AppContext } from '../app-context.ts';
+import type { Contact } from '../domain/contact-schemas.ts';
+import type { CardName, Criterion } from '../store/store.ts';
+import type { AddressBook, DavUser } from './address-books.ts';
+import { contactToCard, type VcardVersion } from './vcard-writer.ts';
+
+/** A contact with what CardDAV needs to show it. */
+export interface Card {
+  contact: Contact;
+  name: string;
+  uid: string;
+  etag: string;
+}
+
+const ID_NAME = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.vcf$/;
+
+export class CardResources {
+  constructor(private readonly ctx: AppContext) {}
+
+  /** Wraps contacts as cards (one store read for the names of all of them). */
+  cards(u: DavUser, contacts: Contact[]): Card[] {
+    const names = this.ctx.store.cardNames(u.account.id, contacts.map((c) => c.id));
+    return contacts.map((c) => this.card(u, c, names.get(c.id)));
+  }
+
+  card(u: DavUser, c: Contact, name?: CardName): Card {
+    return {
+      contact: c,
+      name: name?.name ?? `${c.id}.vcf`,
+      uid: name?.uid ?? c.id,
+      etag: etagOf(c, u.account.settings.nameFormat),
+    };
+  }
+
+  /** Every card of a book, or those matching a criterion, sorted by name. */
+  list(u: DavUser, book: AddressBook, where?: Criterion, limit = Number.MAX_SAFE_INTEGER): Card[] {
+    const page = this.ctx.store.queryContacts(u.account.id, { visibility: book.visibility, where, sort: 'name', limit });
+    return this.cards(u, page.contacts);
+  }
+
+  /** The card a name points at in a book, or null. */
+  find(u: DavUser, book: AddressBook, name: string): Card | null {
+    const byId = ID_NAME.exec(name);
+    if (byId) {
+      const c = this.ctx.store.getContact(u.account.id, byId[1], book.visibility);
+      if (c) return this.cards(u, [c])[0];
+    }
+    for (const id of this.ctx.store.findContactIdsByCard(u.account.id, { name })) {
+      const c = this.ctx.store.getContact(u.account.id, id, book.visibility);
+      if (c) return this.cards(u, [c])[0];
+    }
+    return null;
+  }
+
+  /** Whether a UID is already used by a card of this book (other than `exceptId`). */
+  uidTaken(u: DavUser, book: AddressBook, uid: string, exceptId?: string): boolean {
+    const ids = [...this.ctx.store.findContactIdsByCard(u.account.id, { uid })];
+    if (/^[0-9a-f-]{36}$/.test(uid)) ids.push(uid);
+    return ids.some((id) => id !== exceptId && this.ctx.store.getContact(u.account.id, id, book.visibility) !== null);
+  }
+
+  body(u: DavUser, card: Card, version: VcardVersion): string {
+    return contactToCard(card.contact, { version, uid: card.uid, nameFormat: u.account.settings.nameFormat });
+  }
+}
+
+/**
+ * The revision, plus a short hash of what the card shows that is not part of the contact row:
+ * group names (a group rename changes CATEGORIES without a new revision) and the account's
+ * name format (FN).
+ */
+export function etagOf(c: Contact, nameFormat: string): string {
+  let h = 0x811c9dc5;
+  const s = nameFormat + '\u0001' + c.groups.join('\u0001');
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return `"${c.revision}-${(h >>> 0).toString(36)}"`;
+}

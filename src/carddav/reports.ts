@@ -1,0 +1,137 @@
+// REPORT on an address book: addressbook-multiget and addressbook-query (RFC 6352 8.6, 8.7) and
+// sync-collection (RFC 6578). A sync token names a point of the account's change log; changes
+// after it come from the store's change feed, so an app that synced once gets only what changed,
+// deletions included. A token older than the kept log (store.changeLogDays) or from elsewhere
+// gets DAV:valid-sync-token, and the app starts over.
+import { DavConditionError, ValidationError } from '../errors.ts';
+import { inBook, type AddressBook } from './address-books.ts';
+import { sendXml, xmlBody, type DavCall } from './dav-call.ts';
+import { cardResource, SYNC_TOKEN_PREFIX, syncToken } from './dav-properties.ts';
+import { bookHref, cardHref, hrefToDavPath, parseDavPath } from './dav-paths.ts';
+import type { Card } from './dav-resources.ts';
+import { child, childrenOf, is, NS, type XmlElement } from './dav-xml.ts';
+import { Multistatus, type PropRequest } from './multistatus.ts';
+import { propRequest } from './propfind.ts';
+import { filterToCriterion } from './query-filter.ts';
+import type { VcardVersion } from './vcard-writer.ts';
+
+const ID_NAME = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.vcf$/;
+
+export function report(call: DavCall): void {
+  const body = xmlBody(call);
+  if (!body) throw new ValidationError('REPORT needs a body');
+  if (call.target.kind !== 'book' || !call.book) {
+    throw new DavConditionError(403, '{DAV:}supported-report', 'Reports are answered on an address book URL');
+  }
+  if (is(body, NS.card, 'addressbook-multiget')) return multiget(call, call.book, body);
+  if (is(body, NS.card, 'addressbook-query')) return query(call, call.book, body);
+  if (is(body, NS.dav, 'sync-collection')) return syncCollection(call, call.book, body);
+  throw new DavConditionError(403, '{DAV:}supported-report', `Unsupported report ${body.name}`);
+}
+
+/** The vCard version an address-data element in <prop> asks for. */
+function versionOf(body: XmlElement): VcardVersion {
+  const prop = child(body, NS.dav, 'prop');
+  const ad = prop && child(prop, NS.card, 'address-data');
+  return ad?.attrs.version === '4.0' ? '4.0' : '3.0';
+}
+
+function multiget(call: DavCall, book: AddressBook, body: XmlElement): void {
+  const { user, cards, ctx } = call;
+  const hrefs = childrenOf(body, NS.dav, 'href').map((h) => h.text.trim());
+  const max = ctx.config.carddav.maxMultigetHrefs;
+  if (hrefs.length > max) {
+    throw new DavConditionError(403, '{DAV:}number-of-matches-within-limits', `A multiget may ask for at most ${max} cards; this one asked for ${hrefs.length}`);
+  }
+  const want = propRequest(body);
+  const version = versionOf(body);
+  const here = call.target;
+  // Names of cards in this book, per href (null: the href points elsewhere).
+  const names = hrefs.map((h) => {
+    const path = hrefToDavPath(h);
+    const t = path ? parseDavPath(path) : null;
+    return t?.kind === 'card' && here.kind === 'book' && t.accountId === here.accountId && t.username === here.username && t.book === here.book ? t.name : null;
+  });
+  // Cards named by id are read in one query; client-named ones one by one.
+  const ids = names.map((n) => (n ? ID_NAME.exec(n)?.[1] : undefined)).filter((x): x is string => !!x);
+  const byId = new Map<string, Card>();
+  for (const c of cards.cards(user, ctx.store.getContactsByIds(user.account.id, ids).filter((c) => inBook(book, c)))) byId.set(c.contact.id, c);
+  const out = new Multistatus();
+  hrefs.forEach((h, i) => {
+    const name = names[i];
+    const id = name ? ID_NAME.exec(name)?.[1] : undefined;
+    const card = name ? (id && byId.get(id)) || cards.find(user, book, name) : null;
+    const href = hrefToDavPath(h) ? `/carddav${hrefToDavPath(h)}` : h;
+    if (!card) out.status(href, 'HTTP/1.1 404 Not Found');
+    else out.resource({ ...cardResource(user, book, card, cards, version), href }, want);
+  });
+  sendXml(call, 207, out.end());
+}
+
+function query(call: DavCall, book: AddressBook, body: XmlElement): void {
+  const { user, cards } = call;
+  const f = filterToCriterion(child(body, NS.card, 'filter'));
+  const limitEl = child(body, NS.card, 'limit');
+  const nresults = limitEl && child(limitEl, NS.card, 'nresults');
+  const limit = nresults ? Number.parseInt(nresults.text, 10) : NaN;
+  let list = cards.list(user, book, f.where);
+  for (const p of f.telPrefixes) {
+    list = list.filter((c) => c.contact.numbers.some((n) => n.digits.startsWith(p.digits) || n.raw.replace(/\D/g, '').startsWith(p.digits)) !== p.negate);
+  }
+  const truncated = Number.isFinite(limit) && limit >= 0 && list.length > limit;
+  if (truncated) list = list.slice(0, limit);
+  const want = propRequest(body);
+  const version = versionOf(body);
+  const out = new Multistatus();
+  for (const card of list) out.resource(cardResource(user, book, card, cards, version), want);
+  // RFC 6352 8.6.1: a truncated result says so with 507 on the collection itself.
+  if (truncated) out.status(bookHref(user.account.id, user.user.username, book.kind), 'HTTP/1.1 507 Insufficient Storage');
+  sendXml(call, 207, out.end());
+}
+
+function syncCollection(call: DavCall, book: AddressBook, body: XmlElement): void {
+  const { user, cards, ctx } = call;
+  const accountId = user.account.id;
+  const want: PropRequest = propRequest(body);
+  const version = versionOf(body);
+  const tokenText = child(body, NS.dav, 'sync-token')?.text.trim() ?? '';
+  const now = ctx.store.contactChangePoint(accountId);
+  const out = new Multistatus();
+  if (tokenText === '') {
+    for (const card of cards.list(user, book)) out.resource(cardResource(user, book, card, cards, version), want);
+    out.syncToken(syncToken(now));
+    return sendXml(call, 207, out.end());
+  }
+  const from = parseToken(tokenText);
+  // A token of the current point needs no read; one past it (a log pruned empty) is stale.
+  if (from === null || from > now) throw invalidToken();
+  if (from < now) {
+    const changes = ctx.store.contactChangesSince(accountId, from);
+    if (!changes) throw invalidToken();
+    const changed = cards.cards(user, ctx.store.getContactsByIds(accountId, changes.changed).filter((c) => inBook(book, c)));
+    for (const card of changed) out.resource(cardResource(user, book, card, cards, version), want);
+    // The feed does not say which book a deleted contact was in. A card an app created is
+    // reported in its own book only (its name row says where); any other deleted contact, by its
+    // id, in each book: apps ignore deletions of cards they never had (RFC 6578 3.5.2).
+    const names = ctx.store.cardNames(accountId, changes.deleted);
+    const url = bookHref(accountId, user.user.username, book.kind);
+    for (const id of changes.deleted) {
+      const n = names.get(id);
+      const here = book.kind === 'shared' ? n?.ownerId === null : book.kind === 'personal' && n?.ownerId === user.user.id;
+      if (n && !here) continue;
+      out.status(cardHref(url, n?.name ?? `${id}.vcf`), 'HTTP/1.1 404 Not Found');
+    }
+    out.syncToken(syncToken(changes.upTo));
+  } else {
+    out.syncToken(syncToken(now));
+  }
+  sendXml(call, 207, out.end());
+}
+
+function parseToken(t: string): number | null {
+  if (!t.startsWith(SYNC_TOKEN_PREFIX)) return null;
+  const rest = t.slice(SYNC_TOKEN_PREFIX.length);
+  return /^[0-9]{1,15}$/.test(rest) ? Number(rest) : null;
+}
+
+const invalidToken = () => new DavConditionError(403, '{DAV:}valid-sync-token', 'The sync token is unknown or too old: sync again without a token');

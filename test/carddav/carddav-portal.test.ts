@@ -1,0 +1,60 @@
+// The portal's "Mobile and desktop apps" part in a real browser (Debian's chromium through
+// playwright-core): a basic user finds the address and user name, creates an app password that
+// then opens CardDAV, and revokes it.
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dav, PASSWORDS, startDavFixture, type DavFixture } from './carddav-helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+let f: DavFixture;
+let browser: Browser;
+let page: Page;
+const consoleErrors: string[] = [];
+
+describe.skipIf(!existsSync(CHROMIUM))('portal: Mobile and desktop apps (Debian chromium)', () => {
+  beforeAll(async () => {
+    f = await startDavFixture();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    page.on('dialog', (d) => void d.accept());
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await f?.server.close();
+  });
+
+  it('shows a basic user the CardDAV address and steps, and manages app passwords that open CardDAV', async () => {
+    await page.goto(f.server.httpUrl + '/');
+    await page.getByLabel('Account').fill('acme');
+    await page.getByLabel('Username or email').fill('bob');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORDS.bob);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('link', { name: 'Phone set-up' }).click();
+    await expect.poll(() => page.locator('#dav-url').textContent()).toBe(`${f.server.httpUrl}/carddav/`);
+    expect(await page.locator('#dav-user').textContent()).toBe('bob@acme');
+    const text = await page.locator('#apps').textContent();
+    for (const app of ['iPhone and iPad (iOS)', 'Android (DAVx⁵)', 'Thunderbird']) expect(text).toContain(app);
+    // Phone credentials and vendor lines stay for managers.
+    expect(await page.locator('#creds').count()).toBe(0);
+
+    await page.getByLabel('Device name').fill('Work phone');
+    await page.getByRole('button', { name: 'Create app password' }).click();
+    await expect.poll(() => page.locator('#app-secret').count()).toBe(1);
+    const secret = (await page.locator('#app-secret').textContent())!;
+    expect(await page.locator('#app-list').textContent()).toContain('Work phone');
+    const ok = await dav(f.server, 'PROPFIND', '/carddav/acme/bob/', { login: 'bob@acme', password: secret, depth: '0' });
+    expect(ok.status).toBe(207);
+
+    await page.locator('#app-list tr', { hasText: 'Work phone' }).getByRole('button', { name: 'Revoke' }).click();
+    await expect.poll(() => page.locator('#app-list').textContent()).not.toContain('Work phone');
+    const revoked = await dav(f.server, 'PROPFIND', '/carddav/acme/bob/', { login: 'bob@acme', password: secret, depth: '0' });
+    expect(revoked.status).toBe(401);
+    expect(consoleErrors).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,217 @@
+// CardDAV writes (PUT/DELETE through the admin API's validation and revision checks) and
+// sync-collection over the change feed, with raw XML; plus sign-in and account isolation.
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardLines, dav, multistatus, PASSWORDS, PROP_ETAG_DATA, startDavFixture, type DavFixture } from './carddav-helpers.ts';
+
+let f: DavFixture;
+beforeAll(async () => { f = await startDavFixture(); });
+afterAll(async () => { await f.server.close(); });
+
+const C = (n: string) => `{urn:ietf:params:xml:ns:carddav}${n}`;
+const PERSONAL = '/carddav/acme/bob/personal/';
+const bob = { login: 'bob@acme', password: PASSWORDS.bob };
+
+const card = (uid: string, fn: string, extra = '') =>
+  `BEGIN:VCARD\r\nVERSION:3.0\r\nUID:${uid}\r\nN:${fn.split(' ')[1]};${fn.split(' ')[0]};;;\r\nFN:${fn}\r\n${extra}TEL;TYPE=CELL:+44 20 7946 0018\r\nEND:VCARD\r\n`;
+const put = (path: string, body: string, headers: Record<string, string>, who: { login: string; password: string } = bob) =>
+  dav(f.server, 'PUT', path, { ...who, body, headers: { 'content-type': 'text/vcard; charset=utf-8', ...headers } });
+
+const syncBody = (token: string) => `<d:sync-collection xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:sync-token>${token}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/><c:address-data/></d:prop></d:sync-collection>`;
+
+describe('PUT and DELETE', () => {
+  it('creates a personal contact under the client\'s name and UID, visible to the admin API and audited', async () => {
+    const r = await put(`${PERSONAL}client-uid-1.vcf`, card('client-uid-1', 'Carla Client', 'ORG:Client Co\r\nEMAIL:carla@client.test\r\nNOTE:dropped\r\nCATEGORIES:Friends\r\n'), { 'if-none-match': '*' });
+    expect(r.status).toBe(201);
+    expect(r.headers.get('etag')).toBeNull();
+    const got = await dav(f.server, 'GET', `${PERSONAL}client-uid-1.vcf`, bob);
+    expect(got.status).toBe(200);
+    const lines = cardLines(got.text);
+    expect(lines).toContain('UID:client-uid-1');
+    expect(lines).toContain('FN:Carla Client');
+    expect(lines).toContain('ORG:Client Co');
+    expect(lines).toContain('TEL;TYPE=CELL,VOICE:+44 20 7946 0018');
+    expect(lines).toContain('CATEGORIES:Friends');
+    expect(lines.some((l) => l.startsWith('NOTE'))).toBe(false);
+    const api = await request(f.server.httpUrl).get('/api/v1/me/contacts').set('Authorization', `Bearer ${f.acme.tokens.bob}`);
+    const item = api.body.items.find((c: { lastName: string }) => c.lastName === 'Client');
+    expect(item).toMatchObject({ firstName: 'Carla', company: 'Client Co', mobileNumber: '+44 20 7946 0018', email: 'carla@client.test', groups: ['Friends'] });
+    const audit = f.server.ctx.store.listAudit('acme', { limit: 5, contactId: item.id });
+    expect(audit[0]).toMatchObject({ action: 'contact.create', actor: `user:${f.acme.users.bob.id}:bob` });
+    // Ann (another user) does not see it.
+    const ann = await dav(f.server, 'GET', `/carddav/acme/ann/personal/client-uid-1.vcf`);
+    expect(ann.status).toBe(404);
+  });
+
+  it('updates with If-Match, refuses a stale ETag with 412 and leaves the contact unchanged', async () => {
+    await put(`${PERSONAL}u2.vcf`, card('u2', 'Dan Before'), { 'if-none-match': '*' });
+    const first = await dav(f.server, 'GET', `${PERSONAL}u2.vcf`, bob);
+    const etag = first.headers.get('etag')!;
+    const ok = await put(`${PERSONAL}u2.vcf`, card('u2', 'Dan After'), { 'if-match': etag });
+    expect(ok.status).toBe(204);
+    const stale = await put(`${PERSONAL}u2.vcf`, card('u2', 'Dan Stale'), { 'if-match': etag });
+    expect(stale.status).toBe(412);
+    const now = await dav(f.server, 'GET', `${PERSONAL}u2.vcf`, bob);
+    expect(cardLines(now.text)).toContain('FN:Dan After');
+    expect(now.headers.get('etag')).not.toBe(etag);
+    const again = await put(`${PERSONAL}u2.vcf`, card('u2', 'Dan Again'), { 'if-none-match': '*' });
+    expect(again.status).toBe(412);
+  });
+
+  it('rejects invalid cards naming the field, and a second card with the same UID', async () => {
+    const bad = await put(`${PERSONAL}bad.vcf`, 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:bad\r\nFN:No Number\r\nN:Number;No;;;\r\nTEL;TYPE=WORK:call me maybe\r\nEND:VCARD\r\n', { 'if-none-match': '*' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('workNumber');
+    const notCard = await put(`${PERSONAL}junk.vcf`, 'hello', {});
+    expect(notCard.status).toBe(400);
+    expect(notCard.text).toContain('not a vCard');
+    const dup = await put(`${PERSONAL}other-name.vcf`, card('u2', 'Dup Licate'), { 'if-none-match': '*' });
+    expect(dup.status).toBe(409);
+    expect(dup.text).toContain('no-uid-conflict');
+    expect((await dav(f.server, 'GET', `${PERSONAL}bad.vcf`, bob)).status).toBe(404);
+  });
+
+  it('keeps the shared book read-only for a basic user and writable for a manager', async () => {
+    const ro = await put('/carddav/acme/bob/shared/x.vcf', card('x', 'Read Only'), { 'if-none-match': '*' });
+    expect(ro.status).toBe(403);
+    expect(ro.text).toContain('read-only');
+    const mgr = await put('/carddav/acme/ann/shared/x.vcf', card('x', 'Shared New'), { 'if-none-match': '*' }, { login: 'ann@acme', password: PASSWORDS.ann });
+    expect(mgr.status).toBe(201);
+    const list = await request(f.server.httpUrl).get('/api/v1/accounts/acme/contacts?q=shared').set('Authorization', `Bearer ${f.acme.tokens.ann}`);
+    expect(list.body.items.map((c: { lastName: string }) => c.lastName)).toContain('New');
+    const colleagues = await put('/carddav/acme/ann/colleagues/y.vcf', card('y', 'No Way'), {}, { login: 'ann@acme', password: PASSWORDS.ann });
+    expect(colleagues.status).toBe(403);
+  });
+
+  it('deletes with If-Match (412 when stale) through the admin path', async () => {
+    await put(`${PERSONAL}del.vcf`, card('del', 'Gone Soon'), { 'if-none-match': '*' });
+    const etag = (await dav(f.server, 'GET', `${PERSONAL}del.vcf`, bob)).headers.get('etag')!;
+    expect((await dav(f.server, 'DELETE', `${PERSONAL}del.vcf`, { ...bob, headers: { 'if-match': '"1-stale"' } })).status).toBe(412);
+    expect((await dav(f.server, 'DELETE', `${PERSONAL}del.vcf`, { ...bob, headers: { 'if-match': etag } })).status).toBe(204);
+    expect((await dav(f.server, 'GET', `${PERSONAL}del.vcf`, bob)).status).toBe(404);
+    expect((await dav(f.server, 'DELETE', `${PERSONAL}del.vcf`, bob)).status).toBe(404);
+  });
+});
+
+describe('sync-collection', () => {
+  it('gives everything first, then only what changed, including deletions, then nothing', async () => {
+    const SHARED = '/carddav/acme/ann/shared/';
+    const first = await dav(f.server, 'REPORT', SHARED, { body: syncBody('') });
+    expect(first.status).toBe(207);
+    const initial = multistatus(first.text);
+    const count = initial.responses.length;
+    expect(count).toBe(f.server.ctx.store.queryContacts('acme', { visibility: { shared: true, users: false, personalOf: null }, limit: 1000 }).contacts.length);
+    expect(initial.syncToken).toMatch(/^http:\/\/dialbook\.org\/ns\/sync\/\d+$/);
+
+    const nothing = multistatus((await dav(f.server, 'REPORT', SHARED, { body: syncBody(initial.syncToken!) })).text);
+    expect(nothing.responses).toHaveLength(0);
+    expect(nothing.syncToken).toBe(initial.syncToken);
+
+    // One change through the admin API, one deletion, one personal contact of Bob (not in this book).
+    const items = (await request(f.server.httpUrl).get('/api/v1/accounts/acme/contacts').set('Authorization', `Bearer ${f.acme.tokens.ann}`)).body.items;
+    const john = items.find((c: { firstName: string }) => c.firstName === 'John');
+    const zoe = items.find((c: { firstName: string }) => c.firstName === 'Zoë');
+    await request(f.server.httpUrl).patch(`/api/v1/accounts/acme/contacts/${john.id}`).set('Authorization', `Bearer ${f.acme.tokens.ann}`).send({ title: 'Boss' }).expect(200);
+    await request(f.server.httpUrl).delete(`/api/v1/accounts/acme/contacts/${zoe.id}`).set('Authorization', `Bearer ${f.acme.tokens.ann}`).expect(204);
+    await put(`${PERSONAL}sync-p.vcf`, card('sync-p', 'Private Person'), { 'if-none-match': '*' });
+
+    const delta = multistatus((await dav(f.server, 'REPORT', SHARED, { body: syncBody(initial.syncToken!) })).text);
+    const changed = delta.responses.filter((r) => r.props.size > 0);
+    expect(changed.map((r) => r.href)).toEqual([`${SHARED}${john.id}.vcf`]);
+    expect(cardLines(changed[0].props.get(C('address-data'))!.text)).toContain('TITLE:Boss');
+    const deleted = delta.responses.filter((r) => r.status === 'HTTP/1.1 404 Not Found').map((r) => r.href);
+    expect(deleted).toEqual([`${SHARED}${zoe.id}.vcf`]);
+    expect(delta.syncToken).not.toBe(initial.syncToken);
+    expect(delta.responses.some((r) => r.href.includes('sync-p'))).toBe(false);
+
+    // A group rename changes CATEGORIES: reported, with a new ETag.
+    const groups = (await request(f.server.httpUrl).get('/api/v1/accounts/acme/groups').set('Authorization', `Bearer ${f.acme.tokens.ann}`)).body.items;
+    const vendors = groups.find((g: { name: string }) => g.name === 'Vendors');
+    await request(f.server.httpUrl).patch(`/api/v1/accounts/acme/groups/${vendors.id}`).set('Authorization', `Bearer ${f.acme.tokens.ann}`).send({ name: 'Suppliers' }).expect(200);
+    const renamed = multistatus((await dav(f.server, 'REPORT', SHARED, { body: syncBody(delta.syncToken!) })).text);
+    expect(renamed.responses).toHaveLength(1);
+    expect(cardLines(renamed.responses[0].props.get(C('address-data'))!.text)).toContain('CATEGORIES:Suppliers,Sales');
+  });
+
+  it('reports a deleted app-created card under its own name, in its own book only', async () => {
+    const tokenOf = async (path: string, who = {}) => multistatus((await dav(f.server, 'REPORT', path, { ...who, body: syncBody('') })).text).syncToken!;
+    await put(`${PERSONAL}gone-soon.vcf`, card('gone-soon', 'Temp Orary'), { 'if-none-match': '*' });
+    const bobToken = await tokenOf(PERSONAL, bob);
+    const annToken = await tokenOf('/carddav/acme/ann/shared/');
+    expect((await dav(f.server, 'DELETE', `${PERSONAL}gone-soon.vcf`, bob)).status).toBe(204);
+    const mine = multistatus((await dav(f.server, 'REPORT', PERSONAL, { ...bob, body: syncBody(bobToken) })).text);
+    expect(mine.responses.map((r) => [r.href, r.status])).toEqual([[`${PERSONAL}gone-soon.vcf`, 'HTTP/1.1 404 Not Found']]);
+    const theirs = multistatus((await dav(f.server, 'REPORT', '/carddav/acme/ann/shared/', { body: syncBody(annToken) })).text);
+    expect(theirs.responses).toEqual([]);
+  });
+
+  it('answers DAV:valid-sync-token for tokens it does not know or no longer keeps', async () => {
+    for (const token of ['http://dialbook.org/ns/sync/999999999', 'urn:other:1', 'http://dialbook.org/ns/sync/abc']) {
+      const r = await dav(f.server, 'REPORT', '/carddav/acme/ann/shared/', { body: syncBody(token) });
+      expect(r.status).toBe(403);
+      expect(r.text).toContain('valid-sync-token');
+    }
+    const start = multistatus((await dav(f.server, 'REPORT', '/carddav/acme/ann/shared/', { body: syncBody('') })).text).syncToken!;
+    await request(f.server.httpUrl).post('/api/v1/accounts/acme/contacts').set('Authorization', `Bearer ${f.acme.tokens.ann}`).send({ firstName: 'Late', workNumber: '+1 415 555 0177' }).expect(201);
+    f.server.ctx.store.pruneChangeLog(Math.floor(Date.now() / 1000) + 10);
+    const r = await dav(f.server, 'REPORT', '/carddav/acme/ann/shared/', { body: syncBody(start) });
+    expect(r.status).toBe(403);
+    expect(r.text).toContain('valid-sync-token');
+  });
+});
+
+describe('sign-in and isolation', () => {
+  it('asks for Basic credentials and refuses wrong ones', async () => {
+    const none = await dav(f.server, 'PROPFIND', '/carddav/', { auth: null });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toContain('Basic');
+    expect((await dav(f.server, 'PROPFIND', '/carddav/', { login: 'ann@acme', password: 'wrong-password' })).status).toBe(401);
+    expect((await dav(f.server, 'PROPFIND', '/carddav/', { login: 'ann', password: PASSWORDS.ann })).status).toBe(401);
+    expect((await dav(f.server, 'PROPFIND', '/carddav/', { login: 'ann@acme.test@acme', password: PASSWORDS.ann, depth: '0' })).status).toBe(207);
+  });
+
+  it('accepts an app password (the user\'s API token) and stops accepting it once revoked', async () => {
+    const created = await request(f.server.httpUrl).post(`/api/v1/accounts/acme/users/${f.acme.users.bob.id}/tokens`).set('Authorization', `Bearer ${f.acme.tokens.bob}`).send({ label: 'iPhone' }).expect(201);
+    const ok = await dav(f.server, 'PROPFIND', PERSONAL, { login: 'bob@acme', password: created.body.token, depth: '0' });
+    expect(ok.status).toBe(207);
+    expect((await dav(f.server, 'PROPFIND', PERSONAL, { login: 'ann@acme', password: created.body.token, depth: '0' })).status).toBe(401);
+    await request(f.server.httpUrl).delete(`/api/v1/accounts/acme/tokens/${created.body.id}`).set('Authorization', `Bearer ${f.acme.tokens.bob}`).expect(204);
+    expect((await dav(f.server, 'PROPFIND', PERSONAL, { login: 'bob@acme', password: created.body.token, depth: '0' })).status).toBe(401);
+  });
+
+  it('stops accepting a remembered password as soon as it changes', async () => {
+    expect((await dav(f.server, 'PROPFIND', PERSONAL, { ...bob, depth: '0' })).status).toBe(207);
+    await request(f.server.httpUrl).patch(`/api/v1/accounts/acme/users/${f.acme.users.bob.id}`).set('Authorization', `Bearer ${f.acme.tokens.ann}`).send({ password: 'bob-new-password' }).expect(200);
+    expect((await dav(f.server, 'PROPFIND', PERSONAL, { ...bob, depth: '0' })).status).toBe(401);
+    expect((await dav(f.server, 'PROPFIND', PERSONAL, { login: 'bob@acme', password: 'bob-new-password', depth: '0' })).status).toBe(207);
+    await request(f.server.httpUrl).patch(`/api/v1/accounts/acme/users/${f.acme.users.bob.id}`).set('Authorization', `Bearer ${f.acme.tokens.ann}`).send({ password: PASSWORDS.bob }).expect(200);
+  });
+
+  it('never shows another account or another user\'s books', async () => {
+    const eve = { login: 'eve@globex', password: PASSWORDS.eve };
+    for (const path of ['/carddav/acme/ann/shared/', '/carddav/acme/bob/personal/', '/carddav/acme/ann/']) {
+      expect((await dav(f.server, 'PROPFIND', path, { ...eve, depth: '1' })).status).toBe(404);
+    }
+    expect((await dav(f.server, 'PROPFIND', '/carddav/acme/bob/personal/', { depth: '1' })).status).toBe(404);
+    const mine = await dav(f.server, 'PROPFIND', '/carddav/globex/eve/shared/', { ...eve, depth: '1', body: PROP_ETAG_DATA });
+    const bodies = multistatus(mine.text).responses.slice(1).map((r) => r.props.get(C('address-data'))!.text);
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toContain('Globex');
+    const get = await dav(f.server, 'GET', '/carddav/globex/eve/shared/', eve);
+    expect(get.status).toBe(200);
+  });
+
+  it('throttles repeated wrong passwords with 429 and Retry-After', async () => {
+    const slow = await startDavFixture({ signin: { freeFailuresPerAddress: 2 } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await dav(slow.server, 'PROPFIND', '/carddav/', { login: 'ann@acme', password: `wrong-${i}` })).status);
+      expect(statuses.slice(0, 2)).toEqual([401, 401]);
+      const refused = await dav(slow.server, 'PROPFIND', '/carddav/', { login: 'ann@acme', password: PASSWORDS.ann });
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await slow.server.close();
+    }
+  });
+});

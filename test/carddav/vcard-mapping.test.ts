@@ -1,0 +1,68 @@
+// The vCard mapping on its own (pure functions): contact -> 3.0/4.0 card, card -> API input.
+import { describe, expect, it } from 'vitest';
+import type { Contact } from '../../src/domain/contact-schemas.ts';
+import { prepareContact } from '../../src/domain/prepare-contact.ts';
+import { cardToContactInput } from '../../src/carddav/vcard-reader.ts';
+import { contactToCard } from '../../src/carddav/vcard-writer.ts';
+import { cardLines } from './carddav-helpers.ts';
+
+function contact(input: object): Contact {
+  const p = prepareContact(input, 'US');
+  return {
+    id: '01a22177-4d3f-7000-9dcb-28bc5184b31a', accountId: 'acme', source: 'shared', userId: null, ...p.fields, numbers: p.numbers,
+    createdAt: '2026-11-28T09:00:00.000Z', createdBy: null, updatedAt: '2026-11-28T09:04:05.123Z', updatedBy: null, revision: 3,
+  };
+}
+
+describe('contact -> vCard', () => {
+  const c = contact({ firstName: 'Ann', lastName: 'Lee; Jr', company: 'A, B & C', workNumber: '+1 415 555 0100 x12', mobileNumber: '(415) 555-0101', faxNumber: '301', groups: ['Sales', 'VIP'] });
+  it('writes 3.0 with escaped values, typed dialable numbers and categories', () => {
+    const l = cardLines(contactToCard(c, { version: '3.0', uid: c.id, nameFormat: 'last_first' }));
+    expect(l).toEqual([
+      'BEGIN:VCARD', 'VERSION:3.0', 'PRODID:-//dialbook//CardDAV//EN', `UID:${c.id}`, 'FN:Lee\\; Jr\\, Ann', 'N:Lee\\; Jr;Ann;;;', 'ORG:A\\, B & C',
+      'TEL;TYPE=WORK,VOICE:+1 415 555 0100 x12', 'TEL;TYPE=CELL,VOICE:+14155550101', 'TEL;TYPE=WORK,FAX:301',
+      'CATEGORIES:Sales,VIP', 'REV:20261128T090405Z', 'END:VCARD',
+    ]);
+  });
+  it('writes 4.0 numbers as tel: URIs keeping the grouping, extensions as text', () => {
+    const l = cardLines(contactToCard(c, { version: '4.0', uid: c.id, nameFormat: 'first_last' }));
+    expect(l).toContain('VERSION:4.0');
+    expect(l).toContain('FN:Ann Lee\\; Jr');
+    expect(l).toContain('TEL;VALUE=uri;TYPE="work,voice":tel:+1-415-555-0100;ext=12');
+    expect(l).toContain('TEL;VALUE=uri;TYPE="cell,voice":tel:+14155550101');
+    expect(l).toContain('TEL;VALUE=text;TYPE="work,fax":301');
+  });
+  it('folds long lines at 75 octets without splitting characters', () => {
+    const long = contact({ company: 'Ü'.repeat(120), workNumber: '201' });
+    const raw = contactToCard(long, { version: '3.0', uid: long.id, nameFormat: 'first_last' });
+    for (const line of raw.split('\r\n')) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(75);
+    expect(cardLines(raw)).toContain(`ORG:${'Ü'.repeat(120)}`);
+  });
+});
+
+describe('vCard -> contact input', () => {
+  it('reads 3.0: N, ORG, TITLE, typed numbers (first of each kind), first email, categories', () => {
+    const r = cardToContactInput('BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u1\r\nN:Doe;John;Q;;\r\nFN:John Doe\r\nORG:Acme\\, Inc;Sales\r\nTITLE:Boss\r\n'
+      + 'TEL;TYPE=WORK,VOICE:+1 415 555 0100\r\nTEL;TYPE=CELL:555-0101\r\nTEL;TYPE=CELL:555-0199\r\nTEL;TYPE=HOME:555-0102\r\nTEL;TYPE=WORK,FAX:555-0103\r\n'
+      + 'item1.EMAIL;TYPE=INTERNET:j@doe.test\r\nEMAIL:second@doe.test\r\nCATEGORIES:A,B\\,C\r\nNOTE:not kept\r\nEND:VCARD\r\n');
+    expect(r).toEqual({
+      uid: 'u1',
+      input: { lastName: 'Doe', firstName: 'John Q', company: 'Acme, Inc', title: 'Boss', workNumber: '+1 415 555 0100', mobileNumber: '555-0101', homeNumber: '555-0102', faxNumber: '555-0103', email: 'j@doe.test', groups: ['A', 'B,C'] },
+    });
+  });
+  it('reads 4.0 tel: URIs with extensions, and FN when there is no N', () => {
+    const r = cardToContactInput('BEGIN:VCARD\r\nVERSION:4.0\r\nUID:urn:uuid:x\r\nFN:Mary Ann Smith\r\nTEL;VALUE=uri;TYPE="work,voice":tel:+1-415-555-0100;ext=7\r\nEND:VCARD\r\n');
+    expect(r.input).toMatchObject({ firstName: 'Mary Ann', lastName: 'Smith', workNumber: '+1-415-555-0100 x7' });
+    expect(r.uid).toBe('urn:uuid:x');
+    expect(prepareContact(r.input, 'US').numbers[0].e164).toBe('+14155550100');
+  });
+  it('treats a card whose FN is its ORG as a company card', () => {
+    const r = cardToContactInput('BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Acme Plumbing\r\nORG:Acme Plumbing\r\nTEL:415 555 0199\r\nEND:VCARD\r\n');
+    expect(r.input).toEqual({ company: 'Acme Plumbing', workNumber: '415 555 0199' });
+    expect(r.uid).toBeNull();
+  });
+  it('refuses what is not exactly one vCard', () => {
+    expect(() => cardToContactInput('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n')).toThrow(/not a vCard/);
+    expect(() => cardToContactInput('garbage')).toThrow(/not a vCard/);
+  });
+});

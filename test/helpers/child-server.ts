@@ -1,0 +1,75 @@
+// Runs the real `dialbook serve` command in a child process (for signals and resource limits that a
+// test cannot apply to its own process), over a data folder the test seeded beforehand.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { AppContext } from '../../src/app-context.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { buildContext } from '../../src/server.ts';
+import { ADMIN_TOKEN } from './test-server.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface ChildServer {
+  child: ChildProcess;
+  httpUrl: string;
+  port: number;
+  /** Exit code once the process ended (null when killed by a signal). */
+  exited: Promise<number | null>;
+  output(): string;
+  kill(): void;
+}
+
+/** Seeds a fresh data folder through the real store, then closes it (the child opens it next). */
+export async function seedDataDir(seed: (ctx: AppContext) => Promise<void> | void): Promise<string> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dialbook-child-'));
+  const ctx = buildContext(loadConfig({ env: {}, overrides: { dataDir, adminToken: ADMIN_TOKEN, log: { level: 'silent' } } }));
+  try {
+    await seed(ctx);
+  } finally {
+    ctx.store.close();
+  }
+  return dataDir;
+}
+
+export interface ChildOptions {
+  shutdownGraceMs?: number;
+  /** Largest file the process may write, in KiB (bash `ulimit -f`): a disk that fills up. */
+  maxFileKib?: number;
+}
+
+export async function startChildServer(dataDir: string, o: ChildOptions = {}): Promise<ChildServer> {
+  const configFile = join(dataDir, 'test-config.json');
+  writeFileSync(configFile, JSON.stringify({
+    http: { host: '127.0.0.1', port: 0, shutdownGraceMs: o.shutdownGraceMs ?? 10_000 },
+    ldap: { host: '127.0.0.1', port: 0, failedBindDelayMs: 0 },
+  }));
+  const env = {
+    ...process.env, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_CONFIG: configFile, DIALBOOK_ADMIN_TOKEN: ADMIN_TOKEN, DIALBOOK_LOG_LEVEL: 'warn',
+  };
+  const args = [join(ROOT, 'bin/dialbook.js'), 'serve'];
+  const child = o.maxFileKib
+    ? spawn('bash', ['-c', `ulimit -f ${o.maxFileKib} && exec "$0" "$@"`, process.execPath, ...args], { cwd: ROOT, env })
+    : spawn(process.execPath, args, { cwd: ROOT, env });
+  let out = '';
+  child.stdout!.on('data', (d) => { out += String(d); });
+  child.stderr!.on('data', (d) => { out += String(d); });
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  const port = await new Promise<number>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`server did not start:\n${out}`)), 30_000);
+    const check = () => {
+      const m = /dialbook listening: HTTP http:\/\/localhost:(\d+)\//.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        res(Number(m[1]));
+      }
+    };
+    child.stderr!.on('data', check);
+    void exited.then((code) => rej(new Error(`server exited (${code}) before listening:\n${out}`)));
+  });
+  return {
+    child, port, httpUrl: `http://127.0.0.1:${port}`, exited, output: () => out,
+    kill: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); },
+  };
+}

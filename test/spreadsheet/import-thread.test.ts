@@ -1,0 +1,65 @@
+// A large import runs in the import worker thread: while it reads, validates and writes, the
+// event loop keeps answering /healthz, phonebook and LDAP requests; the result is one atomic
+// batch written through the worker's own connection and visible to the main thread at once.
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ldapsearch } from '../ldap/ldap-helpers.ts';
+import { seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { upload } from './helpers.ts';
+
+let srv: TestServer;
+let token: string;
+const ROWS = 5_000;
+
+beforeAll(async () => {
+  srv = await startTestServer({ import: { threadMinBytes: 1024 } });
+  token = (await seedAccount(srv.ctx, {
+    id: 'acme', users: [{ username: 'olivia', scope: 'office_manager' }],
+    phoneCredentials: { username: 'phones', password: 'phone-secret-1' },
+    contacts: [{ firstName: 'Already', lastName: 'There', workNumber: '214-555-0000' }],
+  })).tokens.olivia;
+});
+afterAll(async () => { await srv.close(); });
+
+function bigCsv(): Buffer {
+  const lines = ['First Name,Last Name,Company,Work Number,Mobile Number,Groups'];
+  for (let i = 1; i <= ROWS; i++) {
+    lines.push(`First${i},Last${i},Company ${i % 500},+1 469 ${String(200 + (i % 700)).padStart(3, '0')} ${String(i % 10_000).padStart(4, '0')},${i % 3 ? '' : `972-555-${String(i % 10_000).padStart(4, '0')}`},${i % 10 ? '' : 'Big'}`);
+  }
+  return Buffer.from(lines.join('\n'));
+}
+
+describe('import worker thread', () => {
+  it('answers /healthz, a phonebook and an LDAP search while a large import runs', async () => {
+    let finished = false;
+    const importing = upload(srv.httpUrl, 'acme', token, bigCsv(), 'big.csv', { onError: 'skip' }).then((r) => { finished = true; return r; });
+    const during: string[] = [];
+    while (!finished) {
+      const [health, book, ldap] = await Promise.all([
+        request(srv.httpUrl).get('/healthz'),
+        request(srv.httpUrl).get('/phonebook/acme/yealink.xml').auth('phones', 'phone-secret-1'),
+        ldapsearch(srv.ldapPort!, ['-D', 'cn=phones,o=acme,dc=dialbook', '-w', 'phone-secret-1', '-b', 'o=acme,dc=dialbook', '(telephoneNumber=2145550000)', 'cn']),
+      ]);
+      if (!finished) during.push(`${health.status}/${book.status}/${ldap.code}:${ldap.entries[0]?.attrs.cn?.[0]}`);
+      await new Promise((r) => setTimeout(r, 50)); // leave the CPU to the import
+    }
+    const res = await importing;
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ written: true, rows: ROWS, counts: { created: ROWS }, errorCount: 0 });
+    // at least one round of requests was answered while the import was still running
+    expect(during.length).toBeGreaterThan(0);
+    expect(new Set(during)).toEqual(new Set(['200/200/0:Already There']));
+    // written through the worker's connection, read here
+    expect(srv.ctx.store.allContacts('acme', { source: 'shared' })).toHaveLength(ROWS + 1);
+    expect(srv.ctx.store.listGroups('acme').find((g) => g.name === 'Big')?.contactCount).toBe(ROWS / 10);
+  }, 120_000);
+
+  it('reports errors from the worker as the API errors they are', async () => {
+    const bad = Buffer.from('Nothing,Useful\n' + 'a,b\n'.repeat(1000));
+    const res = await upload(srv.httpUrl, 'acme', token, bad, 'bad.csv');
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/^Unrecognised header/) });
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(4000)]);
+    expect((await upload(srv.httpUrl, 'acme', token, png, 'x.csv')).status).toBe(415);
+  }, 60_000);
+});

@@ -1,0 +1,56 @@
+// Hostile uploads: every reader stops at the limits while it reads, so a zip bomb of 2.5 million
+// rows answers 413 without being parsed whole (memory stays bounded) and the server keeps
+// answering meanwhile.
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { upload } from './helpers.ts';
+import { xlsxBomb } from './xlsx-bomb.ts';
+
+let srv: TestServer;
+let token: string;
+
+beforeAll(async () => {
+  srv = await startTestServer({ import: { maxUploadBytes: 30 << 20, maxRows: 1000, maxColumns: 20, maxCellChars: 500 } });
+  token = (await seedAccount(srv.ctx, { id: 'acme', users: [{ username: 'olivia', scope: 'office_manager' }] })).tokens.olivia;
+});
+afterAll(async () => { await srv.close(); });
+
+describe('bounded reading', () => {
+  it('refuses a 2.5M-row XLSX bomb with 413 while reading, with bounded memory, and stays responsive', async () => {
+    const bomb = xlsxBomb(2_500_000);
+    expect(bomb.length).toBeLessThan(1 << 20); // ~150 MB of XML in well under 1 MB
+    const rss = process.memoryUsage().rss;
+    const pending = upload(srv.httpUrl, 'acme', token, bomb, 'bomb.xlsx').then((r) => r);
+    const health = await request(srv.httpUrl).get('/healthz');
+    expect(health.status).toBe(200);
+    const res = await pending;
+    expect(res.status).toBe(413);
+    expect(res.body.error.message).toMatch(/more than \d+ rows/);
+    // parsing the whole sheet took gigabytes before; reading stops after ~1,100 rows now
+    expect(process.memoryUsage().rss - rss).toBeLessThan(400 << 20);
+    expect(srv.ctx.store.allContacts('acme', { source: 'shared' })).toHaveLength(0);
+  }, 60_000);
+
+  it('reads an XLSX at the row limit and refuses one row more', async () => {
+    const ok = await upload(srv.httpUrl, 'acme', token, xlsxBomb(1000, true), 'ok.xlsx', { dryRun: 'true' });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ format: 'xlsx', rows: 1000 });
+    const over = await upload(srv.httpUrl, 'acme', token, xlsxBomb(1001, true), 'over.xlsx', { dryRun: 'true' });
+    expect(over.status).toBe(413);
+    expect(over.body.error.message).toMatch(/more than 1000 rows; the limit is 1000/);
+  });
+
+  it('refuses CSV rows over the row, column and cell limits with 413', async () => {
+    const many = 'First Name,Work Number\n' + 'P,1001\n'.repeat(1_000_000);
+    const rows = await upload(srv.httpUrl, 'acme', token, Buffer.from(many), 'many.csv');
+    expect(rows.status).toBe(413);
+    expect(rows.body.error.message).toMatch(/more than 1000 rows/);
+    const wide = await upload(srv.httpUrl, 'acme', token, Buffer.from('First Name,Work Number' + ',x'.repeat(30) + '\nP,1001\n'), 'wide.csv');
+    expect(wide.status).toBe(413);
+    expect(wide.body.error.message).toMatch(/columns; the limit is 20/);
+    const long = await upload(srv.httpUrl, 'acme', token, Buffer.from(`First Name,Work Number\n${'P'.repeat(600)},1001\n`), 'long.csv');
+    expect(long.status).toBe(413);
+    expect(long.body.error.message).toMatch(/more than 500 characters/);
+  });
+});

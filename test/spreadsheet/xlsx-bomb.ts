@@ -1,0 +1,75 @@
+// Builds XLSX zip bombs for the limit tests: a valid workbook whose one worksheet holds millions
+// of small rows (deflate shrinks them ~30:1), with the worksheet stored BEFORE the workbook
+// parts, the order that makes a naive stream reader buffer the whole sheet.
+import { deflateRawSync } from 'node:zlib';
+
+const CRC = new Int32Array(256).map((_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+function crc32(crc: number, data: Buffer): number {
+  crc = ~crc;
+  for (let i = 0; i < data.length; i++) crc = CRC[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  return ~crc >>> 0;
+}
+
+interface Part { name: string; data: Buffer; crc: number; size: number }
+
+function part(name: string, text: string | Buffer): Part {
+  const raw = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  return { name, data: deflateRawSync(raw, { level: 9 }), crc: crc32(0, raw), size: raw.length };
+}
+
+function zip(parts: Part[]): Buffer {
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const p of parts) {
+    const name = Buffer.from(p.name);
+    const h = Buffer.alloc(30);
+    h.writeUInt32LE(0x04034b50, 0); h.writeUInt16LE(20, 4); h.writeUInt16LE(8, 8);
+    h.writeUInt32LE(p.crc, 14); h.writeUInt32LE(p.data.length, 18); h.writeUInt32LE(p.size, 22); h.writeUInt16LE(name.length, 26);
+    const c = Buffer.alloc(46);
+    c.writeUInt32LE(0x02014b50, 0); c.writeUInt16LE(20, 4); c.writeUInt16LE(20, 6); c.writeUInt16LE(8, 10);
+    c.writeUInt32LE(p.crc, 16); c.writeUInt32LE(p.data.length, 20); c.writeUInt32LE(p.size, 24); c.writeUInt16LE(name.length, 28);
+    c.writeUInt32LE(offset, 42);
+    locals.push(h, name, p.data);
+    central.push(c, name);
+    offset += 30 + name.length + p.data.length;
+  }
+  const cd = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(parts.length, 8); end.writeUInt16LE(parts.length, 10);
+  end.writeUInt32LE(cd.length, 12); end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+
+const NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
+
+/**
+ * A workbook whose first sheet has a header row and `rows` data rows (inline strings). The data
+ * rows are one row repeated (so the file builds in a moment and deflates ~1000:1, a true bomb);
+ * with `distinct`, each row has its own number, as a real sheet would (slower to build).
+ */
+export function xlsxBomb(rows: number, distinct = false): Buffer {
+  const head = '<?xml version="1.0" encoding="UTF-8"?>\n<worksheet ' + NS + '><sheetData>'
+    + '<row r="1"><c r="A1" t="inlineStr"><is><t>First Name</t></is></c><c r="B1" t="inlineStr"><is><t>Work Number</t></is></c></row>';
+  let body: Buffer;
+  if (distinct) {
+    const chunks: string[] = [];
+    for (let r = 2; r <= rows + 1; r++) chunks.push(`<row r="${r}"><c r="A${r}" t="inlineStr"><is><t>P</t></is></c><c r="B${r}"><v>1001</v></c></row>`);
+    body = Buffer.from(chunks.join(''));
+  } else {
+    const row = '<row r="2"><c r="A2" t="inlineStr"><is><t>P</t></is></c><c r="B2"><v>1001</v></c></row>';
+    body = Buffer.alloc(row.length * rows, row);
+  }
+  const sheet = part('xl/worksheets/sheet1.xml', Buffer.concat([Buffer.from(head), body, Buffer.from('</sheetData></worksheet>')]));
+  return zip([
+    sheet,
+    part('[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+    part('_rels/.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+    part('xl/workbook.xml', `<?xml version="1.0" encoding="UTF-8"?><workbook ${NS}><sheets><sheet name="Bomb" sheetId="1" r:id="rId1"/></sheets></workbook>`),
+    part('xl/_rels/workbook.xml.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+  ]);
+}
