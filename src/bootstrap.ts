@@ -1,12 +1,15 @@
-// First-start duties: the platform-admin token, and the optional demo account.
+// Start-up duties: the secrets key (checked against the database), the platform-admin token, and
+// the optional demo account.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashToken, newToken } from './auth/api-tokens.ts';
 import { hashPassword } from './auth/passwords.ts';
+import { SecretBox } from './auth/secret-box.ts';
 import type { AppContext } from './app-context.ts';
 import { accountCreateSchema } from './domain/account-schemas.ts';
 import { prepareContact } from './domain/prepare-contact.ts';
 import { PROJECT_ROOT } from './config/load-config.ts';
+import type { Store } from './store/store.ts';
 
 /**
  * Makes sure a platform-admin token exists. On an empty data dir: DIALBOOK_ADMIN_TOKEN if set,
@@ -52,4 +55,28 @@ export async function loadDemo(ctx: AppContext, file = join(PROJECT_ROOT, 'fixtu
   const ops = demo.contacts.map((c) => ({ op: 'create' as const, contact: prepareContact(c, account.region) }));
   ctx.store.applyBatch(account.id, { source: 'shared' }, ops, actor);
   return account.id;
+}
+
+/**
+ * Opens the secrets key for this store and proves it opens every sealed secret, so a database
+ * restored without its key (or with another one) stops the start with the cause named, instead
+ * of answering 500 to every phone. A new key is only made for a database with nothing sealed.
+ */
+export function openSecrets(config: { dataDir: string; secretKeyFile: string | null }, store: Store): SecretBox {
+  const sealed: { accountId: string; value: string }[] = [];
+  for (const a of store.listAccounts()) {
+    const c = store.getPhoneCredentials(a.id);
+    if (c) sealed.push({ accountId: a.id, value: c.secretSealed });
+  }
+  const file = SecretBox.keyFile(config);
+  const box = SecretBox.fromFile(file, { create: sealed.length === 0 });
+  for (const s of sealed) {
+    try {
+      box.open(s.value);
+    } catch (err) {
+      throw new Error(`The secrets key ${file} cannot open the phone credentials of account "${s.accountId}" (${(err as Error).message}): `
+        + 'the database and the key do not belong together. Restore the key backed up with this database (`dialbook restore`), or point secretKeyFile at it');
+    }
+  }
+  return box;
 }

@@ -1,12 +1,14 @@
 // Builds the application context once and starts the HTTP and LDAP front ends over it.
 // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database cleanly.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { AppContext } from './app-context.ts';
 import { PhoneCredentialService } from './auth/phone-credentials.ts';
-import { SecretBox } from './auth/secret-box.ts';
+import { sameSecret } from './auth/api-tokens.ts';
+import type { SecretBox } from './auth/secret-box.ts';
 import { SigninLimiter } from './auth/signin-limiter.ts';
 import type { Config } from './config/config-schema.ts';
 import { createApp } from './http/app.ts';
@@ -15,27 +17,38 @@ import { gracefulCloser } from './http/graceful-close.ts';
 import { createLogger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
-import { ensureAdminToken } from './bootstrap.ts';
+import { ensureAdminToken, openSecrets } from './bootstrap.ts';
 import { startLdapServer } from './ldap/ldap-server.ts';
+import { Readiness } from './ops/readiness.ts';
 import { Directory } from './directory/directory.ts';
 import { withWriteNotices } from './directory/store-write-notices.ts';
 
 export interface RunningServer {
   ctx: AppContext;
   httpPort: number;
+  httpsPort: number | null;
+  metricsPort: number | null;
   ldapPort: number | null;
   /** The platform-admin token if this start created it (print it once). */
   createdAdminToken: string | null;
   stop(): Promise<void>;
+  /** Re-reads the HTTPS certificate and key (SIGHUP); new connections use them. Throws, keeping the old ones, if unreadable. */
+  reloadTls(): void;
 }
 
 export function buildContext(config: Config): AppContext {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const sqlite = openSqliteStore(join(config.dataDir, 'dialbook.db'));
+  let secrets: SecretBox;
+  try {
+    secrets = openSecrets(config, sqlite);
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
   const directory = new Directory(sqlite, config.directory);
   // writes made in this process reach the directory at once; other processes' within revisionCheckMs
   const store = withWriteNotices(sqlite, (accountId) => directory.changed(accountId));
-  const secrets = SecretBox.forDataDir(config.dataDir);
   return {
     config,
     store,
@@ -49,34 +62,90 @@ export function buildContext(config: Config): AppContext {
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
+  // Read before anything opens or listens: a missing certificate stops the start cleanly.
+  const tls = config.http.httpsPort !== null ? readTls(config) : null;
   const ctx = buildContext(config);
   const createdAdminToken = ensureAdminToken(ctx);
   const pruneChangeLog = () => ctx.store.pruneChangeLog(Math.floor(Date.now() / 1000) - config.store.changeLogDays * 86_400);
   pruneChangeLog();
   const pruneTimer = setInterval(pruneChangeLog, 6 * 3_600_000).unref();
-  const http = createServer(createApp(ctx));
+  const readiness = new Readiness(ctx.store, { ldapEnabled: config.ldap.enabled });
+  const app = createApp(ctx, readiness);
+  const http = createServer(app);
   const httpCloser = gracefulCloser(http);
   answerClientErrors(http, (socket) => httpCloser.busy(socket));
   http.keepAliveTimeout = 65_000;
   await listen(http, config.http.port, config.http.host);
   const httpPort = (http.address() as AddressInfo).port;
+  // Optional HTTPS port over the same app; its certificate files are re-read by reloadTls().
+  let https: HttpsServer | null = null;
+  if (tls && config.http.httpsPort !== null) {
+    https = createHttpsServer(tls, app);
+    https.keepAliveTimeout = 65_000;
+    await listen(https, config.http.httpsPort, config.http.host);
+  }
+  // Optional private listener for Prometheus (metrics.port): /metrics (token only if configured).
+  let metricsServer: Server | null = null;
+  if (config.metrics.port !== null) {
+    const token = config.metrics.token;
+    metricsServer = createServer((req, res) => {
+      const authorized = !token || sameSecret(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '', token);
+      if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') return void res.writeHead(404).end();
+      if (!authorized) return void res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="metrics"' }).end();
+      ctx.metrics.metrics().then(
+        (text) => void res.writeHead(200, { 'Content-Type': ctx.metrics.contentType }).end(text),
+        () => void res.writeHead(500).end(),
+      );
+    });
+    await listen(metricsServer, config.metrics.port, config.metrics.host);
+  }
   let ldap = null as { port: number; close(): Promise<void> } | null;
-  if (config.ldap.enabled) ldap = await startLdapServer(ctx);
-  ctx.logger.info({ httpPort, ldapPort: ldap?.port ?? null, dataDir: config.dataDir }, 'dialbook started');
+  if (config.ldap.enabled) {
+    ldap = await startLdapServer(ctx);
+    readiness.ldapListening();
+  }
+  const httpsPort = https ? (https.address() as AddressInfo).port : null;
+  const metricsPort = metricsServer ? (metricsServer.address() as AddressInfo).port : null;
+  ctx.logger.info({ httpPort, httpsPort, ldapPort: ldap?.port ?? null, metricsPort, dataDir: config.dataDir }, 'dialbook started');
+
+  const reloadTls = () => {
+    if (!https) return;
+    https.setSecureContext(readTls(config));
+    ctx.logger.info({ cert: config.http.tlsCert }, 'HTTPS certificate reloaded');
+  };
 
   let stopping: Promise<void> | null = null;
   const stop = () => (stopping ??= (async () => {
     ctx.logger.info('stopping: no new connections, finishing in-flight requests');
+    readiness.stopStarted();
     clearInterval(pruneTimer);
-    await Promise.all([httpCloser.close(config.http.shutdownGraceMs), ldap?.close()]);
+    // The plain HTTP port, where phones are, closes socket by socket (graceful-close.ts); the
+    // optional HTTPS and metrics ports close the usual way within the same grace period.
+    const others = [https, metricsServer].filter((x): x is Server | HttpsServer => x !== null);
+    const closed = others.map((srv) => new Promise<void>((res) => srv.close(() => res())));
+    for (const srv of others) srv.closeIdleConnections();
+    const grace = setTimeout(() => { for (const srv of others) srv.closeAllConnections(); }, config.http.shutdownGraceMs);
+    await Promise.all([httpCloser.close(config.http.shutdownGraceMs), ...closed, ldap?.close()]);
+    clearTimeout(grace);
     ctx.directory.close();
     ctx.store.close();
     ctx.logger.info('stopped');
   })());
-  return { ctx, httpPort, ldapPort: ldap?.port ?? null, createdAdminToken, stop };
+  return { ctx, httpPort, httpsPort, metricsPort, ldapPort: ldap?.port ?? null, createdAdminToken, stop, reloadTls };
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+/** The HTTPS certificate and key, read now (at start and on every reload). */
+function readTls(config: Config): { cert: Buffer; key: Buffer } {
+  const { tlsCert, tlsKey } = config.http;
+  if (!tlsCert || !tlsKey) throw new Error('http.httpsPort needs http.tlsCert and http.tlsKey (PEM files)');
+  try {
+    return { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) };
+  } catch (err) {
+    throw new Error(`Cannot read the HTTPS certificate or key: ${(err as Error).message}`);
+  }
+}
+
+function listen(server: Server | HttpsServer, port: number, host: string): Promise<void> {
   return new Promise((res, rej) => {
     server.once('error', rej);
     server.listen(port, host, () => {

@@ -9,6 +9,7 @@ import { contactRoutes } from './routes/contact-routes.ts';
 import { groupRoutes } from './routes/group-routes.ts';
 import { meRoutes } from './routes/me-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
+import { sessionListRoutes } from './routes/session-list-routes.ts';
 import { importExportRoutes } from './routes/import-export-routes.ts';
 import { provisioningRoutes } from './provisioning-routes.ts';
 import type { VendorRegistry } from '../phonebook/vendor-registry.ts';
@@ -37,6 +38,7 @@ export function adminApi(ctx: AppContext, vendors: VendorRegistry): Router {
   const me = Router();
   const meContacts = Router();
   meRoutes(ctx, me, meContacts);
+  sessionListRoutes(ctx, me, account);
 
   api.use(express.json({ limit: '1mb' }));
   api.use('/accounts/:account', account);

@@ -1,26 +1,65 @@
-// User passwords: scrypt with a per-password salt. Verification is slow on purpose.
+// User passwords: scrypt with a per-password salt, at OWASP's current guidance (N = 2^17, r = 8,
+// p = 1: 128 MiB and most of a second per hash, on purpose). Each stored hash names its own
+// parameters, so older, cheaper hashes still verify and are upgraded at the next sign-in
+// (needsRehash). The memory is why at most two hashes run at once; more callers queue.
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { AppError } from '../errors.ts';
 
-const scrypt = (pw: string, salt: Buffer, len: number, opts: ScryptOptions) =>
-  new Promise<Buffer>((res, rej) => scryptCb(pw, salt, len, opts, (e, k) => (e ? rej(e) : res(k))));
+export const PASSWORD_PARAMS = { N: 2 ** 17, r: 8, p: 1 };
+// scrypt needs 128 * N * r * p bytes; Node refuses above maxmem (32 MiB by default).
+const MAXMEM = 256 * 1024 * 1024;
+const MAX_RUNNING = 2;
+const MAX_WAITING = 500;
 
-const PARAMS = { N: 16384, r: 8, p: 1 };
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function scrypt(pw: string, salt: Buffer, len: number, opts: ScryptOptions): Promise<Buffer> {
+  if (running >= MAX_RUNNING) {
+    if (waiting.length >= MAX_WAITING) throw new AppError(503, 'busy', 'Too many sign-ins at once: try again in a few seconds', [], 51);
+    await new Promise<void>((res) => waiting.push(res));
+  }
+  running++;
+  try {
+    return await new Promise<Buffer>((res, rej) => scryptCb(pw, salt, len, { ...opts, maxmem: MAXMEM }, (e, k) => (e ? rej(e) : res(k))));
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
 
 export async function hashPassword(password: string): Promise<string> {
+  const { N, r, p } = PASSWORD_PARAMS;
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, 32, PARAMS);
-  return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+  const key = await scrypt(password, salt, 32, PASSWORD_PARAMS);
+  return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
 export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
-  if (!stored) {
+  const parsed = stored ? parse(stored) : null;
+  if (!parsed) {
     // Spend the same time as a real check so unknown users cannot be told apart by timing.
-    await scrypt(password, randomBytes(16), 32, PARAMS);
+    await scrypt(password, randomBytes(16), 32, PASSWORD_PARAMS);
     return false;
   }
+  const actual = await scrypt(password, parsed.salt, parsed.key.length, parsed.params);
+  return timingSafeEqual(actual, parsed.key);
+}
+
+/** True when a stored hash is weaker than today's parameters (rehash it after a successful check). */
+export function needsRehash(stored: string): boolean {
+  const parsed = parse(stored);
+  if (!parsed) return false;
+  const { N, r, p } = parsed.params;
+  return N < PASSWORD_PARAMS.N || r < PASSWORD_PARAMS.r || p < PASSWORD_PARAMS.p;
+}
+
+function parse(stored: string): { params: { N: number; r: number; p: number }; salt: Buffer; key: Buffer } | null {
   const [alg, n, r, p, salt, key] = stored.split('$');
-  if (alg !== 'scrypt' || !salt || !key) return false;
-  const expected = Buffer.from(key, 'base64');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
-  return timingSafeEqual(actual, expected);
+  if (alg !== 'scrypt' || !salt || !key) return null;
+  const params = { N: Number(n), r: Number(r), p: Number(p) };
+  // Parameters come from our own database; these bounds only keep a damaged row from asking for
+  // more memory than the process allows.
+  if (![params.N, params.r, params.p].every(Number.isInteger) || 128 * params.N * params.r * params.p > MAXMEM) return null;
+  return { params, salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') };
 }

@@ -1,4 +1,4 @@
-// Account, user, token and backup commands, working on the data dir through the store.
+// Account, user and token commands, working on the data dir through the store.
 import type { Command } from 'commander';
 import { hashToken, newToken } from '../auth/api-tokens.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -74,12 +74,5 @@ export function registerAdminCommands(program: Command, config: () => Config): v
     .option('--account <account>', 'the token\'s account (omit for platform-admin tokens)')
     .action((tokenId: string, o: { account?: string }) => withContext(config, (ctx) => {
       if (!ctx.store.deleteToken(o.account ?? null, tokenId)) throw new NotFoundError('Token');
-    }));
-
-  program.command('backup <file>')
-    .description('online backup of the database (safe while the server runs)')
-    .action((file: string) => withContext(config, async (ctx) => {
-      await ctx.store.backup(file);
-      process.stderr.write(`backup written to ${file}\n`);
     }));
 }

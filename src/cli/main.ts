@@ -1,9 +1,11 @@
-// The `dialbook` command line: serve, accounts, users, tokens, import/export and backup.
+// The `dialbook` command line: serve, accounts, users, tokens, import/export, backup and restore.
 // Every command but `serve` works on the data dir directly (the server may be running: SQLite
 // in WAL mode lets both in).
 import { Command } from 'commander';
 import { loadConfig } from '../config/load-config.ts';
 import { registerAdminCommands } from './admin-commands.ts';
+import { registerBackupCommands } from './backup-commands.ts';
+import { registerConfigCommands } from './config-commands.ts';
 import { serve } from './serve-command.ts';
 import { registerSpreadsheetCommands } from './spreadsheet-commands.ts';
 
@@ -33,6 +35,8 @@ program.command('serve')
 
 registerAdminCommands(program, config);
 registerSpreadsheetCommands(program, config);
+registerBackupCommands(program, config);
+registerConfigCommands(program, config);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`dialbook: ${err.message}`);

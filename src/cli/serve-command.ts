@@ -17,7 +17,8 @@ export async function serve(config: Config, opts: { demo: boolean }): Promise<vo
       ? `Demo account "${id}" loaded: sign in as olivia / demo-password-1 (manager) or bob / demo-password-2 (basic).\n`
       : 'Demo account already present.\n');
   }
-  process.stderr.write(`dialbook listening: HTTP http://localhost:${server.httpPort}/  LDAP port ${server.ldapPort ?? 'off'}\n`);
+  process.stderr.write(`dialbook listening: HTTP http://localhost:${server.httpPort}/  LDAP port ${server.ldapPort ?? 'off'}`
+    + `${server.httpsPort !== null ? `  HTTPS port ${server.httpsPort}` : ''}${server.metricsPort !== null ? `  metrics port ${server.metricsPort}` : ''}\n`);
   let signalled = false;
   const onSignal = (sig: string) => {
     if (signalled) return;
@@ -28,6 +29,14 @@ export async function serve(config: Config, opts: { demo: boolean }): Promise<vo
       process.exit(1);
     });
   };
+  // SIGHUP: re-read the HTTPS certificate and key (after a renewal); a bad file keeps the old ones.
+  process.on('SIGHUP', () => {
+    try {
+      server.reloadTls();
+    } catch (err) {
+      server.ctx.logger.error({ err }, 'HTTPS certificate reload failed; still serving the previous one');
+    }
+  });
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
 }

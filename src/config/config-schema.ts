@@ -6,6 +6,7 @@ const port = z.number().int().min(0).max(65535);
 
 export const configSchema = z.object({
   dataDir: z.string().min(1).describe('Folder for the SQLite database, the admin token and the secrets key. Env: DIALBOOK_DATA_DIR'),
+  secretKeyFile: z.string().nullable().describe('File holding the 32-byte base64 key that seals stored secrets (phone passwords); null = <dataDir>/secret.key. Back it up with the database'),
   adminToken: z.string().min(16).nullable().describe('Platform-admin API token used on first start; null = generate one. Env: DIALBOOK_ADMIN_TOKEN'),
   publicUrl: z.string().nullable().describe('Base URL phones reach this server at (used in provisioning lines); null = derived from the request. Env: DIALBOOK_PUBLIC_URL'),
   log: z.object({
@@ -16,6 +17,14 @@ export const configSchema = z.object({
     port: port.describe('HTTP port (admin API, phonebooks, portal). Env: DIALBOOK_HTTP_PORT'),
     trustProxy: z.union([z.boolean(), z.string()]).describe('express "trust proxy" setting, for client addresses behind a reverse proxy'),
     shutdownGraceMs: z.number().int().min(0).describe('On SIGTERM, how long in-flight requests may take before connections are closed'),
+    httpsPort: port.nullable().describe('HTTPS port serving the same app as the HTTP port (needs tlsCert and tlsKey; both re-read on SIGHUP); null = off'),
+    tlsCert: z.string().nullable().describe('PEM certificate (chain) file for the HTTPS port'),
+    tlsKey: z.string().nullable().describe('PEM private key file for the HTTPS port'),
+  }).strict(),
+  metrics: z.object({
+    token: z.string().min(16).nullable().describe('Bearer token a Prometheus scraper must send to GET /metrics; null = no /metrics on the HTTP ports (use metrics.port)'),
+    port: port.nullable().describe('Separate listener for /metrics (no token needed unless metrics.token is set); keep it on a private address; null = off'),
+    host: z.string().describe('Address the metrics listener binds to'),
   }).strict(),
   import: z.object({
     maxUploadBytes: z.number().int().min(1024).describe('Largest accepted import file, in bytes (larger: 413)'),

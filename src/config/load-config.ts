@@ -1,9 +1,11 @@
 // Loads config once at start: defaults file, then an optional operator file, then environment
-// variables, then explicit overrides (CLI flags, tests). Unknown keys are an error naming them.
+// variables (DIALBOOK_<PATH>, one per option, see env-options.ts), then explicit overrides (CLI
+// flags, tests). Unknown keys are an error naming them.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configSchema, type Config } from './config-schema.ts';
+import { configFromEnv } from './env-options.ts';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_CONFIG_FILE = resolve(PROJECT_ROOT, 'config/default.json');
@@ -22,7 +24,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   let merged = readJson(DEFAULT_CONFIG_FILE);
   const file = opts.file ?? env.DIALBOOK_CONFIG;
   if (file) merged = deepMerge(merged, readJson(file), file);
-  merged = deepMerge(merged, fromEnv(env), 'environment');
+  merged = deepMerge(merged, configFromEnv(configSchema, env), 'environment');
   if (opts.overrides) merged = deepMerge(merged, opts.overrides as Json, 'overrides');
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
@@ -36,29 +38,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   const config = parsed.data;
   config.dataDir = resolve(config.dataDir);
+  if (config.secretKeyFile) config.secretKeyFile = resolve(config.secretKeyFile);
   config.phonebook.templatesDir = resolve(PROJECT_ROOT, config.phonebook.templatesDir);
   return config;
-}
-
-function fromEnv(env: NodeJS.ProcessEnv): Json {
-  const out: Json = {};
-  const set = (path: string[], value: unknown) => {
-    let cur = out;
-    for (const k of path.slice(0, -1)) cur = (cur[k] ??= {}) as Json;
-    cur[path[path.length - 1]] = value;
-  };
-  const num = (name: string, v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n)) throw new Error(`Invalid configuration (environment): ${name} must be a whole number, got "${v}"`);
-    return n;
-  };
-  if (env.DIALBOOK_DATA_DIR) set(['dataDir'], env.DIALBOOK_DATA_DIR);
-  if (env.DIALBOOK_HTTP_PORT) set(['http', 'port'], num('DIALBOOK_HTTP_PORT', env.DIALBOOK_HTTP_PORT));
-  if (env.DIALBOOK_LDAP_PORT) set(['ldap', 'port'], num('DIALBOOK_LDAP_PORT', env.DIALBOOK_LDAP_PORT));
-  if (env.DIALBOOK_ADMIN_TOKEN) set(['adminToken'], env.DIALBOOK_ADMIN_TOKEN);
-  if (env.DIALBOOK_LOG_LEVEL) set(['log', 'level'], env.DIALBOOK_LOG_LEVEL);
-  if (env.DIALBOOK_PUBLIC_URL) set(['publicUrl'], env.DIALBOOK_PUBLIC_URL);
-  return out;
 }
 
 function readJson(file: string): Json {

@@ -6,18 +6,22 @@ import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../app-context.ts';
 import { adminApi } from '../api/admin-api.ts';
 import { errorHandler } from '../api/error-handler.ts';
+import { sameSecret } from '../auth/api-tokens.ts';
 import { carddavDiscovery, carddavRouter } from '../carddav/carddav-router.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, UnauthorizedError } from '../errors.ts';
 import { counter, httpMetrics } from '../ops/metrics.ts';
+import { Readiness } from '../ops/readiness.ts';
 import { phonebookRouter } from '../phonebook/phonebook-routes.ts';
 import { VendorRegistry } from '../phonebook/vendor-registry.ts';
 import { portalRouter } from '../portal/portal-routes.ts';
 import { sessionMiddleware } from '../portal/session-routes.ts';
+import { securityHeaders } from './security-headers.ts';
 
-export function createApp(ctx: AppContext): Express {
+export function createApp(ctx: AppContext, readiness = new Readiness(ctx.store, { ldapEnabled: false })): Express {
   const app = express();
   // Loaded (and checked) once at start; a broken template stops the start here.
   const vendors = VendorRegistry.load(ctx.config.phonebook.templatesDir);
+  readiness.templatesLoaded();
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.http.trustProxy);
   app.set('etag', false);
@@ -30,6 +34,7 @@ export function createApp(ctx: AppContext): Express {
     next();
   }, phonebookRouter(ctx, vendors));
 
+  app.use(securityHeaders());
   const duration = httpMetrics(ctx.metrics);
   app.use(pinoHttp({
     logger: ctx.logger,
@@ -38,7 +43,7 @@ export function createApp(ctx: AppContext): Express {
       res.setHeader('X-Request-Id', id);
       return id;
     },
-    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
   }));
   app.use((req, res, next) => {
     // Read the path now: once a mounted router answers, req.path is relative to its mount point
@@ -52,9 +57,26 @@ export function createApp(ctx: AppContext): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', ctx.metrics.contentType);
-    res.send(await ctx.metrics.metrics());
+  app.get('/readyz', (_req, res) => {
+    const failing = readiness.check();
+    const ready = Object.keys(failing).length === 0;
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { status: 'not ready', failing });
+  });
+  // On the HTTP ports /metrics needs the metrics token; without one it is not served here at
+  // all (a separate metrics listener, server.ts, serves it instead).
+  const metricsToken = ctx.config.metrics.token;
+  app.get('/metrics', (req, res, next) => {
+    if (!metricsToken) return next(new NotFoundError('Route GET /metrics (set metrics.token, or metrics.port for a separate listener)'));
+    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    if (!m || !sameSecret(m[1], metricsToken)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+      return next(new UnauthorizedError('GET /metrics needs the metrics token (Authorization: Bearer ...)'));
+    }
+    ctx.metrics.metrics().then((text) => {
+      res.setHeader('Content-Type', ctx.metrics.contentType);
+      res.send(text);
+    }, next);
   });
 
   if (ctx.config.carddav.enabled) {
@@ -75,6 +97,6 @@ function routeFamily(path: string): string {
   if (path.startsWith('/api/v1')) return 'api';
   if (path.startsWith('/phonebook')) return 'phonebook';
   if (path.startsWith('/carddav') || path.startsWith('/.well-known/carddav')) return 'carddav';
-  if (path === '/metrics' || path === '/healthz') return 'ops';
+  if (path === '/metrics' || path === '/healthz' || path === '/readyz') return 'ops';
   return 'portal';
 }

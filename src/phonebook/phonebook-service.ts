@@ -64,7 +64,8 @@ export function readQuery(vendor: Vendor, params: Params): PhonebookQuery {
       if (!Object.hasOwn(params, n)) continue;
       let v = params[n];
       if (Array.isArray(v)) v = v[0];
-      if (typeof v === 'string' && v !== '') return Array.from(v).slice(0, MAX_TEXT).join('');
+      // "*" alone means "any" (Gigaset sends every field, hm=<number>&mb=*): try the next name.
+      if (typeof v === 'string' && /[^*\s]/.test(v)) return Array.from(v).slice(0, MAX_TEXT).join('');
     }
     return '';
   };

@@ -6,7 +6,7 @@ import express, { Router, type Request, type Response, type NextFunction } from 
 import { z } from 'zod';
 import type { AppContext } from '../app-context.ts';
 import { hashToken, sameHash } from '../auth/api-tokens.ts';
-import { verifyPassword } from '../auth/passwords.ts';
+import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.ts';
 import { AppError, detailsFromZod, TooManyAttemptsError, UnauthorizedError, ValidationError } from '../errors.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { SessionStore, type Session } from './session-store.ts';
@@ -18,7 +18,7 @@ const signInSchema = z.union([
 ]);
 
 export function sessionMiddleware(ctx: AppContext): Router {
-  const sessions = new SessionStore(ctx.config.portal.sessionTtlMinutes * 60_000);
+  const sessions = new SessionStore(ctx.store, ctx.config.portal.sessionTtlMinutes * 60_000);
   const router = Router();
 
   router.use((req: Request, res: Response, next: NextFunction) => {
@@ -59,10 +59,17 @@ export function sessionMiddleware(ctx: AppContext): Router {
         if ('adminToken' in body) {
           const hash = hashToken(body.adminToken);
           const t = ctx.store.findTokenByHash(hash);
-          if (t && t.accountId === null && sameHash(t.tokenHash, hash)) session = sessions.create(null, null);
+          if (t && t.accountId === null && sameHash(t.tokenHash, hash)) session = sessions.create(null, null, client(req));
         } else {
           const user = ctx.store.getAccount(body.account.toLowerCase()) ? ctx.store.findUserByLogin(body.account.toLowerCase(), body.login) : null;
-          if (await verifyPassword(body.password, user?.passwordHash ?? null)) session = sessions.create(user!.accountId, user!.id);
+          if (await verifyPassword(body.password, user?.passwordHash ?? null)) {
+            session = sessions.create(user!.accountId, user!.id, client(req));
+            // The one moment the password is known: bring a hash made with older, cheaper
+            // parameters up to today's.
+            if (needsRehash(user!.passwordHash!)) {
+              ctx.store.upgradePasswordHash(user!.accountId, user!.id, user!.passwordHash!, await hashPassword(body.password));
+            }
+          }
         }
       } catch (err) {
         // A storage failure is no wrong password; the attempt must still be settled, or it would
@@ -75,7 +82,7 @@ export function sessionMiddleware(ctx: AppContext): Router {
         throw new UnauthorizedError('Wrong account, login or password');
       }
       attempt.succeeded();
-      res.setHeader('Set-Cookie', sessionCookie(session.id, ctx.config.portal.sessionTtlMinutes * 60, ctx.config.portal.secureCookies));
+      res.setHeader('Set-Cookie', sessionCookie(session.token, ctx.config.portal.sessionTtlMinutes * 60, ctx.config.portal.secureCookies));
       res.status(201).json({ csrf: session.csrf });
     } catch (err) {
       next(err);
@@ -96,6 +103,13 @@ export function sessionMiddleware(ctx: AppContext): Router {
   });
 
   return router;
+}
+
+const client = (req: Request) => ({ userAgent: String(req.headers['user-agent'] ?? ''), ip: req.ip ?? '' });
+
+/** The portal session behind this request, if it came with a valid session cookie. */
+export function sessionOf(req: Request): Session | null {
+  return (req as Request & { session?: Session }).session ?? null;
 }
 
 function sessionCookie(value: string, maxAge: number, secure: boolean): string {

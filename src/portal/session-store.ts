@@ -1,49 +1,86 @@
-// Portal sessions, in memory: random ids, a CSRF token each, sliding expiry. Kept behind this
-// small class so a persistent store can replace it without touching the middleware.
-import { randomBytes } from 'node:crypto';
+// Portal sessions, kept in the store so they survive a restart: random cookie values of which
+// only a SHA-256 hash is stored, sliding expiry, and a CSRF token derived from the cookie value
+// (so nothing in the database is enough to act as the user).
+import { createHash, randomBytes } from 'node:crypto';
+import type { SessionRecord, SessionRecordStore } from '../store/store.ts';
 
 export interface Session {
+  /** Public id: shown in session lists, used to end one session. */
   id: string;
+  /** The cookie value; never stored. */
+  token: string;
   csrf: string;
   /** null for the platform admin */
   accountId: string | null;
   userId: string | null;
-  /** The account the platform admin is looking at. */
-  viewAccountId: string | null;
   expiresAt: number;
 }
 
-export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
-  constructor(private readonly ttlMs: number) {}
+/** A session as its owner or a manager sees it. */
+export interface SessionInfo {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  userAgent: string;
+  ip: string;
+}
 
-  create(accountId: string | null, userId: string | null): Session {
-    const s: Session = {
-      id: randomBytes(32).toString('base64url'), csrf: randomBytes(24).toString('base64url'),
-      accountId, userId, viewAccountId: accountId, expiresAt: Date.now() + this.ttlMs,
+// Sliding expiry is written at most this often per session: not one write per request.
+const TOUCH_EVERY_MS = 60_000;
+
+const hash = (token: string) => createHash('sha256').update(token).digest('base64url');
+const csrfOf = (token: string) => createHash('sha256').update('csrf:' + token).digest('base64url');
+
+export class SessionStore {
+  constructor(private readonly store: SessionRecordStore, private readonly ttlMs: number) {}
+
+  create(accountId: string | null, userId: string | null, client: { userAgent?: string; ip?: string } = {}): Session {
+    const token = randomBytes(32).toString('base64url');
+    const now = Date.now();
+    const record: SessionRecord = {
+      id: randomBytes(12).toString('base64url'), tokenHash: hash(token), accountId, userId, createdAt: now, lastSeenAt: now, expiresAt: now + this.ttlMs,
+      userAgent: (client.userAgent ?? '').slice(0, 200), ip: (client.ip ?? '').slice(0, 64),
     };
-    this.sessions.set(s.id, s);
-    if (this.sessions.size > 100_000) this.sweep();
-    return s;
+    this.store.createSession(record);
+    return { id: record.id, token, csrf: csrfOf(token), accountId, userId, expiresAt: record.expiresAt };
   }
 
-  get(id: string): Session | null {
-    const s = this.sessions.get(id);
-    if (!s) return null;
-    if (s.expiresAt < Date.now()) {
-      this.sessions.delete(id);
+  /** The session for a cookie value, or null when unknown or expired (an expired one is removed). */
+  get(token: string): Session | null {
+    const r = this.store.findSessionByHash(hash(token));
+    if (!r) return null;
+    const now = Date.now();
+    if (r.expiresAt < now) {
+      this.store.deleteSession(r.id);
       return null;
     }
-    s.expiresAt = Date.now() + this.ttlMs;
-    return s;
+    let expiresAt = r.expiresAt;
+    if (now - r.lastSeenAt >= TOUCH_EVERY_MS) {
+      expiresAt = now + this.ttlMs;
+      this.store.touchSession(r.id, now, expiresAt);
+    }
+    return { id: r.id, token, csrf: csrfOf(token), accountId: r.accountId, userId: r.userId, expiresAt };
   }
 
   delete(id: string): void {
-    this.sessions.delete(id);
+    this.store.deleteSession(id);
   }
 
-  private sweep(): void {
-    const now = Date.now();
-    for (const [id, s] of this.sessions) if (s.expiresAt < now) this.sessions.delete(id);
+  list(accountId: string, userId: string): SessionInfo[] {
+    return this.store.listUserSessions(accountId, userId, Date.now()).map((r) => ({
+      id: r.id, createdAt: iso(r.createdAt), lastSeenAt: iso(r.lastSeenAt), expiresAt: iso(r.expiresAt), userAgent: r.userAgent, ip: r.ip,
+    }));
+  }
+
+  /** Ends one of the user's own sessions; false when it is not theirs (or gone). */
+  endOwn(accountId: string, userId: string, id: string): boolean {
+    return this.store.deleteSession(id, { accountId, userId });
+  }
+
+  endAll(accountId: string, userId: string): number {
+    return this.store.deleteUserSessions(accountId, userId);
   }
 }
+
+const iso = (ms: number) => new Date(ms).toISOString();

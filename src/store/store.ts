@@ -203,7 +203,43 @@ export interface AuditStore {
   listAudit(accountId: string, opts: { limit: number; before?: number; contactId?: string }): AuditEntry[];
 }
 
-export interface Store extends AccountStore, UserStore, ContactStore, CardStore, GroupStore, AuditStore, SigninFailureStore {
+/** A portal session as stored: the cookie value itself is never stored, only its hash. */
+export interface SessionRecord {
+  /** Public id (shown in session lists, used to end one); not the cookie value. */
+  id: string;
+  tokenHash: string;
+  /** null for the platform admin */
+  accountId: string | null;
+  userId: string | null;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  userAgent: string;
+  ip: string;
+}
+
+export interface SessionRecordStore {
+  /** Also drops sessions that expired before `record.createdAt`. */
+  createSession(record: SessionRecord): void;
+  findSessionByHash(tokenHash: string): SessionRecord | null;
+  touchSession(id: string, lastSeenAt: number, expiresAt: number): void;
+  /** Ends one session; with a user given, only if it is that user's. False when none matched. */
+  deleteSession(id: string, owner?: { accountId: string; userId: string }): boolean;
+  /** A user's unexpired sessions, newest first. */
+  listUserSessions(accountId: string, userId: string, now: number): SessionRecord[];
+  /** Ends every session of a user; returns how many. */
+  deleteUserSessions(accountId: string, userId: string): number;
+}
+
+export interface Store extends AccountStore, UserStore, ContactStore, CardStore, GroupStore, AuditStore, SigninFailureStore, SessionRecordStore {
+  /**
+   * Replaces a user's password hash with a stronger hash of the same password, only if it is still
+   * `expected` (a password changed meanwhile wins). No audit entry: nothing a person changed.
+   */
+  upgradePasswordHash(accountId: string, userId: string, expected: string, next: string): boolean;
+  /** Throws unless the database takes a write now (locked, read-only, disk full...); waits at most ~200 ms. */
+  probeWrite(): void;
   /** SQLite online backup to a file (safe while serving). */
   backup(toFile: string): Promise<void>;
   close(): void;

@@ -1,7 +1,7 @@
 // The admin API end to end: real server, real SQLite file, bearer tokens.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedAccount, startTestServer, type SeededAccount, type TestServer } from '../helpers/test-server.ts';
+import { METRICS_TOKEN, seedAccount, startTestServer, type SeededAccount, type TestServer } from '../helpers/test-server.ts';
 
 let srv: TestServer;
 let acme: SeededAccount;
@@ -167,7 +167,7 @@ describe('me', () => {
 describe('operations', () => {
   it('serves health, metrics and the OpenAPI document', async () => {
     expect((await request(srv.httpUrl).get('/healthz')).body).toEqual({ status: 'ok' });
-    const metrics = await request(srv.httpUrl).get('/metrics');
+    const metrics = await request(srv.httpUrl).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
     expect(metrics.text).toContain('dialbook_http_request_duration_seconds');
     const doc = await request(srv.httpUrl).get('/api/v1/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');

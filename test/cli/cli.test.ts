@@ -1,26 +1,24 @@
 // The dialbook command: first start, admin commands, online backup and a clean SIGTERM stop.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI_ARGS, runCli } from '../helpers/cli.ts';
 
-const run = promisify(execFile);
-const BIN = resolve(import.meta.dirname, '../../bin/dialbook.js');
 const dir = mkdtempSync(join(tmpdir(), 'dialbook-cli-'));
 const env = { ...process.env, DIALBOOK_DATA_DIR: dir, DIALBOOK_LOG_LEVEL: 'silent' };
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const cli = async (...args: string[]) => (await run(process.execPath, [BIN, ...args], { env })).stdout;
+const cli = async (...args: string[]) => (await runCli(args, env)).stdout;
 
 function startServe(extraEnv: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, 'serve', '--http-port', '0', '--ldap-port', '0', '--demo'], { env: { ...env, ...extraEnv } });
+  const child = spawn(process.execPath, [...CLI_ARGS, 'serve', '--http-port', '0', '--ldap-port', '0', '--demo'], { env: { ...env, ...extraEnv } });
   let err = '';
   child.stderr.on('data', (d) => { err += String(d); });
   const ready = new Promise<number>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`server did not start: ${err}`)), 30_000);
+    const t = setTimeout(() => rej(new Error(`server did not start: ${err}`)), 120_000);
     child.stderr.on('data', () => {
       const m = /HTTP http:\/\/localhost:(\d+)\//.exec(err);
       if (m) { clearTimeout(t); res(Number(m[1])); }
@@ -47,7 +45,7 @@ describe('dialbook CLI', () => {
     expect(again.stderr()).not.toContain('shown once');
     expect(readFileSync(join(dir, 'admin-token'), 'utf8').trim()).toBe(token);
     await new Promise((r) => { again.child.on('exit', r); again.child.kill('SIGTERM'); });
-  }, 60_000);
+  }, 180_000);
 
   it('manages accounts, users and tokens, and backs up the database', async () => {
     const account = JSON.parse(await cli('account', 'create', 'cli-co', 'CLI Co', '--region', 'CA'));
@@ -56,9 +54,9 @@ describe('dialbook CLI', () => {
     const token = JSON.parse(await cli('token', 'create', 'cli-co', 'meg'));
     expect(token.token).toMatch(/^dbk_/);
     await expect(cli('account', 'create', 'cli-co', 'Again')).rejects.toThrow(/already exists/);
-    const backup = join(dir, 'backup.db');
+    const backup = join(dir, 'backup');
     await cli('backup', backup);
-    const db = new Database(backup, { readonly: true });
+    const db = new Database(join(backup, 'dialbook.db'), { readonly: true });
     const ids = db.prepare('SELECT id FROM accounts ORDER BY id').all().map((r) => (r as { id: string }).id);
     const hashes = db.prepare('SELECT token_hash FROM api_tokens').all().map((r) => (r as { token_hash: string }).token_hash);
     db.close();
@@ -71,5 +69,11 @@ describe('dialbook CLI', () => {
     const again = JSON.parse(await cli('import', 'cli-co', join(dir, 'demo.csv'), '--mode', 'upsert', '--dry-run'));
     expect(again.counts.created).toBe(0);
     expect(hashes).not.toContain(token.token);
-  }, 60_000);
+  }, 180_000);
+
+  it('checks the configuration, naming a bad environment variable, and prints the variable table', async () => {
+    expect(await cli('config', 'check')).toContain(`data dir ${dir}`);
+    await expect(runCli(['config', 'check'], { ...env, DIALBOOK_LDAP_MAX_CONNECTIONS: 'lots' })).rejects.toThrow(/dialbook: Invalid configuration \(environment\): DIALBOOK_LDAP_MAX_CONNECTIONS/);
+    expect(await cli('config', 'env')).toMatch(/\| `DIALBOOK_LDAP_MAX_CONNECTIONS` \| `ldap\.maxConnections` \| number \| `5000` \|/);
+  }, 180_000);
 });

@@ -14,18 +14,26 @@ import { prepareContact } from '../../src/domain/prepare-contact.ts';
 import { startServer } from '../../src/server.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+/** GET /metrics needs it: `Authorization: Bearer ${METRICS_TOKEN}`. */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789abcdef';
 
 export interface TestServer {
   ctx: AppContext;
   httpUrl: string;
+  httpsPort: number | null;
+  metricsPort: number | null;
   ldapPort: number | null;
   adminToken: string;
   dataDir: string;
+  /** Stops the server and removes its data dir. */
   close(): Promise<void>;
+  /** Stops the server and keeps its data dir (to start another server on it). */
+  stop(): Promise<void>;
+  reloadTls(): void;
 }
 
 export async function startTestServer(overrides: DeepPartial<Config> = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'dialbook-test-'));
+  const dataDir = typeof overrides.dataDir === 'string' ? overrides.dataDir : mkdtempSync(join(tmpdir(), 'dialbook-test-'));
   const config = loadConfig({
     env: {},
     overrides: deepMerge({
@@ -34,12 +42,15 @@ export async function startTestServer(overrides: DeepPartial<Config> = {}): Prom
       log: { level: 'silent' },
       http: { host: '127.0.0.1', port: 0, shutdownGraceMs: 1000 },
       ldap: { host: '127.0.0.1', port: 0, failedBindDelayMs: 0 },
+      metrics: { token: METRICS_TOKEN },
     }, overrides as Record<string, unknown>),
   });
   const server = await startServer(config);
   return {
     ctx: server.ctx,
     httpUrl: `http://127.0.0.1:${server.httpPort}`,
+    httpsPort: server.httpsPort,
+    metricsPort: server.metricsPort,
     ldapPort: server.ldapPort,
     adminToken: ADMIN_TOKEN,
     dataDir,
@@ -47,6 +58,8 @@ export async function startTestServer(overrides: DeepPartial<Config> = {}): Prom
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
+    stop: () => server.stop(),
+    reloadTls: () => server.reloadTls(),
   };
 }
 
@@ -79,6 +92,14 @@ export interface SeededAccount {
   pathToken: string | null;
 }
 
+// Hashing is slow on purpose (scrypt N = 2^17); tests seed the same passwords again and again.
+const seededHashes = new Map<string, Promise<string>>();
+const seedHash = (password: string) => {
+  let h = seededHashes.get(password);
+  if (!h) seededHashes.set(password, (h = hashPassword(password)));
+  return h;
+};
+
 export async function seedAccount(ctx: AppContext, o: SeedOptions): Promise<SeededAccount> {
   const actor = { id: 'test-seed' };
   const account = ctx.store.createAccount({ id: o.id, name: o.name ?? o.id, region: o.region ?? 'US', settings: o.settings }, actor);
@@ -87,7 +108,7 @@ export async function seedAccount(ctx: AppContext, o: SeedOptions): Promise<Seed
   for (const u of o.users ?? []) {
     const user = ctx.store.createUser(account.id, {
       username: u.username, name: u.name ?? u.username, scope: u.scope ?? 'basic', extension: u.extension,
-      directNumber: u.directNumber, email: u.email, passwordHash: u.password ? await hashPassword(u.password) : null,
+      directNumber: u.directNumber, email: u.email, passwordHash: u.password ? await seedHash(u.password) : null,
     }, actor);
     users[u.username] = user;
     const token = newToken();

@@ -1,8 +1,12 @@
 // Drives the real LDAP server the way phones do: OpenLDAP's ldapsearch over TCP.
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
+import { requireProgram } from '../helpers/programs.ts';
 
 const run = promisify(execFile);
+
+/** ldapsearch/ldapdelete present (Debian ldap-utils)? Tests that drive them: describe.skipIf(!hasLdapUtils). */
+export const hasLdapUtils = requireProgram('ldapsearch', 'ldap-utils');
 
 export interface LdifEntry {
   dn: string;

@@ -124,6 +124,12 @@ describe('Gigaset online directory (defect 3)', () => {
     expect(ln.text).toContain('total="1"');
   });
 
+  it('looks a caller up by whichever number field carries the number (mb=, hm=*)', async () => {
+    const r = await gs('type=pb&fn=*&ln=*&hm=*&mb=2145550101&fx=*&first=1&count=1&reqsrc=auto');
+    expect(r.text).toContain('total="1"');
+    expect(r.text).toContain('<fn>Ana</fn>');
+  });
+
   it('reads nr as a house number, not a phone number', async () => {
     const all = /total="(\d+)"/.exec((await gs('type=pb')).text)![1];
     expect(Number(all)).toBeGreaterThanOrEqual(3);

@@ -1,11 +1,13 @@
-// The portal in a real browser (Debian's chromium driven by playwright-core) against the real
-// server: what a manager and a basic user do, and no console errors along the way.
+// The portal in a real browser (Debian's chromium, else the Chromium build from npm, driven by
+// playwright-core) against the real server: what a manager and a basic user do, and no console
+// errors along the way.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareContact } from '../../src/domain/prepare-contact.ts';
+import { chromiumLaunch } from '../helpers/programs.ts';
 import { seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 // Screenshots go to docs/screenshots with UPDATE_SCREENSHOTS=1 (then commit them); otherwise to a
@@ -30,10 +32,8 @@ beforeAll(async () => {
       { firstName: 'José', lastName: 'Álvarez', company: 'Álvarez Plumbing', workNumber: '(214) 555-0142', groups: ['Facilities'] },
     ],
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const { executablePath, args } = await chromiumLaunch();
+  browser = await chromium.launch({ executablePath, headless: true, args });
 }, 60_000);
 afterAll(async () => {
   await browser?.close();

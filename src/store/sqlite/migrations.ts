@@ -184,7 +184,7 @@ const MIGRATIONS: string[] = [
     last_at INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
   `,
-  // carddav branch: the resource name and UID a CardDAV client chose for a contact it created, so
+  // 3: the resource name and UID a CardDAV client chose for a contact it created, so
   // the card keeps the href and UID the client knows (other contacts use their id for both). Rows
   // outlive their contact on purpose: a sync-collection reports the deletion under that name, and
   // only in its book (owner_id: the user of a personal card, NULL for a shared one).
@@ -198,6 +198,26 @@ const MIGRATIONS: string[] = [
   ) STRICT;
   CREATE INDEX carddav_cards_name ON carddav_cards(account_id, name);
   CREATE INDEX carddav_cards_uid ON carddav_cards(account_id, uid);
+  `,
+  // 4: portal sessions survive restarts; a row for the readiness write probe.
+  // Sessions: only a hash of the cookie value is kept;
+  // times are epoch milliseconds (compared on every request).
+  `
+  CREATE TABLE portal_sessions (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    account_id TEXT REFERENCES accounts(id) ON DELETE CASCADE,
+    user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    user_agent TEXT NOT NULL DEFAULT '',
+    ip TEXT NOT NULL DEFAULT ''
+  ) STRICT;
+  CREATE INDEX portal_sessions_user ON portal_sessions(account_id, user_id);
+  CREATE INDEX portal_sessions_expiry ON portal_sessions(expires_at);
+  -- /readyz proves the database takes writes by updating this one row.
+  CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL) STRICT;
   `,
 ];
 

@@ -9,6 +9,7 @@ import { SqliteContactReader } from './sqlite-contact-reader.ts';
 import { SqliteContactWriter } from './sqlite-contact-writer.ts';
 import { SqliteGroupStore } from './sqlite-group-store.ts';
 import { SqliteSigninFailures } from './sqlite-signin-failures.ts';
+import { SqliteSessionStore } from './sqlite-session-store.ts';
 import { SqliteUserStore } from './sqlite-user-store.ts';
 
 export function openSqliteStore(file: string): Store {
@@ -24,6 +25,7 @@ export function openSqliteStore(file: string): Store {
   const feed = new SqliteChangeFeed(db, stmts);
   const signins = new SqliteSigninFailures(stmts);
   const cards = new SqliteCardStore(db, stmts, writer);
+  const sessions = new SqliteSessionStore(db, stmts);
 
   return {
     createAccount: (input, actor) => accounts.create(input, actor),
@@ -76,6 +78,25 @@ export function openSqliteStore(file: string): Store {
     deleteGroup: (a, id, actor) => groups.delete(a, id, actor),
     listAudit: (a, opts) => groups.audit(a, opts),
 
+    createSession: (r) => sessions.create(r),
+    findSessionByHash: (h) => sessions.findByHash(h),
+    touchSession: (id, seen, expires) => sessions.touch(id, seen, expires),
+    deleteSession: (id, owner) => sessions.delete(id, owner),
+    listUserSessions: (a, u, at) => sessions.listForUser(a, u, at),
+    deleteUserSessions: (a, u) => sessions.deleteForUser(a, u),
+
+    upgradePasswordHash: (a, id, expected, next) =>
+      stmts.get('UPDATE users SET password_hash = ? WHERE id = ? AND account_id = ? AND password_hash = ?').run(next, id, a, expected).changes > 0,
+    probeWrite: () => {
+      // A short wait only: a readiness check must answer, not queue behind a stuck writer.
+      const previous = db.pragma('busy_timeout', { simple: true }) as number;
+      db.pragma('busy_timeout = 200');
+      try {
+        stmts.get('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at').run(Date.now());
+      } finally {
+        db.pragma(`busy_timeout = ${previous}`);
+      }
+    },
     backup: async (toFile) => { await db.backup(toFile); },
     close: () => db.close(),
   };

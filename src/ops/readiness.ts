@@ -1,0 +1,46 @@
+// What /readyz reports: ready only when the database takes writes, the LDAP listener is up (when
+// enabled) and the phonebook templates are loaded; not ready while stopping. /healthz stays the
+// cheap liveness check (the process answers at all).
+import type { Store } from '../store/store.ts';
+
+export type CheckName = 'database' | 'ldap' | 'templates' | 'stopping';
+
+// The write probe runs at most this often (a failing one waits up to 200 ms): /readyz is public,
+// and load balancers poll it.
+const PROBE_EVERY_MS = 2000;
+
+export class Readiness {
+  private ldap: boolean;
+  private templates = false;
+  private stopping = false;
+  private lastProbe = { at: 0, error: null as string | null };
+
+  private readonly probeEveryMs: number;
+
+  constructor(private readonly store: Store, opts: { ldapEnabled: boolean; probeEveryMs?: number }) {
+    this.ldap = !opts.ldapEnabled;
+    this.probeEveryMs = opts.probeEveryMs ?? PROBE_EVERY_MS;
+  }
+
+  templatesLoaded(): void { this.templates = true; }
+  ldapListening(): void { this.ldap = true; }
+  stopStarted(): void { this.stopping = true; }
+
+  /** Failing checks with a reason each; empty when ready. */
+  check(now = Date.now()): Partial<Record<CheckName, string>> {
+    const failing: Partial<Record<CheckName, string>> = {};
+    if (this.stopping) failing.stopping = 'the server is shutting down';
+    if (!this.templates) failing.templates = 'phonebook templates not loaded yet';
+    if (!this.ldap) failing.ldap = 'LDAP listener not started yet';
+    if (this.lastProbe.at === 0 || now - this.lastProbe.at >= this.probeEveryMs) {
+      try {
+        this.store.probeWrite();
+        this.lastProbe = { at: now, error: null };
+      } catch (err) {
+        this.lastProbe = { at: now, error: (err as Error).message };
+      }
+    }
+    if (this.lastProbe.error) failing.database = `database does not take writes: ${this.lastProbe.error}`;
+    return failing;
+  }
+}

@@ -1,0 +1,56 @@
+// /readyz: 503 until the templates, the LDAP listener and a writable database are there, and
+// while stopping; 200 when all are. /healthz stays the cheap liveness answer.
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/http/app.ts';
+import { Readiness } from '../../src/ops/readiness.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+let srv: TestServer;
+beforeAll(async () => { srv = await startTestServer(); });
+afterAll(async () => { await srv.close(); });
+
+describe('/readyz', () => {
+  it('is 200 on a started server, next to /healthz', async () => {
+    const ready = await request(srv.httpUrl).get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready' });
+    expect(ready.headers['cache-control']).toBe('no-store');
+    expect((await request(srv.httpUrl).get('/healthz')).status).toBe(200);
+  });
+
+  it('is 503 naming the LDAP listener until it listens, and while stopping', async () => {
+    const readiness = new Readiness(srv.ctx.store, { ldapEnabled: true, probeEveryMs: 0 });
+    const app = createApp(srv.ctx, readiness);
+    const before = await request(app).get('/readyz');
+    expect(before.status).toBe(503);
+    expect(before.body.failing).toEqual({ ldap: 'LDAP listener not started yet' });
+    readiness.ldapListening();
+    expect((await request(app).get('/readyz')).status).toBe(200);
+    readiness.stopStarted();
+    const stopping = await request(app).get('/readyz');
+    expect(stopping.status).toBe(503);
+    expect(Object.keys(stopping.body.failing)).toEqual(['stopping']);
+  });
+
+  it('is 503 naming the database while it does not take writes, and ready again after', async () => {
+    const readiness = new Readiness(srv.ctx.store, { ldapEnabled: false, probeEveryMs: 0 });
+    const app = createApp(srv.ctx, readiness);
+    // Another process holding the write lock (a stuck job, a long manual transaction).
+    const other = new Database(join(srv.dataDir, 'dialbook.db'));
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const locked = await request(app).get('/readyz');
+      expect(locked.status).toBe(503);
+      expect(locked.body.failing.database).toMatch(/database does not take writes: .*locked/);
+      // Liveness is unaffected: the process is alive, just not ready.
+      expect((await request(app).get('/healthz')).status).toBe(200);
+      other.exec('ROLLBACK');
+      expect((await request(app).get('/readyz')).status).toBe(200);
+    } finally {
+      other.close();
+    }
+  });
+});
