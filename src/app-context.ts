@@ -5,6 +5,7 @@ import type { Config } from './config/config-schema.ts';
 import type { Store } from './store/store.ts';
 import type { SecretBox } from './auth/secret-box.ts';
 import type { PhoneCredentialService } from './auth/phone-credentials.ts';
+import type { Directory } from './directory/directory.ts';
 import type { SigninLimiter } from './auth/signin-limiter.ts';
 
 export interface AppContext {
@@ -14,6 +15,8 @@ export interface AppContext {
   secrets: SecretBox;
   phoneCredentials: PhoneCredentialService;
   metrics: Registry;
+  /** In-memory read model of each account's directory: what phone searches are answered from. */
+  directory: Directory;
   /** Every credential check asks it first (portal, API tokens, phonebooks, LDAP, CardDAV). */
   signinLimiter: SigninLimiter;
 }

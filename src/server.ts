@@ -20,6 +20,8 @@ import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
 import { ensureAdminToken, openSecrets } from './bootstrap.ts';
 import { startLdapServer } from './ldap/ldap-server.ts';
 import { Readiness } from './ops/readiness.ts';
+import { Directory } from './directory/directory.ts';
+import { withWriteNotices } from './directory/store-write-notices.ts';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -36,17 +38,21 @@ export interface RunningServer {
 
 export function buildContext(config: Config): AppContext {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const store = openSqliteStore(join(config.dataDir, 'dialbook.db'));
+  const sqlite = openSqliteStore(join(config.dataDir, 'dialbook.db'));
   let secrets: SecretBox;
   try {
-    secrets = openSecrets(config, store);
+    secrets = openSecrets(config, sqlite);
   } catch (err) {
-    store.close();
+    sqlite.close();
     throw err;
   }
+  const directory = new Directory(sqlite, config.directory);
+  // writes made in this process reach the directory at once; other processes' within revisionCheckMs
+  const store = withWriteNotices(sqlite, (accountId) => directory.changed(accountId));
   return {
     config,
     store,
+    directory,
     logger: createLogger(config.log.level),
     secrets,
     phoneCredentials: new PhoneCredentialService(store, secrets),
@@ -121,6 +127,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const grace = setTimeout(() => { for (const srv of others) srv.closeAllConnections(); }, config.http.shutdownGraceMs);
     await Promise.all([httpCloser.close(config.http.shutdownGraceMs), ...closed, ldap?.close()]);
     clearTimeout(grace);
+    ctx.directory.close();
     ctx.store.close();
     ctx.logger.info('stopped');
   })());

@@ -56,6 +56,10 @@ export const configSchema = z.object({
     tlsMinVersion: z.enum(['TLSv1.2', 'TLSv1.3']).describe('Lowest TLS version for LDAPS and StartTLS'),
     tlsCiphers: z.string().min(1).nullable().describe("OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are Node's); null = Node's default"),
   }).strict(),
+  directory: z.object({
+    idleEvictMinutes: z.number().int().min(1).describe('Drop an account\'s in-memory directory (the read model LDAP searches are served from) when no search used it for this many minutes; the next search rebuilds it'),
+    revisionCheckMs: z.number().int().min(0).max(1000).describe('How often, at most, a search checks the account revision in the database, so changes written by another process reach LDAP within this time'),
+  }).strict(),
   phonebook: z.object({
     templatesDir: z.string().describe('Folder of vendor phonebook templates and descriptors'),
     cacheEntries: z.number().int().min(0).describe('Most rendered phonebook answers kept in memory (0 = no cache)'),

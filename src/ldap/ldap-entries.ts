@@ -1,4 +1,5 @@
-// How a contact looks as an LDAP entry (inetOrgPerson), and attribute selection for a search.
+// How a contact looks as an LDAP entry (inetOrgPerson, plus the Active Directory number
+// attributes phones set up for AD ask for), and attribute selection for a search.
 import type { Account } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import { displayName } from '../domain/display-name.ts';
@@ -24,10 +25,15 @@ export function userAttributes(c: Contact, account: Account): Attributes {
   put('givenName', [c.firstName]);
   put('o', [c.company]);
   put('title', [c.title]);
-  put('telephoneNumber', numbers(['work', 'extension']));
+  const office = numbers(['work', 'extension']);
+  put('telephoneNumber', office);
   put('mobile', numbers(['mobile']));
   put('homePhone', numbers(['home']));
   put('facsimileTelephoneNumber', numbers(['fax']));
+  // AD: ipPhone is the internal extension; telephoneNumber is the main number and otherTelephone
+  // every other voice number, so a phone listing both shows each number once.
+  put('ipPhone', numbers(['extension']));
+  put('otherTelephone', [...office.slice(1), ...numbers(['mobile', 'home'])]);
   put('mail', [c.email]);
   put('ou', c.groups);
   return attrs;

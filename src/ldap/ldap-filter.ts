@@ -1,11 +1,19 @@
 // LDAP filter -> store Criterion. The translation is exact for the attributes we serve, so the
-// store answers with indexed queries and nothing is re-checked entry by entry.
-//  - Name attributes (cn, sn, givenName, displayName, o, title, mail) match case- and
-//    accent-insensitively (the store folds both sides).
+// read model (or the store) answers with indexed lookups and nothing is re-checked entry by entry.
+//  - Name attributes (cn, sn, givenName, displayName, o, company, title, mail) match case- and
+//    accent-insensitively (both sides folded).
 //  - Number attributes match by number: equality normalises the query with the account's region;
 //    "*digits" (final substring) is a tail match when it has at least minTailDigits digits, and an
 //    exact match otherwise, so "*1" never matches every number ending in 1.
-//  - Attributes we do not have match nothing (and NOT of them matches everything), as in slapd.
+//  - Active Directory names: (objectClass=user), (objectClass=contact) and (objectCategory=person)
+//    match every entry (in AD, inetOrgPerson is a kind of user); ipPhone and its Polycom spelling
+//    "extension" are internal extensions; otherTelephone matches any of the entry's numbers.
+//  - Standard attributes we do not fill (description, l, departmentNumber...) are FALSE, so
+//    (!(l=Paris)) matches everything, as in slapd.
+//  - Any other attribute is Undefined (RFC 4511 4.5.1.7): an AND containing it is never TRUE, an
+//    OR is TRUE only through its other parts, and a NOT of it is Undefined too. The filter is
+//    translated with NOTs pushed down to the leaves (De Morgan), which keeps that exact.
+import { numberEquals, numberTail } from '../directory/caller-id.ts';
 import type { Criterion, NameField, NumberKindFilter } from '../store/store.ts';
 
 /** The parts of an ldapjs filter object we read (ldapjs ships no types for them). */
@@ -20,7 +28,8 @@ export interface LdapFilter {
   filter?: LdapFilter;
 }
 
-const NAME_ATTRS: Record<string, NameField> = {
+// Null-prototype tables: a filter on "constructor" or "__proto__" must not find anything in them.
+const NAME_ATTRS: Record<string, NameField> = Object.assign(Object.create(null) as Record<string, NameField>, {
   cn: 'displayName', displayname: 'displayName', commonname: 'displayName',
   // sn is the sort name (last name, else first name, else company), as entries show it
   sn: 'sortName', surname: 'sortName',
@@ -28,33 +37,70 @@ const NAME_ATTRS: Record<string, NameField> = {
   o: 'company', organizationname: 'company', company: 'company',
   title: 'title',
   mail: 'email', email: 'email',
-};
+});
 
-const NUMBER_ATTRS: Record<string, NumberKindFilter> = {
+const NUMBER_ATTRS: Record<string, NumberKindFilter> = Object.assign(Object.create(null) as Record<string, NumberKindFilter>, {
   telephonenumber: 'work',
   mobile: 'mobile', mobiletelephonenumber: 'mobile',
   homephone: 'home', hometelephonenumber: 'home',
   facsimiletelephonenumber: 'fax', fax: 'fax',
-  ipphone: 'extension', pager: 'any', othertelephone: 'any',
-};
+  ipphone: 'extension', extension: 'extension', pager: 'any', othertelephone: 'any',
+});
 
-const PERSON_CLASSES = new Set(['top', 'person', 'organizationalperson', 'inetorgperson']);
+// In AD, inetOrgPerson derives from user; AD-configured phones ask for users or contacts.
+const PERSON_CLASSES = new Set(['top', 'person', 'organizationalperson', 'inetorgperson', 'user', 'contact']);
+/** Attributes entries can have that a filter may name besides names and numbers. */
+const OTHER_SERVED = new Set(['objectclass', 'objectcategory', 'uid', 'entryuuid', 'ou']);
+/** Standard (core, cosine, inetOrgPerson) attributes our entries never carry: FALSE, not Undefined. */
+const STANDARD_UNFILLED = new Set([
+  'description', 'l', 'localityname', 'st', 'street', 'postalcode', 'postaladdress', 'postofficebox',
+  'physicaldeliveryofficename', 'departmentnumber', 'employeenumber', 'employeetype', 'initials',
+  'manager', 'roomnumber', 'secretary', 'seealso', 'businesscategory', 'carlicense', 'labeleduri',
+  'preferredlanguage', 'homepostaladdress', 'jpegphoto', 'photo', 'usercertificate', 'userpassword',
+  'telexnumber', 'internationalisdnnumber', 'registeredaddress', 'destinationindicator',
+  'preferreddeliverymethod', 'x121address', 'teletexterminalidentifier', 'dc', 'c', 'countryname',
+  'createtimestamp', 'modifytimestamp', 'entrydn', 'structuralobjectclass',
+]);
+
+const ITEM_TYPES = new Set(['PresenceFilter', 'EqualityFilter', 'ApproximateFilter', 'SubstringFilter', 'GreaterThanEqualsFilter', 'LessThanEqualsFilter']);
 const ALL: Criterion = { all: true };
 const NONE: Criterion = { none: true };
 
-export function translateFilter(f: LdapFilter, minTailDigits: number): Criterion {
-  const t = (x: LdapFilter) => translateFilter(x, minTailDigits);
+/** Every attribute a filter can test with a TRUE or FALSE answer; the rest are Undefined. */
+export function isKnownAttribute(name: string): boolean {
+  const a = name.toLowerCase();
+  return a in NAME_ATTRS || a in NUMBER_ATTRS || OTHER_SERVED.has(a) || STANDARD_UNFILLED.has(a);
+}
+
+/**
+ * The entries for which the filter is TRUE. With negated, the entries for which it is FALSE
+ * (what a NOT around it selects): both leave out the entries where it is Undefined.
+ */
+export function translateFilter(f: LdapFilter, minTailDigits: number, negated = false): Criterion {
+  const t = (x: LdapFilter) => translateFilter(x, minTailDigits, negated);
   switch (f.type) {
-    case 'AndFilter': return { and: (f.clauses ?? []).map(t) };
-    case 'OrFilter': return { or: (f.clauses ?? []).map(t) };
-    case 'NotFilter': return f.filter ? { not: t(f.filter) } : NONE;
+    // NOT (a AND b) = NOT a OR NOT b, and the other way round
+    case 'AndFilter': return negated ? { or: (f.clauses ?? []).map(t) } : { and: (f.clauses ?? []).map(t) };
+    case 'OrFilter': return negated ? { and: (f.clauses ?? []).map(t) } : { or: (f.clauses ?? []).map(t) };
+    case 'NotFilter': return f.filter ? translateFilter(f.filter, minTailDigits, !negated) : NONE;
+    default: break;
+  }
+  // Undefined (neither TRUE nor FALSE): unknown attributes, extensible matches, unknown filter types
+  if (!ITEM_TYPES.has(f.type) || !isKnownAttribute(f.attribute ?? '')) return NONE;
+  const test = itemCriterion(f, minTailDigits);
+  if (!negated) return test;
+  return 'all' in test ? NONE : 'none' in test ? ALL : { not: test };
+}
+
+function itemCriterion(f: LdapFilter, minTailDigits: number): Criterion {
+  switch (f.type) {
     case 'PresenceFilter': return presence(attr(f));
     case 'EqualityFilter': return equality(attr(f), text(f.value));
     case 'ApproximateFilter': return approx(attr(f), text(f.value));
     case 'SubstringFilter': return substring(attr(f), decode(f.initial ?? ''), (f.any ?? []).map(decode), decode(f.final ?? ''), minTailDigits);
     case 'GreaterThanEqualsFilter': return ordering(attr(f), 'gte', text(f.value));
     case 'LessThanEqualsFilter': return ordering(attr(f), 'lte', text(f.value));
-    default: return NONE; // extensible matches and anything newer
+    default: return NONE;
   }
 }
 
@@ -88,7 +134,7 @@ function onName(a: string, test: (field: NameField) => Criterion): Criterion {
 }
 
 function presence(a: string): Criterion {
-  if (a === 'objectclass' || a === 'uid' || a === 'cn' || a === 'sn' || a === 'displayname') return ALL;
+  if (a === 'objectclass' || a === 'objectcategory' || a === 'uid' || a === 'entryuuid' || a === 'cn' || a === 'sn' || a === 'displayname') return ALL;
   if (NAME_ATTRS[a]) return { name: NAME_ATTRS[a], op: 'present' };
   if (NUMBER_ATTRS[a]) return { number: NUMBER_ATTRS[a], op: 'present' };
   return NONE;
@@ -96,10 +142,12 @@ function presence(a: string): Criterion {
 
 function equality(a: string, v: string): Criterion {
   if (a === 'objectclass') return PERSON_CLASSES.has(v.toLowerCase()) ? ALL : NONE;
+  // AD sends the category as a DN: CN=Person,CN=Schema,CN=Configuration,DC=...
+  if (a === 'objectcategory') return /^(cn=)?person(,|$)/i.test(v.trim()) ? ALL : NONE;
   if (a === 'uid' || a === 'entryuuid') return { id: v };
   if (a === 'ou') return { group: v };
   if (NAME_ATTRS[a]) return onName(a, (name) => ({ name, op: 'eq', value: v }));
-  if (NUMBER_ATTRS[a]) return { number: NUMBER_ATTRS[a], op: 'eq', value: v };
+  if (NUMBER_ATTRS[a]) return numberEquals(NUMBER_ATTRS[a], v);
   return NONE;
 }
 
@@ -128,11 +176,7 @@ function substring(a: string, initial: string, any: string[], final: string, min
 function numberSubstring(kind: NumberKindFilter, initial: string, any: string[], final: string, minTailDigits: number): Criterion {
   const digits = (s: string) => s.replace(/\D/g, '');
   // "*4292500": a caller-ID tail lookup
-  if (!initial && any.length === 0 && final) {
-    const d = digits(final);
-    if (d === '') return NONE;
-    return d.length >= minTailDigits ? { number: kind, op: 'suffix', value: d } : { number: kind, op: 'eq', value: final };
-  }
+  if (!initial && any.length === 0 && final) return numberTail(kind, final, minTailDigits) ?? NONE;
   // "469*", "*429*": digits the user typed, anywhere in the number
   const all = [initial, ...any, final].map(digits).filter((d) => d !== '');
   // letters typed into a number search ("(telephoneNumber=jose*)" from a combined name/number

@@ -1,6 +1,7 @@
 // Search: resolve the base DN to what the bound connection may see, translate the filter, ask
-// the store (indexed), and send entries with size limits, paging and sorting. The protocol layer
-// (protocol/) hands requests in already decoded and writes what the response collects in one go.
+// the in-memory directory (src/directory/), and send entries with size limits, paging and sorting.
+// The protocol layer (protocol/) hands requests in already decoded and writes what the response
+// collects in one go.
 import { Gauge } from 'prom-client';
 import type { AppContext } from '../app-context.ts';
 import type { Account } from '../domain/account-schemas.ts';
@@ -115,7 +116,7 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     const paging = controls.paging && controls.paging.size > 0 ? controls.paging : null;
     const offset = paging?.offset ?? 0;
     const want = paging ? Math.min(paging.size, sizeLimit) : sizeLimit;
-    const refs = ctx.store.queryContactRefs(account.id, { visibility, where, sort: controls.sort ?? 'name', limit: want + 1, offset });
+    const refs = ctx.directory.queryContactRefs(account.id, { visibility, where, sort: controls.sort ?? 'name', limit: want + 1, offset });
     const timeLimitMs = Math.min(req.timeLimit > 0 ? req.timeLimit * 1000 : cfg.maxTimeLimitMs, cfg.maxTimeLimitMs);
     if (Date.now() - started > timeLimitMs) return fail(res, RC.timeLimitExceeded, 'Time limit exceeded');
 
@@ -137,13 +138,13 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
       res.addControl(vlvResponse(0, 0, RC.sortControlMissing));
       return fail(res, RC.sortControlMissing, 'Virtual list view needs a server-side sort control');
     }
-    const total = ctx.store.queryContacts(account.id, { visibility, where, limit: 1, withTotal: true }).total ?? 0;
+    const total = ctx.directory.queryContacts(account.id, { visibility, where, limit: 1, withTotal: true }).total ?? 0;
     let position: number; // 1-based
     if ('offset' in vlv.target) {
       const { offset, contentCount } = vlv.target;
       position = contentCount > 0 && contentCount !== total ? Math.round(((offset - 1) * total) / contentCount) + 1 : offset;
     } else {
-      const before = ctx.store.queryContacts(account.id, {
+      const before = ctx.directory.queryContacts(account.id, {
         visibility, where: { and: [where, { not: translateFilter({ type: 'GreaterThanEqualsFilter', attribute: 'sn', value: vlv.target.greaterThanOrEqual }, 0) }] },
         limit: 1, withTotal: true,
       }).total ?? 0;
@@ -152,7 +153,7 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     position = Math.max(1, Math.min(position, total + 1));
     const start = Math.max(0, position - 1 - vlv.beforeCount);
     const count = Math.min(vlv.beforeCount + vlv.afterCount + 1, cfg.maxSizeLimit);
-    sendContacts(req, res, account, ctx.store.queryContactRefs(account.id, { visibility, where, sort, limit: count, offset: start }));
+    sendContacts(req, res, account, ctx.directory.queryContactRefs(account.id, { visibility, where, sort, limit: count, offset: start }));
     res.addControl(sortResponse(RC.success));
     res.addControl(vlvResponse(position, total, 0));
     res.end(RC.success);
@@ -171,7 +172,7 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     const missing = refs.filter((_r, i) => !bodies[i]);
     if (missing.length > 0) {
       const built = new Map<string, Buffer>();
-      for (const c of ctx.store.getContactsByIds(account.id, missing.map((r) => r.id))) {
+      for (const c of ctx.directory.getContactsByIds(account.id, missing.map((r) => r.id))) {
         const dn = names.entry(account.id, c.id);
         const attrs = selectAttributes(req.attributes, userAttributes(c, account), () => operationalAttributes(c, dn));
         const body = encodeEntry(dn, attrs, req.typesOnly);

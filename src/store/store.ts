@@ -146,6 +146,9 @@ export interface ContactStore {
   applyBatch(accountId: string, scope: WriteScope, ops: BatchOp[], actor: Actor): BatchResult;
   /** Every contact of a scope, sorted by name (export, import diffing). */
   allContacts(accountId: string, scope: WriteScope): Contact[];
+  /** Every contact of the account, all sources (shared, personal, users), in insertion order
+   *  (the store's tie-break): what the in-memory directory (src/directory/) is built from. */
+  allAccountContacts(accountId: string): Contact[];
   /**
    * What changed in an account after a point of its change log: shared, personal and
    * internal-user entries, group memberships and group names included. null when `after` is

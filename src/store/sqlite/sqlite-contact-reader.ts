@@ -138,9 +138,21 @@ export class SqliteContactReader {
 
   all(accountId: string, scope: WriteScope): Contact[] {
     const vis = visibilitySql(scopeVisibility(scope));
+    return this.allWhere(accountId, vis.sql, vis.params, ORDER.name);
+  }
+
+  /**
+   * Every contact of the account whatever its source, in insertion (rowid) order: the in-memory
+   * directory's build, which breaks name ties by this order as the store's queries do.
+   */
+  everyContact(accountId: string): Contact[] {
+    return this.allWhere(accountId, '1', [], 'c.rowid');
+  }
+
+  private allWhere(accountId: string, sql: string, params: unknown[], order: string): Contact[] {
     const rows = this.stmts
-      .get(`SELECT ${CONTACT_COLUMNS} FROM contacts c WHERE c.account_id = ? AND ${vis.sql} ORDER BY ${ORDER.name}`)
-      .all(accountId, ...vis.params) as ContactRow[];
+      .get(`SELECT ${CONTACT_COLUMNS} FROM contacts c WHERE c.account_id = ? AND ${sql} ORDER BY ${order}`)
+      .all(accountId, ...params) as ContactRow[];
     // One pass over the account's numbers and group links beats one lookup per contact.
     const numbers = this.stmts.get(`SELECT contact_id, kind, raw, e164, digits FROM contact_numbers
       WHERE account_id = ? ORDER BY contact_id, position`).all(accountId) as NumberRow[];

@@ -56,6 +56,7 @@ export function openSqliteStore(file: string): Store {
     getContactsByIds: (a, ids) => reader.byIds(a, ids),
     getContact: (a, id, vis) => reader.get(a, id, vis),
     allContacts: (a, scope) => reader.all(a, scope),
+    allAccountContacts: (a) => reader.everyContact(a),
     createContact: (a, scope, c, actor) => writer.create(a, scope, c, actor),
     updateContact: (a, scope, id, c, actor, rev) => writer.update(a, scope, id, c, actor, rev),
     deleteContact: (a, scope, id, actor, rev) => writer.delete(a, scope, id, actor, rev),

@@ -1,0 +1,243 @@
+// One account's directory in memory: every contact (all sources) in directory order, with the
+// name, number, group and id indexes, answering ContactQuery like the store does. Results come
+// out in directory order, so "first 50 of j*" visits about 50 matching entries, not all of them.
+import type { Contact, ContactSort } from '../domain/contact-schemas.ts';
+import type { ContactQuery } from '../store/store.ts';
+import { compileCriterion, groupKey } from './criterion-match.ts';
+import { type Candidates, planCandidates, type PlanSources } from './criterion-plan.ts';
+import { compareEntries, type DirEntry, isVisible, toEntry } from './directory-entry.ts';
+import { NameIndex } from './name-index.ts';
+import { NumberIndex } from './number-index.ts';
+
+export interface DirectoryPage {
+  entries: DirEntry[];
+  total: number | null;
+}
+
+/** Below this many candidates, sorting their positions beats marking a bitmap of the account. */
+const SMALL_CANDIDATES = 1024;
+/**
+ * Up to this many changes are spliced into the sorted arrays one by one (each splice moves the
+ * array: ~50 µs at 100k entries); more are merged in one pass per array.
+ */
+const SPLICE_CHANGES = 64;
+
+const COMPARE: Record<Exclude<ContactSort, 'name' | '-name'>, (a: DirEntry, b: DirEntry) => number> = {
+  lastName: (a, b) => cmp(a.last, b.last) || cmp(a.first, b.first) || a.seq - b.seq,
+  '-lastName': (a, b) => cmp(b.last, a.last) || cmp(b.first, a.first) || b.seq - a.seq,
+  firstName: (a, b) => cmp(a.first, b.first) || cmp(a.last, b.last) || a.seq - b.seq,
+  '-firstName': (a, b) => cmp(b.first, a.first) || cmp(b.last, a.last) || b.seq - a.seq,
+  company: (a, b) => cmp(a.company, b.company) || cmp(a.sortKey, b.sortKey) || a.seq - b.seq,
+  '-company': (a, b) => cmp(b.company, a.company) || cmp(b.sortKey, a.sortKey) || b.seq - a.seq,
+  updatedAt: (a, b) => cmp(a.contact.updatedAt, b.contact.updatedAt) || a.seq - b.seq,
+  '-updatedAt': (a, b) => cmp(b.contact.updatedAt, a.contact.updatedAt) || b.seq - a.seq,
+};
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export class AccountDirectory implements PlanSources {
+  entries: DirEntry[];
+  readonly byId = new Map<string, DirEntry>();
+  readonly names: NameIndex;
+  readonly numbers: NumberIndex;
+  readonly groups = new Map<string, DirEntry[]>();
+  private nextSeq: number;
+  /** One mark per entry, reused by every search (cleared after use): no per-search allocation. */
+  private marks = new Uint8Array(0);
+
+  /**
+   * contacts: every contact of the account in insertion order (the store's tie-break).
+   * revision / changePoint: what the caller read before the contacts, to know when to refresh.
+   */
+  constructor(contacts: readonly Contact[], public region: string, public revision: number, public changePoint: number) {
+    this.entries = contacts.map((c, i) => toEntry(c, i));
+    this.entries.sort(compareEntries);
+    this.nextSeq = contacts.length;
+    this.renumber();
+    for (const e of this.entries) this.indexOther(e);
+    this.names = new NameIndex(this.entries);
+    this.numbers = new NumberIndex(this.entries);
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Applies contacts created or updated (their current state) and ids deleted. */
+  apply(changed: readonly Contact[], deletedIds: readonly string[]): void {
+    if (changed.length + deletedIds.length > SPLICE_CHANGES) return this.applyMany(changed, deletedIds);
+    for (const id of deletedIds) {
+      const old = this.byId.get(id);
+      if (old) this.remove(old);
+    }
+    for (const c of changed) {
+      const old = this.byId.get(c.id);
+      if (old) this.remove(old);
+      const e = toEntry(c, old ? old.seq : this.nextSeq++);
+      this.entries.splice(this.insertAt(e), 0, e);
+      this.indexOther(e);
+      this.names.add(e);
+      this.numbers.add(e);
+    }
+    this.renumber();
+  }
+
+  private applyMany(changed: readonly Contact[], deletedIds: readonly string[]): void {
+    const removed = new Set<DirEntry>();
+    for (const id of [...deletedIds, ...changed.map((c) => c.id)]) {
+      const old = this.byId.get(id);
+      if (old) removed.add(old);
+    }
+    const added = changed.map((c) => toEntry(c, this.byId.get(c.id)?.seq ?? this.nextSeq++));
+    for (const e of removed) this.byId.delete(e.contact.id);
+    for (const e of added) this.byId.set(e.contact.id, e);
+    const entries = this.entries.filter((e) => !removed.has(e));
+    for (const e of added) entries.push(e);
+    entries.sort(compareEntries);
+    this.entries = entries;
+    this.renumber();
+    this.groups.clear();
+    for (const e of this.entries) this.addToGroups(e);
+    this.names.bulk(removed, added);
+    this.numbers.bulk(removed, added);
+  }
+
+  query(q: ContactQuery): DirectoryPage {
+    const where = q.where ?? { all: true };
+    const match = compileCriterion(where, this.region);
+    const vis = q.visibility;
+    const test = (e: DirEntry) => isVisible(e.contact, vis) && match(e);
+    const sort = q.sort ?? 'name';
+    const offset = Math.max(0, q.offset ?? 0);
+    const limit = Math.max(0, q.limit ?? 50);
+    // Candidates, even many (the first name "j*" is 1 in 10 entries), beat walking directory order:
+    // reading scattered entries costs a cache miss each, and their matches may all be at the end.
+    const candidates = planCandidates(where, this);
+    const need = offset + limit;
+    const ordered = sort === 'name' || sort === '-name';
+
+    if (ordered) {
+      const out: DirEntry[] = [];
+      let total = 0;
+      const end = need;
+      this.walk(candidates, sort === '-name', (e) => {
+        if (!test(e)) return true;
+        if (total >= offset && total < end) out.push(e);
+        total++;
+        return q.withTotal === true || total < end;
+      });
+      return { entries: out, total: q.withTotal ? total : null };
+    }
+    const all: DirEntry[] = [];
+    this.walk(candidates, false, (e) => {
+      if (test(e)) all.push(e);
+      return true;
+    });
+    all.sort(COMPARE[sort]);
+    return { entries: all.slice(offset, offset + limit), total: q.withTotal ? all.length : null };
+  }
+
+  /** Visits candidates (each once) in directory order until visit returns false. */
+  private walk(c: Candidates | null, descending: boolean, visit: (e: DirEntry) => boolean): void {
+    const entries = this.entries;
+    if (!c || (c.lists.length === 0 && c.ranges.length === 1)) {
+      const [from, to] = c ? c.ranges[0] : [0, entries.length];
+      if (descending) { for (let i = to - 1; i >= from; i--) if (!visit(entries[i])) return; }
+      else for (let i = from; i < to; i++) if (!visit(entries[i])) return;
+      return;
+    }
+    // (an eighth of a small account is "many" already: its bitmap is small too)
+    if (c.size <= Math.min(SMALL_CANDIDATES, entries.length >> 3)) {
+      const pos = new Int32Array(c.size);
+      let n = 0;
+      for (const [from, to] of c.ranges) for (let i = from; i < to; i++) pos[n++] = i;
+      for (const l of c.lists) {
+        pos.set(l, n);
+        n += l.length;
+      }
+      pos.sort();
+      if (descending) pos.reverse();
+      for (let i = 0; i < n; i++) {
+        if (i > 0 && pos[i] === pos[i - 1]) continue;
+        if (!visit(entries[pos[i]])) return;
+      }
+      return;
+    }
+    // Many candidates: mark them on the account-sized bitmap and walk it in order.
+    if (this.marks.length < entries.length) this.marks = new Uint8Array(entries.length);
+    const marks = this.marks;
+    let lo = entries.length;
+    let hi = -1;
+    for (const [from, to] of c.ranges) {
+      if (to <= from) continue;
+      marks.fill(1, from, to);
+      if (from < lo) lo = from;
+      if (to - 1 > hi) hi = to - 1;
+    }
+    for (const l of c.lists) {
+      for (let i = 0; i < l.length; i++) {
+        const p = l[i];
+        marks[p] = 1;
+        if (p < lo) lo = p;
+        if (p > hi) hi = p;
+      }
+    }
+    try {
+      if (descending) { for (let i = hi; i >= lo; i--) if (marks[i] && !visit(entries[i])) return; }
+      else for (let i = lo; i <= hi; i++) if (marks[i] && !visit(entries[i])) return;
+    } finally {
+      if (hi >= lo) marks.fill(0, lo, hi + 1);
+    }
+  }
+
+  private remove(e: DirEntry): void {
+    const at = this.insertAt(e);
+    // insertAt finds e's own slot: entries are unique by (sortKey, seq)
+    if (this.entries[at] === e) this.entries.splice(at, 1);
+    else this.entries.splice(this.entries.indexOf(e), 1);
+    this.byId.delete(e.contact.id);
+    for (const g of e.contact.groups) {
+      const members = this.groups.get(groupKey(g));
+      if (!members) continue;
+      const i = members.indexOf(e);
+      if (i >= 0) members.splice(i, 1);
+      if (members.length === 0) this.groups.delete(groupKey(g));
+    }
+    this.names.remove(e);
+    this.numbers.remove(e);
+  }
+
+  /** First position whose entry is not before e in directory order. */
+  private insertAt(e: DirEntry): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareEntries(this.entries[mid], e) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private indexOther(e: DirEntry): void {
+    this.byId.set(e.contact.id, e);
+    this.addToGroups(e);
+  }
+
+  private addToGroups(e: DirEntry): void {
+    for (const g of e.contact.groups) {
+      const key = groupKey(g);
+      let members = this.groups.get(key);
+      if (!members) this.groups.set(key, (members = []));
+      members.push(e);
+    }
+  }
+
+  private renumber(): void {
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i++) entries[i].pos = i;
+    this.names?.positionsMoved(); // (not yet built while the constructor numbers the entries)
+  }
+}

@@ -1,0 +1,27 @@
+// The store as the application uses it, telling the directory which account each write touched,
+// so a change made in this process (admin API, import, CLI) is in the very next search. Writes
+// from other processes are found by the directory's periodic revision check instead.
+import type { Store } from '../store/store.ts';
+
+/** Store methods that change what an account's directory shows; the account is the first argument. */
+const ACCOUNT_WRITES = [
+  'updateAccount', 'deleteAccount',
+  'createUser', 'updateUser', 'deleteUser',
+  'createContact', 'updateContact', 'deleteContact', 'applyBatch',
+  'createGroup', 'renameGroup', 'deleteGroup',
+] as const satisfies readonly (keyof Store)[];
+
+export function withWriteNotices(store: Store, changed: (accountId: string) => void): Store {
+  const wrapped: Store = { ...store };
+  for (const name of ACCOUNT_WRITES) {
+    const original = store[name] as (accountId: string, ...rest: unknown[]) => unknown;
+    (wrapped as unknown as Record<string, unknown>)[name] = (accountId: string, ...rest: unknown[]) => {
+      try {
+        return original(accountId, ...rest);
+      } finally {
+        changed(accountId);
+      }
+    };
+  }
+  return wrapped;
+}
