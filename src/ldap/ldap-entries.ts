@@ -3,6 +3,7 @@
 import type { Account } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import { displayName } from '../domain/display-name.ts';
+import { dialableNumber } from '../domain/phone-number.ts';
 
 export type Attributes = Record<string, string[]>;
 
@@ -10,7 +11,10 @@ export const OBJECT_CLASSES = ['top', 'person', 'organizationalPerson', 'inetOrg
 
 export function userAttributes(c: Contact, account: Account): Attributes {
   const cn = displayName(c, account.settings.nameFormat);
-  const numbers = (kinds: string[]) => c.numbers.filter((n) => kinds.includes(n.kind)).map((n) => n.raw);
+  // Phones dial the attribute as it stands (issue #9): E.164, or national digits where the
+  // account's PBX wants them; never the brackets and spaces a person typed.
+  const form = account.settings.dialNumberForm === 'national' ? 'national' : 'e164';
+  const numbers = (kinds: string[]) => c.numbers.filter((n) => kinds.includes(n.kind)).map((n) => dialableNumber(n, form, account.region));
   const attrs: Attributes = {
     objectClass: OBJECT_CLASSES,
     uid: [c.id],

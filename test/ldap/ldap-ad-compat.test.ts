@@ -50,9 +50,9 @@ describe('Active Directory filters', () => {
   it('serve ipPhone (extension) and otherTelephone (the numbers besides the main one)', async () => {
     const r = await ldapsearch(port, [...PHONE, '-b', BASE, '(|(sn=lee)(sn=alvarez))', 'cn', 'telephoneNumber', 'ipPhone', 'otherTelephone', 'mobile']);
     const byCn = Object.fromEntries(r.entries.map((e) => [e.attrs.cn[0], e.attrs]));
-    expect(byCn['Ann Lee']).toEqual({ cn: ['Ann Lee'], telephoneNumber: ['1001', '+1 469 555 0001'], ipPhone: ['1001'], otherTelephone: ['+1 469 555 0001'] });
+    expect(byCn['Ann Lee']).toEqual({ cn: ['Ann Lee'], telephoneNumber: ['1001', '+14695550001'], ipPhone: ['1001'], otherTelephone: ['+14695550001'] });
     expect(byCn['Raj Lee']).toEqual({ cn: ['Raj Lee'], telephoneNumber: ['110'], ipPhone: ['110'] });
-    expect(byCn['José Álvarez']).toEqual({ cn: ['José Álvarez'], telephoneNumber: ['+1 (469) 429-2500'], mobile: ['214-555-0101'], otherTelephone: ['214-555-0101', '214-555-0102'] });
+    expect(byCn['José Álvarez']).toEqual({ cn: ['José Álvarez'], telephoneNumber: ['+14694292500'], mobile: ['+12145550101'], otherTelephone: ['+12145550101', '+12145550102'] });
   });
 
   it('find callers by ipPhone and otherTelephone', async () => {

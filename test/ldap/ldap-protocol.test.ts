@@ -93,7 +93,7 @@ describe('ldapjs client', () => {
           s.on('end', () => res(out));
         });
       });
-      expect(entries).toEqual([{ sn: ['Clark'], telephoneNumber: ['2145550102'] }]);
+      expect(entries).toEqual([{ sn: ['Clark'], telephoneNumber: ['+12145550102'] }]);
       const bad = await new Promise<number>((res) => client.bind('phones@acme', 'nope', (e) => res((e as unknown as { code: number })?.code ?? 0)));
       expect(bad).toBe(49);
     } finally {

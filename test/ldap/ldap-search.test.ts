@@ -48,7 +48,7 @@ describe.skipIf(!hasLdapUtils)('LDAP search with ldapsearch', () => {
     const r = await ldapsearch(port, [...PHONE, '-b', BASE, '(|(cn=jose*)(sn=jose*)(telephoneNumber=jose*)(mobile=jose*))', 'cn', 'telephoneNumber', 'mobile']);
     expect(r.code).toBe(0);
     expect(r.entries).toHaveLength(1);
-    expect(r.entries[0].attrs).toEqual({ cn: ['José Álvarez'], telephoneNumber: ['+1 (469) 429-2500'], mobile: ['214-555-0101'] });
+    expect(r.entries[0].attrs).toEqual({ cn: ['José Álvarez'], telephoneNumber: ['+14694292500'], mobile: ['+12145550101'] });
     const accented = await ldapsearch(port, [...PHONE, '-b', BASE, '(sn=ÁLV*)', 'cn']);
     expect(names(accented)).toEqual(['José Álvarez']);
   });
@@ -75,7 +75,7 @@ describe.skipIf(!hasLdapUtils)('LDAP search with ldapsearch', () => {
     const gs = await ldapsearch(port, [...PHONE, '-b', BASE, '(|(cn=zo*)(sn=zo*))', 'cn']);
     expect(names(gs)).toEqual(['Zoë Zimmer']);
     const homeOnly = await ldapsearch(port, [...PHONE, '-b', BASE, '(|(telephoneNumber=4694292501)(mobile=4694292501)(homePhone=4694292501))', 'cn', 'homePhone']);
-    expect(homeOnly.entries.map((e) => e.attrs)).toEqual([{ cn: ['Zoë Zimmer'], homePhone: ['4694292501'] }]);
+    expect(homeOnly.entries.map((e) => e.attrs)).toEqual([{ cn: ['Zoë Zimmer'], homePhone: ['+14694292501'] }]);
   });
 
   it('returns attribute names only with typesOnly', async () => {
@@ -92,7 +92,7 @@ describe.skipIf(!hasLdapUtils)('LDAP search with ldapsearch', () => {
 
   it('returns attributes asked for in any case, and none for 1.1', async () => {
     const r = await ldapsearch(port, [...PHONE, '-b', BASE, '(sn=smith)', 'TELEPHONENUMBER', 'Mail']);
-    expect(r.entries[0].attrs).toEqual({ telephoneNumber: ['972 555 0110'], mail: ['john@smith.example'] });
+    expect(r.entries[0].attrs).toEqual({ telephoneNumber: ['+19725550110'], mail: ['john@smith.example'] });
     const none = await ldapsearch(port, [...PHONE, '-b', BASE, '(sn=smith)', '1.1']);
     expect(none.entries[0].attrs).toEqual({});
     expect(none.entries[0].dn).toMatch(/^uid=.+,o=acme,dc=dialbook$/);
@@ -102,7 +102,7 @@ describe.skipIf(!hasLdapUtils)('LDAP search with ldapsearch', () => {
     const found = await ldapsearch(port, [...PHONE, '-b', BASE, '(sn=smith)', '1.1']);
     const dn = found.entries[0].dn;
     const r = await ldapsearch(port, [...PHONE, '-b', dn, '-s', 'base', '(objectClass=*)', 'cn', 'telephoneNumber']);
-    expect(r.entries).toEqual([{ dn, attrs: { cn: ['John Smith'], telephoneNumber: ['972 555 0110'] } }]);
+    expect(r.entries).toEqual([{ dn, attrs: { cn: ['John Smith'], telephoneNumber: ['+19725550110'] } }]);
   });
 
   it('browses with Polycom range filters', async () => {

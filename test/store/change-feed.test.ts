@@ -72,4 +72,13 @@ describe('contact change feed', () => {
     const c = store.createContact('globex', SHARED, prep({ lastName: 'New' }), actor);
     expect(store.contactChangesSince('globex', later)).toMatchObject({ changed: [c.id] });
   });
+
+  it('deletes an account with contacts and groups, and forgets its changes', () => {
+    store.createAccount({ id: 'gone', name: 'Gone', region: 'US' }, actor);
+    store.createContact('gone', SHARED, prep({ lastName: 'Temp', groups: ['Doomed'] }), actor);
+    expect(store.contactChangePoint('gone')).toBeGreaterThan(0);
+    store.deleteAccount('gone');
+    expect(store.getAccount('gone')).toBeNull();
+    expect(store.contactChangesSince('gone', 0)).toEqual({ upTo: 0, changed: [], deleted: [] });
+  });
 });

@@ -141,9 +141,12 @@ const MIGRATIONS: string[] = [
   // group memberships or a group's name is covered, including cascades and future writers.
   // contact_id NULL marks a change to every entry of the account (settings that alter them all).
   `
+  -- No foreign key on account_id: deleting an account cascades to its contacts, whose delete
+  -- triggers would otherwise log rows for an account that no longer exists (and fail). The
+  -- triggers skip accounts being deleted, and a trigger on accounts drops their rows.
   CREATE TABLE change_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    account_id TEXT NOT NULL,
     contact_id TEXT,
     deleted INTEGER NOT NULL DEFAULT 0,
     at INTEGER NOT NULL DEFAULT (unixepoch())
@@ -157,14 +160,19 @@ const MIGRATIONS: string[] = [
   CREATE TRIGGER change_contact_update AFTER UPDATE ON contacts BEGIN
     INSERT INTO change_log (account_id, contact_id) VALUES (NEW.account_id, NEW.id);
   END;
-  CREATE TRIGGER change_contact_delete AFTER DELETE ON contacts BEGIN
+  CREATE TRIGGER change_contact_delete AFTER DELETE ON contacts
+    WHEN EXISTS (SELECT 1 FROM accounts WHERE id = OLD.account_id) BEGIN
     INSERT INTO change_log (account_id, contact_id, deleted) VALUES (OLD.account_id, OLD.id, 1);
   END;
   CREATE TRIGGER change_membership_insert AFTER INSERT ON contact_groups BEGIN
     INSERT INTO change_log (account_id, contact_id) SELECT account_id, NEW.contact_id FROM groups WHERE id = NEW.group_id;
   END;
   CREATE TRIGGER change_membership_delete AFTER DELETE ON contact_groups BEGIN
-    INSERT INTO change_log (account_id, contact_id) SELECT account_id, OLD.contact_id FROM groups WHERE id = OLD.group_id;
+    INSERT INTO change_log (account_id, contact_id) SELECT g.account_id, OLD.contact_id FROM groups g
+      WHERE g.id = OLD.group_id AND EXISTS (SELECT 1 FROM accounts WHERE id = g.account_id);
+  END;
+  CREATE TRIGGER change_account_delete AFTER DELETE ON accounts BEGIN
+    DELETE FROM change_log WHERE account_id = OLD.id;
   END;
   CREATE TRIGGER change_group_rename AFTER UPDATE OF name ON groups BEGIN
     INSERT INTO change_log (account_id, contact_id) SELECT NEW.account_id, contact_id FROM contact_groups WHERE group_id = NEW.id;
