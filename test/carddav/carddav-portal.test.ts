@@ -1,24 +1,21 @@
-// The portal's "Mobile and desktop apps" part in a real browser (Debian's chromium through
-// playwright-core): a basic user finds the address and user name, creates an app password that
+// The portal's "Mobile and desktop apps" part in a real browser (Chromium through playwright-core,
+// Debian's or the npm build: test/helpers/programs.ts): a basic user finds the address and user name, creates an app password that
 // then opens CardDAV, and revokes it.
-import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumLaunch } from '../helpers/programs.ts';
 import { dav, PASSWORDS, startDavFixture, type DavFixture } from './carddav-helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 let f: DavFixture;
 let browser: Browser;
 let page: Page;
 const consoleErrors: string[] = [];
 
-describe.skipIf(!existsSync(CHROMIUM))('portal: Mobile and desktop apps (Debian chromium)', () => {
+describe('portal: Mobile and desktop apps', () => {
   beforeAll(async () => {
     f = await startDavFixture();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const { executablePath, args } = await chromiumLaunch();
+    browser = await chromium.launch({ executablePath, headless: true, args });
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
     page.on('pageerror', (e) => consoleErrors.push(e.message));

@@ -1,20 +1,20 @@
 // A real CardDAV client: vdirsyncer (Debian package; CI installs it) discovers the books from
 // the server address alone, syncs each to a folder, follows changes and deletions made through
 // the admin API, and uploads a personal contact that then shows in the API, LDAP and the portal.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ldapsearch } from '../ldap/ldap-helpers.ts';
+import { requireProgram } from '../helpers/programs.ts';
+import { hasLdapUtils, ldapsearch } from '../ldap/ldap-helpers.ts';
 import { PASSWORDS, startDavFixture, type DavFixture } from './carddav-helpers.ts';
 
 const run = promisify(execFile);
-const haveVdirsyncer = (() => {
-  try { execFileSync('vdirsyncer', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
-})();
+// vdirsyncer syncs the books; ldapsearch checks a card written through it reaches LDAP.
+const haveVdirsyncer = requireProgram('vdirsyncer', 'vdirsyncer') && hasLdapUtils;
 const BOOKS = ['shared', 'personal', 'colleagues'] as const;
 
 let f: DavFixture;
