@@ -1,11 +1,10 @@
 // Portal sign-in: cookie sessions for the admin API. Mounted on /api/v1 before the API itself:
 // it turns a valid session cookie into req.principal and demands the CSRF token on every write
 // made with a cookie. Requests with an Authorization header are left to bearer-token auth.
-import { timingSafeEqual, createHash } from 'node:crypto';
 import express, { Router, type Request, type Response, type NextFunction } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.ts';
-import { hashToken, sameHash } from '../auth/api-tokens.ts';
+import { hashToken, sameHash, sameSecret } from '../auth/api-tokens.ts';
 import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.ts';
 import { AppError, detailsFromZod, TooManyAttemptsError, UnauthorizedError, ValidationError } from '../errors.ts';
 import { clientAddress } from '../http/client-address.ts';
@@ -38,7 +37,7 @@ export function sessionMiddleware(ctx: AppContext): Router {
     }
     (req as Request & { session?: Session }).session = session;
     const safe = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
-    if (!safe && !(req.path === '/session' && req.method === 'POST') && !sameText(String(req.headers['x-csrf-token'] ?? ''), session.csrf)) {
+    if (!safe && !(req.path === '/session' && req.method === 'POST') && !sameSecret(String(req.headers['x-csrf-token'] ?? ''), session.csrf)) {
       return next(new AppError(403, 'csrf_failed', 'Missing or wrong X-CSRF-Token header (reload the page)'));
     }
     next();
@@ -129,11 +128,5 @@ function cookie(req: Request, name: string): string | null {
     }
   }
   return null;
-}
-
-function sameText(a: string, b: string): boolean {
-  const x = createHash('sha256').update(a).digest();
-  const y = createHash('sha256').update(b).digest();
-  return timingSafeEqual(x, y) && a.length === b.length;
 }
 
