@@ -5,7 +5,12 @@ const COMBINING_MARKS = /[\u0300-\u036f]/g;
 const EXTRA: Record<string, string> = { ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', đ: 'd', ł: 'l', þ: 'th', ı: 'i' };
 const EXTRA_RE = /[ßæœøđłþı]/g;
 
+// Printable ASCII without double spaces or edge spaces needs only lowercasing (most names are
+// like that; the full path below costs five passes over the text).
+const PLAIN = /^(?:[!-~]+ )*[!-~]*$/;
+
 export function fold(text: string): string {
+  if (PLAIN.test(text) && !text.endsWith(' ')) return text.toLowerCase();
   return text
     .normalize('NFD')
     .replace(COMBINING_MARKS, '')

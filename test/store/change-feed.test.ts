@@ -59,6 +59,26 @@ describe('contact change feed', () => {
     expect(store.contactChangesSince('acme', batch.upTo)).toEqual({ upTo: batch.upTo, changed: [], deleted: [] });
   });
 
+  // New contacts are logged by the writer, not by an insert trigger (migration 5): every path
+  // that inserts one must still show up, exactly once, and only in its own account.
+  it('reports new contacts from every insert path: single, batch with groups, internal users', () => {
+    const start = store.contactChangePoint('acme');
+    const single = store.createContact('acme', SHARED, prep({ lastName: 'Dunn', groups: ['Partners'] }), actor);
+    const res = store.applyBatch('acme', SHARED, [
+      { op: 'create', contact: prep({ lastName: 'Zeta', groups: ['Partners', 'Vendors'] }) },
+      { op: 'create', contact: prep({ lastName: 'Alpha' }) },
+    ], actor);
+    const user = store.createUser('acme', { username: 'feeduser', name: 'Fay Eed', scope: 'basic', extension: '1099' }, actor);
+    store.applyBatch('globex', SHARED, [{ op: 'create', contact: prep({ lastName: 'Other' }) }], actor);
+    const seen = store.contactChangesSince('acme', start)!;
+    expect(seen.deleted).toEqual([]);
+    expect(seen.changed).toHaveLength(4);
+    expect(new Set(seen.changed)).toEqual(new Set([single.id, ...res.created, user.id]));
+    // the batch's new contacts are all there, with their groups
+    const names = store.getContactsByIds('acme', res.created).map((c) => [c.lastName, c.groups.sort()]);
+    expect(names.sort()).toEqual([['Alpha', []], ['Zeta', ['Partners', 'Vendors']]]);
+  });
+
   it('asks for a fresh start after a settings change and after pruning', () => {
     const point = store.contactChangePoint('acme');
     const acme = store.getAccount('acme')!;
