@@ -2,7 +2,7 @@
 // exceljs' streaming WorkbookReader parses the sheet row by row and the row and cell limits are
 // checked on every row, so a zip bomb of millions of rows stops at the limit instead of being
 // parsed whole. Cells typed by Excel (numbers, dates, links, rich text, formulas) come back as
-// the text a person sees.
+// the text a person sees: dates as YYYY-MM-DD, numbers in a format of zeros with their zeros.
 import { Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
 import ExcelJS from 'exceljs';
@@ -44,8 +44,23 @@ function streamableZip(buf: Buffer, limits: SheetLimits): { sheet: ZipEntry; zip
       throw new XlsxReadError(`the XLSX workbook could not be read (${(err as Error).message})`);
     }
   }
-  return { sheet: sheets[0], zip: relayZip(buf, [rels, workbook, sst ?? { name: 'xl/sharedStrings.xml', content: EMPTY_SST }, sheets[0]]) };
+  // Styles tell which numbers are dates (a date cell holds a day count); without them a date
+  // would import as "45296". They are parsed whole too, so they get a cap of their own.
+  const styles = byName.get('xl/styles.xml');
+  if (styles) {
+    try {
+      readEntry(buf, styles, STYLES_BUDGET);
+    } catch (err) {
+      if (err instanceof RangeError) throw new SheetLimitError(`the styles of the workbook are larger than ${STYLES_BUDGET} bytes`);
+      throw new XlsxReadError(`the XLSX workbook could not be read (${(err as Error).message})`);
+    }
+  }
+  const parts = [rels, workbook, sst ?? { name: 'xl/sharedStrings.xml', content: EMPTY_SST }, ...(styles ? [styles] : []), sheets[0]];
+  return { sheet: sheets[0], zip: relayZip(buf, parts) };
 }
+
+/** Real workbooks' styles are a few KB to a few hundred; 8 MiB leaves room and bounds a bomb. */
+const STYLES_BUDGET = 8 << 20;
 
 const ROW_TAG = Buffer.from('<row');
 
@@ -92,7 +107,7 @@ export async function readXlsx(buf: Buffer, limits: SheetLimits): Promise<SheetR
   await precheckSheet(buf, sheetEntry, maxRowTags, maxBytes);
   const input = Readable.from([zip]);
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
-    sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', worksheets: 'emit', entries: 'ignore',
+    sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', worksheets: 'emit', entries: 'ignore',
   });
   const rows: SheetRow[] = [];
   try {
@@ -104,7 +119,8 @@ export async function readXlsx(buf: Buffer, limits: SheetLimits): Promise<SheetR
         }
         const cells: string[] = [];
         for (let i = 1; i < values.length; i++) {
-          const text = cellText(values[i]);
+          const value = values[i];
+          const text = typeof value === 'number' ? zeroPadded(cellText(value), r.getCell(i).numFmt) : cellText(value);
           if (text.length > limits.maxCellChars) {
             throw new SheetLimitError(`a cell of row ${r.number} has ${text.length} characters; the limit is ${limits.maxCellChars} (import.maxCellChars)`);
           }
@@ -124,6 +140,14 @@ export async function readXlsx(buf: Buffer, limits: SheetLimits): Promise<SheetR
     input.destroy();
   }
   return rows;
+}
+
+/**
+ * A number shown through a format of zeros ("00000000000") is shown with its leading zeros: the
+ * way spreadsheets keep a phone number such as 02079460000 that was typed as a number.
+ */
+function zeroPadded(text: string, numFmt: string | undefined): string {
+  return numFmt && /^0+$/.test(numFmt) && /^\d+$/.test(text) ? text.padStart(numFmt.length, '0') : text;
 }
 
 /** ECMA-376 ST_Xstring escapes ("_x000D_" is a CR, "_x005F_" a literal "_"). */

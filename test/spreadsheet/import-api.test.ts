@@ -85,6 +85,20 @@ describe('what people produce by hand', () => {
     expect(byLast(a.id, 'Xu')).toMatchObject({ firstName: 'Hanna', mobileNumber: '4155550177', email: 'hx@example.com', groups: ['A', 'B'] });
   });
 
+  it('reads XLSX cells as Excel shows them: dates as dates, zero-formatted numbers with their zeros', async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('People');
+    ws.addRow(['First Name', 'Last Name', 'Work Phone', 'Mobile Phone', 'Title']);
+    const row = ws.addRow(['Una', 'Zed', 2079460000, 4155550179, new Date(Date.UTC(2024, 0, 5))]);
+    row.getCell(3).numFmt = '00000000000'; // a London number typed as a number, shown as 02079460000
+    row.getCell(5).numFmt = 'yyyy-mm-dd';
+    const a = await freshAccount();
+    const res = await upload(srv.httpUrl, a.id, a.token, Buffer.from(await wb.xlsx.writeBuffer()), 'dated.xlsx');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ format: 'xlsx', counts: { created: 1 } });
+    expect(byLast(a.id, 'Zed')).toMatchObject({ workNumber: '02079460000', mobileNumber: '4155550179', title: '2024-01-05' });
+  });
+
   it('takes a raw text/csv body with options in the query', async () => {
     const a = await freshAccount();
     const csv = 'First Name,Work Number\nRaw,303-555-0150\n';

@@ -41,6 +41,14 @@ describe('bounded reading', () => {
     expect(over.body.error.message).toMatch(/more than 1000 rows; the limit is 1000/);
   });
 
+  it('refuses a workbook whose styles inflate past their cap, before parsing them', async () => {
+    const bomb = xlsxBomb(10, true, 64 << 20);
+    expect(bomb.length).toBeLessThan(1 << 20);
+    const res = await upload(srv.httpUrl, 'acme', token, bomb, 'styles-bomb.xlsx', { dryRun: 'true' });
+    expect(res.status).toBe(413);
+    expect(res.body.error.message).toMatch(/styles of the workbook are larger than/);
+  });
+
   it('refuses CSV rows over the row, column and cell limits with 413', async () => {
     const many = 'First Name,Work Number\n' + 'P,1001\n'.repeat(1_000_000);
     const rows = await upload(srv.httpUrl, 'acme', token, Buffer.from(many), 'many.csv');

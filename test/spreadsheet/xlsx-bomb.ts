@@ -52,7 +52,7 @@ const NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xm
  * rows are one row repeated (so the file builds in a moment and deflates ~1000:1, a true bomb);
  * with `distinct`, each row has its own number, as a real sheet would (slower to build).
  */
-export function xlsxBomb(rows: number, distinct = false): Buffer {
+export function xlsxBomb(rows: number, distinct = false, stylesBytes = 0): Buffer {
   const head = '<?xml version="1.0" encoding="UTF-8"?>\n<worksheet ' + NS + '><sheetData>'
     + '<row r="1"><c r="A1" t="inlineStr"><is><t>First Name</t></is></c><c r="B1" t="inlineStr"><is><t>Work Number</t></is></c></row>';
   let body: Buffer;
@@ -65,8 +65,13 @@ export function xlsxBomb(rows: number, distinct = false): Buffer {
     body = Buffer.alloc(row.length * rows, row);
   }
   const sheet = part('xl/worksheets/sheet1.xml', Buffer.concat([Buffer.from(head), body, Buffer.from('</sheetData></worksheet>')]));
+  // with stylesBytes, a styles part that inflates to that many bytes (a bomb in the styles)
+  const styles = stylesBytes > 0
+    ? [part('xl/styles.xml', Buffer.concat([Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><styleSheet ${NS}><!--`), Buffer.alloc(stylesBytes, 'x'), Buffer.from('--></styleSheet>')]))]
+    : [];
   return zip([
     sheet,
+    ...styles,
     part('[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
     part('_rels/.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
     part('xl/workbook.xml', `<?xml version="1.0" encoding="UTF-8"?><workbook ${NS}><sheets><sheet name="Bomb" sheetId="1" r:id="rId1"/></sheets></workbook>`),
