@@ -23,5 +23,19 @@ export function withWriteNotices(store: Store, changed: (accountId: string) => v
       }
     };
   }
+  // a batch in steps changes the account when it commits
+  wrapped.openBatch = (accountId, scope, actor) => {
+    const batch = store.openBatch(accountId, scope, actor);
+    return {
+      ...batch,
+      commit: () => {
+        try {
+          return batch.commit();
+        } finally {
+          changed(accountId);
+        }
+      },
+    };
+  };
   return wrapped;
 }

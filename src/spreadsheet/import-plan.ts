@@ -5,12 +5,12 @@
 // "unchanged" (that contact passed the same validation when it was written), and re-importing an
 // export is the common case, so this halves its cost. Anything else goes through tryPrepareContact.
 import { contactFields, type Contact, type ContactInput } from '../domain/contact-schemas.ts';
-import { tryPrepareContact, type ContactWarning, type PreparedContact } from '../domain/prepare-contact.ts';
+import { tryPrepareContact, type ContactWarning, type PreparedContact, type PrepareResult } from '../domain/prepare-contact.ts';
 import type { ErrorDetail } from '../errors.ts';
 import type { BatchOp } from '../store/store.ts';
 import type { SheetRow } from './csv-dialect.ts';
 import type { HeaderMap } from './header-aliases.ts';
-import { columnTitle, rowInput } from './row-input.ts';
+import { columnTitle, rowInput, type DroppedValue } from './row-input.ts';
 
 export type ImportMode = 'add' | 'upsert' | 'replace';
 
@@ -41,86 +41,196 @@ export interface ImportPlan {
   ops: BatchOp[];
 }
 
+/**
+ * One row read and checked: what the planner needs of it. Checking is pure and per row, so it
+ * may run in another thread (validation-thread.ts) while the planner writes earlier rows.
+ */
+export interface CheckedRow {
+  row: number;
+  /** The ID cell ('' in add mode, where IDs are not used). */
+  id: string;
+  /** Values of the row the contact has no field for. */
+  dropped: DroppedValue[];
+  /** The cells in the shape of a stored contact's fields (see contentKey). */
+  rawKey: string;
+  /** The API's validation; null when the row is an exact copy of a stored contact (see header). */
+  result: PrepareResult | null;
+  /** The row as contact input, kept only when result is null (validated if it is needed after all). */
+  input?: ContactInput;
+}
+
+/** Reads and validates one row (validation is skipped for exact copies of stored contacts). */
+export function checkRow({ row, cells }: SheetRow, header: HeaderMap, region: string, mode: ImportMode, storedKeys: ReadonlySet<string>): CheckedRow {
+  const { id, input, dropped } = rowInput(cells, header);
+  const rawKey = contentKey(asStored(input));
+  const checked: CheckedRow = { row, id: mode === 'add' ? '' : id, dropped, rawKey, result: null };
+  if (storedKeys.has(rawKey)) checked.input = input;
+  else checked.result = tryPrepareContact(input, region);
+  return checked;
+}
+
 interface GoodRow {
   row: number;
   id: string;
-  input: ContactInput;
+  checked: CheckedRow;
   /** Null until needed for rows that match a stored contact exactly (see header). */
   contact: PreparedContact | null;
   key: string;
 }
 
-/** What the passes below share while they walk the file. */
-interface PlanState {
-  plan: ImportPlan;
-  header: HeaderMap;
-  storedById: Map<string, Contact>;
-  /** Stored contacts the file keeps (matched by ID or content) or must not lose (bad rows). */
-  kept: Set<string>;
-  /** First row of each content key seen in the file. */
-  fileKeys: Map<string, number>;
-  /** Row of each stored ID the file names. */
-  idRows: Map<string, number>;
-  /** First stored contact per content key. */
-  storedByKey: Map<string, string>;
-  region: string;
-}
-
-export function planImport(rows: SheetRow[], header: HeaderMap, stored: Contact[], region: string, mode: ImportMode): ImportPlan {
-  const st: PlanState = {
-    plan: { counts: { created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0 }, errors: [], warnings: [], badRows: 0, duplicates: [], ops: [] },
-    header, storedById: new Map(stored.map((c) => [c.id, c])), kept: new Set(), fileKeys: new Map(), idRows: new Map(),
-    storedByKey: new Map(), region,
+/**
+ * Plans an import row by row. In add mode each accepted row is planned at once (a new row can
+ * only repeat an earlier row or a stored contact), so its op can be written while later rows
+ * are still being checked; in upsert and replace mode rows naming a stored contact must be
+ * planned first, so the plan is made when the last row is in. The result does not depend on how
+ * the rows were sliced.
+ */
+export class ImportPlanner {
+  private readonly plan: ImportPlan = {
+    counts: { created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0 }, errors: [], warnings: [], badRows: 0, duplicates: [], ops: [],
   };
-  for (const c of stored) {
-    const key = contentKey(contactFields(c));
-    if (!st.storedByKey.has(key)) st.storedByKey.set(key, c.id);
-  }
-  const good = validateRows(st, rows, mode);
-  // Rows naming a stored contact first, so that content matching never picks a contact the same
-  // file is changing.
-  for (const g of good) if (g.id && st.storedById.has(g.id)) planIdRow(st, g);
-  for (const g of good) if (!(g.id && st.storedById.has(g.id))) planContentRow(st, g);
-  if (mode === 'replace') {
+  private readonly storedById: Map<string, Contact>;
+  /** Stored contacts the file keeps (matched by ID or content) or must not lose (bad rows). */
+  private readonly kept = new Set<string>();
+  /** First row of each content key seen in the file. */
+  private readonly fileKeys = new Map<string, number>();
+  /** Row of each stored ID the file names. */
+  private readonly idRows = new Map<string, number>();
+  /** First stored contact per content key. */
+  private readonly storedByKey = new Map<string, string>();
+  /** Accepted rows waiting for the last one (upsert and replace). */
+  private readonly waiting: GoodRow[] = [];
+  private taken = 0;
+
+  constructor(
+    private readonly header: HeaderMap,
+    private readonly stored: Contact[],
+    private readonly region: string,
+    private readonly mode: ImportMode,
+  ) {
+    this.storedById = new Map(stored.map((c) => [c.id, c]));
     for (const c of stored) {
-      if (st.kept.has(c.id)) continue;
-      st.plan.counts.deleted++;
-      st.plan.ops.push({ op: 'delete', id: c.id });
+      const key = contentKey(contactFields(c));
+      if (!this.storedByKey.has(key)) this.storedByKey.set(key, c.id);
     }
   }
-  st.plan.errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
-  st.plan.warnings.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
-  return st.plan;
+
+  /** Rows with at least one error so far. */
+  get badRows(): number {
+    return this.plan.badRows;
+  }
+
+  /** The next rows, in file order. */
+  accept(rows: CheckedRow[]): void {
+    for (const checked of rows) {
+      for (const d of checked.dropped) this.plan.warnings.push({ row: checked.row, field: d.field, value: d.value, code: 'value_not_imported', reason: d.reason });
+      const g: GoodRow = { row: checked.row, id: checked.id, checked, contact: null, key: checked.rawKey };
+      if (!this.storedByKey.has(g.key) && !this.prepared(g, checked.id)) continue;
+      if (this.mode === 'add') this.planContentRow(g);
+      else this.waiting.push(g);
+    }
+  }
+
+  /** Ops planned since the last call (add mode plans as rows come in; the others at finish). */
+  takeOps(): BatchOp[] {
+    const ops = this.plan.ops.slice(this.taken);
+    this.taken = this.plan.ops.length;
+    return ops;
+  }
+
+  /** Ends the plan: rows that wait for the last one, deletions (replace), reports in row order. */
+  finish(): ImportPlan {
+    // Rows naming a stored contact first, so that content matching never picks a contact the
+    // same file is changing.
+    for (const g of this.waiting) if (g.id && this.storedById.has(g.id)) this.planIdRow(g);
+    for (const g of this.waiting) if (!(g.id && this.storedById.has(g.id))) this.planContentRow(g);
+    this.waiting.length = 0;
+    if (this.mode === 'replace') {
+      for (const c of this.stored) {
+        if (this.kept.has(c.id)) continue;
+        this.plan.counts.deleted++;
+        this.plan.ops.push({ op: 'delete', id: c.id });
+      }
+    }
+    this.plan.errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    this.plan.warnings.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    return this.plan;
+  }
+
+  /** The row's prepared contact, validating it on first use; null (and reported) when it is bad. */
+  private prepared(g: GoodRow, rawId = g.id): PreparedContact | null {
+    if (g.contact) return g.contact;
+    const r = g.checked.result ?? tryPrepareContact(g.checked.input ?? {}, this.region);
+    if (r.ok) {
+      for (const w of r.warnings) this.plan.warnings.push({ ...w, row: g.row, field: columnTitle(w.field, this.header) ?? w.field });
+      g.contact = r.contact;
+      g.key = contentKey(r.contact.fields);
+      return g.contact;
+    }
+    this.plan.badRows++;
+    this.plan.counts.skipped++;
+    // in replace mode, a stored contact whose row is bad is kept, not deleted
+    if (rawId && this.storedById.has(rawId)) this.kept.add(rawId);
+    for (const e of r.errors) this.plan.errors.push({ row: g.row, field: columnTitle(e.field, this.header), value: e.value, reason: e.reason });
+    return null;
+  }
+
+  /** A row whose ID is a stored contact: update it, or count it unchanged. */
+  private planIdRow(g: GoodRow): void {
+    const firstRow = this.idRows.get(g.id);
+    if (firstRow !== undefined) {
+      this.plan.badRows++;
+      this.plan.counts.skipped++;
+      this.plan.errors.push({ row: g.row, field: this.header.titles.id, value: g.id, reason: `the same ID is already on row ${firstRow}` });
+      return;
+    }
+    this.idRows.set(g.id, g.row);
+    this.kept.add(g.id);
+    if (!this.fileKeys.has(g.key)) this.fileKeys.set(g.key, g.row);
+    if (contentKey(contactFields(this.storedById.get(g.id)!)) === g.key) {
+      this.plan.counts.unchanged++;
+      return;
+    }
+    const contact = this.prepared(g);
+    if (!contact) return;
+    this.plan.counts.updated++;
+    this.plan.ops.push({ op: 'update', id: g.id, contact });
+  }
+
+  /** A row without a known ID: a duplicate of an earlier row, identical to a stored contact, or new. */
+  private planContentRow(g: GoodRow): void {
+    const sameRow = this.fileKeys.get(g.key);
+    if (sameRow !== undefined) {
+      this.plan.counts.skipped++;
+      this.plan.duplicates.push({ row: g.row, sameAsRow: sameRow, reason: `same contact as row ${sameRow}` });
+      return;
+    }
+    this.fileKeys.set(g.key, g.row);
+    const match = this.storedByKey.get(g.key);
+    if (match !== undefined && !this.idRows.has(match)) {
+      this.kept.add(match);
+      this.plan.counts.unchanged++;
+      this.plan.duplicates.push({ row: g.row, contactId: match, reason: 'identical to a stored contact' });
+      return;
+    }
+    const contact = this.prepared(g);
+    if (!contact) return;
+    this.plan.counts.created++;
+    this.plan.ops.push({ op: 'create', contact });
+  }
 }
 
-/** Every row through the API's validation (unless it is a stored contact's exact copy); bad rows are reported and skipped. */
-function validateRows(st: PlanState, rows: SheetRow[], mode: ImportMode): GoodRow[] {
-  const good: GoodRow[] = [];
-  for (const { row, cells } of rows) {
-    const { id, input, dropped } = rowInput(cells, st.header);
-    for (const d of dropped) st.plan.warnings.push({ row, field: d.field, value: d.value, code: 'value_not_imported', reason: d.reason });
-    const g: GoodRow = { row, id: mode === 'add' ? '' : id, input, contact: null, key: contentKey(asStored(input)) };
-    if (st.storedByKey.has(g.key) || prepared(st, g, id)) good.push(g);
-  }
-  return good;
+/** The content keys of stored contacts, for checkRow. */
+export function storedContentKeys(stored: Contact[]): string[] {
+  return stored.map((c) => contentKey(contactFields(c)));
 }
 
-/** The row's prepared contact, validating it on first use; null (and reported) when it is bad. */
-function prepared(st: PlanState, g: GoodRow, rawId = g.id): PreparedContact | null {
-  if (g.contact) return g.contact;
-  const r = tryPrepareContact(g.input, st.region);
-  if (r.ok) {
-    for (const w of r.warnings) st.plan.warnings.push({ ...w, row: g.row, field: columnTitle(w.field, st.header) ?? w.field });
-    g.contact = r.contact;
-    g.key = contentKey(r.contact.fields);
-    return g.contact;
-  }
-  st.plan.badRows++;
-  st.plan.counts.skipped++;
-  // in replace mode, a stored contact whose row is bad is kept, not deleted
-  if (rawId && st.storedById.has(rawId)) st.kept.add(rawId);
-  for (const e of r.errors) st.plan.errors.push({ row: g.row, field: columnTitle(e.field, st.header), value: e.value, reason: e.reason });
-  return null;
+/** The whole plan at once, checking every row here (benchmarks). */
+export function planImport(rows: SheetRow[], header: HeaderMap, stored: Contact[], region: string, mode: ImportMode): ImportPlan {
+  const planner = new ImportPlanner(header, stored, region, mode);
+  const keys = new Set(storedContentKeys(stored));
+  planner.accept(rows.map((r) => checkRow(r, header, region, mode, keys)));
+  return planner.finish();
 }
 
 /** A row's cells in the shape of a stored contact's fields (absent columns are empty). */
@@ -130,50 +240,6 @@ function asStored(i: ContactInput): Required<ContactInput> {
     workNumber: i.workNumber ?? '', mobileNumber: i.mobileNumber ?? '', homeNumber: i.homeNumber ?? '',
     faxNumber: i.faxNumber ?? '', email: i.email ?? '', groups: i.groups ?? [],
   };
-}
-
-/** A row whose ID is a stored contact: update it, or count it unchanged. */
-function planIdRow(st: PlanState, g: GoodRow): void {
-  const firstRow = st.idRows.get(g.id);
-  if (firstRow !== undefined) {
-    st.plan.badRows++;
-    st.plan.counts.skipped++;
-    st.plan.errors.push({ row: g.row, field: st.header.titles.id, value: g.id, reason: `the same ID is already on row ${firstRow}` });
-    return;
-  }
-  st.idRows.set(g.id, g.row);
-  st.kept.add(g.id);
-  if (!st.fileKeys.has(g.key)) st.fileKeys.set(g.key, g.row);
-  if (contentKey(contactFields(st.storedById.get(g.id)!)) === g.key) {
-    st.plan.counts.unchanged++;
-    return;
-  }
-  const contact = prepared(st, g);
-  if (!contact) return;
-  st.plan.counts.updated++;
-  st.plan.ops.push({ op: 'update', id: g.id, contact });
-}
-
-/** A row without a known ID: a duplicate of an earlier row, identical to a stored contact, or new. */
-function planContentRow(st: PlanState, g: GoodRow): void {
-  const sameRow = st.fileKeys.get(g.key);
-  if (sameRow !== undefined) {
-    st.plan.counts.skipped++;
-    st.plan.duplicates.push({ row: g.row, sameAsRow: sameRow, reason: `same contact as row ${sameRow}` });
-    return;
-  }
-  st.fileKeys.set(g.key, g.row);
-  const match = st.storedByKey.get(g.key);
-  if (match !== undefined && !st.idRows.has(match)) {
-    st.kept.add(match);
-    st.plan.counts.unchanged++;
-    st.plan.duplicates.push({ row: g.row, contactId: match, reason: 'identical to a stored contact' });
-    return;
-  }
-  const contact = prepared(st, g);
-  if (!contact) return;
-  st.plan.counts.created++;
-  st.plan.ops.push({ op: 'create', contact });
 }
 
 /** Identity of a contact's content: every field as stored, groups in any order and case. */

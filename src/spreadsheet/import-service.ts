@@ -11,11 +11,9 @@ import type { Account } from '../domain/account-schemas.ts';
 import type { Actor } from '../domain/audit.ts';
 import type { ContactWarning } from '../domain/prepare-contact.ts';
 import { ConflictError, detailsFromZod, NotFoundError, PayloadTooLargeError, ValidationError, type ErrorDetail } from '../errors.ts';
-import { detectAddressBook } from './address-book-formats.ts';
-import { describeMapping, mapHeader, type SourceFormat } from './header-aliases.ts';
-import { planImport, type DuplicateRow, type ImportCounts } from './import-plan.ts';
-import { readSheet } from './sheet-reader.ts';
-import { VCARD_MAPPING } from './vcard-reader.ts';
+import type { SourceFormat } from './header-aliases.ts';
+import { ImportPlanner, storedContentKeys, type CheckedRow, type DuplicateRow, type ImportCounts, type ImportPlan } from './import-plan.ts';
+import { checkSheet, type CheckJob, type CheckMessage, type SheetHead } from './sheet-check.ts';
 
 /** Most row errors and duplicates listed in one report (the counts stay exact). */
 export const MAX_REPORTED = 1000;
@@ -81,12 +79,24 @@ export interface ImportJob {
   limits: Config['import'];
 }
 
+/** Where the rows of an upload are read and checked: here, or in the check thread. */
+export type RowChecker = (job: CheckJob) => AsyncIterable<CheckMessage>;
+
 /**
  * The import itself, against one store: read (limits checked while reading), plan against the
- * account's shared contacts, write in ONE batch or nothing. Runs in the import worker thread
- * (import-thread.ts) on that thread's own connection; the CLI and benchmarks may call it directly.
+ * account's shared contacts, write in ONE batch or nothing.
+ *
+ * - With `ownConnection` (the import thread, whose store connection nothing else uses), the
+ *   batch is opened first, so the plan is made against what the transaction sees, and add-mode
+ *   rows are written slice by slice while `checker` (the check thread) checks the next slices.
+ *   A bad row with onError=abort, or any failure, rolls everything back.
+ * - Otherwise (the main thread's shared connection, the CLI) the file is read and checked
+ *   first; planning and writing then run with nothing awaited in between, so no other request
+ *   can slip a write into the batch or change the account under the plan.
  */
-export async function importIntoStore(store: Store, job: ImportJob, buf: Buffer): Promise<ImportReport> {
+export async function importIntoStore(
+  store: Store, job: ImportJob, buf: Buffer, checker: RowChecker = checkSheet, ownConnection = false,
+): Promise<ImportReport> {
   const opts = parseImportOptions(job.options);
   const limits = job.limits;
   if (buf.length > limits.maxUploadBytes) {
@@ -94,61 +104,78 @@ export async function importIntoStore(store: Store, job: ImportJob, buf: Buffer)
   }
   const account = store.getAccount(job.accountId);
   if (!account) throw new NotFoundError('Account');
-  const sheet = await readSheet(buf, job.contentType, limits);
-  const [headerRow, ...rows] = sheet.rows;
-  if (!headerRow) throw new ValidationError('The file has no rows: the first row must be a header', [{ row: 1, reason: 'no header row' }]);
-  if (rows.length > limits.maxRows) {
-    throw new PayloadTooLargeError(`The file has ${rows.length} rows; the limit is ${limits.maxRows} (import.maxRows)`);
-  }
-  const book = sheet.format === 'vcard' ? null : detectAddressBook(headerRow.cells);
-  const header = book ? { ok: true as const, map: book } : mapHeader(headerRow.cells);
-  if (!header.ok) throw new ValidationError(`Unrecognised header: ${header.reason}`, [{ row: headerRow.row, reason: header.reason }]);
-  const source: SourceFormat = sheet.format === 'vcard' ? 'vcard' : header.map.source ?? 'columns';
-
-  // Another connection (the API, on the main thread) may write while this one plans: the plan is
-  // made again if the account's revision moved before the batch starts (a check and a write with
-  // nothing awaited in between).
-  for (let attempt = 1; ; attempt++) {
-    const revision = store.getRevision(account.id);
-    const stored = store.allContacts(account.id, { source: 'shared' });
-    const plan = planImport(rows, header.map, stored, account.region, opts.mode);
-    if (sheet.rowErrors?.length) {
-      plan.errors.push(...sheet.rowErrors);
-      plan.errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
-      plan.badRows += sheet.rowErrors.length;
-      plan.counts.skipped += sheet.rowErrors.length;
+  const scope = { source: 'shared' } as const;
+  const batchId = randomUUID(); // on every audit entry of the batch
+  const batch = ownConnection && !opts.dryRun ? store.openBatch(account.id, scope, { ...job.actor, batchId }) : null;
+  try {
+    // In the import thread the transaction is open: these are the contacts the batch changes.
+    const stored = ownConnection ? store.allContacts(account.id, scope) : [];
+    const check: CheckJob = { file: buf, contentType: job.contentType, limits, region: account.region, mode: opts.mode, storedKeys: ownConnection ? storedContentKeys(stored) : [] };
+    let head: SheetHead | null = null;
+    let planner: ImportPlanner | null = null;
+    const later: CheckedRow[][] = [];
+    for await (const message of checker(check)) {
+      if (message.kind === 'head') {
+        head = message.head;
+        if (ownConnection) planner = new ImportPlanner(head.header, stored, account.region, opts.mode);
+        continue;
+      }
+      if (!planner) { later.push(message.rows); continue; }
+      planner.accept(message.rows);
+      // write as we go, unless a bad row already means nothing will be written
+      const ops = planner.takeOps();
+      if (batch && ops.length > 0 && !(opts.onError === 'abort' && planner.badRows > 0)) batch.apply(ops);
     }
-    if (sheet.dropped?.length) {
-      plan.warnings.push(...sheet.dropped.map((d) => ({ ...d, code: 'value_not_imported' as const })));
-      plan.warnings.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    if (!head) throw new Error('the sheet check ended without reading the file');
+    if (!planner) {
+      // shared connection: from here on nothing is awaited until the batch is written
+      planner = new ImportPlanner(head.header, store.allContacts(account.id, scope), account.region, opts.mode);
+      for (const rows of later) planner.accept(rows);
     }
-    const readRows = rows.length + (sheet.rowErrors?.length ?? 0);
-    const aborted = plan.badRows > 0 && opts.onError === 'abort';
-    const report: ImportReport = {
-      dryRun: opts.dryRun, mode: opts.mode, onError: opts.onError, written: false, aborted, batchId: null,
-      format: sheet.format, source, mapping: source === 'vcard' ? VCARD_MAPPING : describeMapping(headerRow.cells, header.map),
-      encoding: sheet.encoding, delimiter: sheet.delimiter,
-      rows: readRows, counts: plan.counts, errorCount: plan.errors.length,
-      errors: plan.errors.slice(0, MAX_REPORTED),
-      warningCount: plan.warnings.length, warnings: plan.warnings.slice(0, MAX_REPORTED), duplicates: plan.duplicates.slice(0, MAX_REPORTED),
-      ignoredColumns: header.map.ignored,
-    };
-    if (aborted && !opts.dryRun) {
+    const plan = planner.finish();
+    const report = reportOf(head, plan, opts);
+    if (report.aborted && !opts.dryRun) {
       const more = plan.errors.length > MAX_REPORTED ? [{ reason: `and ${plan.errors.length - MAX_REPORTED} more errors` }] : [];
       throw new ValidationError(
-        `Nothing was imported: ${plan.badRows} of ${readRows} rows are invalid (use onError=skip to import the valid rows)`,
+        `Nothing was imported: ${plan.badRows} of ${report.rows} rows are invalid (use onError=skip to import the valid rows)`,
         [...report.errors, ...more],
       );
     }
-    if (aborted || opts.dryRun || plan.ops.length === 0) return report;
-    if (store.getRevision(account.id) !== revision) {
-      if (attempt < 3) continue;
-      throw new ConflictError('The shared contacts kept changing while the file was being imported: nothing was imported, try again');
+    if (report.aborted || opts.dryRun || plan.ops.length === 0) return report;
+    if (batch) {
+      batch.apply(planner.takeOps());
+      batch.commit();
+      return { ...report, written: true, batchId };
     }
-    const batchId = randomUUID();
-    store.applyBatch(account.id, { source: 'shared' }, plan.ops, { ...job.actor, batchId });
+    store.applyBatch(account.id, scope, plan.ops, { ...job.actor, batchId });
     return { ...report, written: true, batchId };
+  } finally {
+    batch?.rollback(); // a no-op once committed
   }
+}
+
+/** The report of a finished plan (nothing written yet). */
+function reportOf(head: SheetHead, plan: ImportPlan, opts: ImportOptions): ImportReport {
+  if (head.rowErrors.length) {
+    plan.errors.push(...head.rowErrors);
+    plan.errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    plan.badRows += head.rowErrors.length;
+    plan.counts.skipped += head.rowErrors.length;
+  }
+  if (head.dropped.length) {
+    plan.warnings.push(...head.dropped.map((d) => ({ ...d, code: 'value_not_imported' as const })));
+    plan.warnings.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+  }
+  return {
+    dryRun: opts.dryRun, mode: opts.mode, onError: opts.onError, written: false,
+    aborted: plan.badRows > 0 && opts.onError === 'abort', batchId: null,
+    format: head.format, source: head.source, mapping: head.mapping,
+    encoding: head.encoding, delimiter: head.delimiter,
+    rows: head.rows, counts: plan.counts, errorCount: plan.errors.length,
+    errors: plan.errors.slice(0, MAX_REPORTED),
+    warningCount: plan.warnings.length, warnings: plan.warnings.slice(0, MAX_REPORTED), duplicates: plan.duplicates.slice(0, MAX_REPORTED),
+    ignoredColumns: head.header.ignored,
+  };
 }
 
 /**

@@ -4,12 +4,10 @@
 // (WAL: the main thread's readers, i.e. phones, LDAP and the API, are never blocked by it), so the
 // event loop stays free during an import. Errors come back as the same AppError the route would
 // have thrown in-thread.
-import { createRequire } from 'node:module';
-import { extname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/config-schema.ts';
-import { AppError } from '../errors.ts';
+import { fromThreadError, startModuleWorker, type ThreadError } from './module-worker.ts';
 import type { ImportJob, ImportReport } from './import-service.ts';
 
 /** The store's file, as server.ts opens it. */
@@ -20,30 +18,15 @@ export function databaseFile(config: Config): string {
 export interface WorkerRequest { id: number; dbFile: string; job: ImportJob; file: Uint8Array }
 export type WorkerReply =
   | { id: number; ok: true; report: ImportReport }
-  | { id: number; ok: false; error: { app: boolean; status: number; code: string; message: string; details: AppError['details']; ldapCode: number; stack?: string } };
-
-// Same extension as this module: import-worker.ts under tsx/vitest, import-worker.js once compiled.
-const EXT = extname(fileURLToPath(import.meta.url));
-const WORKER_URL = new URL(`./import-worker${EXT}`, import.meta.url);
+  | { id: number; ok: false; error: ThreadError };
 
 let worker: Worker | null = null;
 let nextId = 1;
 const pending = new Map<number, { resolve(r: ImportReport): void; reject(e: Error): void }>();
 let queue: Promise<unknown> = Promise.resolve();
 
-/**
- * Compiled JS starts the worker file directly. From TypeScript sources (development and tests
- * run under tsx or vitest) a worker cannot load a .ts entry by itself (tsx issue #354: loader
- * hooks are not ready for a worker's entry module), so a two-line bootstrap registers tsx's
- * loader in the worker first, then imports the same worker module.
- */
 function startWorker(): Worker {
-  const options = { name: 'dialbook-import' };
-  if (EXT !== '.ts') return watch(new Worker(WORKER_URL, options));
-  // tsx's ESM entry (the "import" condition of its "./esm/api" export; require.resolve gives the CJS one)
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
-  return watch(new Worker(bootstrap, { ...options, eval: true }));
+  return watch(startModuleWorker(import.meta.url, './import-worker', 'dialbook-import'));
 }
 
 function watch(w: Worker): Worker {
@@ -53,8 +36,7 @@ function watch(w: Worker): Worker {
     if (!p) return;
     pending.delete(reply.id);
     if (reply.ok) p.resolve(reply.report);
-    else if (reply.error.app) p.reject(new AppError(reply.error.status, reply.error.code, reply.error.message, reply.error.details, reply.error.ldapCode));
-    else p.reject(Object.assign(new Error(`import worker: ${reply.error.message}`), { stack: reply.error.stack }));
+    else p.reject(fromThreadError(reply.error, 'import worker'));
   });
   const fail = (err: Error) => {
     worker = null;

@@ -87,6 +87,19 @@ export interface BatchResult {
   deleted: string[];
 }
 
+/**
+ * A batch written in steps, still ONE transaction: an import writes each slice of rows as soon
+ * as it is planned, while the next slice is being validated elsewhere. The write lock is held
+ * from openBatch to commit or rollback; nothing is visible to other connections before commit.
+ */
+export interface OpenBatch {
+  apply(ops: BatchOp[]): void;
+  /** Bumps the account revision (when anything was written) and commits. */
+  commit(): BatchResult;
+  /** Undoes everything applied; safe to call after a failed apply. */
+  rollback(): void;
+}
+
 /** What changed in an account after a point of its change log (see ContactStore.contactChangesSince). */
 export interface ContactChanges {
   /** The point to ask from next time. */
@@ -144,6 +157,8 @@ export interface ContactStore {
   deleteContact(accountId: string, scope: WriteScope, contactId: string, actor: Actor, expectedRevision?: number): void;
   /** All ops in one transaction: either every op is applied or none. */
   applyBatch(accountId: string, scope: WriteScope, ops: BatchOp[], actor: Actor): BatchResult;
+  /** The same as applyBatch, in steps (see OpenBatch). Reads on this connection see the batch. */
+  openBatch(accountId: string, scope: WriteScope, actor: Actor): OpenBatch;
   /** Every contact of a scope, sorted by name (export, import diffing). */
   allContacts(accountId: string, scope: WriteScope): Contact[];
   /** Every contact of the account, all sources (shared, personal, users), in insertion order

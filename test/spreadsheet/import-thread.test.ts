@@ -54,6 +54,48 @@ describe('import worker thread', () => {
     expect(srv.ctx.store.listGroups('acme').find((g) => g.name === 'Big')?.contactCount).toBe(ROWS / 10);
   }, 120_000);
 
+  // The import thread writes the first slices while the check thread checks the next ones; a
+  // bad row found late must still mean nothing at all was written (one transaction).
+  it('writes nothing when a bad row comes after slices already written (onError=abort), and reports it', async () => {
+    await seedAccount(srv.ctx, { id: 'late', contacts: [{ lastName: 'Kept', workNumber: '214-555-0101' }] });
+    const lines = ['First Name,Last Name,Work Number'];
+    for (let i = 1; i <= ROWS; i++) lines.push(`F${i},L${i},+1 469 555 ${String(i).padStart(4, '0')}`);
+    lines.push('Bad,Row,call me maybe');
+    const file = Buffer.from(lines.join('\n'));
+    const revision = srv.ctx.store.getRevision('late');
+    const res = await upload(srv.httpUrl, 'late', srv.adminToken, file, 'late.csv');
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/Nothing was imported: 1 of 5001 rows are invalid/);
+    expect(res.body.error.details).toEqual([expect.objectContaining({ row: ROWS + 2, field: 'Work Number' })]);
+    expect(srv.ctx.store.allContacts('late', { source: 'shared' }).map((c) => c.lastName)).toEqual(['Kept']);
+    expect(srv.ctx.store.getRevision('late')).toBe(revision);
+    // the same file, dry run and skip: the plan, nothing written
+    const dry = await upload(srv.httpUrl, 'late', srv.adminToken, file, 'late.csv', { dryRun: 'true', onError: 'skip' });
+    expect(dry.body).toMatchObject({ written: false, counts: { created: ROWS, skipped: 1 }, errorCount: 1 });
+    expect(srv.ctx.store.allContacts('late', { source: 'shared' })).toHaveLength(1);
+    // and for real with skip: every good row, in one batch
+    const ok = await upload(srv.httpUrl, 'late', srv.adminToken, file, 'late.csv', { onError: 'skip' });
+    expect(ok.body).toMatchObject({ written: true, counts: { created: ROWS, skipped: 1 } });
+    expect(srv.ctx.store.allContacts('late', { source: 'shared' })).toHaveLength(ROWS + 1);
+    expect(srv.ctx.store.listAudit('late', { limit: 5 }).every((e) => e.batchId === ok.body.batchId)).toBe(true);
+  }, 120_000);
+
+  it('re-imports its own export through the threads as all unchanged (upsert), and loses no API write made meanwhile', async () => {
+    const exported = await request(srv.httpUrl).get('/api/v1/accounts/late/contacts/export?format=csv').set('Authorization', `Bearer ${srv.adminToken}`)
+      .buffer(true).parse((r, cb) => { const parts: Buffer[] = []; r.on('data', (c: Buffer) => parts.push(c)); r.on('end', () => cb(null, Buffer.concat(parts))); });
+    expect(exported.status).toBe(200);
+    const importing = upload(srv.httpUrl, 'late', srv.adminToken, exported.body as Buffer, 'export.csv', { mode: 'upsert' });
+    // a write from the API while the import holds the write lock waits for it, then lands
+    const added = await request(srv.httpUrl).post('/api/v1/accounts/late/contacts').set('Authorization', `Bearer ${srv.adminToken}`)
+      .send({ firstName: 'Meanwhile', workNumber: '+1 469 555 9999' });
+    const res = await importing;
+    expect(added.status).toBe(201);
+    expect(res.status).toBe(200);
+    expect(res.body.counts).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+    expect(res.body.counts.unchanged).toBeGreaterThanOrEqual(ROWS + 1);
+    expect(srv.ctx.store.allContacts('late', { source: 'shared' })).toHaveLength(ROWS + 2);
+  }, 120_000);
+
   it('reports errors from the worker as the API errors they are', async () => {
     const bad = Buffer.from('Nothing,Useful\n' + 'a,b\n'.repeat(1000));
     const res = await upload(srv.httpUrl, 'acme', token, bad, 'bad.csv');

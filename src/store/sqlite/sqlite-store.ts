@@ -61,6 +61,7 @@ export function openSqliteStore(file: string): Store {
     updateContact: (a, scope, id, c, actor, rev) => writer.update(a, scope, id, c, actor, rev),
     deleteContact: (a, scope, id, actor, rev) => writer.delete(a, scope, id, actor, rev),
     applyBatch: (a, scope, ops, actor) => writer.batch(a, scope, ops, actor),
+    openBatch: (a, scope, actor) => writer.open(a, scope, actor),
     contactChangesSince: (a, after) => feed.since(a, after),
     contactChangePoint: (a) => feed.point(a),
     pruneChangeLog: (before) => feed.prune(before),

@@ -1,0 +1,38 @@
+// Starting a worker thread on one of our modules, and carrying errors across the thread line.
+import { createRequire } from 'node:module';
+import { extname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { AppError } from '../errors.ts';
+
+/**
+ * A worker running `module` (given relative to the caller, without extension: the caller's own
+ * extension is used, .ts under tsx/vitest, .js once compiled). Compiled JS starts the file
+ * directly. From TypeScript sources a worker cannot load a .ts entry by itself (tsx issue #354:
+ * loader hooks are not ready for a worker's entry module), so a two-line bootstrap registers
+ * tsx's loader in the worker first, then imports the module.
+ */
+export function startModuleWorker(callerUrl: string, module: string, name: string): Worker {
+  const ext = extname(fileURLToPath(callerUrl));
+  const url = new URL(`${module}${ext}`, callerUrl);
+  if (ext !== '.ts') return new Worker(url, { name });
+  // tsx's ESM entry (the "import" condition of its "./esm/api" export; require.resolve gives the CJS one)
+  const tsxApi = pathToFileURL(createRequire(callerUrl).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(bootstrap, { name, eval: true });
+}
+
+/** An error as it crosses to another thread (structured clone keeps no class). */
+export type ThreadError = { app: boolean; status: number; code: string; message: string; details: AppError['details']; ldapCode: number; stack?: string };
+
+export function toThreadError(err: unknown): ThreadError {
+  if (err instanceof AppError) return { app: true, status: err.status, code: err.code, message: err.message, details: err.details, ldapCode: err.ldapCode };
+  const e = err as Error;
+  return { app: false, status: 500, code: 'internal', message: e?.message ?? String(err), details: [], ldapCode: 80, stack: e?.stack };
+}
+
+/** The error again, as the AppError the code in the other thread threw (or a plain Error). */
+export function fromThreadError(e: ThreadError, thread: string): Error {
+  if (e.app) return new AppError(e.status, e.code, e.message, e.details, e.ldapCode);
+  return Object.assign(new Error(`${thread}: ${e.message}`), { stack: e.stack });
+}
