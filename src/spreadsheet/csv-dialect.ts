@@ -1,6 +1,6 @@
 // Reading CSV as people produce it: `,` `;` or tab delimiters (Excel in many European locales
 // writes `;`), quoted fields with line breaks, blank lines, ragged rows.
-import { parse } from 'csv-parse/sync';
+import { parse as parseStream } from 'csv-parse';
 import { restoreCell } from './formula-guard.ts';
 import { NO_LIMITS, SheetLimitError, type SheetLimits } from './sheet-limits.ts';
 
@@ -41,39 +41,79 @@ export class CsvSyntaxError extends Error {}
  */
 export function parseCsv(text: string, delimiter: Delimiter = detectDelimiter(text), limits: SheetLimits = NO_LIMITS): SheetRow[] {
   const rows: SheetRow[] = [];
+  for (const slice of csvSlices(text, delimiter, limits, text.length)) rows.push(...slice);
+  return rows;
+}
+
+/** Characters of text parsed per step of csvSlices (about 2,000 rows of a typical export). */
+export const CSV_STEP_CHARS = 1 << 17;
+
+/**
+ * The same rows as parseCsv, handed out a step of text at a time: an import starts checking
+ * and writing the first rows while the rest of the file is still to be parsed. (csv-parse's
+ * stream parser handles each write synchronously; records that span two steps are joined.)
+ */
+export function* csvSlices(text: string, delimiter: Delimiter, limits: SheetLimits = NO_LIMITS, stepChars = CSV_STEP_CHARS): Generator<SheetRow[]> {
+  let rows: SheetRow[] = [];
+  let read = 0;
   let line = 0;
   let limitError: SheetLimitError | null = null;
-  try {
-    parse(text, {
-      delimiter,
-      bom: true,
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: false,
-      max_record_size: limits.maxCellChars * 4,
-      on_record: (cells: string[]) => {
-        line++;
-        if (limitError) return null;
-        if (cells.every((c) => c.trim() === '')) return null;
-        if (cells.length > limits.maxColumns) {
-          limitError = new SheetLimitError(`row ${line} has ${cells.length} columns; the limit is ${limits.maxColumns} (import.maxColumns)`);
-        } else if (cells.some((c) => c.length > limits.maxCellChars)) {
-          limitError = new SheetLimitError(`a cell of row ${line} has more than ${limits.maxCellChars} characters (import.maxCellChars)`);
-        } else if (rows.length > limits.maxRows) {
-          limitError = new SheetLimitError(`the file has more than ${limits.maxRows} rows; the limit is ${limits.maxRows} (import.maxRows)`);
-        }
-        if (limitError) throw limitError;
-        // undo the export's formula guard (CSV only: XLSX cells are typed strings, never guarded)
-        rows.push({ row: line, cells: cells.map(restoreCell) });
-        return null;
-      },
-    });
-  } catch (err) {
-    if (limitError) throw limitError;
+  let parseError: Error | null = null;
+  const parser = parseStream({
+    delimiter,
+    bom: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: false,
+    max_record_size: limits.maxCellChars * 4,
+    on_record: (cells: string[]) => {
+      line++;
+      if (limitError) return null;
+      if (cells.every((c) => c.trim() === '')) return null;
+      if (cells.length > limits.maxColumns) {
+        limitError = new SheetLimitError(`row ${line} has ${cells.length} columns; the limit is ${limits.maxColumns} (import.maxColumns)`);
+      } else if (cells.some((c) => c.length > limits.maxCellChars)) {
+        limitError = new SheetLimitError(`a cell of row ${line} has more than ${limits.maxCellChars} characters (import.maxCellChars)`);
+      } else if (read + rows.length > limits.maxRows) {
+        limitError = new SheetLimitError(`the file has more than ${limits.maxRows} rows; the limit is ${limits.maxRows} (import.maxRows)`);
+      }
+      if (limitError) throw limitError;
+      // undo the export's formula guard (CSV only: XLSX cells are typed strings, never guarded)
+      rows.push({ row: line, cells: cells.map(restoreCell) });
+      return null;
+    },
+  });
+  // errors are emitted on a later tick; the synchronous cause is kept here as it happens
+  parser.on('error', (err) => { parseError ??= err; });
+  const failure = (err: unknown): Error => {
+    if (limitError) return limitError;
     if ((err as { code?: string }).code === 'CSV_MAX_RECORD_SIZE') {
-      throw new SheetLimitError(`a row near line ${line + 1} is longer than ${limits.maxCellChars * 4} characters (import.maxCellChars)`);
+      return new SheetLimitError(`a row near line ${line + 1} is longer than ${limits.maxCellChars * 4} characters (import.maxCellChars)`);
     }
-    throw new CsvSyntaxError((err as Error).message);
+    return new CsvSyntaxError((err as Error).message);
+  };
+  const step = (write: () => void): SheetRow[] => {
+    try {
+      write();
+    } catch (err) {
+      throw failure(err);
+    }
+    const err = parser.errored ?? parseError;
+    if (limitError || err) throw failure(err);
+    const out = rows;
+    read += out.length;
+    rows = [];
+    return out;
+  };
+  for (let at = 0; at < text.length;) {
+    let end = Math.min(text.length, at + Math.max(1, stepChars));
+    // never cut a surrogate pair: the stream encodes each step to UTF-8 on its own
+    if (end < text.length && (text.charCodeAt(end - 1) & 0xfc00) === 0xd800) end++;
+    const piece = text.slice(at, end);
+    at = end;
+    const out = step(() => parser.write(piece));
+    if (out.length) yield out;
   }
-  return rows;
+  const last = step(() => parser.end());
+  if (last.length) yield last;
 }

@@ -114,12 +114,14 @@ export async function importIntoStore(
     let head: SheetHead | null = null;
     let planner: ImportPlanner | null = null;
     const later: CheckedRow[][] = [];
+    let readRows = 0;
     for await (const message of checker(check)) {
       if (message.kind === 'head') {
         head = message.head;
         if (ownConnection) planner = new ImportPlanner(head.header, stored, account.region, opts.mode);
         continue;
       }
+      readRows += message.rows.length;
       if (!planner) { later.push(message.rows); continue; }
       planner.accept(message.rows);
       // write as we go, unless a bad row already means nothing will be written
@@ -133,7 +135,7 @@ export async function importIntoStore(
       for (const rows of later) planner.accept(rows);
     }
     const plan = planner.finish();
-    const report = reportOf(head, plan, opts);
+    const report = reportOf(head, readRows, plan, opts);
     if (report.aborted && !opts.dryRun) {
       const more = plan.errors.length > MAX_REPORTED ? [{ reason: `and ${plan.errors.length - MAX_REPORTED} more errors` }] : [];
       throw new ValidationError(
@@ -155,7 +157,7 @@ export async function importIntoStore(
 }
 
 /** The report of a finished plan (nothing written yet). */
-function reportOf(head: SheetHead, plan: ImportPlan, opts: ImportOptions): ImportReport {
+function reportOf(head: SheetHead, readRows: number, plan: ImportPlan, opts: ImportOptions): ImportReport {
   if (head.rowErrors.length) {
     plan.errors.push(...head.rowErrors);
     plan.errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
@@ -171,7 +173,7 @@ function reportOf(head: SheetHead, plan: ImportPlan, opts: ImportOptions): Impor
     aborted: plan.badRows > 0 && opts.onError === 'abort', batchId: null,
     format: head.format, source: head.source, mapping: head.mapping,
     encoding: head.encoding, delimiter: head.delimiter,
-    rows: head.rows, counts: plan.counts, errorCount: plan.errors.length,
+    rows: readRows + head.rowErrors.length, counts: plan.counts, errorCount: plan.errors.length,
     errors: plan.errors.slice(0, MAX_REPORTED),
     warningCount: plan.warnings.length, warnings: plan.warnings.slice(0, MAX_REPORTED), duplicates: plan.duplicates.slice(0, MAX_REPORTED),
     ignoredColumns: head.header.ignored,

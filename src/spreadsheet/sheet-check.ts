@@ -7,7 +7,7 @@ import { PayloadTooLargeError, ValidationError, type ErrorDetail } from '../erro
 import { detectAddressBook } from './address-book-formats.ts';
 import { describeMapping, mapHeader, type HeaderMap, type SourceFormat } from './header-aliases.ts';
 import { checkRow, type CheckedRow, type ImportMode } from './import-plan.ts';
-import { readSheet, type Sheet } from './sheet-reader.ts';
+import { openSheet, type Sheet } from './sheet-reader.ts';
 import { VCARD_MAPPING } from './vcard-reader.ts';
 
 /** Rows per message: large enough that messaging costs little, small enough to start writing soon. */
@@ -23,7 +23,7 @@ export interface CheckJob {
   storedKeys: string[];
 }
 
-/** What the file is, known once it is read. */
+/** What the file is, known once its header row is read. */
 export interface SheetHead {
   format: Sheet['format'];
   source: SourceFormat;
@@ -31,38 +31,48 @@ export interface SheetHead {
   mapping: { column: string; field: string }[];
   encoding?: string;
   delimiter?: string;
-  /** Data rows read, the unreadable ones (vCard) included. */
-  rows: number;
+  /** vCard: cards that could not be read at all (counted as rows read). */
   rowErrors: ErrorDetail[];
   dropped: NonNullable<Sheet['dropped']>;
 }
 
 export type CheckMessage = { kind: 'head'; head: SheetHead } | { kind: 'rows'; rows: CheckedRow[] };
 
+/** The head, then the data rows checked, SLICE_ROWS at a time, as the file is parsed. */
 export async function* checkSheet(job: CheckJob): AsyncGenerator<CheckMessage> {
   const { limits } = job;
-  const sheet = await readSheet(job.file, job.contentType, limits);
-  const [headerRow, ...rows] = sheet.rows;
-  if (!headerRow) throw new ValidationError('The file has no rows: the first row must be a header', [{ row: 1, reason: 'no header row' }]);
-  if (rows.length > limits.maxRows) {
-    throw new PayloadTooLargeError(`The file has ${rows.length} rows; the limit is ${limits.maxRows} (import.maxRows)`);
-  }
-  const book = sheet.format === 'vcard' ? null : detectAddressBook(headerRow.cells);
-  const found = book ? { ok: true as const, map: book } : mapHeader(headerRow.cells);
-  if (!found.ok) throw new ValidationError(`Unrecognised header: ${found.reason}`, [{ row: headerRow.row, reason: found.reason }]);
-  const header = found.map;
-  const source: SourceFormat = sheet.format === 'vcard' ? 'vcard' : header.source ?? 'columns';
-  yield {
-    kind: 'head',
-    head: {
-      format: sheet.format, source, header,
-      mapping: source === 'vcard' ? VCARD_MAPPING : describeMapping(headerRow.cells, header),
-      encoding: sheet.encoding, delimiter: sheet.delimiter,
-      rows: rows.length + (sheet.rowErrors?.length ?? 0), rowErrors: sheet.rowErrors ?? [], dropped: sheet.dropped ?? [],
-    },
-  };
+  const { info, slices } = await openSheet(job.file, job.contentType, limits);
   const storedKeys = new Set(job.storedKeys);
-  for (let i = 0; i < rows.length; i += SLICE_ROWS) {
-    yield { kind: 'rows', rows: rows.slice(i, i + SLICE_ROWS).map((r) => checkRow(r, header, job.region, job.mode, storedKeys)) };
+  let header: HeaderMap | null = null;
+  let count = 0;
+  for (const slice of slices) {
+    let rows = slice;
+    if (!header) {
+      const headerRow = rows[0];
+      if (!headerRow) continue;
+      const book = info.format === 'vcard' ? null : detectAddressBook(headerRow.cells);
+      const found = book ? { ok: true as const, map: book } : mapHeader(headerRow.cells);
+      if (!found.ok) throw new ValidationError(`Unrecognised header: ${found.reason}`, [{ row: headerRow.row, reason: found.reason }]);
+      header = found.map;
+      const source: SourceFormat = info.format === 'vcard' ? 'vcard' : header.source ?? 'columns';
+      yield {
+        kind: 'head',
+        head: {
+          format: info.format, source, header,
+          mapping: source === 'vcard' ? VCARD_MAPPING : describeMapping(headerRow.cells, header),
+          encoding: info.encoding, delimiter: info.delimiter, rowErrors: info.rowErrors ?? [], dropped: info.dropped ?? [],
+        },
+      };
+      rows = rows.slice(1);
+    }
+    count += rows.length;
+    if (count > limits.maxRows) {
+      throw new PayloadTooLargeError(`The file has more than ${limits.maxRows} rows; the limit is ${limits.maxRows} (import.maxRows)`);
+    }
+    for (let i = 0; i < rows.length; i += SLICE_ROWS) {
+      const h = header;
+      yield { kind: 'rows', rows: rows.slice(i, i + SLICE_ROWS).map((r) => checkRow(r, h, job.region, job.mode, storedKeys)) };
+    }
   }
+  if (!header) throw new ValidationError('The file has no rows: the first row must be a header', [{ row: 1, reason: 'no header row' }]);
 }

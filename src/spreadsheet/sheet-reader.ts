@@ -1,7 +1,7 @@
 // Recognises what was uploaded (XLSX by its zip signature, vCards by BEGIN:VCARD, otherwise text CSV) and reads it into
 // rows. Anything that is neither is refused with a reason (415), never parsed blindly.
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, type ErrorDetail } from '../errors.ts';
-import { CsvSyntaxError, detectDelimiter, parseCsv, type Delimiter, type SheetRow } from './csv-dialect.ts';
+import { csvSlices, CsvSyntaxError, detectDelimiter, type Delimiter, type SheetRow } from './csv-dialect.ts';
 import { decodeText, looksBinary, type TextEncodingName } from './text-decoding.ts';
 import { NO_LIMITS, SheetLimitError, type SheetLimits } from './sheet-limits.ts';
 import { looksLikeVcard, readVcards, type VcardSheet } from './vcard-reader.ts';
@@ -35,17 +35,54 @@ const SIGNATURES: { magic: number[]; what: string }[] = [
 
 const startsWith = (buf: Buffer, magic: number[]) => magic.every((b, i) => buf[i] === b);
 
-/** Reads an upload; a limit passed while reading answers 413 at once. */
+/** What an upload is, known before its rows are read. */
+export type SheetInfo = Omit<Sheet, 'rows'>;
+
+/** An upload being read: what it is, then its rows a slice at a time (CSV is parsed as they are taken). */
+export interface SheetSlices {
+  info: SheetInfo;
+  slices: Iterable<SheetRow[]>;
+}
+
+/** Reads an upload whole; a limit passed while reading answers 413 at once. */
 export async function readSheet(buf: Buffer, contentType?: string | null, limits: SheetLimits = NO_LIMITS): Promise<Sheet> {
+  const { info, slices } = await openSheet(buf, contentType, limits);
+  const rows: SheetRow[] = [];
+  for (const slice of slices) rows.push(...slice);
+  return { ...info, rows };
+}
+
+/**
+ * Opens an upload for reading in slices: XLSX and vCard are read whole here (their readers
+ * check the limits as they go), CSV is decoded here and parsed slice by slice as the slices are
+ * taken, so an import works on the first rows while the rest is still text. Errors, here or
+ * while taking slices, are the API's: 413 past a limit, 415 for what is no spreadsheet, 400
+ * for broken CSV.
+ */
+export async function openSheet(buf: Buffer, contentType?: string | null, limits: SheetLimits = NO_LIMITS): Promise<SheetSlices> {
   try {
-    return await readAnySheet(buf, contentType, limits);
+    const opened = await openAnySheet(buf, contentType, limits);
+    return { info: opened.info, slices: apiErrors(opened.slices) };
   } catch (err) {
-    if (err instanceof SheetLimitError) throw new PayloadTooLargeError(`The file is too large to import: ${err.message}`);
-    throw err;
+    throw apiError(err);
   }
 }
 
-async function readAnySheet(buf: Buffer, contentType: string | null | undefined, limits: SheetLimits): Promise<Sheet> {
+function apiError(err: unknown): unknown {
+  if (err instanceof SheetLimitError) return new PayloadTooLargeError(`The file is too large to import: ${err.message}`);
+  if (err instanceof CsvSyntaxError) return new ValidationError(`The CSV file could not be read: ${err.message}`, [{ reason: err.message }]);
+  return err;
+}
+
+function* apiErrors(slices: Iterable<SheetRow[]>): Generator<SheetRow[]> {
+  try {
+    yield* slices;
+  } catch (err) {
+    throw apiError(err);
+  }
+}
+
+async function openAnySheet(buf: Buffer, contentType: string | null | undefined, limits: SheetLimits): Promise<SheetSlices> {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type && REFUSED_TYPES.test(type)) {
     throw new UnsupportedMediaTypeError(`${type} is not a spreadsheet: send CSV (text/csv) or XLSX (${XLSX_TYPE})`);
@@ -53,7 +90,7 @@ async function readAnySheet(buf: Buffer, contentType: string | null | undefined,
   if (buf.length === 0) throw new ValidationError('The file is empty', [{ reason: 'the file is empty' }]);
   if (startsWith(buf, [0x50, 0x4b, 0x03, 0x04])) {
     try {
-      return { format: 'xlsx', rows: await readXlsx(buf, limits) };
+      return { info: { format: 'xlsx' }, slices: [await readXlsx(buf, limits)] };
     } catch (err) {
       if (err instanceof XlsxReadError) throw new UnsupportedMediaTypeError(`Not a readable XLSX file: ${err.message}`);
       throw err;
@@ -69,15 +106,10 @@ async function readAnySheet(buf: Buffer, contentType: string | null | undefined,
   const decoded = decodeText(buf, charset);
   if (looksLikeVcard(decoded.text)) {
     const v = readVcards(decoded.text, limits);
-    return { format: 'vcard', encoding: decoded.encoding, rows: v.rows, rowErrors: v.rowErrors, dropped: v.dropped };
+    return { info: { format: 'vcard', encoding: decoded.encoding, rowErrors: v.rowErrors, dropped: v.dropped }, slices: [v.rows] };
   }
   const delimiter = detectDelimiter(decoded.text);
-  try {
-    return { format: 'csv', encoding: decoded.encoding, delimiter, rows: parseCsv(decoded.text, delimiter, limits) };
-  } catch (err) {
-    if (err instanceof CsvSyntaxError) throw new ValidationError(`The CSV file could not be read: ${err.message}`, [{ reason: err.message }]);
-    throw err;
-  }
+  return { info: { format: 'csv', encoding: decoded.encoding, delimiter }, slices: csvSlices(decoded.text, delimiter, limits) };
 }
 
 /** Media type for a file name (the CLI has no Content-Type). */

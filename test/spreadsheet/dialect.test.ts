@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { detectDelimiter, parseCsv } from '../../src/spreadsheet/csv-dialect.ts';
+import { csvSlices, detectDelimiter, parseCsv } from '../../src/spreadsheet/csv-dialect.ts';
 import { neutralizeCell, restoreCell } from '../../src/spreadsheet/formula-guard.ts';
 import { columnFor, mapHeader } from '../../src/spreadsheet/header-aliases.ts';
 import { readSheet } from '../../src/spreadsheet/sheet-reader.ts';
@@ -44,6 +44,18 @@ describe('delimiters and quoting', () => {
   });
   it('accepts ragged rows', () => {
     expect(parseCsv('a,b,c\n1\n1,2,3,4').map((r) => r.cells.length)).toEqual([3, 1, 4]);
+  });
+  // An import parses a step of text at a time: wherever a step ends (inside a quoted line
+  // break, a doubled quote, an emoji's surrogate pair, a CRLF), the rows are the same.
+  it('gives the same rows whatever the step of text parsed at a time', () => {
+    const text = '\uFEFFName,Note\r\n"Zoë 😀","a ""quoted""\r\nline"\r\n\r\nשלום,x😀y\r\n"","😀"\r\n=1+2,last';
+    const whole = [...csvSlices(text, ',', undefined, text.length)].flat();
+    expect(whole.map((r) => r.cells)).toEqual([['Name', 'Note'], ['Zoë 😀', 'a "quoted"\r\nline'], ['שלום', 'x😀y'], ['', '😀'], ['=1+2', 'last']]);
+    for (const step of [1, 2, 3, 5, 7, 11]) {
+      const slices = [...csvSlices(text, ',', undefined, step)];
+      expect(slices.flat(), `step ${step}`).toEqual(whole);
+      expect(slices.length, `step ${step}`).toBeGreaterThan(1);
+    }
   });
 });
 
