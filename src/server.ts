@@ -20,6 +20,7 @@ import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
 import { ensureAdminToken, openSecrets } from './bootstrap.ts';
 import { startLdapServer } from './ldap/ldap-server.ts';
 import { Readiness } from './ops/readiness.ts';
+import { importRunning } from './spreadsheet/import-thread.ts';
 import { Directory } from './directory/directory.ts';
 import { withWriteNotices } from './directory/store-write-notices.ts';
 
@@ -69,7 +70,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const pruneChangeLog = () => ctx.store.pruneChangeLog(Math.floor(Date.now() / 1000) - config.store.changeLogDays * 86_400);
   pruneChangeLog();
   const pruneTimer = setInterval(pruneChangeLog, 6 * 3_600_000).unref();
-  const readiness = new Readiness(ctx.store, { ldapEnabled: config.ldap.enabled });
+  const readiness = new Readiness(ctx.store, { ldapEnabled: config.ldap.enabled, ownWriteRunning: importRunning });
   const app = createApp(ctx, readiness);
   const http = createServer(app);
   const httpCloser = gracefulCloser(http);

@@ -17,9 +17,18 @@ export class Readiness {
 
   private readonly probeEveryMs: number;
 
-  constructor(private readonly store: Store, opts: { ldapEnabled: boolean; probeEveryMs?: number }) {
+  private readonly ownWriteRunning: () => boolean;
+
+  /**
+   * ownWriteRunning: true while this server itself holds the write lock for a long batch (an
+   * import thread's transaction). The database then takes writes, they wait for the import:
+   * the probe's "locked" is not a reason to be taken out of a load balancer for an import's
+   * duration. A lock held by anything else still makes the server not ready.
+   */
+  constructor(private readonly store: Store, opts: { ldapEnabled: boolean; probeEveryMs?: number; ownWriteRunning?: () => boolean }) {
     this.ldap = !opts.ldapEnabled;
     this.probeEveryMs = opts.probeEveryMs ?? PROBE_EVERY_MS;
+    this.ownWriteRunning = opts.ownWriteRunning ?? (() => false);
   }
 
   templatesLoaded(): void { this.templates = true; }
@@ -37,7 +46,8 @@ export class Readiness {
         this.store.probeWrite();
         this.lastProbe = { at: now, error: null };
       } catch (err) {
-        this.lastProbe = { at: now, error: (err as Error).message };
+        const busy = (err as { code?: string }).code === 'SQLITE_BUSY' && this.ownWriteRunning();
+        this.lastProbe = { at: now, error: busy ? null : (err as Error).message };
       }
     }
     if (this.lastProbe.error) failing.database = `database does not take writes: ${this.lastProbe.error}`;

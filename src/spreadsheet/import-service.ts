@@ -10,7 +10,7 @@ import { databaseFile, runImportThread } from './import-thread.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import type { Actor } from '../domain/audit.ts';
 import type { ContactWarning } from '../domain/prepare-contact.ts';
-import { ConflictError, detailsFromZod, NotFoundError, PayloadTooLargeError, ValidationError, type ErrorDetail } from '../errors.ts';
+import { detailsFromZod, NotFoundError, PayloadTooLargeError, ValidationError, type ErrorDetail } from '../errors.ts';
 import type { SourceFormat } from './header-aliases.ts';
 import { ImportPlanner, storedContentKeys, type CheckedRow, type DuplicateRow, type ImportCounts, type ImportPlan } from './import-plan.ts';
 import { checkSheet, type CheckJob, type CheckMessage, type SheetHead } from './sheet-check.ts';

@@ -48,6 +48,11 @@ function watch(w: Worker): Worker {
   return w;
 }
 
+/** True while the import worker runs an import (and may hold the database's write lock). */
+export function importRunning(): boolean {
+  return pending.size > 0;
+}
+
 /** Runs one import in the worker; imports queue behind each other (one writer at a time). */
 export function runImportThread(dbFile: string, job: ImportJob, file: Buffer): Promise<ImportReport> {
   const run = () => new Promise<ImportReport>((resolve, reject) => {

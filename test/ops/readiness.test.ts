@@ -53,4 +53,22 @@ describe('/readyz', () => {
       other.close();
     }
   });
+
+  it('stays ready while its own import holds the write lock, not while anything else does', async () => {
+    let importing = true;
+    const readiness = new Readiness(srv.ctx.store, { ldapEnabled: false, probeEveryMs: 0, ownWriteRunning: () => importing });
+    const app = createApp(srv.ctx, readiness);
+    const other = new Database(join(srv.dataDir, 'dialbook.db'));
+    try {
+      other.exec('BEGIN IMMEDIATE'); // stands in for the import thread's open batch
+      expect((await request(app).get('/readyz')).status).toBe(200);
+      importing = false; // the lock outlives the import: someone else holds it
+      const locked = await request(app).get('/readyz');
+      expect(locked.status).toBe(503);
+      expect(locked.body.failing.database).toMatch(/locked/);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 // Portal sessions live in the store: they survive a restart, only a hash of the cookie is kept,
 // they expire, a user lists and ends their own, and a manager ends a user's.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import request from 'supertest';
