@@ -8,6 +8,8 @@ import type { CheckJob, CheckMessage } from './sheet-check.ts';
 
 export type CheckRequest =
   | { type: 'check'; id: number; job: Omit<CheckJob, 'file'> & { file: Uint8Array } }
+  /** The import thread took a message: the check thread may run one further ahead. */
+  | { type: 'taken'; id: number }
   | { type: 'cancel'; id: number };
 export type CheckReply =
   | { id: number; message: CheckMessage }
@@ -19,6 +21,15 @@ type Listener = (reply: CheckReply | { id: number; failed: Error }) => void;
 let worker: Worker | null = null;
 let nextId = 1;
 const listeners = new Map<number, Listener>();
+/** Replies received and not yet taken, per job (bounded by the check thread's MAX_AHEAD). */
+const backlog = new Map<number, number>();
+
+/** Replies waiting to be taken, over all jobs: what the import thread holds in memory unread. */
+export function checkBacklog(): number {
+  let n = 0;
+  for (const v of backlog.values()) n += v;
+  return n;
+}
 
 function checkWorker(): Worker {
   if (worker) return worker;
@@ -42,6 +53,7 @@ export async function* checkInThread(job: CheckJob): AsyncGenerator<CheckMessage
   let wake: (() => void) | null = null;
   listeners.set(id, (reply) => {
     queue.push(reply);
+    backlog.set(id, queue.length);
     wake?.();
   });
   w.ref();
@@ -55,13 +67,16 @@ export async function* checkInThread(job: CheckJob): AsyncGenerator<CheckMessage
       if (queue.length === 0) await new Promise<void>((resolve) => { wake = resolve; });
       wake = null;
       const reply = queue.shift()!;
+      backlog.set(id, queue.length);
       if ('failed' in reply) { finished = true; throw reply.failed; }
       if ('error' in reply) { finished = true; throw fromThreadError(reply.error, 'import check thread'); }
       if ('done' in reply) { finished = true; return; }
+      w.postMessage({ type: 'taken', id } satisfies CheckRequest);
       yield reply.message;
     }
   } finally {
     listeners.delete(id);
+    backlog.delete(id);
     if (!finished && worker === w) w.postMessage({ type: 'cancel', id } satisfies CheckRequest);
     if (listeners.size === 0) w.unref();
   }

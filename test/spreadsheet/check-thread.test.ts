@@ -1,0 +1,51 @@
+// The check thread reads and validates an upload while the import thread writes: it runs ahead
+// by a few slices only (memory stays bounded however slow the writer is), stops when the import
+// thread stops reading, and its rows are exactly what checking in one thread gives.
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { checkBacklog, checkInThread } from '../../src/spreadsheet/check-thread.ts';
+import { checkSheet, SLICE_ROWS, type CheckJob, type CheckMessage } from '../../src/spreadsheet/sheet-check.ts';
+
+const ROWS = 12 * SLICE_ROWS;
+const limits = loadConfig({ env: {}, overrides: { dataDir: '/nonexistent' } }).import;
+const file = Buffer.from(['First Name,Last Name,Work Number',
+  ...Array.from({ length: ROWS }, (_, i) => `F${i},L${i},${i % 1000 === 7 ? 'not a number' : `+1 469 555 ${String(i % 10_000).padStart(4, '0')}`}`)].join('\n'));
+const job: CheckJob = { file, contentType: 'text/csv', limits: { ...limits, maxRows: ROWS }, region: 'US', mode: 'add', storedKeys: [] };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+
+describe('check thread', () => {
+  it('gives the same messages as checking here', async () => {
+    const here: CheckMessage[] = [];
+    for await (const m of checkSheet(job)) here.push(m);
+    const there: CheckMessage[] = [];
+    for await (const m of checkInThread(job)) there.push(m);
+    expect(there).toEqual(here);
+    expect(there.filter((m) => m.kind === 'rows').flatMap((m) => (m.kind === 'rows' ? m.rows : []))).toHaveLength(ROWS);
+  }, 60_000);
+
+  it('runs only a few slices ahead of a slow reader, and stops when the reader leaves', async () => {
+    let seen = 0;
+    let most = 0;
+    for await (const m of checkInThread(job)) {
+      seen++;
+      if (m.kind === 'rows' && seen === 2) {
+        await sleep(1500); // a slow writer: the check thread would have finished the file by now
+        most = Math.max(most, checkBacklog());
+      }
+      if (seen === 4) break;
+    }
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(4);
+    expect(checkBacklog()).toBe(0);
+    // the thread is free for the next job at once
+    let rows = 0;
+    for await (const m of checkInThread(job)) if (m.kind === 'rows') rows += m.rows.length;
+    expect(rows).toBe(ROWS);
+  }, 60_000);
+
+  it('reports a limit passed while reading as the API error it is', async () => {
+    const small = { ...job, limits: { ...job.limits, maxRows: 100 } };
+    await expect((async () => { for await (const _ of checkInThread(small)) { /* read on */ } })()).rejects.toMatchObject({ status: 413 });
+  }, 60_000);
+});
