@@ -59,19 +59,19 @@ const pct = (xs: number[], p: number) => {
 interface Probe { ldap: number[]; phonebook: number[]; errors: number }
 
 /** What phones do, one request at a time, until `until` resolves. */
-async function probe(srv: RunningServer, until: Promise<unknown>): Promise<Probe> {
+async function probe(srv: RunningServer, until: Promise<unknown>, account = 'probe', withPhonebook = true): Promise<Probe> {
   let done = false;
   void until.finally(() => { done = true; });
   const out: Probe = { ldap: [], phonebook: [], errors: 0 };
   const client = ldap.createClient({ url: `ldap://127.0.0.1:${srv.ldapPort}` });
   client.on('error', () => { out.errors++; });
-  await new Promise<void>((res, rej) => client.bind('cn=phones,o=probe,dc=dialbook', 'probe-password', (e) => (e ? rej(e) : res())));
+  await new Promise<void>((res, rej) => client.bind(`cn=phones,o=${account},dc=dialbook`, 'probe-password', (e) => (e ? rej(e) : res())));
   const auth = 'Basic ' + Buffer.from('phones:probe-password').toString('base64');
   let i = 0;
   while (!done) {
     let t = process.hrtime.bigint();
     const found = await new Promise<number>((res) => {
-      client.search('o=probe,dc=dialbook', { scope: 'sub', filter: `(telephoneNumber=*${String(1_000_000 + (i % 1000)).slice(-7)})`, attributes: ['cn'] }, (err, r) => {
+      client.search(`o=${account},dc=dialbook`, { scope: 'sub', filter: `(telephoneNumber=*${String(1_000_000 + (i % 1000)).slice(-7)})`, attributes: ['cn'] }, (err, r) => {
         if (err) return res(-1);
         let n = 0;
         r.on('searchEntry', () => n++);
@@ -79,14 +79,16 @@ async function probe(srv: RunningServer, until: Promise<unknown>): Promise<Probe
         r.on('end', () => res(n));
       });
     });
-    if (found < 1) out.errors++;
+    // the probe account holds the numbers asked for; another account only has to answer
+    if (found < (account === 'probe' ? 1 : 0)) out.errors++;
     out.ldap.push(secs(t) * 1000);
+    i++;
+    if (!withPhonebook) continue;
     t = process.hrtime.bigint();
     const pb = await fetch(`http://127.0.0.1:${srv.httpPort}/phonebook/probe/yealink.xml`, { headers: { Authorization: auth } });
     await pb.arrayBuffer();
     if (pb.status !== 200) out.errors++;
     out.phonebook.push(secs(t) * 1000);
-    i++;
   }
   client.unbind();
   return out;
@@ -96,7 +98,7 @@ function printProbe(label: string, p: Probe): void {
   const f = (xs: number[]) => `${xs.length} requests, p50 ${pct(xs, 50).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
   console.log(`${label}`);
   console.log(`  LDAP caller-ID search   ${f(p.ldap)}`);
-  console.log(`  phonebook (Yealink XML) ${f(p.phonebook)}`);
+  if (p.phonebook.length) console.log(`  phonebook (Yealink XML) ${f(p.phonebook)}`);
   if (p.errors) console.log(`  errors: ${p.errors}`);
 }
 
@@ -135,6 +137,7 @@ export async function run(): Promise<void> {
     const rand = rng(3);
     store.applyBatch('probe', { source: 'shared' }, Array.from({ length: 1000 }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeContact(i, rand), 'US') })), ACTOR);
     srv.ctx.phoneCredentials.set('probe', 'phones', 'probe-password', ACTOR);
+    srv.ctx.phoneCredentials.set('bench', 'phones', 'probe-password', ACTOR);
 
     // 2. Warm-up: the first import starts the import worker (module loading); not timed.
     const warm = await upload(srv, token, 'warm', csv.subarray(0, 200_000).subarray(0, csv.subarray(0, 200_000).lastIndexOf('\r\n') + 2));
@@ -150,6 +153,9 @@ export async function run(): Promise<void> {
     const alone = secs(ta);
     if (aloneReport.status !== 200 || (aloneReport.body.counts as Record<string, number>)?.created !== N) throw new Error(`import failed: ${aloneReport.status}`);
 
+    // phones of the account to be imported already ask (its read model exists, empty)
+    await probe(srv, new Promise((r) => setTimeout(r, 200)), 'bench', false);
+
     // 4b. End to end: HTTP upload -> committed, with the probe running alongside.
     const t = process.hrtime.bigint();
     const importing = upload(srv, token, 'bench', readFileSync(csvFile));
@@ -157,6 +163,9 @@ export async function run(): Promise<void> {
     const report = await importing;
     const total = secs(t);
     const busy = await during;
+    // Phones asking the account just imported: the first search finds its read model stale
+    // (100,000 new contacts) and it is rebuilt; the searches must not wait for that.
+    const after = await probe(srv, new Promise((r) => setTimeout(r, 3000)), 'bench', false);
     const counts = report.body.counts as Record<string, number> | undefined;
     if (report.status !== 200 || counts?.created !== N) throw new Error(`import failed: ${report.status} ${JSON.stringify(report.body).slice(0, 500)}`);
     if (report.body.warningCount !== foreign) throw new Error(`expected ${foreign} warnings, got ${report.body.warningCount}`);
@@ -196,6 +205,7 @@ export async function run(): Promise<void> {
     console.log(`floor 20,000 rows/s (idle server):               ${N / alone >= 20_000 ? 'met' : 'NOT met'}; goal 50,000: ${N / alone >= 50_000 ? 'met' : 'not met'}`);
     printProbe('phone probe, no import running (3 s):', idle);
     printProbe('phone probe while the import runs:', busy);
+    printProbe('LDAP on the imported account in the 3 s after the import (read model rebuilt meanwhile):', after);
     console.log('phases (in one thread, no HTTP):');
     console.log(`  read (decode + CSV parse)         ${tRead.toFixed(2)} s  ${(tRead / N * 1e6).toFixed(1)} us/row`);
     console.log(`  plan (validate + normalise)       ${tPlan.toFixed(2)} s  ${(tPlan / N * 1e6).toFixed(1)} us/row`);

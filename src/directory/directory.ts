@@ -3,6 +3,12 @@
 // revisionCheckMs per account, so another process's writes show within that time; writes in this
 // process mark the account for a check at once), and dropped after idleEvictMinutes unused.
 // Same call shapes as the store's queryContacts / queryContactRefs / getContactsByIds.
+//
+// A large account is (re)built in the background, a page of contacts per turn of the event loop:
+// reading 100,000 contacts at once held the event loop for 2-3 s (after a restart, or after a
+// large import), and every phone waited. Until the build is done, searches of that account are
+// answered by the store itself (same answers, tested by directory-contract.test.ts; slower per
+// search, but nobody waits for the build).
 import type { Contact } from '../domain/contact-schemas.ts';
 import type { ContactPage, ContactQuery, ContactRef, Store } from '../store/store.ts';
 import { AccountDirectory } from './account-directory.ts';
@@ -10,6 +16,8 @@ import { AccountDirectory } from './account-directory.ts';
 export interface DirectoryOptions {
   /** Drop an account's read model when no search used it for this long. */
   idleEvictMinutes: number;
+  /** Accounts with at least this many contacts are built in the background (default 2,000). */
+  backgroundBuildMin?: number;
   /** How stale an account may be before its revision is read again (another process's writes). */
   revisionCheckMs?: number;
   /** Clock, for tests. */
@@ -22,16 +30,33 @@ interface Slot {
   usedAt: number;
 }
 
+interface BuildJob {
+  /** When a search last asked for the account (the new slot's last use). */
+  wantedAt: number;
+  done: Promise<void>;
+}
+
+/** What current() answers while a large account is being built: ask the store. */
+const STORE = Symbol('store');
+
+/** Contacts read per turn of the event loop by a background build (about 10-20 ms of work). */
+const BUILD_PAGE = 1000;
+
 export class Directory {
   private readonly slots = new Map<string, Slot>();
+  /** Accounts being built in the background, and when each build was last wanted. */
+  private readonly building = new Map<string, BuildJob>();
   /** Full builds and in-place updates so far (metrics, and tests that check which one ran). */
-  readonly counts = { builds: 0, updates: 0 };
+  readonly counts = { builds: 0, updates: 0, backgroundBuilds: 0 };
   private readonly checkMs: number;
   private readonly idleMs: number;
+  private readonly backgroundMin: number;
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
+  private closed = false;
 
   constructor(private readonly store: Store, opts: DirectoryOptions) {
+    this.backgroundMin = opts.backgroundBuildMin ?? 2000;
     this.checkMs = opts.revisionCheckMs ?? 250;
     this.idleMs = opts.idleEvictMinutes * 60_000;
     this.now = opts.now ?? Date.now;
@@ -41,6 +66,7 @@ export class Directory {
 
   queryContacts(accountId: string, q: ContactQuery): ContactPage {
     const dir = this.current(accountId);
+    if (dir === STORE) return this.store.queryContacts(accountId, q);
     if (!dir) return { contacts: [], total: q.withTotal ? 0 : null };
     const page = dir.query(q);
     return { contacts: page.entries.map((e) => e.contact), total: page.total };
@@ -48,6 +74,7 @@ export class Directory {
 
   queryContactRefs(accountId: string, q: ContactQuery): ContactRef[] {
     const dir = this.current(accountId);
+    if (dir === STORE) return this.store.queryContactRefs(accountId, q);
     if (!dir) return [];
     return dir.query(q).entries.map((e) => ({ id: e.contact.id, revision: e.contact.revision }));
   }
@@ -55,6 +82,7 @@ export class Directory {
   /** Contacts by id, in the order of ids (unknown ids skipped), as the last query saw them. */
   getContactsByIds(accountId: string, ids: readonly string[]): Contact[] {
     const dir = this.slots.get(accountId)?.dir ?? this.current(accountId);
+    if (dir === STORE) return this.store.getContactsByIds(accountId, [...ids]);
     if (!dir) return [];
     const out: Contact[] = [];
     for (const id of ids) {
@@ -81,13 +109,30 @@ export class Directory {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.sweeper);
     this.slots.clear();
+    this.building.clear();
   }
 
-  /** The account's read model, current to within checkMs; null when the account does not exist. */
-  private current(accountId: string): AccountDirectory | null {
+  /** Resolves when the account's background build (if one runs) is done: for tests and warm-ups. */
+  async settled(accountId: string): Promise<void> {
+    await this.building.get(accountId)?.done;
+  }
+
+  /**
+   * The account's read model, current to within checkMs; STORE while a large account is being
+   * (re)built in the background (ask the store meanwhile); null when the account does not exist.
+   */
+  private current(accountId: string): AccountDirectory | typeof STORE | null {
     const now = this.now();
+    const pending = this.building.get(accountId);
+    if (pending) {
+      pending.wantedAt = now;
+      if (this.store.getRevision(accountId) !== null) return STORE;
+      this.building.delete(accountId); // deleted: the build stops at its next page
+      return null;
+    }
     let slot = this.slots.get(accountId);
     if (slot && now - slot.checkedAt >= this.checkMs) {
       const revision = this.store.getRevision(accountId);
@@ -95,10 +140,15 @@ export class Directory {
         this.slots.delete(accountId);
         return null;
       }
-      if (revision !== slot.dir.revision) slot.dir = this.refresh(accountId, slot.dir, revision) ?? slot.dir;
+      if (revision !== slot.dir.revision) {
+        const dir = this.refresh(accountId, slot.dir, revision);
+        if (dir === STORE) return STORE;
+        slot.dir = dir ?? slot.dir;
+      }
       slot.checkedAt = now;
     }
     if (!slot) {
+      if (this.store.countAccountContacts(accountId) >= this.backgroundMin) return this.buildInBackground(accountId);
       const dir = this.build(accountId);
       if (!dir) return null;
       slot = { dir, checkedAt: now, usedAt: now };
@@ -106,6 +156,42 @@ export class Directory {
     }
     slot.usedAt = now;
     return slot.dir;
+  }
+
+  /** Starts a background build of the account (its old read model is dropped: it is stale). */
+  private buildInBackground(accountId: string): typeof STORE | null {
+    if (this.store.getRevision(accountId) === null) return null;
+    this.slots.delete(accountId);
+    const job: BuildJob = { wantedAt: this.now(), done: Promise.resolve() };
+    job.done = this.backgroundBuild(accountId, job).catch(() => undefined).finally(() => {
+      if (this.building.get(accountId) === job) this.building.delete(accountId);
+    });
+    this.building.set(accountId, job);
+    return STORE;
+  }
+
+  private async backgroundBuild(accountId: string, job: BuildJob): Promise<void> {
+    const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldTurn(); // never inside the search that asked for it
+    // Revision and change point first, as in build(): writes during the read are applied after.
+    const revision = this.store.getRevision(accountId);
+    const point = this.store.contactChangePoint(accountId);
+    const account = this.store.getAccount(accountId);
+    if (revision === null || !account) return;
+    const contacts: Contact[] = [];
+    for (let after: number | null = 0; after !== null;) {
+      if (this.closed || this.building.get(accountId) !== job) return; // closed, or the account was deleted
+      const page = this.store.accountContactsAfter(accountId, after, BUILD_PAGE);
+      contacts.push(...page.contacts);
+      after = page.next;
+      await yieldTurn();
+    }
+    if (this.closed) return;
+    const dir = new AccountDirectory(contacts, account.region, revision, point);
+    this.counts.builds++;
+    this.counts.backgroundBuilds++;
+    // checkedAt -Infinity: the next search checks the revision and applies what changed meanwhile
+    this.slots.set(accountId, { dir, checkedAt: -Infinity, usedAt: job.wantedAt });
   }
 
   private build(accountId: string): AccountDirectory | null {
@@ -124,9 +210,12 @@ export class Directory {
    * and applied in place. A full rebuild when the feed cannot say (settings or region changed,
    * changes pruned) or when most of the account changed (a big import).
    */
-  private refresh(accountId: string, dir: AccountDirectory, revision: number): AccountDirectory | null {
+  private refresh(accountId: string, dir: AccountDirectory, revision: number): AccountDirectory | typeof STORE | null {
     const changes = this.store.contactChangesSince(accountId, dir.changePoint);
-    if (!changes || changes.changed.length + changes.deleted.length > Math.max(1000, dir.size / 2)) return this.build(accountId);
+    if (!changes || changes.changed.length + changes.deleted.length > Math.max(1000, dir.size / 2)) {
+      const size = Math.max(dir.size, changes ? dir.size + changes.changed.length : this.store.countAccountContacts(accountId));
+      return size >= this.backgroundMin ? this.buildInBackground(accountId) : this.build(accountId);
+    }
     dir.apply(this.store.getContactsByIds(accountId, changes.changed), changes.deleted);
     this.counts.updates++;
     dir.changePoint = changes.upTo;

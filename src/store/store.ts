@@ -165,6 +165,13 @@ export interface ContactStore {
    *  (the store's tie-break): what the in-memory directory (src/directory/) is built from. */
   allAccountContacts(accountId: string): Contact[];
   /**
+   * The same contacts a page at a time (for a build that yields between pages): those after
+   * position `after` (0 to start), and the position to continue from (null after the last page).
+   */
+  accountContactsAfter(accountId: string, after: number, limit: number): { contacts: Contact[]; next: number | null };
+  /** How many contacts the account has, all sources. */
+  countAccountContacts(accountId: string): number;
+  /**
    * What changed in an account after a point of its change log: shared, personal and
    * internal-user entries, group memberships and group names included. null when `after` is
    * older than the oldest change kept, or when a settings change altered every entry: the

@@ -1,6 +1,7 @@
 // The read model's lifecycle on a real database file, with a hand-driven clock: built on first
 // use, revision checked at most every revisionCheckMs (unless this process wrote), dropped when
-// idle and rebuilt on the next search.
+// idle and rebuilt on the next search; large accounts built in the background, the store
+// answering meanwhile.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +43,7 @@ describe('directory lifecycle', () => {
       expect(names(d)).toEqual(['Smith']);
       clock = 1250;
       expect(names(d)).toEqual(['Jones', 'Smith']);
-      expect(d.counts).toEqual({ builds: 1, updates: 1 });
+      expect(d.counts).toEqual({ builds: 1, updates: 1, backgroundBuilds: 0 });
     } finally {
       d.close();
     }
@@ -78,6 +79,40 @@ describe('directory lifecycle', () => {
       expect(d.loaded()).toEqual({});
       expect(names(d).length).toBeGreaterThan(0);
       expect(d.counts.builds).toBe(2);
+    } finally {
+      d.close();
+    }
+  });
+
+  it('builds a large account in the background, a page per turn, the store answering until it is ready', async () => {
+    const d = new Directory(raw, { idleEvictMinutes: 5, revisionCheckMs: 0, backgroundBuildMin: 500, now: () => clock });
+    try {
+      raw.createAccount({ id: 'big', name: 'Big', region: 'US' }, actor);
+      const batch = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({
+        op: 'create' as const, contact: prepareContact({ lastName: `Big${String(from + i).padStart(5, '0')}`, workNumber: `+1 469 555 ${String((from + i) % 10_000).padStart(4, '0')}` }, 'US'),
+      }));
+      raw.applyBatch('big', { source: 'shared' }, batch(2500, 0), actor);
+      const first = (q: string) => d.queryContacts('big', { ...ALL, where: { name: 'lastName', op: 'prefix', value: q }, limit: 3 }).contacts.map((c) => c.lastName);
+      // asked before the build: the store answers, the same answer the read model gives later
+      expect(first('big0001')).toEqual(['Big00010', 'Big00011', 'Big00012']);
+      expect(d.loaded()).not.toHaveProperty('big');
+      // the build takes several turns of the event loop: other work runs in between
+      let turns = 0;
+      const tick = setInterval(() => { turns++; }, 0);
+      await d.settled('big');
+      clearInterval(tick);
+      expect(turns).toBeGreaterThan(0);
+      expect(d.loaded().big).toBe(2500);
+      expect(d.counts.backgroundBuilds).toBe(1);
+      expect(first('big0001')).toEqual(['Big00010', 'Big00011', 'Big00012']);
+      // a large batch later: rebuilt in the background again, and fresh answers right away
+      raw.applyBatch('big', { source: 'shared' }, batch(3000, 10_000), actor);
+      expect(first('big1')).toEqual(['Big10000', 'Big10001', 'Big10002']);
+      expect(d.loaded()).not.toHaveProperty('big');
+      await d.settled('big');
+      expect(d.loaded().big).toBe(5500);
+      expect(d.counts.backgroundBuilds).toBe(2);
+      expect(first('big1')).toEqual(['Big10000', 'Big10001', 'Big10002']);
     } finally {
       d.close();
     }

@@ -149,6 +149,18 @@ export class SqliteContactReader {
     return this.allWhere(accountId, '1', [], 'c.rowid');
   }
 
+  /** A page of everyContact, by rowid: the contacts after rowid `after`, and the rowid to go on from. */
+  everyContactAfter(accountId: string, after: number, limit: number): { contacts: Contact[]; next: number | null } {
+    const rows = this.stmts.get(`SELECT ${CONTACT_COLUMNS}, c.rowid AS rowid_ FROM contacts c
+      WHERE c.account_id = ? AND c.rowid > ? ORDER BY c.rowid LIMIT ?`).all(accountId, after, limit) as (ContactRow & { rowid_: number })[];
+    const next = rows.length === limit ? rows[rows.length - 1].rowid_ : null;
+    return { contacts: this.hydrate(rows), next };
+  }
+
+  countEvery(accountId: string): number {
+    return (this.stmts.get('SELECT count(*) AS n FROM contacts WHERE account_id = ?').get(accountId) as { n: number }).n;
+  }
+
   private allWhere(accountId: string, sql: string, params: unknown[], order: string): Contact[] {
     const rows = this.stmts
       .get(`SELECT ${CONTACT_COLUMNS} FROM contacts c WHERE c.account_id = ? AND ${sql} ORDER BY ${order}`)

@@ -57,6 +57,8 @@ export function openSqliteStore(file: string): Store {
     getContact: (a, id, vis) => reader.get(a, id, vis),
     allContacts: (a, scope) => reader.all(a, scope),
     allAccountContacts: (a) => reader.everyContact(a),
+    accountContactsAfter: (a, after, limit) => reader.everyContactAfter(a, after, limit),
+    countAccountContacts: (a) => reader.countEvery(a),
     createContact: (a, scope, c, actor) => writer.create(a, scope, c, actor),
     updateContact: (a, scope, id, c, actor, rev) => writer.update(a, scope, id, c, actor, rev),
     deleteContact: (a, scope, id, actor, rev) => writer.delete(a, scope, id, actor, rev),
