@@ -48,13 +48,15 @@ export class AccountDirectory implements PlanSources {
   private marks = new Uint8Array(0);
 
   /**
-   * contacts: every contact of the account in insertion order (the store's tie-break).
-   * revision / changePoint: what the caller read before the contacts, to know when to refresh.
+   * contacts: every contact of the account in insertion order (the store's tie-break), or their
+   * entries already made (toEntry(contact, its position in that order)) by a build that made them
+   * a page at a time. revision / changePoint: what the caller read before the contacts, to know
+   * when to refresh.
    */
-  constructor(contacts: readonly Contact[], public region: string, public revision: number, public changePoint: number) {
-    this.entries = contacts.map((c, i) => toEntry(c, i));
+  constructor(contacts: readonly Contact[] | { entries: DirEntry[] }, public region: string, public revision: number, public changePoint: number) {
+    this.entries = Array.isArray(contacts) ? contacts.map((c, i) => toEntry(c, i)) : (contacts as { entries: DirEntry[] }).entries;
     this.entries.sort(compareEntries);
-    this.nextSeq = contacts.length;
+    this.nextSeq = this.entries.length;
     this.renumber();
     for (const e of this.entries) this.indexOther(e);
     this.names = new NameIndex(this.entries);

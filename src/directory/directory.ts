@@ -12,6 +12,7 @@
 import type { Contact } from '../domain/contact-schemas.ts';
 import type { ContactPage, ContactQuery, ContactRef, Store } from '../store/store.ts';
 import { AccountDirectory } from './account-directory.ts';
+import { toEntry, type DirEntry } from './directory-entry.ts';
 
 export interface DirectoryOptions {
   /** Drop an account's read model when no search used it for this long. */
@@ -178,16 +179,19 @@ export class Directory {
     const point = this.store.contactChangePoint(accountId);
     const account = this.store.getAccount(accountId);
     if (revision === null || !account) return;
-    const contacts: Contact[] = [];
+    // each page's entries (folded names) are made as it is read: less left for the last step
+    const entries: DirEntry[] = [];
     for (let after: number | null = 0; after !== null;) {
       if (this.closed || this.building.get(accountId) !== job) return; // closed, or the account was deleted
       const page = this.store.accountContactsAfter(accountId, after, BUILD_PAGE);
-      contacts.push(...page.contacts);
+      for (const c of page.contacts) entries.push(toEntry(c, entries.length));
       after = page.next;
       await yieldTurn();
     }
     if (this.closed) return;
-    const dir = new AccountDirectory(contacts, account.region, revision, point);
+    // The one step not sliced: sorting the entries and the name and number indexes (about a
+    // second at 100,000 contacts).
+    const dir = new AccountDirectory({ entries }, account.region, revision, point);
     this.counts.builds++;
     this.counts.backgroundBuilds++;
     // checkedAt -Infinity: the next search checks the revision and applies what changed meanwhile
