@@ -6,8 +6,17 @@ import type { ContactQuery } from '../store/store.ts';
 import { compileCriterion, groupKey } from './criterion-match.ts';
 import { type Candidates, planCandidates, type PlanSources } from './criterion-plan.ts';
 import { compareEntries, type DirEntry, isVisible, toEntry } from './directory-entry.ts';
-import { NameIndex } from './name-index.ts';
-import { NumberIndex } from './number-index.ts';
+import { INDEXED_NAMES, NameIndex, type IndexedName } from './name-index.ts';
+import { NumberIndex, type NumberRef } from './number-index.ts';
+import { sortInSlices } from './sliced-sort.ts';
+
+/** A read model's arrays already sorted (AccountDirectory.prepare). */
+export interface PreparedDirectory {
+  /** In directory order. */
+  entries: DirEntry[];
+  names: Record<IndexedName, DirEntry[]>;
+  numbers: NumberRef[];
+}
 
 export interface DirectoryPage {
   entries: DirEntry[];
@@ -53,14 +62,27 @@ export class AccountDirectory implements PlanSources {
    * a page at a time. revision / changePoint: what the caller read before the contacts, to know
    * when to refresh.
    */
-  constructor(contacts: readonly Contact[] | { entries: DirEntry[] }, public region: string, public revision: number, public changePoint: number) {
-    this.entries = Array.isArray(contacts) ? contacts.map((c, i) => toEntry(c, i)) : (contacts as { entries: DirEntry[] }).entries;
-    this.entries.sort(compareEntries);
+  constructor(contacts: readonly Contact[] | PreparedDirectory, public region: string, public revision: number, public changePoint: number) {
+    const prepared = Array.isArray(contacts) ? null : (contacts as PreparedDirectory);
+    this.entries = prepared ? prepared.entries : (contacts as readonly Contact[]).map((c, i) => toEntry(c, i));
+    if (!prepared) this.entries.sort(compareEntries);
     this.nextSeq = this.entries.length;
     this.renumber();
     for (const e of this.entries) this.indexOther(e);
-    this.names = new NameIndex(this.entries);
-    this.numbers = new NumberIndex(this.entries);
+    this.names = prepared ? NameIndex.fromSorted(prepared.names) : new NameIndex(this.entries);
+    this.numbers = prepared ? NumberIndex.fromSorted(prepared.numbers) : new NumberIndex(this.entries);
+  }
+
+  /**
+   * What the constructor would sort, sorted a turn at a time (sliced-sort.ts): for a build in
+   * the background. entries: toEntry(contact, its position in insertion order).
+   */
+  static async prepare(entries: DirEntry[], pause: () => Promise<void>): Promise<PreparedDirectory> {
+    const sorted = await sortInSlices(entries, compareEntries, pause);
+    const names = {} as Record<IndexedName, DirEntry[]>;
+    for (const f of INDEXED_NAMES) names[f] = await sortInSlices(NameIndex.listOf(f, sorted), NameIndex.compare(f), pause);
+    const numbers = await sortInSlices(NumberIndex.refsOf(sorted), NumberIndex.compare, pause);
+    return { entries: sorted, names, numbers };
   }
 
   get size(): number {

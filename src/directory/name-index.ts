@@ -21,14 +21,29 @@ export class NameIndex {
   private readonly positions: Partial<Record<IndexedName, Int32Array>> = {};
 
   /** entries in directory order: a stable sort keeps directory order among equal names. */
-  constructor(entries: readonly DirEntry[]) {
-    this.sorted = { first: [], last: [], company: [], display: [] };
-    for (const f of INDEXED_NAMES) {
-      const key = KEY[f];
-      const list = entries.filter((e) => key(e) !== '');
-      list.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-      this.sorted[f] = list;
+  constructor(entries: readonly DirEntry[], sorted?: Record<IndexedName, DirEntry[]>) {
+    if (sorted) {
+      this.sorted = sorted;
+      return;
     }
+    this.sorted = { first: [], last: [], company: [], display: [] };
+    for (const f of INDEXED_NAMES) this.sorted[f] = NameIndex.listOf(f, entries).sort(NameIndex.compare(f));
+  }
+
+  /** The lists sorted elsewhere (listOf each field, sorted stably by compare). */
+  static fromSorted(sorted: Record<IndexedName, DirEntry[]>): NameIndex {
+    return new NameIndex([], sorted);
+  }
+
+  /** The entries a field's list holds (those with the field), in directory order. */
+  static listOf(field: IndexedName, entries: readonly DirEntry[]): DirEntry[] {
+    const key = KEY[field];
+    return entries.filter((e) => key(e) !== '');
+  }
+
+  static compare(field: IndexedName): (a: DirEntry, b: DirEntry) => number {
+    const key = KEY[field];
+    return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
   }
 
   /** Directory positions of the entries whose field starts with the (folded, non-empty) prefix. */

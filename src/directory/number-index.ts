@@ -5,7 +5,7 @@ import { reverse } from '../domain/phone-number.ts';
 import type { DirEntry } from './directory-entry.ts';
 import { equalRange, lowerBound, prefixRange } from './sorted-keys.ts';
 
-interface NumberRef {
+export interface NumberRef {
   rev: string;
   entry: DirEntry;
 }
@@ -16,12 +16,23 @@ const byRev = (a: NumberRef, b: NumberRef) => (a.rev < b.rev ? -1 : a.rev > b.re
 export class NumberIndex {
   private refs: NumberRef[];
 
-  constructor(entries: readonly DirEntry[]) {
+  constructor(entries: readonly DirEntry[], sorted?: NumberRef[]) {
+    this.refs = sorted ?? NumberIndex.refsOf(entries).sort(byRev);
+  }
+
+  /** The refs sorted elsewhere (refsOf, sorted stably by compare). */
+  static fromSorted(refs: NumberRef[]): NumberIndex {
+    return new NumberIndex([], refs);
+  }
+
+  /** One ref per number of the entries, in their order. */
+  static refsOf(entries: readonly DirEntry[]): NumberRef[] {
     const refs: NumberRef[] = [];
     for (const e of entries) for (const n of e.contact.numbers) refs.push({ rev: reverse(n.digits), entry: e });
-    refs.sort(byRev);
-    this.refs = refs;
+    return refs;
   }
+
+  static readonly compare = byRev;
 
   /** Many changes at once: drop the removed, append the added, and let the (run-aware) sort merge. */
   bulk(removed: ReadonlySet<DirEntry>, added: readonly DirEntry[]): void {

@@ -102,7 +102,7 @@ function visibilities(): Visibility[] {
 }
 
 /** Every criterion, visibility and a few pages: the same ids in the same order, and the same totals. */
-function expectSameAnswers(sorts: ContactSort[] = ['name', '-name']): void {
+function expectSameAnswers(sorts: ContactSort[] = ['name', '-name'], directory: Directory = shared()): void {
   let checked = 0;
   for (const where of CRITERIA) {
     for (const visibility of visibilities()) {
@@ -147,9 +147,26 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const shared = () => directory;
+
 describe('directory read model answers like the store', () => {
   it('for every criterion, visibility, page and sort', () => {
     expectSameAnswers(SORTS);
+  }, 60_000);
+
+  it('when built in the background (read a page per turn, sorted in slices)', async () => {
+    const bg = new Directory(store, { idleEvictMinutes: 60, revisionCheckMs: 0, backgroundBuildMin: 1 });
+    try {
+      // the first query is answered by the store while the build runs
+      expect(bg.queryContacts('acme', { visibility: visibilities()[0], limit: 5 }).contacts).toHaveLength(5);
+      await bg.settled('acme');
+      expect(bg.counts.backgroundBuilds).toBe(1);
+      expect(bg.loaded().acme).toBeGreaterThan(300);
+      expectSameAnswers(SORTS, bg);
+      expect(bg.counts.backgroundBuilds).toBe(1);
+    } finally {
+      bg.close();
+    }
   }, 60_000);
 
   it('keeps accounts apart', () => {
