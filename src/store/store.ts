@@ -178,6 +178,12 @@ export interface ContactStore {
    * caller must start over with a full read.
    */
   contactChangesSince(accountId: string, after: number): ContactChanges | null;
+  /**
+   * How many change rows the account has after `after` (a contact changed twice counts twice);
+   * null when contactChangesSince would answer null. Cheap: lets a caller that would rebuild
+   * anyway skip reading a large feed.
+   */
+  contactChangeCount(accountId: string, after: number): number | null;
   /** The newest point of the account's change log (0 when none). */
   contactChangePoint(accountId: string): number;
   /** Forgets changes older than the cut-off (epoch seconds); returns how many were dropped. */

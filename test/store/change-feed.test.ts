@@ -82,12 +82,20 @@ describe('contact change feed', () => {
   it('asks for a fresh start after a settings change and after pruning', () => {
     const point = store.contactChangePoint('acme');
     const acme = store.getAccount('acme')!;
+    const a = store.createContact('acme', SHARED, prep({ lastName: 'Counted' }), actor);
+    store.updateContact('acme', SHARED, a.id, prep({ lastName: 'Counted Twice' }), actor);
+    expect(store.contactChangeCount('acme', point)).toBe(2); // rows, not contacts
+    const beforeSettings = store.contactChangePoint('acme');
     store.updateAccount('acme', { settings: { ...acme.settings, nameFormat: acme.settings.nameFormat === 'first_last' ? 'last_first' : 'first_last' } }, actor);
     expect(store.contactChangesSince('acme', point)).toBeNull();
+    expect(store.contactChangeCount('acme', point)).toBeNull();
+    expect(store.contactChangeCount('acme', store.contactChangePoint('acme'))).toBe(0);
+    expect(beforeSettings).toBeLessThan(store.contactChangePoint('acme'));
 
     const later = store.contactChangePoint('globex');
     expect(store.pruneChangeLog(Math.floor(Date.now() / 1000) + 10)).toBeGreaterThan(0);
     expect(store.contactChangesSince('globex', later - 1)).toBeNull();
+    expect(store.contactChangeCount('globex', later - 1)).toBeNull();
     // A reader that saw everything before the prune carries on.
     const c = store.createContact('globex', SHARED, prep({ lastName: 'New' }), actor);
     expect(store.contactChangesSince('globex', later)).toMatchObject({ changed: [c.id] });

@@ -37,6 +37,13 @@ export class SqliteChangeFeed {
     })();
   }
 
+  count(accountId: string, after: number): number | null {
+    if (after < this.floor(accountId)) return null;
+    const row = this.stmts.get('SELECT count(*) AS n, count(*) - count(contact_id) AS everything FROM change_log WHERE account_id = ? AND id > ?')
+      .get(accountId, after) as { n: number; everything: number };
+    return row.everything > 0 ? null : row.n;
+  }
+
   /** Drops rows older than the cut-off; readers that last saw a dropped row must start over. */
   prune(olderThanEpochSeconds: number): number {
     return this.db.transaction(() => {

@@ -66,6 +66,7 @@ export function openSqliteStore(file: string): Store {
     openBatch: (a, scope, actor) => writer.open(a, scope, actor),
     contactChangesSince: (a, after) => feed.since(a, after),
     contactChangePoint: (a) => feed.point(a),
+    contactChangeCount: (a, after) => feed.count(a, after),
     pruneChangeLog: (before) => feed.prune(before),
 
     signinFailures: (keys, at, leak) => signins.signinFailures(keys, at, leak),
