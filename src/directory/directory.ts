@@ -222,7 +222,8 @@ export class Directory {
     const count = this.store.contactChangeCount(accountId, dir.changePoint);
     const changes = count === null || count > limit ? null : this.store.contactChangesSince(accountId, dir.changePoint);
     if (!changes || changes.changed.length + changes.deleted.length > limit) {
-      const size = Math.max(dir.size, dir.size + (count ?? 0) >= this.backgroundMin ? this.backgroundMin : this.store.countAccountContacts(accountId));
+      // the account's size after the changes, at most (or counted, when the feed cannot say)
+      const size = count === null ? this.store.countAccountContacts(accountId) : dir.size + count;
       return size >= this.backgroundMin ? this.buildInBackground(accountId) : this.build(accountId);
     }
     dir.apply(this.store.getContactsByIds(accountId, changes.changed), changes.deleted);
