@@ -75,3 +75,37 @@ export async function startChildServer(dataDir: string, o: ChildOptions = {}): P
     kill: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); },
   };
 }
+
+export interface SpawnedServer {
+  child: ChildProcess;
+  /** The port read from the server's output. */
+  port: number;
+  /** SIGTERM, then the exit code once it has exited. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts any dialbook command line (compiled, packaged or from source) and waits until its
+ * stderr shows `portLine` (its first group is the port). If it exits or stays silent first, it
+ * is killed and the error carries what it printed.
+ */
+export async function spawnServer(args: string[], env: NodeJS.ProcessEnv, portLine: RegExp, timeoutMs = 90_000): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, args, { env });
+  let err = '';
+  child.stderr!.on('data', (d) => { err += String(d); });
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  try {
+    const port = await new Promise<number>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`server did not start: ${err}`)), timeoutMs);
+      void exited.then((code) => { clearTimeout(timer); rej(new Error(`server exited ${code}: ${err}`)); });
+      child.stderr!.on('data', () => {
+        const m = portLine.exec(err);
+        if (m) { clearTimeout(timer); res(Number(m[1])); }
+      });
+    });
+    return { child, port, stop: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM'); return exited; } };
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+}

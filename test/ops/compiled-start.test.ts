@@ -1,11 +1,12 @@
 // Production runs compiled JavaScript: `npm run build` writes dist/, and bin/dialbook.js (what
 // `npm start` runs) starts the server from it, with no TypeScript loader in the process.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnServer } from '../helpers/child-server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dataDir = mkdtempSync(join(tmpdir(), 'dialbook-compiled-'));
@@ -25,26 +26,14 @@ describe('compiled start', () => {
     expect(sources.length).toBeGreaterThan(50);
     expect(sources.filter((f) => !existsSync(join(ROOT, 'dist', f.replace(/\.ts$/, '.js'))))).toEqual([]);
     expect(readFileSync(join(ROOT, 'dist/server.js'), 'utf8')).not.toMatch(/from ["'][^"']+\.ts["']/);
-    const child = spawn(process.execPath, [join(ROOT, 'bin/dialbook.js'), 'serve', '--http-port', '0', '--ldap-port', '0'], {
-      env: { PATH: process.env.PATH, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_LOG_LEVEL: 'silent' },
-    });
-    let err = '';
-    child.stderr.on('data', (d) => { err += String(d); });
+    const server = await spawnServer([join(ROOT, 'bin/dialbook.js'), 'serve', '--http-port', '0', '--ldap-port', '0'],
+      { PATH: process.env.PATH, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_LOG_LEVEL: 'silent' }, /HTTP http:\/\/localhost:(\d+)\//);
     try {
-      const port = await new Promise<number>((res, rej) => {
-        const t = setTimeout(() => rej(new Error(`compiled server did not start: ${err}`)), 90_000);
-        child.on('exit', (code) => rej(new Error(`compiled server exited ${code}: ${err}`)));
-        child.stderr.on('data', () => {
-          const m = /HTTP http:\/\/localhost:(\d+)\//.exec(err);
-          if (m) { clearTimeout(t); res(Number(m[1])); }
-        });
-      });
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      const res = await fetch(`http://127.0.0.1:${server.port}/healthz`);
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ status: 'ok' });
     } finally {
-      const code = await new Promise<number | null>((r) => { child.on('exit', r); child.kill('SIGTERM'); });
-      expect(code).toBe(0);
+      expect(await server.stop()).toBe(0);
     }
   }, 120_000);
 });

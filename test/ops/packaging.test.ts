@@ -1,12 +1,13 @@
 // Packaging: the Dockerfile builds with packaging/build.sh, and this test runs that script on a
 // copy of the work tree, then starts the production tree it made (compiled code, production
 // dependencies only). The systemd unit passes `systemd-analyze verify` where that tool exists.
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnServer } from '../helpers/child-server.ts';
 import { findProgram } from '../helpers/programs.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -50,24 +51,14 @@ describe('packaging/build.sh', () => {
     for (const dev of ['tsx', 'typescript', 'vitest', 'playwright-core']) expect(existsSync(join(out, 'node_modules', dev))).toBe(false);
     expect(existsSync(join(out, 'src'))).toBe(false);
     const dataDir = join(work, 'data');
-    const child = spawn(process.execPath, [join(out, 'bin/dialbook.js'), 'serve', '--http-port', '0', '--ldap-port', '0', '--demo'], {
-      env: { PATH: process.env.PATH, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_LOG_LEVEL: 'silent' },
-    });
-    let err = '';
-    child.stderr.on('data', (d) => { err += String(d); });
+    const server = await spawnServer([join(out, 'bin/dialbook.js'), 'serve', '--http-port', '0', '--ldap-port', '0', '--demo'],
+      { PATH: process.env.PATH, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_LOG_LEVEL: 'silent' }, /HTTP http:\/\/localhost:(\d+)\//);
     try {
-      const port = await new Promise<number>((res, rej) => {
-        child.on('exit', (code) => rej(new Error(`exited ${code}: ${err}`)));
-        child.stderr.on('data', () => {
-          const m = /HTTP http:\/\/localhost:(\d+)\//.exec(err);
-          if (m) res(Number(m[1]));
-        });
-      });
-      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
-      const book = await fetch(`http://127.0.0.1:${port}/phonebook/demo/yealink.xml`, { headers: { Authorization: 'Basic ' + Buffer.from('phones:phone-password-1').toString('base64') } });
+      expect((await fetch(`http://127.0.0.1:${server.port}/readyz`)).status).toBe(200);
+      const book = await fetch(`http://127.0.0.1:${server.port}/phonebook/demo/yealink.xml`, { headers: { Authorization: 'Basic ' + Buffer.from('phones:phone-password-1').toString('base64') } });
       expect(book.status).toBe(200);
     } finally {
-      await new Promise((r) => { child.on('exit', r); child.kill('SIGTERM'); });
+      await server.stop();
     }
   }, 240_000);
 });

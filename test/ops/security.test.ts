@@ -1,7 +1,7 @@
 // Security of a production server: headers on the portal and API, /metrics behind a token or on
 // its own listener, the optional HTTPS port with certificate reload, and password hashes raised
 // to today's scrypt cost at the next sign-in.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
@@ -11,6 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, needsRehash, PASSWORD_PARAMS } from '../../src/auth/passwords.ts';
+import { spawnServer } from '../helpers/child-server.ts';
 import { CLI_ARGS } from '../helpers/cli.ts';
 import { requireProgram } from '../helpers/programs.ts';
 import { METRICS_TOKEN, seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -123,26 +124,16 @@ describe.skipIf(!hasOpenssl)('HTTPS listener', () => {
   it('reloads the certificate on SIGHUP in `dialbook serve`', async () => {
     makeCert('before-hup.example');
     const dataDir = join(dir, 'data');
-    const child = spawn(process.execPath, [...CLI_ARGS, 'serve', '--http-port', '0', '--ldap-port', '0'], {
-      env: { ...process.env, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_LOG_LEVEL: 'silent', DIALBOOK_HTTP_HTTPS_PORT: '0', DIALBOOK_HTTP_TLS_CERT: cert, DIALBOOK_HTTP_TLS_KEY: key },
-    });
-    let err = '';
-    child.stderr.on('data', (d) => { err += String(d); });
+    const server = await spawnServer([...CLI_ARGS, 'serve', '--http-port', '0', '--ldap-port', '0'],
+      { ...process.env, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_LOG_LEVEL: 'silent', DIALBOOK_HTTP_HTTPS_PORT: '0', DIALBOOK_HTTP_TLS_CERT: cert, DIALBOOK_HTTP_TLS_KEY: key },
+      /HTTPS port (\d+)/);
     try {
-      const port = await new Promise<number>((res, rej) => {
-        child.on('exit', (code) => rej(new Error(`exited ${code}: ${err}`)));
-        child.stderr.on('data', () => {
-          const m = /HTTPS port (\d+)/.exec(err);
-          if (m) res(Number(m[1]));
-        });
-      });
-      expect((await get(port)).cn).toBe('before-hup.example');
+      expect((await get(server.port)).cn).toBe('before-hup.example');
       makeCert('after-hup.example');
-      child.kill('SIGHUP');
-      await expect.poll(async () => (await get(port)).cn, { timeout: 10_000 }).toBe('after-hup.example');
+      server.child.kill('SIGHUP');
+      await expect.poll(async () => (await get(server.port)).cn, { timeout: 10_000 }).toBe('after-hup.example');
     } finally {
-      const code = await new Promise<number | null>((r) => { child.on('exit', r); child.kill('SIGTERM'); });
-      expect(code).toBe(0);
+      expect(await server.stop()).toBe(0);
     }
   }, 180_000);
 
