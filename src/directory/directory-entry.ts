@@ -2,11 +2,12 @@
 // encoded without SQLite) plus the folded keys every search compares. Also the two rules every
 // front end must apply the same way: directory (name) order and who may see an entry.
 import type { Contact } from '../domain/contact-schemas.ts';
+import { SORT_KEY_SEPARATOR } from '../domain/search-forms.ts';
 import { fold } from '../domain/text-fold.ts';
 import type { Visibility } from '../store/store.ts';
 
 /** Separates the parts of a sort key: lower than any character a folded name can hold. */
-export const SORT_SEP = '\u0001';
+export const SORT_SEP = SORT_KEY_SEPARATOR;
 /** Just above SORT_SEP: "<name>\u0002" bounds every sort key whose sort name is exactly <name>. */
 export const AFTER_SEP = '\u0002';
 /** Above every character of a folded name: "<prefix>\uffff" bounds every key starting with prefix. */
@@ -31,7 +32,7 @@ export interface DirEntry {
 
 /**
  * Directory order and the folded forms, the same rule the store's sort_key and *_f columns
- * follow (src/store/sqlite/row-mapping.ts foldedNames): sort name = last name, else first name,
+ * follow (src/domain/search-forms.ts): sort name = last name, else first name,
  * else company; then first name; then company.
  */
 export function toEntry(contact: Contact, seq: number): DirEntry {

@@ -6,6 +6,7 @@ import {
 } from './contact-schemas.ts';
 import { cleanLine, describeCleaning } from './clean-text.ts';
 import { normalizeNumber } from './phone-number.ts';
+import { searchForms, type SearchForms } from './search-forms.ts';
 import { detailsFromZod, ValidationError, type ErrorDetail } from '../errors.ts';
 
 /**
@@ -25,6 +26,8 @@ export interface ContactWarning {
 export interface PreparedContact {
   fields: Required<ContactInput>;
   numbers: PhoneNumber[];
+  /** The folded names the store searches and orders by. */
+  search: SearchForms;
 }
 
 export type PrepareResult =
@@ -79,7 +82,7 @@ export function tryPrepareContact(input: unknown, region: string): PrepareResult
     if (result.warning) warnings.push({ field, value, code: result.warning.code, reason: `${field} ${result.warning.reason}` });
   }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, contact: { fields, numbers }, warnings };
+  return { ok: true, contact: { fields, numbers, search: searchForms(fields) }, warnings };
 }
 
 export function prepareContact(input: unknown, region: string): PreparedContact {

@@ -43,7 +43,7 @@ export interface ImportPlan {
 
 /**
  * One row read and checked: what the planner needs of it. Checking is pure and per row, so it
- * may run in another thread (validation-thread.ts) while the planner writes earlier rows.
+ * may run in another thread (check-thread.ts) while the planner writes earlier rows.
  */
 export interface CheckedRow {
   row: number;
@@ -57,6 +57,8 @@ export interface CheckedRow {
   result: PrepareResult | null;
   /** The row as contact input, kept only when result is null (validated if it is needed after all). */
   input?: ContactInput;
+  /** The content key of the prepared contact when it differs from rawKey (cleaned text, reformatted numbers). */
+  preparedKey?: string;
 }
 
 /** Reads and validates one row (validation is skipped for exact copies of stored contacts). */
@@ -65,7 +67,13 @@ export function checkRow({ row, cells }: SheetRow, header: HeaderMap, region: st
   const rawKey = contentKey(asStored(input));
   const checked: CheckedRow = { row, id: mode === 'add' ? '' : id, dropped, rawKey, result: null };
   if (storedKeys.has(rawKey)) checked.input = input;
-  else checked.result = tryPrepareContact(input, region);
+  else {
+    checked.result = tryPrepareContact(input, region);
+    if (checked.result.ok) {
+      const key = contentKey(checked.result.contact.fields);
+      if (key !== rawKey) checked.preparedKey = key;
+    }
+  }
   return checked;
 }
 
@@ -164,7 +172,7 @@ export class ImportPlanner {
     if (r.ok) {
       for (const w of r.warnings) this.plan.warnings.push({ ...w, row: g.row, field: columnTitle(w.field, this.header) ?? w.field });
       g.contact = r.contact;
-      g.key = contentKey(r.contact.fields);
+      g.key = g.checked.result ? g.checked.preparedKey ?? g.checked.rawKey : contentKey(r.contact.fields);
       return g.contact;
     }
     this.plan.badRows++;

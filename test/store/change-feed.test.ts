@@ -79,6 +79,51 @@ describe('contact change feed', () => {
     expect(names.sort()).toEqual([['Alpha', []], ['Zeta', ['Partners', 'Vendors']]]);
   });
 
+  // A batch whose new contacts are at least half of the account logs one account-wide change
+  // (readers start over) instead of a row per contact; smaller ones, and any batch of fewer than
+  // 1,000 new contacts, are reported contact by contact (many rows to an INSERT).
+  it('reports a big import as one change of the whole account, a smaller one contact by contact', () => {
+    store.createAccount({ id: 'bulk', name: 'Bulk', region: 'US' }, actor);
+    const creates = (count: number, tag: string) => Array.from({ length: count }, (_, i) => ({ op: 'create' as const, contact: prep({ lastName: `${tag} ${i}` }) }));
+
+    const p0 = store.contactChangePoint('bulk');
+    const first = store.applyBatch('bulk', SHARED, creates(1200, 'First'), actor);
+    expect(first.created).toHaveLength(1200);
+    expect(store.contactChangesSince('bulk', p0)).toBeNull();
+    expect(store.contactChangeCount('bulk', p0)).toBeNull();
+    const p1 = store.contactChangePoint('bulk');
+    expect(p1).toBeGreaterThan(p0);
+    expect(store.contactChangesSince('bulk', p1)).toEqual({ upTo: p1, changed: [], deleted: [] });
+
+    // 1,100 more into 1,200 stored: less than half of the account, so one row each
+    const second = store.applyBatch('bulk', SHARED, creates(1100, 'Second'), actor);
+    const seen = store.contactChangesSince('bulk', p1)!;
+    expect(seen.changed).toHaveLength(1100);
+    expect(new Set(seen.changed)).toEqual(new Set(second.created));
+
+    // a small batch into a small account: still contact by contact
+    const p2 = store.contactChangePoint('bulk');
+    const third = store.applyBatch('bulk', SHARED, creates(3, 'Third'), actor);
+    expect(store.contactChangesSince('bulk', p2)!.changed.sort()).toEqual([...third.created].sort());
+
+    // the open batch (import thread) decides at commit, the same way
+    const p3 = store.contactChangePoint('bulk');
+    const batch = store.openBatch('bulk', SHARED, actor);
+    batch.apply(creates(1500, 'Fourth').slice(0, 700));
+    batch.apply(creates(1500, 'Fifth').slice(0, 800));
+    expect(store.contactChangePoint('bulk')).toBe(p3); // nothing logged before the commit
+    expect(batch.commit().created).toHaveLength(1500);
+    expect(store.contactChangesSince('bulk', p3)!.changed).toHaveLength(1500);
+    const p4 = store.contactChangePoint('bulk');
+    const big = store.openBatch('bulk', SHARED, actor);
+    big.apply(creates(4000, 'Sixth'));
+    big.commit();
+    expect(store.contactChangesSince('bulk', p4)).toBeNull();
+    expect(store.countAccountContacts('bulk')).toBe(1200 + 1100 + 3 + 1500 + 4000);
+    // other accounts are not touched by it
+    expect(store.contactChangesSince('acme', store.contactChangePoint('acme'))).toMatchObject({ changed: [], deleted: [] });
+  });
+
   it('asks for a fresh start after a settings change and after pruning', () => {
     const point = store.contactChangePoint('acme');
     const acme = store.getAccount('acme')!;

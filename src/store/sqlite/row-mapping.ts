@@ -2,7 +2,6 @@
 import type { Contact, ContactSource, PhoneNumber } from '../../domain/contact-schemas.ts';
 import type { User } from '../../domain/user-schemas.ts';
 import type { UserScope } from '../../domain/account-schemas.ts';
-import { fold, words } from '../../domain/text-fold.ts';
 
 export const CONTACT_COLUMNS = `c.id, c.account_id, c.source, c.user_id, c.first_name, c.last_name, c.company,
   c.title, c.work_number, c.mobile_number, c.home_number, c.fax_number, c.email, c.created_at,
@@ -41,27 +40,6 @@ export function contactsFromRows(rows: ContactRow[], numbers: NumberRow[], group
     createdAt: r.created_at, createdBy: r.created_by, updatedAt: r.updated_at, updatedBy: r.updated_by,
     revision: r.revision,
   }));
-}
-
-export interface FoldedNames {
-  first_f: string; last_f: string; company_f: string; title_f: string; email_f: string;
-  display_f: string; sort_key: string; words: string[];
-}
-
-/** Derived search columns. sort_key orders by last name, then first name, then company. */
-export function foldedNames(f: { firstName: string; lastName: string; company: string; title: string; email: string }): FoldedNames {
-  const first = fold(f.firstName);
-  const last = fold(f.lastName);
-  const company = fold(f.company);
-  const display = fold([f.firstName, f.lastName].filter(Boolean).join(' ') || f.company);
-  const sort = [last || first || company, first, company].join('\u0001');
-  // The first word of each field is found through that field's own index; only the later words
-  // ("Sons" in "Álvarez & Sons") need the words table. Fewer rows make imports faster.
-  const all = new Set([...words(f.firstName).slice(1), ...words(f.lastName).slice(1), ...words(f.company).slice(1)]);
-  return {
-    first_f: first, last_f: last, company_f: company, title_f: fold(f.title), email_f: fold(f.email),
-    display_f: display, sort_key: sort, words: [...all],
-  };
 }
 
 export interface UserRow {

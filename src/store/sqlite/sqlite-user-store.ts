@@ -3,6 +3,7 @@
 import { newId } from './ids.ts';
 import type { Actor } from '../../domain/audit.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
+import { searchForms } from '../../domain/search-forms.ts';
 import { normalizeNumber } from '../../domain/phone-number.ts';
 import type { ApiTokenInfo, User, UserCreate, UserPatch } from '../../domain/user-schemas.ts';
 import type { PhoneNumber } from '../../domain/contact-schemas.ts';
@@ -106,13 +107,11 @@ export class SqliteUserStore {
       if (!n.ok) throw new ValidationError(`directNumber ${n.reason}`, [{ field: 'directNumber', value: u.directNumber, reason: n.reason }]);
       numbers.push({ kind: 'work', ...n.value });
     }
-    return {
-      fields: {
-        firstName, lastName, company: '', title: '', workNumber: u.extension, mobileNumber: '', homeNumber: '',
-        faxNumber: '', email: u.email, groups: [],
-      },
-      numbers,
+    const fields = {
+      firstName, lastName, company: '', title: '', workNumber: u.extension, mobileNumber: '', homeNumber: '',
+      faxNumber: '', email: u.email, groups: [],
     };
+    return { fields, numbers, search: searchForms(fields) };
   }
 
   createToken(t: { accountId: string | null; userId: string | null; label: string; tokenHash: string }): ApiTokenInfo {
