@@ -4,6 +4,7 @@
 // server both work on a large import.
 import type { Worker } from 'node:worker_threads';
 import { fromThreadError, startModuleWorker, type ThreadError } from './module-worker.ts';
+import { unpackRows, type PackedRows } from './checked-row-codec.ts';
 import type { CheckJob, CheckMessage } from './sheet-check.ts';
 
 export type CheckRequest =
@@ -11,8 +12,10 @@ export type CheckRequest =
   /** The import thread took a message: the check thread may run one further ahead. */
   | { type: 'taken'; id: number }
   | { type: 'cancel'; id: number };
+/** A message as it crosses threads: rows packed (checked-row-codec.ts). */
+export type WireMessage = Exclude<CheckMessage, { kind: 'rows' }> | { kind: 'packed'; packed: PackedRows };
 export type CheckReply =
-  | { id: number; message: CheckMessage }
+  | { id: number; message: WireMessage }
   | { id: number; done: true }
   | { id: number; error: ThreadError };
 
@@ -72,7 +75,8 @@ export async function* checkInThread(job: CheckJob): AsyncGenerator<CheckMessage
       if ('error' in reply) { finished = true; throw fromThreadError(reply.error, 'import check thread'); }
       if ('done' in reply) { finished = true; return; }
       w.postMessage({ type: 'taken', id } satisfies CheckRequest);
-      yield reply.message;
+      const m = reply.message;
+      yield m.kind === 'packed' ? { kind: 'rows', rows: unpackRows(m.packed) } : m;
     }
   } finally {
     listeners.delete(id);

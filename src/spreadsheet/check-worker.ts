@@ -3,6 +3,7 @@
 // plans and writes the first slices while this one checks the next.
 import { parentPort } from 'node:worker_threads';
 import { toThreadError } from './module-worker.ts';
+import { packRows } from './checked-row-codec.ts';
 import { checkSheet } from './sheet-check.ts';
 import type { CheckReply, CheckRequest } from './check-thread.ts';
 
@@ -34,7 +35,7 @@ parentPort!.on('message', async (req: CheckRequest) => {
     const file = Buffer.from(job.file.buffer, job.file.byteOffset, job.file.byteLength);
     for await (const message of checkSheet({ ...job, file })) {
       if (cancelled.has(id)) return;
-      post({ id, message });
+      post({ id, message: message.kind === 'rows' ? { kind: 'packed', packed: packRows(message.rows) } : message });
       a.count++;
       // between slices, let a cancel or a "taken" from the import thread in; wait while too far ahead
       do {

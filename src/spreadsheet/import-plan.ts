@@ -64,12 +64,14 @@ export interface CheckedRow {
 /** Reads and validates one row (validation is skipped for exact copies of stored contacts). */
 export function checkRow({ row, cells }: SheetRow, header: HeaderMap, region: string, mode: ImportMode, storedKeys: ReadonlySet<string>): CheckedRow {
   const { id, input, dropped } = rowInput(cells, header);
-  const rawKey = contentKey(asStored(input));
+  const asCells = asStored(input);
+  const rawKey = contentKey(asCells);
   const checked: CheckedRow = { row, id: mode === 'add' ? '' : id, dropped, rawKey, result: null };
   if (storedKeys.has(rawKey)) checked.input = input;
   else {
     checked.result = tryPrepareContact(input, region);
-    if (checked.result.ok) {
+    // most rows come out of validation as they went in: their key is the one just made
+    if (checked.result.ok && !sameFields(asCells, checked.result.contact.fields)) {
       const key = contentKey(checked.result.contact.fields);
       if (key !== rawKey) checked.preparedKey = key;
     }
@@ -248,6 +250,13 @@ function asStored(i: ContactInput): Required<ContactInput> {
     workNumber: i.workNumber ?? '', mobileNumber: i.mobileNumber ?? '', homeNumber: i.homeNumber ?? '',
     faxNumber: i.faxNumber ?? '', email: i.email ?? '', groups: i.groups ?? [],
   };
+}
+
+function sameFields(a: Required<ContactInput>, b: Required<ContactInput>): boolean {
+  return a.firstName === b.firstName && a.lastName === b.lastName && a.company === b.company && a.title === b.title
+    && a.workNumber === b.workNumber && a.mobileNumber === b.mobileNumber && a.homeNumber === b.homeNumber
+    && a.faxNumber === b.faxNumber && a.email === b.email
+    && a.groups.length === b.groups.length && a.groups.every((g, i) => g === b.groups[i]);
 }
 
 /** Identity of a contact's content: every field as stored, groups in any order and case. */

@@ -40,4 +40,32 @@ export class StatementCache {
   }
 }
 
+/**
+ * Rows for one table, written many to an INSERT statement: a batch of new contacts writes their
+ * numbers, groups and audit entries this way (one statement run per row costs about 2 µs more).
+ */
+export class RowInserter {
+  private readonly args: unknown[] = [];
+  private readonly full: number;
+  constructor(private readonly stmts: StatementCache, private readonly head: string, private readonly width: number, private readonly perInsert = 100) {
+    this.full = width * perInsert;
+  }
+
+  add(...values: unknown[]): void {
+    for (const v of values) this.args.push(v);
+    if (this.args.length >= this.full) this.write(this.perInsert);
+  }
+
+  /** Writes the rows still held. Call before anything reads the table. */
+  flush(): void {
+    if (this.args.length > 0) this.write(this.args.length / this.width);
+  }
+
+  private write(rows: number): void {
+    const one = `(${'?,'.repeat(this.width - 1)}?)`;
+    this.stmts.get(`${this.head} VALUES ${`${one},`.repeat(rows - 1)}${one}`).run(this.args);
+    this.args.length = 0;
+  }
+}
+
 export const now = (): string => new Date().toISOString();
