@@ -2,7 +2,7 @@
 // prepared (prepare-contact.ts), so an import computes them in its check thread, not in the
 // thread that writes. The store keeps them as its *_f, sort_key and words columns; the LDAP read
 // model (src/directory/directory-entry.ts) follows the same rule for stored contacts.
-import { fold, words } from './text-fold.ts';
+import { fold, foldedWords } from './text-fold.ts';
 
 export interface SearchForms {
   first: string;
@@ -26,7 +26,7 @@ export function searchForms(f: { firstName: string; lastName: string; company: s
   const company = fold(f.company);
   const display = fold([f.firstName, f.lastName].filter(Boolean).join(' ') || f.company);
   // Only the later words ("Sons" in "Álvarez & Sons") need the words table: fewer rows make imports faster.
-  const later = new Set([...words(f.firstName).slice(1), ...words(f.lastName).slice(1), ...words(f.company).slice(1)]);
+  const later = new Set([...foldedWords(first).slice(1), ...foldedWords(last).slice(1), ...foldedWords(company).slice(1)]);
   return {
     first, last, company, title: fold(f.title), email: fold(f.email), display,
     sortKey: [last || first || company, first, company].join(SORT_KEY_SEPARATOR), words: [...later],

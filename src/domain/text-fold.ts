@@ -22,9 +22,12 @@ export function fold(text: string): string {
 
 /** Words of a folded text, for word-prefix search ("smi" finds "John Smith"). */
 export function words(text: string): string[] {
-  return fold(text)
-    .split(/[\s,.;:/()"'&+-]+/)
-    .filter((w) => w.length > 0);
+  return foldedWords(fold(text));
+}
+
+/** words() of a text already folded. */
+export function foldedWords(folded: string): string[] {
+  return folded.split(/[\s,.;:/()"'&+-]+/).filter((w) => w.length > 0);
 }
 
 /** The smallest string greater than every string starting with `prefix` (for index range scans). */

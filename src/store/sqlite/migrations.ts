@@ -227,8 +227,8 @@ const MIGRATIONS: string[] = [
   -- /readyz proves the database takes writes by updating this one row.
   CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL) STRICT;
   `,
-  // 5: a new contact is logged by the writer's insert (SqliteContactWriter.insertRow, the one
-  // place that inserts contacts), not by a trigger: the insert triggers on contacts and
+  // 5: a new contact is logged by the writer (SqliteContactWriter: insertRow for one contact,
+  // logCreated at the end of a batch), not by a trigger: the insert triggers on contacts and
   // contact_groups cost a quarter of a 100k-row import (56 against 80 µs a row; a WHEN guard
   // does not help, the trigger's start-up is the cost). Group memberships are inserted only with
   // a new contact (logged) or by an update of the contact row (logged by its update trigger).

@@ -1,5 +1,6 @@
 // The contact change feed: what changed in an account after a point of its change log. The
-// rows are written by triggers (migration 2); this file only reads and prunes them.
+// rows are written by triggers (migration 2) and, for new contacts, by the writer (migration 5);
+// this file only reads and prunes them.
 import type { ContactChanges } from '../store.ts';
 import type { Db, StatementCache } from './database.ts';
 
