@@ -173,6 +173,37 @@ describe('sync-collection', () => {
   });
 });
 
+describe('sync after an import', () => {
+  // A batch whose new contacts are at least half of the account is one account-wide change in the
+  // feed: an app's token ends (it syncs the book afresh); a small import is reported card by card.
+  const importCsv = (rows: string[]) => request(f.server.httpUrl).post('/api/v1/accounts/acme/contacts/import?mode=add')
+    .set('Authorization', `Bearer ${f.acme.tokens.ann}`).set('Content-Type', 'text/csv')
+    .send(['First Name,Last Name,Work Number', ...rows].join('\r\n') + '\r\n');
+  const BOOK = '/carddav/acme/ann/shared/';
+  const sync = async (token: string) => dav(f.server, 'REPORT', BOOK, { body: syncBody(token) });
+
+  it('reports a small import card by card and ends the token after a big one', async () => {
+    const before = multistatus((await sync('')).text);
+    const small = await importCsv(['Sync,One,+1 415 555 0101', 'Sync,Two,+1 415 555 0102']).expect(200);
+    expect(small.body.counts.created).toBe(2);
+    const delta = multistatus((await sync(before.syncToken!)).text);
+    expect(delta.responses).toHaveLength(2);
+    // both as cards (address data), none as deletions
+    expect(delta.responses.filter((r) => r.status === null && r.props.has(C('address-data')))).toHaveLength(2);
+
+    const big = await importCsv(Array.from({ length: 1500 }, (_, i) => `Bulk,Person ${i},+1 415 556 ${String(1000 + i)}`)).expect(200);
+    expect(big.body.counts.created).toBe(1500);
+    const stale = await sync(delta.syncToken!);
+    expect(stale.status).toBe(403);
+    expect(stale.text).toContain('valid-sync-token');
+    const fresh = multistatus((await sync('')).text);
+    expect(fresh.responses.length).toBe(before.responses.length + 2 + 1500);
+    // and from the new token on, card by card again
+    await importCsv(['Sync,Three,+1 415 555 0103']).expect(200);
+    expect(multistatus((await sync(fresh.syncToken!)).text).responses).toHaveLength(1);
+  });
+});
+
 describe('sign-in and isolation', () => {
   it('asks for Basic credentials and refuses wrong ones', async () => {
     const none = await dav(f.server, 'PROPFIND', '/carddav/', { auth: null });
