@@ -58,13 +58,27 @@ export class RowInserter {
 
   /** Writes the rows still held. Call before anything reads the table. */
   flush(): void {
-    if (this.args.length > 0) this.write(this.args.length / this.width);
+    // the rest in chunks of powers of two: a handful of statement shapes per table, not one per size
+    let rows = this.args.length / this.width;
+    let done = 0;
+    for (let chunk = 64; rows > 0; chunk >>= 1) {
+      while (rows >= chunk) {
+        this.run(chunk, this.args.slice(done, done + chunk * this.width));
+        done += chunk * this.width;
+        rows -= chunk;
+      }
+    }
+    this.args.length = 0;
   }
 
   private write(rows: number): void {
-    const one = `(${'?,'.repeat(this.width - 1)}?)`;
-    this.stmts.get(`${this.head} VALUES ${`${one},`.repeat(rows - 1)}${one}`).run(this.args);
+    this.run(rows, this.args);
     this.args.length = 0;
+  }
+
+  private run(rows: number, args: unknown[]): void {
+    const one = `(${'?,'.repeat(this.width - 1)}?)`;
+    this.stmts.get(`${this.head} VALUES ${`${one},`.repeat(rows - 1)}${one}`).run(args);
   }
 }
 
