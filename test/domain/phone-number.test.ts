@@ -1,6 +1,6 @@
 // Number normalisation: the one place every front end's caller-ID matching depends on.
 import { describe, expect, it } from 'vitest';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { getCountries, getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { normalizeNumber, queryDigits } from '../../src/domain/phone-number.ts';
 import { tryPrepareContact } from '../../src/domain/prepare-contact.ts';
 
@@ -74,6 +74,30 @@ describe('normalizeNumber', () => {
       }
     }
   }, 30_000);
+
+  it('finds foreign national numbers not possible in every NANP region exactly as libphonenumber does (fast path)', () => {
+    const regions = getCountries().filter((c) => getCountryCallingCode(c) === '1');
+    expect(regions.length).toBeGreaterThan(20);
+    const formats = [
+      (d: string) => d, (d: string) => d.replace(/(\d{3})(?=\d)/g, '$1 '), (d: string) => d.replace(/(\d{4})(?=\d)/g, '$1-'),
+      (d: string) => `(${d.slice(0, 3)}) ${d.slice(3)}`, (d: string) => d.replace(/(\d{2})(?=\d)/g, '$1.'), (d: string) => `${d.slice(0, 4)}/${d.slice(4)}`,
+    ];
+    let seed = 11;
+    const next = () => (seed = (seed * 48271) % 2147483647);
+    let fast = 0;
+    for (let i = 0; i < 1500; i++) {
+      // a trunk prefix 0 (or 011), then 2 to 15 digits: every length up to 18, the 7- and 10-digit forms included
+      const rest = Array.from({ length: 2 + (i % 14) }, () => String(next() % 10)).join('');
+      const input = formats[i % formats.length](i % 25 === 0 ? `011${rest}` : `0${rest}`);
+      for (const region of i % 10 === 0 ? regions : ['US', regions[i % regions.length]]) {
+        const lib = parsePhoneNumberFromString(input, region as CountryCode);
+        const r = normalizeNumber(input, region);
+        expect(r.ok && r.value.e164, `${input} in ${region}`).toBe(lib && lib.isPossible() ? lib.number : null);
+        if (r.ok && r.value.e164 === null) fast++;
+      }
+    }
+    expect(fast).toBeGreaterThan(1000);
+  }, 60_000);
 
   it('turns caller-ID queries in any format into the stored digits', () => {
     expect(queryDigits('4694292500', 'US').full).toBe('14694292500');
