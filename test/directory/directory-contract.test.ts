@@ -58,6 +58,23 @@ const CRITERIA: Criterion[] = [
   { name: 'lastName', op: 'eq', value: '' },
   { name: 'company', op: 'prefix', value: 'aer' },
   { name: 'company', op: 'present' },
+  // display names of every shape (the odd contacts added in beforeAll)
+  { name: 'displayName', op: 'prefix', value: 'mary a' },
+  { name: 'displayName', op: 'prefix', value: 'Mary Ann J' },
+  { name: 'displayName', op: 'prefix', value: 'jo sm' },
+  { name: 'displayName', op: 'prefix', value: 'jo ' },
+  { name: 'displayName', op: 'prefix', value: 'jean-luc' },
+  { name: 'displayName', op: 'prefix', value: 'van' },
+  { name: 'displayName', op: 'prefix', value: 'acme' },
+  { name: 'displayName', op: 'prefix', value: 'ÆRØ' },
+  { name: 'displayName', op: 'prefix', value: 'zoe m' },
+  { name: 'displayName', op: 'eq', value: 'jo smith' },
+  { name: 'displayName', op: 'eq', value: 'Mary Ann' },
+  { name: 'displayName', op: 'eq', value: 'jo' },
+  { name: 'displayName', op: 'eq', value: 'acme & sons' },
+  { name: 'displayName', op: 'eq', value: "o'brien" },
+  { name: 'displayName', op: 'eq', value: '' },
+  { not: { name: 'displayName', op: 'prefix', value: 'j' } },
   { name: 'displayName', op: 'contains', value: 'ann' },
   { name: 'displayName', op: 'gte', value: 'm' },
   { name: 'firstName', op: 'lte', value: 'c' },
@@ -137,6 +154,14 @@ beforeAll(() => {
   store.applyBatch('acme', { source: 'personal', userId: ann }, batch(40, 1000), actor);
   store.applyBatch('acme', { source: 'personal', userId: bob }, batch(40, 2000), actor);
   store.applyBatch('other', { source: 'shared' }, batch(50, 3000), actor);
+  // every shape of display name: company only, last name only, first name only, a first name of
+  // two words, names that fold to nothing (a lone combining mark)
+  const odd = [
+    { company: 'Acme & Sons Display' }, { lastName: 'van Dijk-Display' }, { firstName: 'Mary Ann' },
+    { firstName: 'Mary Ann', lastName: 'Jones' }, { firstName: '\u0301', lastName: 'Jo' },
+    { firstName: '\u0301', company: 'Acme Folded' }, { firstName: '\u0301', lastName: '\u0301', company: 'Acme Marks' },
+  ];
+  store.applyBatch('acme', { source: 'shared' }, odd.map((o, i) => ({ op: 'create' as const, contact: prepareContact({ ...o, workNumber: `+1 469 555 ${String(7000 + i)}` }, 'US') })), actor);
   // revisionCheckMs 0: every query checks the revision, so each test sees the writes before it
   directory = new Directory(store, { idleEvictMinutes: 60, revisionCheckMs: 0 });
 });
@@ -153,6 +178,19 @@ describe('directory read model answers like the store', () => {
   it('for every criterion, visibility, page and sort', () => {
     expectSameAnswers(SORTS);
   }, 60_000);
+
+  it('finds display names of every shape: company only, one name, two-word names, names that fold to nothing', () => {
+    const count = (op: 'prefix' | 'eq', value: string) => store.queryContacts('acme', { visibility: { shared: true, users: true, personalOf: null }, where: { name: 'displayName', op, value }, limit: 1000 }).contacts.length;
+    expect(count('prefix', 'acme & sons d')).toBe(1); // company only
+    expect(count('prefix', 'van dijk-d')).toBe(1); // last name only
+    expect(count('eq', 'mary ann')).toBeGreaterThanOrEqual(1); // first name only, two words
+    expect(count('prefix', 'mary ann jo')).toBeGreaterThanOrEqual(1); // first name, then last name
+    expect(count('eq', 'jo')).toBeGreaterThanOrEqual(1); // includes the first name that folds to nothing
+    expect(count('prefix', 'acme folded')).toBe(0); // a name is present, so the company is not the display name
+    expect(count('eq', 'acme marks')).toBe(0);
+    expect(count('prefix', 'j')).toBeGreaterThan(count('prefix', 'jo sm'));
+    expect(count('prefix', 'jo sm')).toBeGreaterThan(0);
+  });
 
   it('when built in the background (read a page per turn, sorted in slices)', async () => {
     const bg = new Directory(store, { idleEvictMinutes: 60, revisionCheckMs: 0, backgroundBuildMin: 1 });
