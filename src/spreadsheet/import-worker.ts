@@ -11,15 +11,22 @@ import { toThreadError } from './module-worker.ts';
 
 parentPort!.on('message', async (req: WorkerRequest) => {
   let reply: WorkerReply;
-  const store = openSqliteStore(req.dbFile);
+  // The import's pages are copied from the WAL into the database file after the reply, not
+  // inside its COMMIT: the manager's import is done when it is committed.
+  const store = openSqliteStore(req.dbFile, { deferCheckpoints: true });
   try {
     const file = Buffer.from(req.file.buffer, req.file.byteOffset, req.file.byteLength);
     const report = await importIntoStore(store, req.job, file, checkInThread, true);
     reply = { id: req.id, ok: true, report };
   } catch (err) {
     reply = { id: req.id, ok: false, error: toThreadError(err) };
+  }
+  parentPort!.postMessage(reply);
+  try {
+    store.checkpoint();
+  } catch {
+    // busy or failed: the server's own connection checkpoints at its next commit
   } finally {
     store.close();
   }
-  parentPort!.postMessage(reply);
 });

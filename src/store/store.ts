@@ -270,5 +270,7 @@ export interface Store extends AccountStore, UserStore, ContactStore, CardStore,
   probeWrite(): void;
   /** SQLite online backup to a file (safe while serving). */
   backup(toFile: string): Promise<void>;
+  /** Copies committed writes from the write-ahead log into the database file, as far as readers allow (SQLite: a passive checkpoint). */
+  checkpoint(): void;
   close(): void;
 }

@@ -1,7 +1,7 @@
 // The SQLite implementation of the Store interface: composes the per-concept parts over one
 // better-sqlite3 connection (SQLite serialises writes; reads are microseconds with the indexes).
 import type { Store } from '../store.ts';
-import { openDatabase, StatementCache } from './database.ts';
+import { openDatabase, StatementCache, type OpenOptions } from './database.ts';
 import { SqliteAccountStore } from './sqlite-account-store.ts';
 import { SqliteChangeFeed } from './sqlite-change-feed.ts';
 import { SqliteCardStore } from './sqlite-card-store.ts';
@@ -12,8 +12,8 @@ import { SqliteSigninFailures } from './sqlite-signin-failures.ts';
 import { SqliteSessionStore } from './sqlite-session-store.ts';
 import { SqliteUserStore } from './sqlite-user-store.ts';
 
-export function openSqliteStore(file: string): Store {
-  const db = openDatabase(file);
+export function openSqliteStore(file: string, opts: OpenOptions = {}): Store {
+  const db = openDatabase(file, opts);
   const stmts = new StatementCache(db);
   let accounts: SqliteAccountStore;
   const regionOf = (accountId: string) => accounts.region(accountId);
@@ -102,6 +102,7 @@ export function openSqliteStore(file: string): Store {
       }
     },
     backup: async (toFile) => { await db.backup(toFile); },
+    checkpoint: () => { db.pragma('wal_checkpoint(PASSIVE)'); },
     close: () => db.close(),
   };
 }
