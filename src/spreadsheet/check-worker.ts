@@ -2,10 +2,12 @@
 // and checks its rows (sheet-check.ts), posting each message as it is made, so the import thread
 // plans and writes the first slices while this one checks the next.
 import { parentPort } from 'node:worker_threads';
-import { toThreadError } from './module-worker.ts';
+import { runBehindMainThread, toThreadError } from './module-worker.ts';
 import { packRows } from './checked-row-codec.ts';
 import { checkSheet } from './sheet-check.ts';
 import type { CheckReply, CheckRequest } from './check-thread.ts';
+
+runBehindMainThread();
 
 /**
  * Slices posted and not yet taken by the import thread, at most: this thread checks faster than

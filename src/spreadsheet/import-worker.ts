@@ -7,7 +7,9 @@ import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { checkInThread } from './check-thread.ts';
 import { importIntoStore } from './import-service.ts';
 import type { WorkerReply, WorkerRequest } from './import-thread.ts';
-import { toThreadError } from './module-worker.ts';
+import { runBehindMainThread, toThreadError } from './module-worker.ts';
+
+runBehindMainThread();
 
 parentPort!.on('message', async (req: WorkerRequest) => {
   let reply: WorkerReply;

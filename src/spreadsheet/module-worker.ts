@@ -1,5 +1,7 @@
 // Starting a worker thread on one of our modules, and carrying errors across the thread line.
+import { readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { setPriority } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -20,6 +22,26 @@ export function startModuleWorker(callerUrl: string, module: string, name: strin
   const tsxApi = pathToFileURL(createRequire(callerUrl).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
   return new Worker(bootstrap, { name, eval: true });
+}
+
+/** The nice value of the import's threads: below the main thread, which answers phones. */
+export const IMPORT_THREAD_NICE = 10;
+
+/**
+ * Called first in an import's worker thread: phones before imports. On a small server the
+ * import's two threads take both cores; at nice 10 the kernel gives the main thread (phones,
+ * LDAP, the API) a core as soon as it has work, and the import everything else. Linux keeps a
+ * nice value per thread (setpriority on a thread id: man 2 setpriority, "NOTES"); the thread's
+ * id is the last part of /proc/thread-self. Elsewhere, or if refused, the thread keeps the
+ * main thread's priority.
+ */
+export function runBehindMainThread(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, IMPORT_THREAD_NICE);
+  } catch {
+    // not Linux, or not allowed: same priority as the main thread
+  }
 }
 
 /** An error as it crosses to another thread (structured clone keeps no class). */

@@ -1,11 +1,13 @@
 // A large import runs in the import worker thread: while it reads, validates and writes, the
 // event loop keeps answering /healthz, phonebook and LDAP requests; the result is one atomic
 // batch written through the worker's own connection and visible to the main thread at once.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasLdapUtils, ldapsearch } from '../ldap/ldap-helpers.ts';
 import { seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { upload } from './helpers.ts';
+import { IMPORT_THREAD_NICE } from '../../src/spreadsheet/module-worker.ts';
 
 let srv: TestServer;
 let token: string;
@@ -95,6 +97,23 @@ describe('import worker thread', () => {
     expect(res.body.counts.unchanged).toBeGreaterThanOrEqual(ROWS + 1);
     expect(srv.ctx.store.allContacts('late', { source: 'shared' })).toHaveLength(ROWS + 2);
   }, 120_000);
+
+  // Phones before imports: the import's two threads run at a lower priority than the thread
+  // that answers phones (Linux keeps a nice value per thread).
+  it.skipIf(process.platform !== 'linux')('runs the import and check threads behind the main thread (nice 10)', async () => {
+    const res = await upload(srv.httpUrl, 'acme', token, Buffer.from(['First Name,Work Number', ...Array.from({ length: 200 }, (_, i) => `Nice${i},+1 469 555 ${String(3000 + i)}`)].join('\n')), 'nice.csv', {});
+    expect(res.status).toBe(200);
+    const niceOf = (tid: string) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); // field 19: nice
+    };
+    const tasks = readdirSync('/proc/self/task');
+    const behind = tasks.filter((t) => niceOf(t) === IMPORT_THREAD_NICE);
+    expect(behind.length).toBeGreaterThanOrEqual(2); // the import thread and the check thread
+    const self = readlinkSync('/proc/thread-self').split('/').pop()!;
+    expect(niceOf(self)).toBe(0); // this thread runs the server's event loop
+    expect(behind).not.toContain(self);
+  });
 
   it('reports errors from the worker as the API errors they are', async () => {
     const bad = Buffer.from('Nothing,Useful\n' + 'a,b\n'.repeat(1000));
