@@ -2,7 +2,7 @@
 // whichever way it arrives (admin API, spreadsheet import, CLI, demo data).
 import {
   contactInputSchema, NUMBER_FIELDS, NUMBER_KIND,
-  type ContactInput, type PhoneNumber,
+  type ContactFields, type PhoneNumber,
 } from './contact-schemas.ts';
 import { cleanLine, describeCleaning } from './clean-text.ts';
 import { normalizeNumber } from './phone-number.ts';
@@ -24,7 +24,7 @@ export interface ContactWarning {
 
 /** A contact ready to be written: every field present, numbers normalised. */
 export interface PreparedContact {
-  fields: Required<ContactInput>;
+  fields: ContactFields;
   numbers: PhoneNumber[];
   /** The folded names the store searches and orders by. */
   search: SearchForms;
@@ -62,7 +62,7 @@ export function tryPrepareContact(input: unknown, region: string): PrepareResult
   const parsed = contactInputSchema.safeParse(input);
   if (!parsed.success) return { ok: false, errors: detailsFromZod(parsed.error.issues, input) };
   const c = parsed.data;
-  const fields: Required<ContactInput> = {
+  const fields: ContactFields = {
     firstName: c.firstName ?? '', lastName: c.lastName ?? '', company: c.company ?? '',
     title: c.title ?? '', workNumber: '', mobileNumber: '', homeNumber: '', faxNumber: '',
     email: c.email ?? '', groups: dedupeGroups(c.groups ?? []),

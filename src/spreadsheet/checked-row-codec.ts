@@ -4,7 +4,7 @@
 // on the two threads that share the cores during an import; a flat array of the same values
 // costs 2-3 µs each way. Only the common row is packed (accepted, nothing cleaned, dropped or
 // doubtful); any other row travels as its object, and the order of rows is kept.
-import type { ContactInput, PhoneNumber } from '../domain/contact-schemas.ts';
+import type { ContactFields, PhoneNumber } from '../domain/contact-schemas.ts';
 import type { PreparedContact } from '../domain/prepare-contact.ts';
 import type { SearchForms } from '../domain/search-forms.ts';
 import type { CheckedRow } from './import-plan.ts';
@@ -19,7 +19,7 @@ export interface PackedRows {
 const PACKED = 0;
 const AS_OBJECT = 1;
 
-type TextField = Exclude<keyof Required<ContactInput>, 'groups'>;
+type TextField = Exclude<keyof ContactFields, 'groups'>;
 const TEXT_FIELDS: readonly TextField[] = ['firstName', 'lastName', 'company', 'title', 'workNumber', 'mobileNumber', 'homeNumber', 'faxNumber', 'email'];
 type SearchText = Exclude<keyof SearchForms, 'words'>;
 const SEARCH_TEXTS: readonly SearchText[] = ['first', 'last', 'company', 'title', 'email', 'display', 'sortKey'];
@@ -69,7 +69,7 @@ export function unpackRows({ flat, objects }: PackedRows): CheckedRow[] {
     const id = next() as string;
     const rawKey = next() as string;
     const preparedKey = next() as string | null;
-    const fields = {} as Required<ContactInput>;
+    const fields = {} as ContactFields;
     for (const k of TEXT_FIELDS) fields[k] = next() as string;
     fields.groups = list();
     const search = {} as SearchForms;

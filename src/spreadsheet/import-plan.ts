@@ -4,7 +4,7 @@
 // A row whose cells are exactly a stored contact's fields is not validated again: it can only be
 // "unchanged" (that contact passed the same validation when it was written), and re-importing an
 // export is the common case, so this halves its cost. Anything else goes through tryPrepareContact.
-import { contactFields, type Contact, type ContactInput } from '../domain/contact-schemas.ts';
+import { contactFields, type Contact, type ContactFields, type ContactInput } from '../domain/contact-schemas.ts';
 import { tryPrepareContact, type ContactWarning, type PreparedContact, type PrepareResult } from '../domain/prepare-contact.ts';
 import type { ErrorDetail } from '../errors.ts';
 import type { BatchOp } from '../store/store.ts';
@@ -244,7 +244,7 @@ export function planImport(rows: SheetRow[], header: HeaderMap, stored: Contact[
 }
 
 /** A row's cells in the shape of a stored contact's fields (absent columns are empty). */
-function asStored(i: ContactInput): Required<ContactInput> {
+function asStored(i: ContactInput): ContactFields {
   return {
     firstName: i.firstName ?? '', lastName: i.lastName ?? '', company: i.company ?? '', title: i.title ?? '',
     workNumber: i.workNumber ?? '', mobileNumber: i.mobileNumber ?? '', homeNumber: i.homeNumber ?? '',
@@ -252,7 +252,7 @@ function asStored(i: ContactInput): Required<ContactInput> {
   };
 }
 
-function sameFields(a: Required<ContactInput>, b: Required<ContactInput>): boolean {
+function sameFields(a: ContactFields, b: ContactFields): boolean {
   return a.firstName === b.firstName && a.lastName === b.lastName && a.company === b.company && a.title === b.title
     && a.workNumber === b.workNumber && a.mobileNumber === b.mobileNumber && a.homeNumber === b.homeNumber
     && a.faxNumber === b.faxNumber && a.email === b.email
@@ -260,7 +260,7 @@ function sameFields(a: Required<ContactInput>, b: Required<ContactInput>): boole
 }
 
 /** Identity of a contact's content: every field as stored, groups in any order and case. */
-export function contentKey(f: Required<ContactInput>): string {
+export function contentKey(f: ContactFields): string {
   const groups = f.groups.map((g) => g.toLowerCase()).sort();
   return JSON.stringify([f.firstName, f.lastName, f.company, f.title, f.workNumber, f.mobileNumber, f.homeNumber, f.faxNumber, f.email, groups]);
 }
