@@ -12,6 +12,8 @@ import { VCARD_MAPPING } from './vcard-reader.ts';
 
 /** Rows per message: large enough that messaging costs little, small enough to start writing soon. */
 export const SLICE_ROWS = 2000;
+/** Rows of the first message: the import thread waits for it with nothing else to do. */
+export const FIRST_SLICE_ROWS = 250;
 
 export interface CheckJob {
   file: Buffer;
@@ -45,6 +47,7 @@ export async function* checkSheet(job: CheckJob): AsyncGenerator<CheckMessage> {
   const storedKeys = new Set(job.storedKeys);
   let header: HeaderMap | null = null;
   let count = 0;
+  let sent = 0;
   for (const slice of slices) {
     let rows = slice;
     if (!header) {
@@ -69,9 +72,12 @@ export async function* checkSheet(job: CheckJob): AsyncGenerator<CheckMessage> {
     if (count > limits.maxRows) {
       throw new PayloadTooLargeError(`The file has more than ${limits.maxRows} rows; the limit is ${limits.maxRows} (import.maxRows)`);
     }
-    for (let i = 0; i < rows.length; i += SLICE_ROWS) {
+    for (let i = 0; i < rows.length;) {
       const h = header;
-      yield { kind: 'rows', rows: rows.slice(i, i + SLICE_ROWS).map((r) => checkRow(r, h, job.region, job.mode, storedKeys)) };
+      const end = i + (sent === 0 ? FIRST_SLICE_ROWS : SLICE_ROWS);
+      yield { kind: 'rows', rows: rows.slice(i, end).map((r) => checkRow(r, h, job.region, job.mode, storedKeys)) };
+      sent += Math.min(end, rows.length) - i;
+      i = end;
     }
   }
   if (!header) throw new ValidationError('The file has no rows: the first row must be a header', [{ row: 1, reason: 'no header row' }]);

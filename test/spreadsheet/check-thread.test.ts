@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { checkBacklog, checkInThread } from '../../src/spreadsheet/check-thread.ts';
-import { checkSheet, SLICE_ROWS, type CheckJob, type CheckMessage } from '../../src/spreadsheet/sheet-check.ts';
+import { checkSheet, FIRST_SLICE_ROWS, SLICE_ROWS, type CheckJob, type CheckMessage } from '../../src/spreadsheet/sheet-check.ts';
 
 const ROWS = 12 * SLICE_ROWS;
 const limits = loadConfig({ env: {}, overrides: { dataDir: '/nonexistent' } }).import;
@@ -22,6 +22,10 @@ describe('check thread', () => {
     for await (const m of checkInThread(job)) there.push(m);
     expect(there).toEqual(here);
     expect(there.filter((m) => m.kind === 'rows').flatMap((m) => (m.kind === 'rows' ? m.rows : []))).toHaveLength(ROWS);
+    // a short first slice, so the import thread starts writing early; then full ones
+    const sizes = there.flatMap((m) => (m.kind === 'rows' ? [m.rows.length] : []));
+    expect(sizes[0]).toBe(FIRST_SLICE_ROWS);
+    expect(Math.max(...sizes)).toBe(SLICE_ROWS);
   }, 60_000);
 
   it('runs only a few slices ahead of a slow reader, and stops when the reader leaves', async () => {
