@@ -28,6 +28,11 @@ export interface PreparedContact {
   numbers: PhoneNumber[];
   /** The folded names the store searches and orders by. */
   search: SearchForms;
+  /**
+   * JSON.stringify(fields), what the audit log records, when it was made ahead: an import's check
+   * thread makes it (checkRow in import-plan.ts), so that the thread that writes need not.
+   */
+  fieldsJson?: string;
 }
 
 export type PrepareResult =

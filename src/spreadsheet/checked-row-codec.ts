@@ -45,6 +45,7 @@ export function packRows(rows: CheckedRow[]): PackedRows {
     flat.push(c.search.words.length, ...c.search.words);
     flat.push(c.numbers.length);
     for (const n of c.numbers) flat.push(n.kind, n.raw, n.e164, n.digits);
+    flat.push(c.fieldsJson ?? null);
   }
   return { flat, objects };
 }
@@ -85,7 +86,9 @@ export function unpackRows({ flat, objects }: PackedRows): CheckedRow[] {
     for (let n = next() as number; n > 0; n--) {
       numbers.push({ kind: next() as PhoneNumber['kind'], raw: next() as string, e164: next() as string | null, digits: next() as string });
     }
-    const checked: CheckedRow = { row, id, dropped: [], rawKey, result: { ok: true, contact: { fields, numbers, search }, warnings: [] } };
+    const fieldsJson = next() as string | null;
+    const contact: PreparedContact = fieldsJson === null ? { fields, numbers, search } : { fields, numbers, search, fieldsJson };
+    const checked: CheckedRow = { row, id, dropped: [], rawKey, result: { ok: true, contact, warnings: [] } };
     if (preparedKey !== null) checked.preparedKey = preparedKey;
     rows.push(checked);
   }

@@ -70,6 +70,7 @@ export function checkRow({ row, cells }: SheetRow, header: HeaderMap, region: st
   if (storedKeys.has(rawKey)) checked.input = input;
   else {
     checked.result = tryPrepareContact(input, region);
+    if (checked.result.ok) checked.result.contact.fieldsJson = JSON.stringify(checked.result.contact.fields);
     // most rows come out of validation as they went in: their key is the one just made
     if (checked.result.ok && !sameFields(asCells, checked.result.contact.fields)) {
       const key = contentKey(checked.result.contact.fields);

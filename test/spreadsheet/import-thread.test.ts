@@ -8,6 +8,7 @@ import { hasLdapUtils, ldapsearch } from '../ldap/ldap-helpers.ts';
 import { seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { upload } from './helpers.ts';
 import { IMPORT_THREAD_NICE } from '../../src/spreadsheet/module-worker.ts';
+import { contactFields } from '../../src/domain/contact-schemas.ts';
 
 let srv: TestServer;
 let token: string;
@@ -80,6 +81,11 @@ describe('import worker thread', () => {
     expect(ok.body).toMatchObject({ written: true, counts: { created: ROWS, skipped: 1 } });
     expect(srv.ctx.store.allContacts('late', { source: 'shared' })).toHaveLength(ROWS + 1);
     expect(srv.ctx.store.listAudit('late', { limit: 5 }).every((e) => e.batchId === ok.body.batchId)).toBe(true);
+    // each new contact's audit entry records its fields as stored (the JSON is made in the check thread)
+    const stored = new Map(srv.ctx.store.allContacts('late', { source: 'shared' }).map((c) => [c.id, contactFields(c)]));
+    const created = srv.ctx.store.listAudit('late', { limit: 300 }).filter((e) => e.action === 'contact.create');
+    expect(created).toHaveLength(300);
+    for (const e of created) expect(e.after).toEqual(stored.get(e.targetId!));
   }, 120_000);
 
   it('re-imports its own export through the threads as all unchanged (upsert), and loses no API write made meanwhile', async () => {

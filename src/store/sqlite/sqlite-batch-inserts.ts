@@ -57,7 +57,7 @@ export class BatchInserts {
   /** The audit entries of new contacts (ids[i] is contacts[i]'s), many to a statement. */
   auditCreated(ids: string[], contacts: PreparedContact[]): void {
     const audit = new RowInserter(this.stmts, AUDIT_INSERT, this.auditShape);
-    contacts.forEach((c, i) => audit.add(ids[i], JSON.stringify(c.fields)));
+    contacts.forEach((c, i) => audit.add(ids[i], c.fieldsJson ?? JSON.stringify(c.fields)));
     audit.flush();
   }
 }
