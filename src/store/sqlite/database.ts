@@ -53,7 +53,7 @@ export class StatementCache {
 /** What one row of a multi-row INSERT looks like: `(?,?,?)`, or with values every row shares written in. */
 export interface RowShape { values: string; params: number }
 
-export const placeholders = (params: number): RowShape => ({ values: `(${'?,'.repeat(params - 1)}?)`, params });
+const placeholders = (params: number): RowShape => ({ values: `(${'?,'.repeat(params - 1)}?)`, params });
 
 /** A value written into SQL text (what every row of a batch shares; see sqlite-batch-inserts.ts). */
 export function sqlLiteral(value: string | null): string {
