@@ -78,4 +78,28 @@ describe('batch inserts', () => {
     expect(page(user.id)).toBe(3);
     expect(page('someone-else')).toBe(0);
   });
+
+  it('leave nothing behind when a row fails half-way through a many-row insert (the batch rolls back)', () => {
+    const numbers = (db: Database.Database) => (db.prepare('SELECT count(*) AS n FROM contact_numbers').get() as { n: number }).n;
+    const db = new Database(join(dir, 'db.sqlite'));
+    // one new contact's number is refused by SQLite itself, after other rows of the batch went in
+    db.exec(`CREATE TRIGGER refuse_number BEFORE INSERT ON contact_numbers WHEN NEW.digits = '14694293150'
+      BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`);
+    const contactsBefore = store.allAccountContacts(ACCOUNT).length;
+    const numbersBefore = numbers(db);
+    const ops = Array.from({ length: 300 }, (_, i) => ({ op: 'create' as const, contact: contact(1000 + i) }));
+    expect(() => store.applyBatch(ACCOUNT, { source: 'shared' }, ops, { id: 'test' })).toThrow(/refused for the test/);
+    const open = store.openBatch(ACCOUNT, { source: 'shared' }, { id: 'test' });
+    try {
+      expect(() => open.apply(ops)).toThrow(/refused for the test/);
+    } finally {
+      open.rollback();
+    }
+    expect(store.allAccountContacts(ACCOUNT)).toHaveLength(contactsBefore);
+    expect(numbers(db)).toBe(numbersBefore);
+    db.exec('DROP TRIGGER refuse_number');
+    db.close();
+    // and the same batch goes in whole once nothing refuses it
+    expect(store.applyBatch(ACCOUNT, { source: 'shared' }, ops, { id: 'test' }).created).toHaveLength(300);
+  });
 });
