@@ -1,4 +1,4 @@
-// The contact row and its audit entry: the columns once, and the statements a batch's new
+// The contact row and its audit entry: the columns once (for inserts and updates), and the statements a batch's new
 // contacts (an import's rows) are written with. What every new contact of a batch shares
 // (account, owner, actor, time, batch id) is written into those statements' SQL once per batch
 // instead of being bound again on every row: binding a value costs about 0.2 µs, and these are
@@ -7,15 +7,22 @@ import type Database from 'better-sqlite3';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import { RowInserter, sqlLiteral, StatementCache, type Db, type RowShape } from './database.ts';
 
-export const CONTACT_INSERT = `INSERT INTO contacts (id, account_id, source, user_id, first_name, last_name, company, title,
-  work_number, mobile_number, home_number, fax_number, email, first_f, last_f, company_f, title_f, email_f,
-  display_f, sort_key, created_at, created_by, updated_at, updated_by, revision)`;
-/** How many of CONTACT_INSERT's columns contactValues() gives (first_name .. sort_key). */
-const CONTENT_COLUMNS = 16;
+/** The columns a contact's own values fill (contactValues gives them, in this order). */
+const CONTENT_COLUMNS = [
+  'first_name', 'last_name', 'company', 'title', 'work_number', 'mobile_number', 'home_number', 'fax_number', 'email',
+  'first_f', 'last_f', 'company_f', 'title_f', 'email_f', 'display_f', 'sort_key',
+] as const;
+
+export const CONTACT_INSERT = `INSERT INTO contacts (id, account_id, source, user_id, ${CONTENT_COLUMNS.join(', ')},
+  created_at, created_by, updated_at, updated_by, revision)`;
+
+/** A contact's new values (contactValues, then updated_at, updated_by, id). */
+export const CONTACT_UPDATE = `UPDATE contacts SET ${CONTENT_COLUMNS.map((c) => `${c}=?`).join(', ')},
+  updated_at=?, updated_by=?, revision = revision + 1 WHERE id = ?`;
 
 export const AUDIT_INSERT = 'INSERT INTO audit_log (account_id, at, actor, action, target_id, before, after, batch_id)';
 
-/** A new contact's own values, in CONTACT_INSERT's order from first_name to sort_key. */
+/** A contact's own values, in CONTENT_COLUMNS order (what an insert and an update of it write). */
 export function contactValues(c: PreparedContact): unknown[] {
   const f = c.fields;
   const n = c.search;
@@ -46,7 +53,7 @@ export class BatchInserts {
     const L = sqlLiteral;
     this.stmts = new StatementCache(db);
     this.contact = db.prepare(`${CONTACT_INSERT} VALUES (?, ${L(ctx.accountId)}, ${L(ctx.source)}, ${L(ctx.userId)},
-      ${'?,'.repeat(CONTENT_COLUMNS)} ${L(ctx.at)}, ${L(ctx.by)}, ${L(ctx.at)}, ${L(ctx.by)}, 1)`);
+      ${'?,'.repeat(CONTENT_COLUMNS.length)} ${L(ctx.at)}, ${L(ctx.by)}, ${L(ctx.at)}, ${L(ctx.by)}, 1)`);
     this.auditShape = { values: `(${L(ctx.accountId)}, ${L(ctx.at)}, ${L(ctx.by)}, 'contact.create', ?, NULL, ?, ${L(ctx.batchId)})`, params: 2 };
   }
 

@@ -9,7 +9,7 @@ import { reverse } from '../../domain/phone-number.ts';
 import { NotFoundError, PreconditionFailedError } from '../../errors.ts';
 import type { BatchOp, BatchResult, OpenBatch, WriteScope } from '../store.ts';
 import { now, refreshStatistics, RowInserter, type Db, type StatementCache } from './database.ts';
-import { AUDIT_INSERT, BatchInserts, CONTACT_INSERT, contactValues } from './sqlite-batch-inserts.ts';
+import { AUDIT_INSERT, BatchInserts, CONTACT_INSERT, CONTACT_UPDATE, contactValues } from './sqlite-batch-inserts.ts';
 import type { SqliteContactReader } from './sqlite-contact-reader.ts';
 
 const LARGE_BATCH = 1000;
@@ -196,14 +196,7 @@ export class SqliteContactWriter {
 
   updateRow(accountId: string, before: NamedRow, contact: PreparedContact, by: string, groupIds?: Map<string, string>): void {
     const id = before.id;
-    const f = contact.fields;
-    const n = contact.search;
-    this.stmts.get(`UPDATE contacts SET first_name=?, last_name=?, company=?, title=?, work_number=?, mobile_number=?,
-        home_number=?, fax_number=?, email=?, first_f=?, last_f=?, company_f=?, title_f=?, email_f=?, display_f=?,
-        sort_key=?, updated_at=?, updated_by=?, revision = revision + 1 WHERE id = ?`).run(
-      f.firstName, f.lastName, f.company, f.title, f.workNumber, f.mobileNumber, f.homeNumber, f.faxNumber, f.email,
-      n.first, n.last, n.company, n.title, n.email, n.display, n.sortKey, now(), by, id,
-    );
+    this.stmts.get(CONTACT_UPDATE).run(...contactValues(contact), now(), by, id);
     this.stmts.get('DELETE FROM contact_numbers WHERE contact_id = ?').run(id);
     this.removeWords(accountId, before);
     this.stmts.get('DELETE FROM contact_groups WHERE contact_id = ?').run(id);
