@@ -45,14 +45,15 @@ export async function loadDemo(ctx: AppContext, file = join(PROJECT_ROOT, 'fixtu
   const demo = JSON.parse(readFileSync(file, 'utf8')) as DemoFile;
   const account = accountCreateSchema.parse(demo.account);
   if (ctx.store.getAccount(account.id)) return null;
+  // The slow part (a scrypt hash per user) first, then every write with no await between them:
+  // a server stopped during the seeding (Ctrl-C right after start) must not leave a half-made
+  // demo account, which the next start would skip because the account exists.
+  const users = await Promise.all(demo.users.map(async ({ password, ...rest }) => ({ ...rest, passwordHash: await hashPassword(password) })));
+  const ops = demo.contacts.map((c) => ({ op: 'create' as const, contact: prepareContact(c, account.region) }));
   const actor = { id: 'demo' };
   ctx.store.createAccount(account, actor);
   ctx.phoneCredentials.set(account.id, demo.phoneCredentials.username, demo.phoneCredentials.password, actor);
-  for (const u of demo.users) {
-    const { password, ...rest } = u;
-    ctx.store.createUser(account.id, { ...rest, passwordHash: await hashPassword(password) }, actor);
-  }
-  const ops = demo.contacts.map((c) => ({ op: 'create' as const, contact: prepareContact(c, account.region) }));
+  for (const u of users) ctx.store.createUser(account.id, u, actor);
   ctx.store.applyBatch(account.id, { source: 'shared' }, ops, actor);
   return account.id;
 }
