@@ -40,11 +40,13 @@ describe('portal: Mobile and desktop apps', () => {
     // Phone credentials and vendor lines stay for managers.
     expect(await page.locator('#creds').count()).toBe(0);
 
+    await page.route(/\/tokens$/, async (r) => { if (r.request().method() === 'GET') await new Promise((ok) => setTimeout(ok, 500)); await r.continue(); });
     await page.getByLabel('Device name').fill('Work phone');
     await page.getByRole('button', { name: 'Create app password' }).click();
     await expect.poll(() => page.locator('#app-secret').count()).toBe(1);
     const secret = (await page.locator('#app-secret').textContent())!;
-    expect(await page.locator('#app-list').textContent()).toContain('Work phone');
+    // The secret shows first, then the list reloads (so a failed reload never hides the secret): wait for it.
+    await expect.poll(() => page.locator('#app-list').textContent()).toContain('Work phone');
     const ok = await dav(f.server, 'PROPFIND', '/carddav/acme/bob/', { login: 'bob@acme', password: secret, depth: '0' });
     expect(ok.status).toBe(207);
 
