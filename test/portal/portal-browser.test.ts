@@ -217,7 +217,10 @@ describe('portal for a basic user', () => {
     await page.getByRole('button', { name: 'Add personal contact' }).click();
     await page.getByLabel('First name').fill('Mum');
     await page.getByLabel('Mobile number').fill('214 555 0199');
+    // The Personal list is asked for only once the save is stored, or it could come back empty.
+    const saved = page.waitForResponse((r) => r.request().method() === 'POST' && /\/contacts$/.test(new URL(r.url()).pathname));
     await page.getByRole('button', { name: 'Save', exact: true }).click();
+    expect((await saved).status()).toBe(201);
     await page.getByRole('button', { name: 'Personal', exact: true }).click();
     await expect.poll(() => rows(page).count()).toBe(1);
     expect(await rows(page).first().getByRole('button', { name: 'Edit' }).count()).toBe(1);
