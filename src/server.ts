@@ -32,6 +32,8 @@ export interface RunningServer {
   ldapPort: number | null;
   /** The platform-admin token if this start created it (print it once). */
   createdAdminToken: string | null;
+  /** What /readyz answers from; start-up work after the listeners are up registers with it. */
+  readiness: Readiness;
   stop(): Promise<void>;
   /** Re-reads the HTTPS certificate and key (SIGHUP); new connections use them. Throws, keeping the old ones, if unreadable. */
   reloadTls(): void;
@@ -132,7 +134,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ctx.store.close();
     ctx.logger.info('stopped');
   })());
-  return { ctx, httpPort, httpsPort, metricsPort, ldapPort: ldap?.port ?? null, createdAdminToken, stop, reloadTls };
+  return { ctx, httpPort, httpsPort, metricsPort, ldapPort: ldap?.port ?? null, createdAdminToken, readiness, stop, reloadTls };
 }
 
 /** The HTTPS certificate and key, read now (at start and on every reload). */

@@ -12,7 +12,7 @@ export async function serve(config: Config, opts: { demo: boolean }): Promise<vo
     );
   }
   if (opts.demo) {
-    const id = await loadDemo(server.ctx);
+    const id = await server.readiness.startupTask('loading the demo account', loadDemo(server.ctx));
     process.stderr.write(id
       ? `Demo account "${id}" loaded: sign in as olivia / demo-password-1 (manager) or bob / demo-password-2 (basic).\n`
       : 'Demo account already present.\n');

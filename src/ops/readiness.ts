@@ -1,9 +1,10 @@
 // What /readyz reports: ready only when the database takes writes, the LDAP listener is up (when
-// enabled) and the phonebook templates are loaded; not ready while stopping. /healthz stays the
+// enabled), the phonebook templates are loaded and start-up tasks (the demo account) are done;
+// not ready while stopping. /healthz stays the
 // cheap liveness check (the process answers at all).
 import type { Store } from '../store/store.ts';
 
-export type CheckName = 'database' | 'ldap' | 'templates' | 'stopping';
+export type CheckName = 'database' | 'ldap' | 'templates' | 'starting' | 'stopping';
 
 // The write probe runs at most this often (a failing one waits up to 200 ms): /readyz is public,
 // and load balancers poll it.
@@ -13,6 +14,7 @@ export class Readiness {
   private ldap: boolean;
   private templates = false;
   private stopping = false;
+  private readonly startupTasks = new Set<string>();
   private lastProbe = { at: 0, error: null as string | null };
 
   private readonly probeEveryMs: number;
@@ -35,12 +37,26 @@ export class Readiness {
   ldapListening(): void { this.ldap = true; }
   stopStarted(): void { this.stopping = true; }
 
+  /**
+   * Not ready until `task` settles, named by `what`: work the server does after its listeners
+   * are up (the demo account), which a check or a load balancer must not take for done.
+   */
+  async startupTask<T>(what: string, task: Promise<T>): Promise<T> {
+    this.startupTasks.add(what);
+    try {
+      return await task;
+    } finally {
+      this.startupTasks.delete(what);
+    }
+  }
+
   /** Failing checks with a reason each; empty when ready. */
   check(now = Date.now()): Partial<Record<CheckName, string>> {
     const failing: Partial<Record<CheckName, string>> = {};
     if (this.stopping) failing.stopping = 'the server is shutting down';
     if (!this.templates) failing.templates = 'phonebook templates not loaded yet';
     if (!this.ldap) failing.ldap = 'LDAP listener not started yet';
+    if (this.startupTasks.size > 0) failing.starting = `still ${[...this.startupTasks].join(', ')}`;
     if (this.lastProbe.at === 0 || now - this.lastProbe.at >= this.probeEveryMs) {
       try {
         this.store.probeWrite();

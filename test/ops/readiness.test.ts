@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
+import { loadDemo } from '../../src/bootstrap.ts';
 import { Readiness } from '../../src/ops/readiness.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -70,5 +71,26 @@ describe('/readyz', () => {
       other.exec('ROLLBACK');
       other.close();
     }
+  });
+
+  it('is 503 naming a start-up task (the demo account) until it has finished, whole', async () => {
+    const readiness = new Readiness(srv.ctx.store, { ldapEnabled: false, probeEveryMs: 0 });
+    const app = createApp(srv.ctx, readiness);
+    const seeding = readiness.startupTask('loading the demo account', loadDemo(srv.ctx));
+    const during = await request(app).get('/readyz');
+    expect(during.status).toBe(503);
+    expect(during.body.failing).toEqual({ starting: 'still loading the demo account' });
+    expect(await seeding).toBe('demo');
+    expect((await request(app).get('/readyz')).status).toBe(200);
+    // ready means usable: the account is there whole
+    expect(srv.ctx.store.allContacts('demo', { source: 'shared' })).toHaveLength(8);
+  });
+
+  it('is ready again after a start-up task fails, which still reports its error', async () => {
+    const readiness = new Readiness(srv.ctx.store, { ldapEnabled: false, probeEveryMs: 0 });
+    const app = createApp(srv.ctx, readiness);
+    const failing = readiness.startupTask('loading the demo account', loadDemo(srv.ctx, join(srv.dataDir, 'no-such-demo.json')));
+    await expect(failing).rejects.toThrow(/no-such-demo\.json is missing/);
+    expect((await request(app).get('/readyz')).status).toBe(200);
   });
 });
