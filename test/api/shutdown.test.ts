@@ -7,7 +7,9 @@ import { seedAccount, startTestServer } from '../helpers/test-server.ts';
 
 describe('graceful stop', () => {
   it('finishes an in-flight write, then refuses new connections', async () => {
-    const srv = await startTestServer();
+    // the body's end comes 200 ms into the stop: a grace of 1 s (the test server's) left little
+    // room for a busy machine to read it, write the contact and answer
+    const srv = await startTestServer({ http: { shutdownGraceMs: 10_000 } });
     const { tokens } = await seedAccount(srv.ctx, { id: 'acme', users: [{ username: 'olivia', scope: 'office_manager' }] });
     const port = Number(new URL(srv.httpUrl).port);
     const body = JSON.stringify({ company: 'Late Arrival Ltd', workNumber: '2125550100' });
@@ -50,15 +52,21 @@ describe('graceful stop', () => {
     const idle = await open();
     const idleText = readAll(idle);
     let idleClosed = false;
-    idle.on('close', () => { idleClosed = true; });
+    const idleClose = new Promise<void>((resolve) => idle.on('close', () => { idleClosed = true; resolve(); }));
+    // it has its whole answer before the stop (a fixed pause could be too short on a busy machine)
+    const answered = new Promise<void>((resolve) => {
+      let got = '';
+      idle.on('data', (d) => { got += String(d); if (got.includes('{"status":"ok"}')) resolve(); });
+    });
     idle.write('GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n');
-    await new Promise((r) => setTimeout(r, 100));
+    await answered;
     // A connection whose request has not arrived yet (closeIdleConnections() used to drop it).
     const early = await open();
     const earlyText = readAll(early);
     const stopped = srv.close();
-    await new Promise((r) => setTimeout(r, 200));
-    // the stop does not wait for the idle keep-alive connection
+    // the stop does not wait for the idle keep-alive connection: it is closed well within the
+    // 5 s grace, while the early one has sent nothing (the event, not a fixed 200 ms pause)
+    await Promise.race([idleClose, new Promise((r) => setTimeout(r, 2500))]);
     expect(idleClosed).toBe(true);
     early.write('GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n');
     const answer = await earlyText;

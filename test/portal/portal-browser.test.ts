@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareContact } from '../../src/domain/prepare-contact.ts';
+import { trackApi, UI, type ApiTraffic } from '../helpers/browser.ts';
 import { chromiumLaunch } from '../helpers/programs.ts';
 import { seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -16,6 +17,9 @@ const SHOTS = process.env.UPDATE_SCREENSHOTS ? resolve(import.meta.dirname, '../
 let srv: TestServer;
 let browser: Browser;
 const consoleErrors: string[] = [];
+const traffic = new Map<Page, ApiTraffic>();
+/** Waits until the page has no API request in flight (test/helpers/browser.ts): before leaving a page. */
+const idle = (page: Page) => traffic.get(page)!.idle();
 
 beforeAll(async () => {
   srv = await startTestServer();
@@ -43,6 +47,7 @@ afterAll(async () => {
 async function newPage(width = 1280, height = 860): Promise<Page> {
   const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
   const page = await context.newPage();
+  traffic.set(page, trackApi(page));
   // Chromium logs every 4xx fetch as a console error; a 400 is the API's answer to the invalid
   // input this test types on purpose (and the page shows it). Anything else counts.
   page.on('console', (m) => { if (m.type() === 'error' && !/status of 400 \(Bad Request\)/.test(m.text())) consoleErrors.push(m.text()); });
@@ -70,13 +75,18 @@ describe('portal for a manager', () => {
   }, 30_000);
 
   it('lists, searches and filters by group', async () => {
-    await expect.poll(() => rows(page).count()).toBe(3);
+    await expect.poll(() => rows(page).count(), UI).toBe(3);
     await page.getByLabel('Search', { exact: true }).fill('alv');
-    await expect.poll(() => rows(page).count()).toBe(1);
-    await expect.poll(() => rows(page).first().textContent()).toContain('José Álvarez');
+    await expect.poll(() => rows(page).count(), UI).toBe(1);
+    await expect.poll(() => rows(page).first().textContent(), UI).toContain('José Álvarez');
     await page.getByLabel('Search', { exact: true }).fill('');
+    // The search runs 200 ms after typing, with the filter of that moment: choosing the group
+    // before it ran would send 'alv' + Suppliers, then '' + Suppliers, and whichever answer came
+    // last would stay. Wait for the cleared search's list first.
+    await expect.poll(() => rows(page).count(), UI).toBe(3);
+    await idle(page);
     await page.getByLabel('Group', { exact: true }).selectOption('Suppliers');
-    await expect.poll(() => rows(page).count()).toBe(2);
+    await expect.poll(() => rows(page).count(), UI).toBe(2);
     await page.getByLabel('Group', { exact: true }).selectOption('');
     await page.screenshot({ path: join(SHOTS, 'shared-contacts.png') });
   }, 30_000);
@@ -86,16 +96,16 @@ describe('portal for a manager', () => {
     await page.getByLabel('Company', { exact: true }).fill('Bad Number Inc');
     await page.getByLabel('Work number').fill('call me');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await expect.poll(() => page.locator('#cf-workNumber-error').textContent()).toMatch(/not a phone number/);
+    await expect.poll(() => page.locator('#cf-workNumber-error').textContent(), UI).toMatch(/not a phone number/);
     await page.screenshot({ path: join(SHOTS, 'add-contact.png') });
     await page.getByLabel('Work number').fill('212 555 0100');
     await page.getByRole('button', { name: 'Save and add another' }).click();
-    await expect.poll(() => page.locator('#cf-error').textContent()).toContain('Saved');
+    await expect.poll(() => page.locator('#cf-error').textContent(), UI).toContain('Saved');
     await page.getByLabel('First name').fill('Second');
     await page.getByLabel('Last name').fill('Person');
     await page.getByLabel('Mobile number').fill('212 555 0101');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await expect.poll(() => rows(page).count()).toBe(5);
+    await expect.poll(() => rows(page).count(), UI).toBe(5);
   }, 30_000);
 
   it('edits and deletes (with undo)', async () => {
@@ -103,11 +113,11 @@ describe('portal for a manager', () => {
     await row.getByRole('button', { name: 'Edit' }).click();
     await page.getByLabel('Title').fill('Buyer');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await expect.poll(() => rows(page).filter({ hasText: 'Buyer' }).count()).toBe(1);
+    await expect.poll(() => rows(page).filter({ hasText: 'Buyer' }).count(), UI).toBe(1);
     await rows(page).filter({ hasText: 'Second Person' }).getByRole('button', { name: 'Delete' }).click();
-    await expect.poll(() => rows(page).count()).toBe(4);
+    await expect.poll(() => rows(page).count(), UI).toBe(4);
     await page.getByRole('button', { name: 'Undo' }).click();
-    await expect.poll(() => rows(page).count()).toBe(5);
+    await expect.poll(() => rows(page).count(), UI).toBe(5);
   }, 30_000);
 
   it('exports a CSV download', async () => {
@@ -124,25 +134,34 @@ describe('portal for a manager', () => {
     writeFileSync(csv, 'First Name;Last Name;Mobile Phone\nImported;One;214 555 0177\nBroken;Row;not a number\n');
     await page.getByLabel(/^Spreadsheet or address book/).setInputFiles(csv);
     await page.getByRole('button', { name: 'Preview' }).click();
-    await expect.poll(() => page.locator('.preview').textContent()).toContain('1 to create');
-    await expect.poll(() => page.locator('table.errors').textContent()).toContain('not a number');
+    await expect.poll(() => page.locator('.preview').textContent(), UI).toContain('1 to create');
+    await expect.poll(() => page.locator('table.errors').textContent(), UI).toContain('not a number');
     await page.screenshot({ path: join(SHOTS, 'import-preview.png'), fullPage: true });
     await page.getByRole('button', { name: /^Import 1 contact/ }).click();
-    await expect.poll(() => page.locator('#import-result').textContent()).toContain('Import done: 1 created');
+    await expect.poll(() => page.locator('#import-result').textContent(), UI).toContain('Import done: 1 created');
+    // the page reloads the list after the import: that answer must not land after the search's
+    await idle(page);
     await page.getByLabel('Search', { exact: true }).fill('imported');
-    await expect.poll(() => rows(page).count()).toBe(1);
+    await expect.poll(() => rows(page).count(), UI).toBe(1);
   }, 30_000);
 
   it('shows phone set-up lines and the change history', async () => {
+    // Each page writes its answers into the page that is shown then: leave one only once its
+    // requests are answered (else a TypeError, a console error, or another page overwritten).
+    await idle(page);
     await page.getByRole('link', { name: 'Phone set-up' }).click();
-    await expect.poll(() => page.locator('#lines-yealink').textContent()).toContain('remote_phonebook.data.1.url');
+    await expect.poll(() => page.locator('#lines-yealink').textContent(), UI).toContain('remote_phonebook.data.1.url');
     await page.screenshot({ path: join(SHOTS, 'phone-setup.png') });
+    await idle(page); // the app-password list, loaded after the vendor lines
     await page.getByRole('link', { name: 'Change history' }).click();
-    await expect.poll(() => page.locator('tbody').textContent()).toContain('contact.delete');
+    await expect.poll(() => page.locator('tbody').textContent(), UI).toContain('contact.delete');
     await page.getByRole('link', { name: 'Groups' }).click();
+    // the page's first list (without VIP) is in before the create's reload
+    await expect.poll(() => page.locator('.group-list li').count(), UI).toBeGreaterThan(0);
+    await idle(page);
     await page.getByLabel('New group').fill('VIP');
     await page.getByRole('button', { name: 'Create group' }).click();
-    await expect.poll(() => page.locator('.group-list').textContent()).toContain('VIP');
+    await expect.poll(() => page.locator('.group-list').textContent(), UI).toContain('VIP');
   }, 30_000);
 
   it('previews address-book exports with the detected source, the mapping and the warnings', async () => {
@@ -156,18 +175,24 @@ describe('portal for a manager', () => {
       ['vcard-3.0-iphone.vcf', 'vCards', 'CATEGORIES'],
       ['vcard-2.1-quoted-printable.vcf', 'vCards', 'ORG'],
     ];
-    for (const [file, source, column] of expected) {
+    // The previous file's preview stays on screen until the next one's answer replaces it (two
+    // vCard files both read as 'vCards'): mark it, and read only an unmarked one.
+    const preview = async (file: string) => {
+      await page.evaluate(() => document.querySelector('#import-result .preview')?.setAttribute('data-shown', 'before'));
       await page.getByLabel(/^Spreadsheet or address book/).setInputFiles(join(fixtures, file));
       await page.getByRole('button', { name: 'Preview' }).click();
-      await expect.poll(() => page.locator('#import-source').textContent()).toContain(source);
-      await expect.poll(() => page.locator('.preview .mapping').textContent()).toContain(column);
+      return '#import-result .preview:not([data-shown])';
+    };
+    for (const [file, source, column] of expected) {
+      const shown = await preview(file);
+      await expect.poll(() => page.locator(`${shown} #import-source`).textContent(), UI).toContain(source);
+      await expect.poll(() => page.locator(`${shown} .mapping`).textContent(), UI).toContain(column);
     }
-    await page.getByLabel(/^Spreadsheet or address book/).setInputFiles(join(fixtures, 'google-contacts.csv'));
-    await page.getByRole('button', { name: 'Preview' }).click();
-    await expect.poll(() => page.locator('#import-source').textContent()).toContain('Google Contacts export');
-    await expect.poll(() => page.locator('table.warnings').textContent()).toContain('not a valid number for region US');
+    const shown = await preview('google-contacts.csv');
+    await expect.poll(() => page.locator(`${shown} #import-source`).textContent(), UI).toContain('Google Contacts export');
+    await expect.poll(() => page.locator(`${shown} table.warnings`).textContent(), UI).toContain('not a valid number for region US');
     await page.getByRole('button', { name: /^Import 4 contact/ }).click();
-    await expect.poll(() => page.locator('#import-result').textContent()).toContain('Import done: 4 created');
+    await expect.poll(() => page.locator('#import-result').textContent(), UI).toContain('Import done: 4 created');
     const stored = srv.ctx.store.allContacts('acme', { source: 'shared' }).find((c) => c.company === 'Bäckerei Müller GmbH');
     expect(stored?.numbers[0]).toMatchObject({ raw: '030 52037728', e164: null });
   }, 60_000);
@@ -176,17 +201,22 @@ describe('portal for a manager', () => {
     srv.ctx.store.applyBatch('acme', { source: 'shared' }, Array.from({ length: 60 }, (_, i) => ({
       op: 'create' as const, contact: prepareContact({ lastName: `Paged${String(i).padStart(2, '0')}`, workNumber: `214-555-${2000 + i}` }, 'US'),
     })), { id: 'test' });
+    // leave each page only once it has its answers (the list reloaded after the last import, then
+    // the groups), or it writes them into the next page: a TypeError, a console error
+    await idle(page);
     await page.getByRole('link', { name: 'Groups' }).click();
+    await expect.poll(() => page.locator('.group-list li').count(), UI).toBeGreaterThan(0);
+    await idle(page);
     await page.getByRole('link', { name: 'Shared Contacts' }).click();
-    await expect.poll(() => page.locator('#range').textContent()).toMatch(/^1–50 of \d+$/);
+    await expect.poll(() => page.locator('#range').textContent(), UI).toMatch(/^1–50 of \d+$/);
     const total = Number((await page.locator('#range').textContent())!.split(' of ')[1]);
     const next = page.waitForRequest((r) => /\/contacts\?.*after=/.test(r.url()));
     await page.getByRole('button', { name: 'Next' }).click();
     await next;
-    await expect.poll(() => page.locator('#range').textContent()).toBe(`51–${Math.min(100, total)} of ${total}`);
+    await expect.poll(() => page.locator('#range').textContent(), UI).toBe(`51–${Math.min(100, total)} of ${total}`);
     await page.getByRole('button', { name: 'Previous' }).click();
-    await expect.poll(() => page.locator('#range').textContent()).toBe(`1–50 of ${total}`);
-    await expect.poll(() => page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(true);
+    await expect.poll(() => page.locator('#range').textContent(), UI).toBe(`1–50 of ${total}`);
+    await expect.poll(() => page.getByRole('button', { name: 'Previous' }).isDisabled(), UI).toBe(true);
   }, 60_000);
 });
 
@@ -199,10 +229,13 @@ describe('portal for the platform admin', () => {
     await page.getByLabel('Admin token').fill(srv.adminToken);
     await page.getByRole('button', { name: 'Sign in as platform admin' }).click();
     await page.getByRole('heading', { name: 'Shared Contacts' }).waitFor();
-    await expect.poll(() => rows(page).filter({ hasText: 'Henry Schein' }).count()).toBe(1);
+    await expect.poll(() => rows(page).filter({ hasText: 'Henry Schein' }).count(), UI).toBe(1);
+    // sign-in renders the page twice (the call and the hash change): both of acme's lists are in
+    // before globex's is asked for, so neither can land after it
+    await idle(page);
     await page.locator('#account-switch').selectOption('globex');
-    await expect.poll(() => rows(page).count()).toBe(1);
-    await expect.poll(() => rows(page).first().textContent()).toContain('Globex Only Supplier');
+    await expect.poll(() => rows(page).count(), UI).toBe(1);
+    await expect.poll(() => rows(page).first().textContent(), UI).toContain('Globex Only Supplier');
   }, 30_000);
 });
 
@@ -211,8 +244,8 @@ describe('portal for a basic user', () => {
     const page = await newPage();
     await signIn(page, 'bob', 'bob-password-1');
     await page.getByRole('heading', { name: 'Contacts' }).waitFor();
-    await expect.poll(() => page.getByRole('link', { name: 'Shared Contacts' }).count()).toBe(0);
-    await expect.poll(() => rows(page).count()).toBeGreaterThan(4);
+    await expect.poll(() => page.getByRole('link', { name: 'Shared Contacts' }).count(), UI).toBe(0);
+    await expect.poll(() => rows(page).count(), UI).toBeGreaterThan(4);
     expect(await rows(page).filter({ hasText: 'Henry Schein' }).getByRole('button', { name: 'Edit' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Add personal contact' }).click();
     await page.getByLabel('First name').fill('Mum');
@@ -222,16 +255,16 @@ describe('portal for a basic user', () => {
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     expect((await saved).status()).toBe(201);
     await page.getByRole('button', { name: 'Personal', exact: true }).click();
-    await expect.poll(() => rows(page).count()).toBe(1);
+    await expect.poll(() => rows(page).count(), UI).toBe(1);
     expect(await rows(page).first().getByRole('button', { name: 'Edit' }).count()).toBe(1);
     await page.getByRole('button', { name: 'Users', exact: true }).click();
-    await expect.poll(() => rows(page).count()).toBe(2);
+    await expect.poll(() => rows(page).count(), UI).toBe(2);
     await page.getByRole('button', { name: 'All', exact: true }).click();
     await page.screenshot({ path: join(SHOTS, 'contacts.png') });
     const phone = await newPage(390, 844);
     await signIn(phone, 'bob', 'bob-password-1');
     await phone.getByRole('heading', { name: 'Contacts' }).waitFor();
-    await expect.poll(() => rows(phone).count()).toBeGreaterThan(4);
+    await expect.poll(() => rows(phone).count(), UI).toBeGreaterThan(4);
     await phone.screenshot({ path: join(SHOTS, 'contacts-phone.png'), fullPage: true });
   }, 45_000);
 
