@@ -115,7 +115,7 @@ describe('SIGKILL during a large import', () => {
   // The import thread writes slices inside one open transaction: a kill at any moment leaves
   // the account as it was or with the whole file, never part of it, and the database opens.
   it('leaves all or nothing of the file, an intact database, and a server that imports again', async () => {
-    const ROWS = 40_000;
+    const ROWS = 100_000;
     dataDir = await seedDataDir(async (ctx) => {
       await seedAccount(ctx, { id: 'acme', contacts: contacts(1) });
     });
@@ -126,7 +126,26 @@ describe('SIGKILL during a large import', () => {
     const auth = { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'text/csv' };
     const url = (s: ChildServer) => `${s.httpUrl}/api/v1/accounts/acme/contacts/import?onError=skip`;
     const upload = fetch(url(server), { method: 'POST', headers: auth, body: csv }).then((r) => r.status, (e: Error) => e.message);
-    await new Promise((r) => setTimeout(r, 2500)); // the import threads start, then read, check and write
+    // The kill lands while the import's transaction is open and writing: once its write lock is
+    // seen (a BEGIN IMMEDIATE from here is refused), plus a second of writing, far from its end
+    // (100,000 rows take several seconds), whatever the machine's speed.
+    // (Busy on five polls in a row: the server's own short writes hold the lock for microseconds.)
+    const probe = new Database(join(dataDir, 'dialbook.db'), { timeout: 0 });
+    let busyPolls = 0;
+    try {
+      await expect.poll(() => {
+        try {
+          probe.exec('BEGIN IMMEDIATE; ROLLBACK');
+          busyPolls = 0;
+        } catch (err) {
+          busyPolls = (err as { code?: string }).code === 'SQLITE_BUSY' ? busyPolls + 1 : 0;
+        }
+        return busyPolls;
+      }, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(5);
+    } finally {
+      probe.close();
+    }
+    await new Promise((r) => setTimeout(r, 1000));
     server.kill();
     await server.exited;
     expect(await upload).not.toBe(200); // killed before it answered
