@@ -4,7 +4,8 @@
 // uploads it over HTTP (multipart, as the portal does) and times upload -> response (committed).
 // While the import runs, a probe asks the same server what phones ask, one request after
 // another: an LDAP caller-ID search and a phonebook download (of a small second account), and
-// reports their p99 next to the same probe's p99 with no import running. Then times sqlite3's
+// reports their p99 next to the same probe's p99 with no import running; then the round trip a
+// manager makes (export, re-import with upsert: every row unchanged). Then times sqlite3's
 // own `.import` of the same file into a bare table, and each phase of the import on its own.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -102,10 +103,10 @@ function printProbe(label: string, p: Probe): void {
   if (p.errors) console.log(`  errors: ${p.errors}`);
 }
 
-async function upload(srv: RunningServer, token: string, account: string, csv: Buffer): Promise<{ status: number; body: Record<string, unknown> }> {
+async function upload(srv: RunningServer, token: string, account: string, csv: Buffer, mode = 'add'): Promise<{ status: number; body: Record<string, unknown> }> {
   const form = new FormData();
   form.append('file', new Blob([new Uint8Array(csv)], { type: 'text/csv' }), 'contacts.csv');
-  const res = await fetch(`http://127.0.0.1:${srv.httpPort}/api/v1/accounts/${account}/contacts/import?mode=add`, {
+  const res = await fetch(`http://127.0.0.1:${srv.httpPort}/api/v1/accounts/${account}/contacts/import?mode=${mode}`, {
     method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: form,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -152,6 +153,22 @@ export async function run(): Promise<void> {
     const aloneReport = await upload(srv, token, 'alone', readFileSync(csvFile));
     const alone = secs(ta);
     if (aloneReport.status !== 200 || (aloneReport.body.counts as Record<string, number>)?.created !== N) throw new Error(`import failed: ${aloneReport.status}`);
+
+    // 4c. The round trip a manager makes: download the export, upload it again (upsert).
+    const te = process.hrtime.bigint();
+    const exporting = fetch(`http://127.0.0.1:${srv.httpPort}/api/v1/accounts/alone/contacts/export?format=csv`, { headers: { Authorization: `Bearer ${token}` } })
+      .then(async (r) => ({ status: r.status, body: Buffer.from(await r.arrayBuffer()) }));
+    const duringExport = probe(srv, exporting);
+    const exported = await exporting;
+    const exportCsv = exported.body;
+    const exportSecs = secs(te);
+    const exportProbe = await duringExport;
+    if (exported.status !== 200) throw new Error(`export failed: ${exported.status}`);
+    const tu = process.hrtime.bigint();
+    const again = await upload(srv, token, 'alone', exportCsv, 'upsert');
+    const upsertSecs = secs(tu);
+    const againCounts = again.body.counts as Record<string, number> | undefined;
+    if (again.status !== 200 || againCounts?.unchanged !== N) throw new Error(`re-import not all unchanged: ${again.status} ${JSON.stringify(again.body).slice(0, 500)}`);
 
     // phones of the account to be imported already ask (its read model exists, empty)
     await probe(srv, new Promise((r) => setTimeout(r, 200)), 'bench', false);
@@ -200,11 +217,14 @@ export async function run(): Promise<void> {
 
     console.log(`dialbook, HTTP upload -> committed, idle server   ${alone.toFixed(2)} s  ${rate(alone)}  (${foreign.toLocaleString('en-US')} warnings, 0 rejected)`);
     console.log(`dialbook, the same while phones probe nonstop    ${total.toFixed(2)} s  ${rate(total)}`);
+    console.log(`round trip: CSV export over HTTP                 ${exportSecs.toFixed(2)} s  ${rate(exportSecs)}  (${(exportCsv.length / 1e6).toFixed(1)} MB)`);
+    console.log(`round trip: the export re-imported (upsert)      ${upsertSecs.toFixed(2)} s  ${rate(upsertSecs)}  (${againCounts.unchanged.toLocaleString('en-US')} unchanged)`);
     console.log(`sqlite3 .import (bare table)                     ${floor.toFixed(2)} s  ${rate(floor)}`);
     console.log(`ratio (idle server)                              ${(alone / floor).toFixed(1)}x slower than sqlite3 .import`);
     console.log(`floor 20,000 rows/s (idle server):               ${N / alone >= 20_000 ? 'met' : 'NOT met'}; goal 50,000: ${N / alone >= 50_000 ? 'met' : 'not met'}`);
     printProbe('phone probe, no import running (3 s):', idle);
     printProbe('phone probe while the import runs:', busy);
+    printProbe('phone probe while the round trip\'s export is made:', exportProbe);
     printProbe('LDAP on the imported account in the 3 s after the import (read model rebuilt meanwhile):', after);
     console.log('phases (in one thread, no HTTP):');
     console.log(`  read (decode + CSV parse)         ${tRead.toFixed(2)} s  ${(tRead / N * 1e6).toFixed(1)} us/row`);

@@ -117,6 +117,13 @@ export class StorageUnavailableError extends AppError {
   }
 }
 
+/** Too much of one kind of heavy work (exports) is already waiting: refused, worth retrying soon. */
+export class ServerBusyError extends AppError {
+  constructor(why: string, readonly retryAfterSeconds = 10) {
+    super(503, 'busy', `The server is busy (${why}); try again in ${retryAfterSeconds} s.`, [], LdapCode.unwillingToPerform);
+  }
+}
+
 /**
  * A failure of the storage layer (SQLite result codes as better-sqlite3 reports them, or the
  * operating system's disk errors) as one of our errors, or null for anything else. Any front end

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config/config-schema.ts';
 import { NotFoundError } from '../errors.ts';
 import { buildContext } from '../server.ts';
-import { exportContacts, type ExportFormat } from '../spreadsheet/export-service.ts';
+import { buildExport, type ExportFormat } from '../spreadsheet/export-service.ts';
 import { runImport } from '../spreadsheet/import-service.ts';
 
 const CONTENT_TYPE: Record<string, string> = {
@@ -44,7 +44,7 @@ export function registerSpreadsheetCommands(program: Command, config: () => Conf
         if (!account) throw new NotFoundError(`Account ${accountId}`);
         const ext = extname(file).toLowerCase().slice(1);
         const format: ExportFormat = ext === 'xlsx' || ext === 'vcf' ? ext : 'csv';
-        const out = await exportContacts(ctx, account, { format, group: o.group });
+        const out = await buildExport(ctx.store, account, { format, group: o.group });
         writeFileSync(file, out.body);
         process.stderr.write(`${out.count} contacts written to ${file}\n`);
       } finally {

@@ -11,9 +11,20 @@ export interface OpenOptions {
    * the database file cost 2-3 µs a row of the import's time).
    */
   deferCheckpoints?: boolean;
+  /**
+   * A reader of a database the server has made already (the export thread): no migration and no
+   * statistics refresh, which would write, and could wait for an import's write lock.
+   */
+  readOnly?: boolean;
 }
 
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
+  if (opts.readOnly) {
+    const reader = new Database(file, { readonly: true, fileMustExist: true });
+    reader.pragma('busy_timeout = 5000');
+    reader.pragma('cache_size = -65536');
+    return reader;
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
@@ -39,6 +50,14 @@ export function refreshStatistics(db: Db): void {
 export class StatementCache {
   private readonly cache = new Map<string, Database.Statement>();
   constructor(private readonly db: Db) {}
+  /**
+   * fn in one read transaction (unless one is open already): what it reads in several statements
+   * is one state of the database even if another connection commits meanwhile.
+   */
+  read<T>(fn: () => T): T {
+    return this.db.inTransaction ? fn() : this.db.transaction(fn).deferred();
+  }
+
   get(sql: string): Database.Statement {
     let stmt = this.cache.get(sql);
     if (!stmt) {

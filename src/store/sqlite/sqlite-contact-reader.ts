@@ -164,6 +164,10 @@ export class SqliteContactReader {
   }
 
   private allWhere(accountId: string, sql: string, params: unknown[], order: string): Contact[] {
+    return this.stmts.read(() => this.allWhereNow(accountId, sql, params, order));
+  }
+
+  private allWhereNow(accountId: string, sql: string, params: unknown[], order: string): Contact[] {
     const rows = this.stmts
       .get(`SELECT ${CONTACT_COLUMNS} FROM contacts c WHERE c.account_id = ? AND ${sql} ORDER BY ${order}`)
       .all(accountId, ...params) as ContactRow[];

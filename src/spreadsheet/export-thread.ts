@@ -1,0 +1,29 @@
+// The export worker thread, seen from the main thread: one worker (job-thread.ts) makes one
+// export file at a time from its own read-only connection to the store, so a large export never
+// holds up phones; the file's bytes are moved back, not copied.
+import type { Config } from '../config/config-schema.ts';
+import type { ExportFile, ExportOptions } from './export-service.ts';
+import { databaseFile } from './import-thread.ts';
+import { JobThread } from './job-thread.ts';
+
+export interface ExportRequest { dbFile: string; accountId: string; opts: ExportOptions }
+export interface ExportReply { filename: string; contentType: string; body: Uint8Array; count: number }
+
+/**
+ * Exports waiting beyond this are refused (503, Retry-After): each one reads a whole account into
+ * memory when its turn comes, and a client that asks again and again must not queue up work and
+ * answers without end.
+ */
+export const MAX_WAITING_EXPORTS = 8;
+
+const thread = new JobThread<ExportRequest, ExportReply>(import.meta.url, './export-worker', 'export', MAX_WAITING_EXPORTS);
+
+/** True while the export worker is making a file. */
+export function exportRunning(): boolean {
+  return thread.running;
+}
+
+export async function runExportThread(config: Config, accountId: string, opts: ExportOptions): Promise<ExportFile> {
+  const r = await thread.run({ dbFile: databaseFile(config), accountId, opts });
+  return { ...r, body: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength) };
+}
