@@ -62,13 +62,22 @@ function renderChrome(current) {
 }
 
 export async function route() {
-  const main = document.getElementById('main');
+  // Each page renders into an element of its own: a page left while its requests are still out
+  // then writes their answers into its own, detached element, not into the page shown now.
+  const main = document.createElement('div');
+  document.getElementById('main').replaceChildren(main);
   const key = (location.hash.replace(/^#\//, '') || '').split('?')[0];
   if (!state.me) await loadMe();
   if (!state.me) {
     renderChrome(null);
     document.title = 'Sign in · dialbook';
-    return signInPage(main, async () => { await loadMe(); location.hash = state.canManage ? '#/shared' : '#/contacts'; route(); });
+    return signInPage(main, async () => {
+      await loadMe();
+      const home = state.canManage ? '#/shared' : '#/contacts';
+      // a new hash routes by itself (hashchange); routing here as well would load the page twice
+      if (location.hash === home) route();
+      else location.hash = home;
+    });
   }
   let page = PAGES[key];
   if (!page || (page.manager && !state.canManage) || (page.user && state.me.platform)) {

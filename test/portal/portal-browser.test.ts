@@ -239,6 +239,58 @@ describe('portal for the platform admin', () => {
   }, 30_000);
 });
 
+describe('portal navigation', () => {
+  it('a page left before its answers arrive writes nothing into the page shown next', async () => {
+    const page = await newPage();
+    await signIn(page, 'olivia', 'olivia-password');
+    await page.getByRole('heading', { name: 'Shared Contacts' }).waitFor();
+    await expect.poll(() => rows(page).count(), UI).toBeGreaterThan(0);
+    await idle(page);
+    await page.getByRole('link', { name: 'Change history' }).click();
+    await page.getByRole('heading', { name: 'Change history' }).waitFor();
+    await idle(page);
+    // From now on the shared list and the groups answer half a second late.
+    await page.route(/\/api\/v1\/accounts\/acme\/(groups|contacts)(\?|$)/, async (r) => {
+      if (r.request().method() === 'GET') await new Promise((ok) => setTimeout(ok, 500));
+      await r.continue();
+    });
+    const errorsBefore = consoleErrors.length;
+    await page.getByRole('link', { name: 'Shared Contacts' }).click();
+    await page.getByRole('heading', { name: 'Shared Contacts' }).waitFor();
+    await page.getByRole('link', { name: 'Phone set-up' }).click();
+    await page.getByRole('heading', { name: 'Phone set-up' }).waitFor();
+    await idle(page); // the late answers are in, and the page has had its turn to handle them
+    expect(consoleErrors.slice(errorsBefore)).toEqual([]);
+    await expect.poll(() => page.getByRole('heading', { name: 'Phone set-up' }).count(), UI).toBe(1);
+    expect(await page.getByRole('heading', { name: 'Shared Contacts' }).count()).toBe(0);
+    expect(await rows(page).count()).toBe(0);
+    await page.close();
+  }, 60_000);
+
+  it('shows the answer to the newest list request, not a slower older one', async () => {
+    const page = await newPage();
+    await signIn(page, 'olivia', 'olivia-password');
+    await expect.poll(() => rows(page).count(), UI).toBeGreaterThan(0);
+    await idle(page);
+    const suppliers = srv.ctx.store.allContacts('acme', { source: 'shared' }).filter((c) => c.groups.includes('Suppliers')).length;
+    const all = srv.ctx.store.allContacts('acme', { source: 'shared' }).length;
+    expect(all).toBeGreaterThan(suppliers);
+    // the next list request (a new sort, all groups) answers 800 ms late; the one after at once
+    let delayed = false;
+    await page.route(/\/api\/v1\/accounts\/acme\/contacts\?/, async (r) => {
+      if (!delayed) { delayed = true; await new Promise((ok) => setTimeout(ok, 800)); }
+      await r.continue();
+    });
+    const slow = page.waitForRequest((r) => /\/contacts\?/.test(r.url()));
+    await page.getByLabel('Sort').selectOption({ index: 1 });
+    await slow;
+    await page.getByLabel('Group', { exact: true }).selectOption('Suppliers');
+    await idle(page);
+    expect(await rows(page).count()).toBe(suppliers);
+    await page.close();
+  }, 60_000);
+});
+
 describe('portal for a basic user', () => {
   it('shows the Contacts page read-only for shared entries, with the source filter', async () => {
     const page = await newPage();

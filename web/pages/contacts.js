@@ -22,8 +22,12 @@ export async function contactsPage(main) {
     <p class="muted" id="count"></p>
   </section>`;
   const $ = (s) => main.querySelector(s);
+  let loads = 0;
   async function load() {
+    // only the newest request's answer is shown (a search typed, then a source chosen)
+    const mine = ++loads;
     const page = await api('GET', `/me/directory?${new URLSearchParams({ source: view.source, q: view.q, limit: '200' })}`);
+    if (mine !== loads) return;
     view.items = page.items;
     $('#rows').innerHTML = contactRows(page.items, { showSource: true, canEdit: (c) => c.source === 'personal' });
     $('#count').textContent = `${page.total} contact(s)`;

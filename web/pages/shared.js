@@ -64,12 +64,16 @@ export async function sharedPage(main, state) {
     $('#bulk-group').innerHTML = view.groups.map((g) => `<option value="${h(g.name)}">${h(g.name)}</option>`).join('') || '<option value="">(no groups yet)</option>';
   }
 
+  let loads = 0;
   async function load() {
+    // a search typed, then a group chosen: only the newest request's answer is shown
+    const mine = ++loads;
     const params = new URLSearchParams({ q: view.q, sort: view.sort, limit: String(PAGE) });
     const after = view.cursors[view.cursors.length - 1];
     if (after) params.set('after', after);
     if (view.group) params.set('group', view.group);
     const page = await api('GET', `${base}?${params}`);
+    if (mine !== loads) return;
     view.items = page.items;
     view.total = page.total;
     view.next = page.next;
