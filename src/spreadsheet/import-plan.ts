@@ -107,23 +107,27 @@ export class ImportPlanner {
   private readonly fileKeys = new Map<string, number>();
   /** Row of each stored ID the file names. */
   private readonly idRows = new Map<string, number>();
+  /** Content key of each stored contact, by ID. */
+  private readonly storedKeyById = new Map<string, string>();
   /** First stored contact per content key. */
   private readonly storedByKey = new Map<string, string>();
   /** Accepted rows waiting for the last one (upsert and replace). */
   private readonly waiting: GoodRow[] = [];
   private taken = 0;
 
+  /** storedKeys: storedContentKeys(stored), when the caller made them already (for the check thread). */
   constructor(
     private readonly header: HeaderMap,
     private readonly stored: Contact[],
     private readonly region: string,
     private readonly mode: ImportMode,
+    storedKeys: string[] = storedContentKeys(stored),
   ) {
     this.storedById = new Map(stored.map((c) => [c.id, c]));
-    for (const c of stored) {
-      const key = contentKey(contactFields(c));
-      if (!this.storedByKey.has(key)) this.storedByKey.set(key, c.id);
-    }
+    stored.forEach((c, i) => {
+      this.storedKeyById.set(c.id, storedKeys[i]);
+      if (!this.storedByKey.has(storedKeys[i])) this.storedByKey.set(storedKeys[i], c.id);
+    });
   }
 
   /** Rows with at least one error so far. */
@@ -198,7 +202,7 @@ export class ImportPlanner {
     this.idRows.set(g.id, g.row);
     this.kept.add(g.id);
     if (!this.fileKeys.has(g.key)) this.fileKeys.set(g.key, g.row);
-    if (contentKey(contactFields(this.storedById.get(g.id)!)) === g.key) {
+    if (this.storedKeyById.get(g.id) === g.key) {
       this.plan.counts.unchanged++;
       return;
     }
@@ -238,8 +242,9 @@ export function storedContentKeys(stored: Contact[]): string[] {
 
 /** The whole plan at once, checking every row here (benchmarks). */
 export function planImport(rows: SheetRow[], header: HeaderMap, stored: Contact[], region: string, mode: ImportMode): ImportPlan {
-  const planner = new ImportPlanner(header, stored, region, mode);
-  const keys = new Set(storedContentKeys(stored));
+  const storedKeys = storedContentKeys(stored);
+  const planner = new ImportPlanner(header, stored, region, mode, storedKeys);
+  const keys = new Set(storedKeys);
   planner.accept(rows.map((r) => checkRow(r, header, region, mode, keys)));
   return planner.finish();
 }

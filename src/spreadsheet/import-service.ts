@@ -110,7 +110,8 @@ export async function importIntoStore(
   try {
     // In the import thread the transaction is open: these are the contacts the batch changes.
     const stored = ownConnection ? store.allContacts(account.id, scope) : [];
-    const check: CheckJob = { file: buf, contentType: job.contentType, limits, region: account.region, mode: opts.mode, storedKeys: ownConnection ? storedContentKeys(stored) : [] };
+    const storedKeys = storedContentKeys(stored);
+    const check: CheckJob = { file: buf, contentType: job.contentType, limits, region: account.region, mode: opts.mode, storedKeys };
     let head: SheetHead | null = null;
     let planner: ImportPlanner | null = null;
     const later: CheckedRow[][] = [];
@@ -118,7 +119,7 @@ export async function importIntoStore(
     for await (const message of checker(check)) {
       if (message.kind === 'head') {
         head = message.head;
-        if (ownConnection) planner = new ImportPlanner(head.header, stored, account.region, opts.mode);
+        if (ownConnection) planner = new ImportPlanner(head.header, stored, account.region, opts.mode, storedKeys);
         continue;
       }
       readRows += message.rows.length;
