@@ -31,6 +31,8 @@ export class AppError extends Error {
     message: string,
     readonly details: ErrorDetail[] = [],
     readonly ldapCode: number = LdapCode.other,
+    /** Worth retrying after this many seconds (HTTP Retry-After). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = new.target.name;

@@ -3,7 +3,7 @@
 // stack, a file path or express's HTML page; details echo at most a small, bounded part of the input.
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { AppError, ServerBusyError, StorageUnavailableError, TooManyAttemptsError, storageFailure, type ErrorDetail } from '../errors.ts';
+import { AppError, storageFailure, type ErrorDetail } from '../errors.ts';
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
@@ -22,7 +22,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 /** Writes one error response; never throws (a body that cannot be serialised loses its details). */
 export function sendError(res: Response, e: AppError): void {
   if (e.status === 401 && !res.getHeader('WWW-Authenticate')) res.setHeader('WWW-Authenticate', 'Bearer realm="dialbook"');
-  if (e instanceof TooManyAttemptsError || e instanceof StorageUnavailableError || e instanceof ServerBusyError) res.setHeader('Retry-After', String(e.retryAfterSeconds));
+  if (e.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(e.retryAfterSeconds));
   let body: string;
   try {
     body = JSON.stringify({ error: { code: e.code, message: clip(e.message, 4000), details: e.details.slice(0, MAX_DETAILS).map(boundedDetail) } });

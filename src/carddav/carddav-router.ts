@@ -3,7 +3,7 @@
 // conditions as a DAV:error body, others as plain text with the reason.
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../app-context.ts';
-import { AppError, DavConditionError, NotFoundError, TooManyAttemptsError } from '../errors.ts';
+import { AppError, DavConditionError, NotFoundError } from '../errors.ts';
 import { findBook } from './address-books.ts';
 import { deleteCard, getCard, putCard } from './card-methods.ts';
 import { DavAuthenticator } from './carddav-auth.ts';
@@ -87,7 +87,7 @@ function renderError(ctx: AppContext, err: unknown, req: Request, res: Response)
   }
   if (res.headersSent) return void res.end();
   if (appErr.status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="dialbook", charset="UTF-8"');
-  if (appErr instanceof TooManyAttemptsError) res.setHeader('Retry-After', String(appErr.retryAfterSeconds));
+  if (appErr.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(appErr.retryAfterSeconds));
   if (appErr.status === 405) res.setHeader('Allow', ALLOW);
   if (appErr instanceof DavConditionError) {
     res.status(appErr.status).type('application/xml; charset=utf-8').send(davErrorBody(appErr.condition, appErr.message));

@@ -5,7 +5,7 @@ import { setPriority } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AppError } from '../errors.ts';
+import { AppError, storageFailure } from '../errors.ts';
 
 /**
  * A worker running `module` (given relative to the caller, without extension: the caller's own
@@ -45,16 +45,27 @@ export function runBehindMainThread(): void {
 }
 
 /** An error as it crosses to another thread (structured clone keeps no class). */
-export type ThreadError = { app: boolean; status: number; code: string; message: string; details: AppError['details']; ldapCode: number; stack?: string };
+export type ThreadError = {
+  app: boolean; status: number; code: string; message: string; details: AppError['details']; ldapCode: number;
+  retryAfterSeconds?: number; stack?: string;
+};
 
+/**
+ * A storage failure (disk full, database locked) becomes its AppError here, in the thread that
+ * has the SQLite error and its code: across the thread line only the message would be left, and
+ * the answer a 500 instead of 507 or 503.
+ */
 export function toThreadError(err: unknown): ThreadError {
-  if (err instanceof AppError) return { app: true, status: err.status, code: err.code, message: err.message, details: err.details, ldapCode: err.ldapCode };
+  const app = err instanceof AppError ? err : storageFailure(err);
+  if (app) {
+    return { app: true, status: app.status, code: app.code, message: app.message, details: app.details, ldapCode: app.ldapCode, retryAfterSeconds: app.retryAfterSeconds };
+  }
   const e = err as Error;
   return { app: false, status: 500, code: 'internal', message: e?.message ?? String(err), details: [], ldapCode: 80, stack: e?.stack };
 }
 
 /** The error again, as the AppError the code in the other thread threw (or a plain Error). */
 export function fromThreadError(e: ThreadError, thread: string): Error {
-  if (e.app) return new AppError(e.status, e.code, e.message, e.details, e.ldapCode);
+  if (e.app) return new AppError(e.status, e.code, e.message, e.details, e.ldapCode, e.retryAfterSeconds);
   return Object.assign(new Error(`${thread}: ${e.message}`), { stack: e.stack });
 }

@@ -111,6 +111,32 @@ describe('disk full', () => {
   }, 60_000);
 });
 
+describe('disk full during an import in the worker thread', () => {
+  it('answers 503/507 with the storage error, not 500, and keeps the account as it was', async () => {
+    dataDir = await seedDataDir(async (ctx) => {
+      await seedAccount(ctx, { id: 'acme', contacts: contacts(50) });
+    });
+    const dbBytes = statSync(join(dataDir, 'dialbook.db')).size;
+    // room for a WAL of ~256 KiB: a 20,000-row import (far more) fills it inside its transaction
+    server = await startChildServer(dataDir, { maxFileKib: Math.ceil(dbBytes / 1024) + 256 });
+    const lines = ['First Name,Last Name,Company,Work Number'];
+    for (let i = 0; i < 20_000; i++) lines.push(`Full${i},${'x'.repeat(60)},${'c'.repeat(60)},+1 469 555 ${String(i % 10_000).padStart(4, '0')}`);
+    const res = await fetch(`${server.httpUrl}/api/v1/accounts/acme/contacts/import`, {
+      method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'text/csv' }, body: lines.join('\n'),
+    });
+    const text = await res.text();
+    expect([503, 507], text).toContain(res.status);
+    const body = JSON.parse(text);
+    expect(['storage_unavailable', 'storage_full']).toContain(body.error.code);
+    expect(body.error.message).toMatch(/nothing was changed/);
+    if (res.status === 503) expect(res.headers.get('retry-after')).toBe('5');
+    expect(text).not.toMatch(/SQLITE|\/tmp\/|\/work\/|node_modules|\bat /);
+    const list = await fetch(`${server.httpUrl}/api/v1/accounts/acme/contacts?limit=1`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect((await list.json()).total).toBe(50);
+    expect((await fetch(`${server.httpUrl}/healthz`)).status).toBe(200);
+  }, 120_000);
+});
+
 describe('SIGKILL during a large import', () => {
   // The import thread writes slices inside one open transaction: a kill at any moment leaves
   // the account as it was or with the whole file, never part of it, and the database opens.
