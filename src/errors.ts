@@ -102,8 +102,8 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
 
 /** Too many wrong credentials from one address or for one login: refused without checking. */
 export class TooManyAttemptsError extends AppError {
-  constructor(readonly retryAfterSeconds: number, message = `Too many failed sign-ins: try again in ${retryAfterSeconds} s`) {
-    super(429, 'too_many_attempts', message, [], LdapCode.unwillingToPerform);
+  constructor(retryAfterSeconds: number, message = `Too many failed sign-ins: try again in ${retryAfterSeconds} s`) {
+    super(429, 'too_many_attempts', message, [], LdapCode.unwillingToPerform, retryAfterSeconds);
   }
 }
 /** The disk (or the database's size limit) is full: the write was rolled back, nothing changed. */
@@ -114,15 +114,15 @@ export class StorageFullError extends AppError {
 }
 /** The database could not be read or written (I/O error, locked, read-only): worth retrying later. */
 export class StorageUnavailableError extends AppError {
-  constructor(readonly retryAfterSeconds = 5) {
-    super(503, 'storage_unavailable', 'The server cannot reach its storage right now; nothing was changed. Try again later.', [], LdapCode.unwillingToPerform);
+  constructor(retryAfterSeconds = 5) {
+    super(503, 'storage_unavailable', 'The server cannot reach its storage right now; nothing was changed. Try again later.', [], LdapCode.unwillingToPerform, retryAfterSeconds);
   }
 }
 
 /** Too much of one kind of heavy work (exports) is already waiting: refused, worth retrying soon. */
 export class ServerBusyError extends AppError {
-  constructor(why: string, readonly retryAfterSeconds = 10) {
-    super(503, 'busy', `The server is busy (${why}); try again in ${retryAfterSeconds} s.`, [], LdapCode.unwillingToPerform);
+  constructor(why: string, retryAfterSeconds = 10) {
+    super(503, 'busy', `The server is busy (${why}); try again in ${retryAfterSeconds} s.`, [], LdapCode.unwillingToPerform, retryAfterSeconds);
   }
 }
 

@@ -4,7 +4,6 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { AppContext } from './app-context.ts';
 import { PhoneCredentialService } from './auth/phone-credentials.ts';
 import { sameSecret } from './auth/api-tokens.ts';
@@ -16,7 +15,7 @@ import { answerClientErrors } from './http/client-errors.ts';
 import { gracefulCloser } from './http/graceful-close.ts';
 import { createLogger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
-import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
+import { databaseFile, openSqliteStore } from './store/sqlite/sqlite-store.ts';
 import { ensureAdminToken, openSecrets } from './bootstrap.ts';
 import { startLdapServer } from './ldap/ldap-server.ts';
 import { Readiness } from './ops/readiness.ts';
@@ -41,7 +40,7 @@ export interface RunningServer {
 
 export function buildContext(config: Config): AppContext {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const sqlite = openSqliteStore(join(config.dataDir, 'dialbook.db'));
+  const sqlite = openSqliteStore(databaseFile(config));
   let secrets: SecretBox;
   try {
     secrets = openSecrets(config, sqlite);

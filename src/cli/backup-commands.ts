@@ -9,10 +9,10 @@ import type { Command } from 'commander';
 import { SecretBox } from '../auth/secret-box.ts';
 import { openSecrets } from '../bootstrap.ts';
 import type { Config } from '../config/config-schema.ts';
-import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { DATABASE_FILE_NAME, databaseFile, openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 
 const FORMAT = 'dialbook-backup';
-const DB = 'dialbook.db';
+const DB = DATABASE_FILE_NAME;
 const KEY = 'secret.key';
 const MANIFEST = 'manifest.json';
 
@@ -29,7 +29,7 @@ const sha256 = (file: string) => createHash('sha256').update(readFileSync(file))
 export async function backup(config: Config, dir: string): Promise<Manifest> {
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new Error(`Backup folder ${dir} is not empty; name a new folder`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const store = openSqliteStore(join(config.dataDir, DB));
+  const store = openSqliteStore(databaseFile(config));
   try {
     // Proves the key opens what the database holds before calling this a backup.
     openSecrets(config, store);
@@ -60,7 +60,7 @@ export function restore(config: Config, dir: string, opts: { force: boolean }): 
     if (!existsSync(file)) throw new Error(`Backup ${dir} lacks ${name}`);
     if (sha256(file) !== manifest.files[name]) throw new Error(`Backup ${dir}: ${name} does not match its checksum (damaged or altered)`);
   }
-  const target = join(config.dataDir, DB);
+  const target = databaseFile(config);
   const keyFile = SecretBox.keyFile(config);
   if (existsSync(target) && !opts.force) throw new Error(`${target} exists; stop the server and pass --force to replace it`);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });

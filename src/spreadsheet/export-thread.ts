@@ -3,7 +3,7 @@
 // holds up phones; the file's bytes are moved back, not copied.
 import type { Config } from '../config/config-schema.ts';
 import type { ExportFile, ExportOptions } from './export-service.ts';
-import { databaseFile } from './import-thread.ts';
+import { databaseFile } from '../store/sqlite/sqlite-store.ts';
 import { JobThread } from './job-thread.ts';
 
 export interface ExportRequest { dbFile: string; accountId: string; opts: ExportOptions }

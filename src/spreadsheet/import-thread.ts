@@ -2,15 +2,8 @@
 // at a time. It reads and plans on its own CPU time and writes through its own connection to the
 // same SQLite file (WAL: the main thread's readers, i.e. phones, LDAP and the API, are never
 // blocked by it), so the event loop stays free during an import.
-import { join } from 'node:path';
-import type { Config } from '../config/config-schema.ts';
 import type { ImportJob, ImportReport } from './import-service.ts';
 import { JobThread } from './job-thread.ts';
-
-/** The store's file, as server.ts opens it. */
-export function databaseFile(config: Config): string {
-  return join(config.dataDir, 'dialbook.db');
-}
 
 export interface ImportRequest { dbFile: string; job: ImportJob; file: Uint8Array }
 

@@ -81,25 +81,25 @@ export interface JobAnswer<Result> {
   afterReply?: () => void;
 }
 
-/** In the worker: answers each job with `handle`, one after another, in order. */
+/**
+ * In the worker: answers each job with `handle`. JobThread sends the next job only once this one
+ * is answered, and after-reply work runs in the same turn as the reply, so jobs never overlap.
+ */
 export function answerJobs<Job, Result>(handle: (job: Job) => Promise<JobAnswer<Result>>): void {
-  let chain: Promise<unknown> = Promise.resolve();
-  parentPort!.on('message', (req: JobRequest<Job>) => {
-    chain = chain.then(async () => {
-      let answer: JobAnswer<Result> | null = null;
-      let reply: JobReply<Result>;
-      try {
-        answer = await handle(req.job);
-        reply = { id: req.id, ok: true, result: answer.result };
-      } catch (err) {
-        reply = { id: req.id, ok: false, error: toThreadError(err) };
-      }
-      parentPort!.postMessage(reply, answer?.transfer ?? []);
-      try {
-        answer?.afterReply?.();
-      } catch {
-        // after-reply work is housekeeping (a checkpoint): the next job does not depend on it
-      }
-    });
+  parentPort!.on('message', async (req: JobRequest<Job>) => {
+    let answer: JobAnswer<Result> | null = null;
+    let reply: JobReply<Result>;
+    try {
+      answer = await handle(req.job);
+      reply = { id: req.id, ok: true, result: answer.result };
+    } catch (err) {
+      reply = { id: req.id, ok: false, error: toThreadError(err) };
+    }
+    parentPort!.postMessage(reply, answer?.transfer ?? []);
+    try {
+      answer?.afterReply?.();
+    } catch {
+      // after-reply work is housekeeping (a checkpoint): the next job does not depend on it
+    }
   });
 }

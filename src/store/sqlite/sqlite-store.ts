@@ -1,5 +1,6 @@
 // The SQLite implementation of the Store interface: composes the per-concept parts over one
 // better-sqlite3 connection (SQLite serialises writes; reads are microseconds with the indexes).
+import { join } from 'node:path';
 import type { Store } from '../store.ts';
 import { openDatabase, StatementCache, type OpenOptions } from './database.ts';
 import { SqliteAccountStore } from './sqlite-account-store.ts';
@@ -11,6 +12,14 @@ import { SqliteGroupStore } from './sqlite-group-store.ts';
 import { SqliteSigninFailures } from './sqlite-signin-failures.ts';
 import { SqliteSessionStore } from './sqlite-session-store.ts';
 import { SqliteUserStore } from './sqlite-user-store.ts';
+
+/** The database's file name in the data dir. */
+export const DATABASE_FILE_NAME = 'dialbook.db';
+
+/** Where the server, its import and export threads and the backup commands find the database. */
+export function databaseFile(config: { dataDir: string }): string {
+  return join(config.dataDir, DATABASE_FILE_NAME);
+}
 
 export function openSqliteStore(file: string, opts: OpenOptions = {}): Store {
   const db = openDatabase(file, opts);
