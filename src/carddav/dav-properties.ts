@@ -26,9 +26,22 @@ function privileges(writable: boolean): PropWriter {
   };
 }
 
-/** Sync tokens are URIs (RFC 6578 4): this one names the change-log point. */
+/** Sync tokens are URIs (RFC 6578 4): this one names the account's incarnation and the
+ *  change-log point. The incarnation makes a token of a deleted account invalid in the account
+ *  created again under its id (whose change log says nothing of the old one's cards). */
 export const SYNC_TOKEN_PREFIX = 'http://dialbook.org/ns/sync/';
-export const syncToken = (point: number) => `${SYNC_TOKEN_PREFIX}${point}`;
+export const syncToken = (incarnation: string, point: number) => `${SYNC_TOKEN_PREFIX}${incarnation}/${point}`;
+
+/** The change point a token names, or null when it is not one of this incarnation's tokens.
+ *  Tokens from before incarnations (a bare point) are still taken: every client holds one. */
+export function parseSyncToken(token: string, incarnation: string): number | null {
+  if (!token.startsWith(SYNC_TOKEN_PREFIX)) return null;
+  const rest = token.slice(SYNC_TOKEN_PREFIX.length);
+  const slash = rest.indexOf('/');
+  if (slash >= 0 && rest.slice(0, slash) !== incarnation) return null;
+  const point = slash >= 0 ? rest.slice(slash + 1) : rest;
+  return /^[0-9]{1,15}$/.test(point) ? Number(point) : null;
+}
 
 function common(u: DavUser): Map<string, PropWriter> {
   return new Map<string, PropWriter>([
@@ -64,8 +77,8 @@ export function bookResource(u: DavUser, book: AddressBook, point: number, maxCa
   props.set(D('displayname'), text(book.displayName));
   props.set(C('addressbook-description'), text(book.description));
   props.set(D('owner'), href(home));
-  props.set(CS('getctag'), text(String(point)));
-  props.set(D('sync-token'), text(syncToken(point)));
+  props.set(CS('getctag'), text(`${u.account.incarnation}-${point}`));
+  props.set(D('sync-token'), text(syncToken(u.account.incarnation, point)));
   props.set(D('supported-report-set'), (el) => {
     for (const [ns, name] of [[NS.card, 'addressbook-multiget'], [NS.card, 'addressbook-query'], [NS.dav, 'sync-collection']]) {
       el.ele(NS.dav, 'd:supported-report').ele(NS.dav, 'd:report').ele(ns, `${ns === NS.dav ? 'd' : 'card'}:${name}`);

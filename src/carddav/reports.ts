@@ -6,7 +6,7 @@
 import { DavConditionError, ValidationError } from '../errors.ts';
 import { inBook, type AddressBook } from './address-books.ts';
 import { sendXml, xmlBody, type DavCall } from './dav-call.ts';
-import { cardResource, SYNC_TOKEN_PREFIX, syncToken } from './dav-properties.ts';
+import { cardResource, parseSyncToken, syncToken } from './dav-properties.ts';
 import { bookHref, cardHref, hrefToDavPath, parseDavPath } from './dav-paths.ts';
 import { idOfName, type Card } from './dav-resources.ts';
 import { child, childrenOf, is, NS, type XmlElement } from './dav-xml.ts';
@@ -97,10 +97,10 @@ function syncCollection(call: DavCall, book: AddressBook, body: XmlElement): voi
   const out = new Multistatus();
   if (tokenText === '') {
     for (const card of cards.list(user, book)) out.resource(cardResource(user, book, card, cards, version), want);
-    out.syncToken(syncToken(now));
+    out.syncToken(syncToken(user.account.incarnation, now));
     return sendXml(call, 207, out.end());
   }
-  const from = parseToken(tokenText);
+  const from = parseSyncToken(tokenText, user.account.incarnation);
   // A token of the current point needs no read; one past it (a log pruned empty) is stale.
   if (from === null || from > now) throw invalidToken();
   if (from < now) {
@@ -119,17 +119,11 @@ function syncCollection(call: DavCall, book: AddressBook, body: XmlElement): voi
       if (n && !here) continue;
       out.status(cardHref(url, n?.name ?? `${id}.vcf`), 'HTTP/1.1 404 Not Found');
     }
-    out.syncToken(syncToken(changes.upTo));
+    out.syncToken(syncToken(user.account.incarnation, changes.upTo));
   } else {
-    out.syncToken(syncToken(now));
+    out.syncToken(syncToken(user.account.incarnation, now));
   }
   sendXml(call, 207, out.end());
-}
-
-function parseToken(t: string): number | null {
-  if (!t.startsWith(SYNC_TOKEN_PREFIX)) return null;
-  const rest = t.slice(SYNC_TOKEN_PREFIX.length);
-  return /^[0-9]{1,15}$/.test(rest) ? Number(rest) : null;
 }
 
 const invalidToken = () => new DavConditionError(403, '{DAV:}valid-sync-token', 'The sync token is unknown or too old: sync again without a token');

@@ -130,23 +130,28 @@ export class Directory {
     const pending = this.building.get(accountId);
     if (pending) {
       pending.wantedAt = now;
-      if (this.store.getRevision(accountId) !== null) return STORE;
+      if (this.store.getAccountVersion(accountId) !== null) return STORE;
       this.building.delete(accountId); // deleted: the build stops at its next page
       return null;
     }
     let slot = this.slots.get(accountId);
     if (slot && now - slot.checkedAt >= this.checkMs) {
-      const revision = this.store.getRevision(accountId);
-      if (revision === null) {
+      const version = this.store.getAccountVersion(accountId);
+      if (version === null) {
         this.slots.delete(accountId);
         return null;
       }
-      if (revision !== slot.dir.revision) {
-        const dir = this.refresh(accountId, slot.dir, revision);
+      if (version.incarnation !== slot.dir.incarnation) {
+        // deleted and created again (here or in another process): nothing of the old model,
+        // its change point included, says anything about the new account
+        this.slots.delete(accountId);
+        slot = undefined;
+      } else if (version.revision !== slot.dir.revision) {
+        const dir = this.refresh(accountId, slot.dir, version.revision);
         if (dir === STORE) return STORE;
         slot.dir = dir ?? slot.dir;
       }
-      slot.checkedAt = now;
+      if (slot) slot.checkedAt = now;
     }
     if (!slot) {
       if (this.store.countAccountContacts(accountId) >= this.backgroundMin) return this.buildInBackground(accountId);
@@ -161,7 +166,7 @@ export class Directory {
 
   /** Starts a background build of the account (its old read model is dropped: it is stale). */
   private buildInBackground(accountId: string): typeof STORE | null {
-    if (this.store.getRevision(accountId) === null) return null;
+    if (this.store.getAccountVersion(accountId) === null) return null;
     this.slots.delete(accountId);
     const job: BuildJob = { wantedAt: this.now(), done: Promise.resolve() };
     job.done = this.backgroundBuild(accountId, job).catch(() => undefined).finally(() => {
@@ -175,10 +180,10 @@ export class Directory {
     const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
     await yieldTurn(); // never inside the search that asked for it
     // Revision and change point first, as in build(): writes during the read are applied after.
-    const revision = this.store.getRevision(accountId);
+    const version = this.store.getAccountVersion(accountId);
     const point = this.store.contactChangePoint(accountId);
     const account = this.store.getAccount(accountId);
-    if (revision === null || !account) return;
+    if (version === null || !account || account.incarnation !== version.incarnation) return;
     // each page's entries (folded names) are made as it is read: less left for the last step
     const entries: DirEntry[] = [];
     for (let after: number | null = 0; after !== null;) {
@@ -193,7 +198,7 @@ export class Directory {
     // also a turn at a time (in one piece, about a second at 100,000 contacts)
     const prepared = await AccountDirectory.prepare(entries, yieldTurn);
     if (this.closed || this.building.get(accountId) !== job) return;
-    const dir = new AccountDirectory(prepared, account.region, revision, point);
+    const dir = new AccountDirectory(prepared, account.region, version.incarnation, version.revision, point);
     this.counts.builds++;
     this.counts.backgroundBuilds++;
     // checkedAt -Infinity: the next search checks the revision and applies what changed meanwhile
@@ -203,12 +208,12 @@ export class Directory {
   private build(accountId: string): AccountDirectory | null {
     // Revision and change point first: a write landing while we read the contacts shows up as a
     // newer revision at the next check, and its change is applied again (harmless).
-    const revision = this.store.getRevision(accountId);
+    const version = this.store.getAccountVersion(accountId);
     const point = this.store.contactChangePoint(accountId);
     const account = this.store.getAccount(accountId);
-    if (revision === null || !account) return null;
+    if (version === null || !account || account.incarnation !== version.incarnation) return null;
     this.counts.builds++;
-    return new AccountDirectory(this.store.allAccountContacts(accountId), account.region, revision, point);
+    return new AccountDirectory(this.store.allAccountContacts(accountId), account.region, version.incarnation, version.revision, point);
   }
 
   /**

@@ -85,10 +85,19 @@ export interface Account {
   name: string;
   region: string;
   settings: AccountSettings;
+  /** Random, fixed when the account is created: an account deleted and created again under the
+   *  same id is another incarnation, and every cache keys on it as well as on the id. */
+  incarnation: string;
   /** Bumped on every change to the account's directory; front ends use it to validate caches. */
   revision: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/** What a cache checks to know it still describes the account: the incarnation and revision. */
+export interface AccountVersion {
+  incarnation: string;
+  revision: number;
 }
 
 export function defaultSettings(partial: Partial<AccountSettings> = {}): AccountSettings {

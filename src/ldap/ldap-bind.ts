@@ -41,14 +41,15 @@ export function bindHandler(ctx: AppContext, names: DirectoryNames) {
     }
     let ok = false;
     try {
-      if (target && ctx.store.getAccount(target.accountId)) {
+      const account = target ? ctx.store.getAccount(target.accountId) : null;
+      if (target && account) {
         if (ctx.phoneCredentials.verify(target.accountId, target.username, req.password)) {
-          setSession(conn, { accountId: target.accountId, userId: null });
+          setSession(conn, { accountId: target.accountId, incarnation: account.incarnation, userId: null });
           ok = true;
         } else {
           const user = ctx.store.findUserByLogin(target.accountId, target.username);
           if (await verifyPassword(req.password, user?.passwordHash ?? null)) {
-            setSession(conn, { accountId: target.accountId, userId: user!.id });
+            setSession(conn, { accountId: target.accountId, incarnation: account.incarnation, userId: user!.id });
             ok = true;
           }
         }

@@ -34,8 +34,9 @@ export class EntryCache {
   }
 
   /** The group for a response's entries (looked up once per response, not per entry). */
-  group(accountId: string, selection: string): { key: string; entries: EntryGroup } {
-    const key = `${accountId}\u0000${selection}`;
+  group(accountId: string, incarnation: string, selection: string): { key: string; entries: EntryGroup } {
+    // the incarnation too: an account deleted and created again restarts at revision 1
+    const key = `${accountId}\u0000${incarnation}\u0000${selection}`;
     return { key, entries: this.groups.get(key) ?? new Map() };
   }
 

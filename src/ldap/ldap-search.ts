@@ -88,7 +88,7 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     const accountId = base.kind === 'suffix' ? session?.accountId : base.accountId;
     if (!accountId) return res.end(RC.success); // anonymous at the suffix: nothing to show
     const account = ctx.store.getAccount(accountId);
-    const allowed = account && (session ? session.accountId === accountId : account.settings.ldapAnonymous);
+    const allowed = account && (session ? session.accountId === accountId && session.incarnation === account.incarnation : account.settings.ldapAnonymous);
     // Another account's subtree does not exist as far as this connection can tell.
     if (!account || !allowed) return fail(res, RC.noSuchObject, 'No such entry in this directory');
 
@@ -167,7 +167,7 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     if (refs.length === 0) return;
     // null: a selection longer than phones send, answered but never cached
     const selection = selectionKey(req.attributes, req.typesOnly);
-    const group = selection === null ? null : cache.group(account.id, selection);
+    const group = selection === null ? null : cache.group(account.id, account.incarnation, selection);
     const bodies = refs.map((r) => (group ? cache.get(group, r.id, r.revision, account.revision) : undefined));
     const missing = refs.filter((_r, i) => !bodies[i]);
     if (missing.length > 0) {

@@ -2,6 +2,9 @@
 // contacts. Anonymous connections see an account only if that account allows it.
 export interface LdapSession {
   accountId: string;
+  /** The account as it was at the bind: a connection bound to an account that was deleted and
+   *  created again under its id must not see the new one. */
+  incarnation: string;
   /** Set when a user (not the phones' shared credentials) bound: their personal contacts show too. */
   userId: string | null;
 }

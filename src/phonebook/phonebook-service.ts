@@ -98,7 +98,7 @@ export class PhonebookService {
   /** Per revision and search: how many entries each contact makes, for vendors with one entry per number. */
   private readonly pageIndexes: ByteLruCache<{ ids: string[]; before: number[] }>;
   private readonly fullReads = new ByteLruCache<Contact[]>(FULL_READ_BYTES, 4);
-  private readonly groupLists = new Map<string, { revision: number; groups: { name: string }[] }>();
+  private readonly groupLists = new Map<string, { incarnation: string; revision: number; groups: { name: string }[] }>();
   private readonly contactsRead: Counter<string>;
   private readonly entriesRendered: Counter<string>;
 
@@ -117,9 +117,10 @@ export class PhonebookService {
     return this.cache.stats();
   }
 
-  /** ETag for a request, known from the account revision alone (no rendering, no store read). */
+  /** ETag for a request, known from the account's incarnation and revision alone (no rendering, no
+   *  store read). The incarnation is in the hash: a re-created account restarts at revision 1. */
   etag(account: Account, vendor: Vendor, q: PhonebookQuery): string {
-    const h = createHash('sha1').update(`${vendor.descriptor.vendor}\u0000${JSON.stringify(q)}`).digest('base64url').slice(0, 16);
+    const h = createHash('sha1').update(`${account.incarnation}\u0000${vendor.descriptor.vendor}\u0000${JSON.stringify(q)}`).digest('base64url').slice(0, 16);
     return `"pb${account.revision}-${h}"`;
   }
 
@@ -189,7 +190,7 @@ export class PhonebookService {
    * the paging index share one read instead of one each.
    */
   private allKey(account: Account, where: Criterion): string {
-    return `${account.id}\u0000${account.revision}\u0000${account.settings.showUsersInDirectory}\u0000${JSON.stringify(where)}`;
+    return `${account.id}\u0000${account.incarnation}\u0000${account.revision}\u0000${account.settings.showUsersInDirectory}\u0000${JSON.stringify(where)}`;
   }
 
   private all(account: Account, where: Criterion): Contact[] {
@@ -204,10 +205,10 @@ export class PhonebookService {
   /** The account's groups (ids are positions in this list), read once per revision. */
   private groups(account: Account): { name: string }[] {
     const hit = this.groupLists.get(account.id);
-    if (hit && hit.revision === account.revision) return hit.groups;
+    if (hit && hit.incarnation === account.incarnation && hit.revision === account.revision) return hit.groups;
     const groups = this.ctx.store.listGroups(account.id).map((g) => ({ name: g.name }));
     if (this.groupLists.size >= 10_000) this.groupLists.clear();
-    this.groupLists.set(account.id, { revision: account.revision, groups });
+    this.groupLists.set(account.id, { incarnation: account.incarnation, revision: account.revision, groups });
     return groups;
   }
 
@@ -264,7 +265,7 @@ export class PhonebookService {
   }
 
   private pageIndex(account: Account, vendor: Vendor, where: Criterion, keepNumber?: (digits: string) => boolean): { ids: string[]; before: number[] } {
-    const key = `${account.id}\u0000${account.revision}\u0000${JSON.stringify(where)}`;
+    const key = `${account.id}\u0000${account.incarnation}\u0000${account.revision}\u0000${JSON.stringify(where)}`;
     const hit = this.pageIndexes.get(key);
     if (hit) return hit;
     const contacts = this.all(account, where);

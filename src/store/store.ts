@@ -1,7 +1,7 @@
 // The one store interface under the admin API and both phone front ends.
 // Every call names its account explicitly; nothing falls back to a default account.
 // Only files under store/sqlite/ know SQL.
-import type { Account, AccountCreate, AccountPatch } from '../domain/account-schemas.ts';
+import type { Account, AccountCreate, AccountPatch, AccountVersion } from '../domain/account-schemas.ts';
 import type { Actor, AuditEntry } from '../domain/audit.ts';
 import type { Contact, ContactSort, ContactSource } from '../domain/contact-schemas.ts';
 import type { Group } from '../domain/group-schemas.ts';
@@ -119,8 +119,8 @@ export interface AccountStore {
   listAccounts(): Account[];
   updateAccount(accountId: string, patch: AccountPatch, actor: Actor): Account;
   deleteAccount(accountId: string): void;
-  /** Cheap: the account's current revision, or null if it does not exist. */
-  getRevision(accountId: string): number | null;
+  /** Cheap: the account's incarnation and revision, or null if it does not exist. */
+  getAccountVersion(accountId: string): AccountVersion | null;
   /** Phone credentials (shared by phonebooks and LDAP). The secret is encrypted at rest by the caller. */
   setPhoneCredentials(accountId: string, creds: { username: string; secretSealed: string; pathToken: string } | null, actor: Actor): void;
   getPhoneCredentials(accountId: string): { username: string; secretSealed: string; pathToken: string } | null;

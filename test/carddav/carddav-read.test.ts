@@ -51,8 +51,8 @@ describe('discovery', () => {
     expect(books.map((b) => b.href)).toEqual(['/carddav/acme/ann/shared/', '/carddav/acme/ann/personal/', '/carddav/acme/ann/colleagues/']);
     expect(books.map((b) => b.props.get(D('displayname'))!.text)).toEqual(['Shared contacts', 'Personal', 'Colleagues']);
     const shared = books[0];
-    expect(shared.props.get(D('sync-token'))!.text).toMatch(/^http:\/\/dialbook\.org\/ns\/sync\/\d+$/);
-    expect(shared.props.get('{http://calendarserver.org/ns/}getctag')!.text).toMatch(/^\d+$/);
+    expect(shared.props.get(D('sync-token'))!.text).toMatch(/^http:\/\/dialbook\.org\/ns\/sync\/[0-9a-f]{24}\/\d+$/);
+    expect(shared.props.get('{http://calendarserver.org/ns/}getctag')!.text).toMatch(/^[0-9a-f]{24}-\d+$/);
     const reports = shared.props.get(D('supported-report-set'))!.el.children.map((s) => s.children[0].children[0].name);
     expect(reports).toEqual(['addressbook-multiget', 'addressbook-query', 'sync-collection']);
     const versions = shared.props.get(C('supported-address-data'))!.el.children.map((x) => x.attrs.version);

@@ -114,7 +114,7 @@ describe('sync-collection', () => {
     const initial = multistatus(first.text);
     const count = initial.responses.length;
     expect(count).toBe(f.server.ctx.store.queryContacts('acme', { visibility: { shared: true, users: false, personalOf: null }, limit: 1000 }).contacts.length);
-    expect(initial.syncToken).toMatch(/^http:\/\/dialbook\.org\/ns\/sync\/\d+$/);
+    expect(initial.syncToken).toMatch(/^http:\/\/dialbook\.org\/ns\/sync\/[0-9a-f]{24}\/\d+$/);
 
     const nothing = multistatus((await dav(f.server, 'REPORT', SHARED, { body: syncBody(initial.syncToken!) })).text);
     expect(nothing.responses).toHaveLength(0);
@@ -159,7 +159,7 @@ describe('sync-collection', () => {
   });
 
   it('answers DAV:valid-sync-token for tokens it does not know or no longer keeps', async () => {
-    for (const token of ['http://dialbook.org/ns/sync/999999999', 'urn:other:1', 'http://dialbook.org/ns/sync/abc']) {
+    for (const token of ['http://dialbook.org/ns/sync/999999999', 'urn:other:1', 'http://dialbook.org/ns/sync/abc', 'http://dialbook.org/ns/sync/000000000000000000000000/1']) {
       const r = await dav(f.server, 'REPORT', '/carddav/acme/ann/shared/', { body: syncBody(token) });
       expect(r.status).toBe(403);
       expect(r.text).toContain('valid-sync-token');

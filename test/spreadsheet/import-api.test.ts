@@ -119,7 +119,7 @@ describe('what people produce by hand', () => {
 describe('bad rows and duplicates', () => {
   it('aborts by default: 400 naming row, column, value and reason, and writes nothing', async () => {
     const a = await freshAccount();
-    const before = srv.ctx.store.getRevision(a.id);
+    const before = srv.ctx.store.getAccountVersion(a.id)?.revision;
     const res = await upload(srv.httpUrl, a.id, a.token, fixture('bad-rows.csv'), 'bad.csv');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
@@ -131,7 +131,7 @@ describe('bad rows and duplicates', () => {
       { row: 5, field: 'First Name', value: '', reason: 'a contact needs a first name, last name or company' },
     ]);
     expect(shared(a.id)).toHaveLength(0);
-    expect(srv.ctx.store.getRevision(a.id)).toBe(before);
+    expect(srv.ctx.store.getAccountVersion(a.id)?.revision).toBe(before);
   });
 
   it('with onError=skip writes the valid rows and reports the bad ones', async () => {
@@ -160,13 +160,13 @@ describe('bad rows and duplicates', () => {
 
   it('dryRun reports what would happen and changes nothing', async () => {
     const a = await freshAccount([{ firstName: 'Keep', workNumber: '1001' }]);
-    const before = srv.ctx.store.getRevision(a.id);
+    const before = srv.ctx.store.getAccountVersion(a.id)?.revision;
     const res = await upload(srv.httpUrl, a.id, a.token, fixture('bad-rows.csv'), 'bad.csv', { dryRun: 'true', mode: 'replace' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ dryRun: true, written: false, aborted: true, counts: { created: 2, deleted: 1, skipped: 3 }, errorCount: 3 });
     const skip = await upload(srv.httpUrl, a.id, a.token, fixture('excel-semicolon-bom.csv'), 'x.csv', { dryRun: '1' });
     expect(skip.body).toMatchObject({ aborted: false, written: false, batchId: null, counts: { created: 3 } });
-    expect(srv.ctx.store.getRevision(a.id)).toBe(before);
+    expect(srv.ctx.store.getAccountVersion(a.id)?.revision).toBe(before);
     expect(shared(a.id)).toHaveLength(1);
   });
 });

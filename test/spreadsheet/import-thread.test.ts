@@ -65,13 +65,13 @@ describe('import worker thread', () => {
     for (let i = 1; i <= ROWS; i++) lines.push(`F${i},L${i},+1 469 555 ${String(i).padStart(4, '0')}`);
     lines.push('Bad,Row,call me maybe');
     const file = Buffer.from(lines.join('\n'));
-    const revision = srv.ctx.store.getRevision('late');
+    const revision = srv.ctx.store.getAccountVersion('late')?.revision;
     const res = await upload(srv.httpUrl, 'late', srv.adminToken, file, 'late.csv');
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/Nothing was imported: 1 of 5001 rows are invalid/);
     expect(res.body.error.details).toEqual([expect.objectContaining({ row: ROWS + 2, field: 'Work Number' })]);
     expect(srv.ctx.store.allContacts('late', { source: 'shared' }).map((c) => c.lastName)).toEqual(['Kept']);
-    expect(srv.ctx.store.getRevision('late')).toBe(revision);
+    expect(srv.ctx.store.getAccountVersion('late')?.revision).toBe(revision);
     // the same file, dry run and skip: the plan, nothing written
     const dry = await upload(srv.httpUrl, 'late', srv.adminToken, file, 'late.csv', { dryRun: 'true', onError: 'skip' });
     expect(dry.body).toMatchObject({ written: false, counts: { created: ROWS, skipped: 1 }, errorCount: 1 });

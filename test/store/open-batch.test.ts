@@ -33,7 +33,7 @@ const byNumber = (store: Store, digits: string) =>
 
 describe('openBatch', () => {
   it('is seen by other connections only once committed, whole', () => {
-    const revision = reader.getRevision('acme');
+    const revision = reader.getAccountVersion('acme')?.revision;
     const batch = writer.openBatch('acme', SHARED, actor);
     batch.apply([{ op: 'create', contact: prep('Kim', ['Suppliers']) }, { op: 'create', contact: prep('Abel') }]);
     expect(reader.allContacts('acme', SHARED)).toHaveLength(0);
@@ -43,7 +43,7 @@ describe('openBatch', () => {
     const result = batch.commit();
     expect(result.created).toHaveLength(3);
     expect(reader.allContacts('acme', SHARED).map((c) => c.lastName)).toEqual(['Abel', 'Kim', 'Moss']);
-    expect(reader.getRevision('acme')).toBe(revision! + 1);
+    expect(reader.getAccountVersion('acme')?.revision).toBe(revision! + 1);
     expect(reader.listGroups('acme').find((g) => g.name === 'Suppliers')?.contactCount).toBe(2);
     expect(reader.listAudit('acme', { limit: 10 }).filter((e) => e.action === 'contact.create')).toHaveLength(3);
   });

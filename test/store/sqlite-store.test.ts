@@ -52,9 +52,9 @@ describe('sqlite store', () => {
   });
 
   it('bumps the account revision on writes and refuses a stale revision without changing anything', () => {
-    const before = store.getRevision('acme')!;
+    const before = store.getAccountVersion('acme')?.revision!;
     const c = add('acme', { company: 'Widgets Inc', workNumber: '2125550100' });
-    expect(store.getRevision('acme')).toBe(before + 1);
+    expect(store.getAccountVersion('acme')?.revision).toBe(before + 1);
     const next = prepareContact({ company: 'Widgets LLC', workNumber: '2125550100' }, 'US');
     expect(() => store.updateContact('acme', SHARED, c.id, next, actor, c.revision + 5)).toThrow(/changed/);
     expect(store.getContact('acme', c.id, ALL)!.company).toBe('Widgets Inc');

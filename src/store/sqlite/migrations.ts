@@ -237,6 +237,19 @@ const MIGRATIONS: string[] = [
   DROP TRIGGER change_contact_insert;
   DROP TRIGGER change_membership_insert;
   `,
+  // 6: each account incarnation has an identity of its own. An account deleted and created again
+  // under the same id starts at revision 1 with a fresh change log, so every cache keyed by
+  // (account id, revision) or by a change point (read models, rendered phonebooks, ETags, LDAP
+  // entries, CardDAV sync tokens) took the new account for the old one and kept showing the old
+  // one's entries. Caches key on the incarnation as well. The pruning floor of a deleted account
+  // goes with it, so nothing of the old change log applies to the new one.
+  `
+  ALTER TABLE accounts ADD COLUMN incarnation TEXT NOT NULL DEFAULT '';
+  UPDATE accounts SET incarnation = lower(hex(randomblob(12)));
+  CREATE TRIGGER change_account_delete_floor AFTER DELETE ON accounts BEGIN
+    DELETE FROM store_meta WHERE key = 'change_log_floor:' || OLD.id;
+  END;
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

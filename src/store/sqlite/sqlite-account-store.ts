@@ -1,17 +1,18 @@
 // Accounts: settings, revision, phone credentials.
-import { defaultSettings, type Account, type AccountCreate, type AccountPatch, type AccountSettings } from '../../domain/account-schemas.ts';
+import { defaultSettings, type Account, type AccountVersion, type AccountCreate, type AccountPatch, type AccountSettings } from '../../domain/account-schemas.ts';
 import type { Actor } from '../../domain/audit.ts';
 import { ConflictError, NotFoundError } from '../../errors.ts';
+import { randomBytes } from 'node:crypto';
 import { now, type Db, type StatementCache } from './database.ts';
 import type { SqliteContactWriter } from './sqlite-contact-writer.ts';
 
 interface AccountRow {
-  id: string; name: string; region: string; settings: string; revision: number; created_at: string; updated_at: string;
+  id: string; name: string; region: string; settings: string; incarnation: string; revision: number; created_at: string; updated_at: string;
 }
 
 const toAccount = (r: AccountRow): Account => ({
   id: r.id, name: r.name, region: r.region, settings: defaultSettings(JSON.parse(r.settings) as Partial<AccountSettings>),
-  revision: r.revision, createdAt: r.created_at, updatedAt: r.updated_at,
+  incarnation: r.incarnation, revision: r.revision, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
 export type PhoneCredentialsRow = { username: string; secretSealed: string; pathToken: string };
@@ -26,8 +27,8 @@ export class SqliteAccountStore {
     return this.db.transaction(() => {
       if (this.get(input.id)) throw new ConflictError(`Account "${input.id}" already exists`, [{ field: 'id', value: input.id, reason: 'is taken' }]);
       const at = now();
-      this.stmts.get('INSERT INTO accounts (id, name, region, settings, revision, created_at, updated_at) VALUES (?,?,?,?,1,?,?)')
-        .run(input.id, input.name, input.region, JSON.stringify(defaultSettings(input.settings ?? {})), at, at);
+      this.stmts.get('INSERT INTO accounts (id, name, region, settings, incarnation, revision, created_at, updated_at) VALUES (?,?,?,?,?,1,?,?)')
+        .run(input.id, input.name, input.region, JSON.stringify(defaultSettings(input.settings ?? {})), newIncarnation(), at, at);
       const account = this.get(input.id)!;
       this.writer.audit(account.id, actor, 'account.create', account.id, null, account);
       return account;
@@ -66,9 +67,9 @@ export class SqliteAccountStore {
     this.regions.delete(id);
   }
 
-  revision(id: string): number | null {
-    const row = this.stmts.get('SELECT revision FROM accounts WHERE id = ?').get(id) as { revision: number } | undefined;
-    return row ? row.revision : null;
+  version(id: string): AccountVersion | null {
+    const row = this.stmts.get('SELECT incarnation, revision FROM accounts WHERE id = ?').get(id) as AccountVersion | undefined;
+    return row ? { incarnation: row.incarnation, revision: row.revision } : null;
   }
 
   region(id: string): string {
@@ -102,4 +103,9 @@ export class SqliteAccountStore {
     const row = this.stmts.get('SELECT id FROM accounts WHERE phone_path_token = ?').get(token) as { id: string } | undefined;
     return row?.id ?? null;
   }
+}
+
+/** 96 random bits as hex: unique among every account that ever had a given id. */
+function newIncarnation(): string {
+  return randomBytes(12).toString('hex');
 }
