@@ -9,6 +9,7 @@
 // event loop for 3-4 s (after a restart, or after a large import), and every phone waited. Until the build is done, searches of that account are
 // answered by the store itself (same answers, tested by directory-contract.test.ts; slower per
 // search, but nobody waits for the build).
+import type { AccountVersion } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import type { ContactPage, ContactQuery, ContactRef, Store } from '../store/store.ts';
 import { AccountDirectory } from './account-directory.ts';
@@ -65,16 +66,21 @@ export class Directory {
     this.sweeper = setInterval(() => this.evictIdle(), Math.min(this.idleMs, 60_000)).unref();
   }
 
-  queryContacts(accountId: string, q: ContactQuery): ContactPage {
-    const dir = this.current(accountId);
+  /**
+   * seen: the account as the caller read it (its incarnation and revision). A caller that keys a
+   * cache or an ETag on that version must get entries at least that new, so a model older than
+   * it is checked against the store at once, however recently it was checked.
+   */
+  queryContacts(accountId: string, q: ContactQuery, seen?: AccountVersion): ContactPage {
+    const dir = this.current(accountId, seen);
     if (dir === STORE) return this.store.queryContacts(accountId, q);
     if (!dir) return { contacts: [], total: q.withTotal ? 0 : null };
     const page = dir.query(q);
     return { contacts: page.entries.map((e) => e.contact), total: page.total };
   }
 
-  queryContactRefs(accountId: string, q: ContactQuery): ContactRef[] {
-    const dir = this.current(accountId);
+  queryContactRefs(accountId: string, q: ContactQuery, seen?: AccountVersion): ContactRef[] {
+    const dir = this.current(accountId, seen);
     if (dir === STORE) return this.store.queryContactRefs(accountId, q);
     if (!dir) return [];
     return dir.query(q).entries.map((e) => ({ id: e.contact.id, revision: e.contact.revision }));
@@ -125,7 +131,7 @@ export class Directory {
    * The account's read model, current to within checkMs; STORE while a large account is being
    * (re)built in the background (ask the store meanwhile); null when the account does not exist.
    */
-  private current(accountId: string): AccountDirectory | typeof STORE | null {
+  private current(accountId: string, seen?: AccountVersion): AccountDirectory | typeof STORE | null {
     const now = this.now();
     const pending = this.building.get(accountId);
     if (pending) {
@@ -135,7 +141,8 @@ export class Directory {
       return null;
     }
     let slot = this.slots.get(accountId);
-    if (slot && now - slot.checkedAt >= this.checkMs) {
+    const behind = slot && seen && (seen.incarnation !== slot.dir.incarnation || seen.revision > slot.dir.revision);
+    if (slot && (behind || now - slot.checkedAt >= this.checkMs)) {
       const version = this.store.getAccountVersion(accountId);
       if (version === null) {
         this.slots.delete(accountId);

@@ -213,10 +213,11 @@ export class PhonebookService {
   }
 
   private query(account: Account, where: Criterion, extra: Partial<ContactQuery> = {}): { contacts: Contact[]; total: number | null } {
-    const page = this.ctx.store.queryContacts(account.id, {
+    // the read model, as for LDAP: one statement of visibility, order and matching for phones
+    const page = this.ctx.directory.queryContacts(account.id, {
       visibility: { shared: true, users: account.settings.showUsersInDirectory, personalOf: null },
       where, sort: 'name', limit: 1_000_000, ...extra,
-    });
+    }, account);
     this.contactsRead.inc(page.contacts.length);
     return page;
   }
@@ -256,7 +257,7 @@ export class PhonebookService {
       contacts = cached.slice(lo, end);
     } else {
       const ids = index.ids.slice(lo, end);
-      contacts = ids.length ? this.ctx.store.getContactsByIds(account.id, ids) : [];
+      contacts = ids.length ? this.ctx.directory.getContactsByIds(account.id, ids) : [];
       this.contactsRead.inc(contacts.length);
     }
     const skip = lo < index.ids.length ? start - index.before[lo] : 0;
