@@ -238,12 +238,38 @@ describe('Htek, escaping, Aastra (defects 8 to 10)', () => {
   });
 });
 
-describe('Panasonic', () => {
-  it('serves ppxml with at most 20 entries and names of at most 24 characters', async () => {
-    const r = await get('/phonebook/huge/panasonic.xml?page=3');
-    expect(xmlProblem(r.text)).toBeNull();
-    expect(r.text).toContain('<ppxml xmlns="http://panasonic/sip_phone"');
-    expect((r.text.match(/<Personnel /g) ?? []).length).toBe(20);
-    for (const m of r.text.matchAll(/<Name>([^<]*)<\/Name>/g)) expect(Array.from(m[1]).length).toBeLessThanOrEqual(24);
+describe('Panasonic (issue 21: the XML developer\'s guide 5.2.8)', () => {
+  beforeAll(async () => {
+    await seedAccount(srv.ctx, { id: 'pana', phoneCredentials: { username: 'phones', password: 'phone-secret-1' }, contacts: [
+      { firstName: `Nan "The Boss"`, lastName: "D'Arcy <Sales> & Co", workNumber: '+44 20 7946 0958', faxNumber: '972 555 0113' },
+      ...Array.from({ length: 24 }, (_, i) => ({ lastName: `Person${String(i).padStart(2, '0')}`, workNumber: `+1 214 555 ${String(2000 + i)}` })),
+    ] });
+  });
+  const personnel = (text: string) => [...text.matchAll(/<Personnel id="(\d+)">\s*<Name>([^<]*)<\/Name>([\s\S]*?)<\/Personnel>/g)]
+    .map((m) => ({ id: Number(m[1]), name: m[2], nums: [...m[3].matchAll(/<PhoneNum type="([^"]*)">([^<]*)<\/PhoneNum>/g)].map((n) => [n[1], n[2]]) }));
+
+  it('answers at most 20 entries numbered 1-20, whatever page is asked, and a search narrows them', async () => {
+    for (const path of ['/phonebook/pana/panasonic.xml', '/phonebook/pana/panasonic.xml?page=2']) {
+      const r = await get(path);
+      expect(xmlProblem(r.text)).toBeNull();
+      expect(personnel(r.text).map((p) => p.id)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    }
+    const narrowed = personnel((await get('/phonebook/pana/panasonic.xml?name=person2')).text);
+    expect(narrowed.map((p) => [p.id, p.name])).toEqual([[1, 'Person20'], [2, 'Person21'], [3, 'Person22'], [4, 'Person23']]);
+  });
+
+  it('writes types from ext/company/mobile/home/etc, numbers in 0-9 # * only, names of 24 characters without & \' < > "', async () => {
+    const [nan] = personnel((await get('/phonebook/pana/panasonic.xml?name=nan')).text);
+    expect(nan.name).toBe('Nan The Boss DArcy Sales');
+    // the UK number from a US account: the international prefix 011, no +; the fax is "etc"
+    expect(nan.nums).toEqual([['company', '011442079460958'], ['etc', '9725550113']]);
+    for (const p of personnel((await get('/phonebook/huge/panasonic.xml')).text.concat((await get('/phonebook/acme/panasonic.xml')).text))) {
+      expect(Array.from(p.name).length).toBeLessThanOrEqual(24);
+      expect(p.name).not.toMatch(/[&'<>"]/);
+      for (const [type, number] of p.nums) {
+        expect(['ext', 'company', 'mobile', 'home', 'etc']).toContain(type);
+        expect(number).toMatch(/^[0-9#*]{1,32}$/);
+      }
+    }
   });
 });
