@@ -198,6 +198,26 @@ describe('Cisco (defect 6)', () => {
   });
 });
 
+describe('Cisco (issue 21)', () => {
+  it('adds the number type only to contacts with several numbers, and never to a reverse lookup\'s name', async () => {
+    const all = await get('/phonebook/acme/cisco.xml?view=directory');
+    const names = [...all.text.matchAll(/<Name>([^<]*)<\/Name>/g)].map((m) => m[1]).filter((n) => !['Dial', 'Exit', 'Next', 'Previous'].includes(n));
+    expect(names).toContain('Bob Anders');
+    expect(names).toContain('Ana Zapata (Work)');
+    expect(names).toContain('Ana Zapata (Mobile)');
+    // the name an MPP phone puts into the call screen and call history
+    const rev = await get('/phonebook/acme/cisco.xml?n=2145550101');
+    expect(rev.text).toContain('<Name>Ana Zapata</Name>');
+  });
+
+  it('answers an empty search (cisco.xml?q=) with the whole list, not the menu', async () => {
+    const r = await get('/phonebook/acme/cisco.xml?q=');
+    expect(r.text).toContain('<CiscoIPPhoneDirectory>');
+    expect(r.text).not.toContain('<CiscoIPPhoneMenu>');
+    expect((r.text.match(/<DirectoryEntry>/g) ?? []).length).toBeGreaterThanOrEqual(7);
+  });
+});
+
 describe('Snom (defect 7)', () => {
   it('provisions the tbook through setting-files, never tbook_url', async () => {
     const l = (await lines('snom')).join('\n');
