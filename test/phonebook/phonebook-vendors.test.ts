@@ -234,6 +234,62 @@ describe('Snom (defect 7)', () => {
   });
 });
 
+describe('Snom, Polycom, Aastra, Gigaset (issue 21)', () => {
+  it('Snom: the search screen puts the typed text into a <Url> naming the directory view, by InputToken', async () => {
+    const input = await get('/phonebook/acme/snom.xml?view=search');
+    expect(xmlProblem(input.text)).toBeNull();
+    expect(input.text).toContain('<Url>https://dir.example/phonebook/acme/snom.xml?view=directory&amp;q=__X__</Url>');
+    expect(input.text).toContain('<InputToken>__X__</InputToken>');
+    expect(input.text).not.toMatch(/<URL>|QueryStringParam/);
+    // what the phone then asks for: the typed text in place of the token, or the token itself when nothing was typed
+    const hit = await get('/phonebook/acme/snom.xml?view=directory&q=nunez');
+    expect(hit.text).toContain('<SnomIPPhoneDirectory>');
+    expect(hit.text).toContain('<Name>Carla Nunez (business)</Name>');
+    expect(hit.text).not.toContain('Zapata');
+    const blank = await get('/phonebook/acme/snom.xml?view=directory&q=__X__');
+    expect(blank.text).toContain('<Name>Bob Anders</Name>');
+  });
+
+  it('Snom: the provisioned tbook does not replace the whole phone book (no complete="true")', async () => {
+    const r = await get('/phonebook/acme/snom.xml');
+    expect(r.text).toMatch(/<tbook e="2">/);
+    expect(r.text).not.toContain('complete=');
+  });
+
+  it('Polycom: the provisioning lines enable the Search soft key on the idle screen and name CONTACTS_DIRECTORY', async () => {
+    const l = await lines('polycom');
+    expect(l).toContain('softkey.1.enable="1"');
+    expect(l).toContain('softkey.1.use.idle="1"');
+    expect(l.find((x) => x.startsWith('CONTACTS_DIRECTORY='))).toMatch(/^CONTACTS_DIRECTORY="https:\/\/dir\.example\/phonebook\/t\/[^"]+\/polycom\/"$/);
+  });
+
+  it('Aastra: a search screen, and keys for the 6730i-6739i that have no directory script', async () => {
+    const l = (await lines('aastra')).join('\n');
+    expect(l).toMatch(/^prgkey7 type: xml$/m);
+    expect(l).toMatch(/^softkey1 type: xml$/m);
+    expect(l).toMatch(/^softkey1 value: https:\/\/dir\.example\/phonebook\/t\/\S+\/aastra\.xml\?view=search$/m);
+    const input = await get('/phonebook/acme/aastra.xml?view=search');
+    expect(xmlProblem(input.text)).toBeNull();
+    expect(input.text).toContain('<AastraIPPhoneInputScreen type="string"');
+    expect(input.text).toContain('<Parameter>q</Parameter>');
+    expect(input.text).toContain('<URL>https://dir.example/phonebook/acme/aastra.xml</URL>');
+  });
+
+  it('Gigaset: the central phonebook holds at most 2,000 entries, and CentralBook.0.ServerURL is provisioned', async () => {
+    await seedAccount(srv.ctx, { id: 'giga', phoneCredentials: { username: 'phones', password: 'phone-secret-1' },
+      contacts: Array.from({ length: 2050 }, (_, i) => ({ lastName: `Member${String(i).padStart(4, '0')}`, workNumber: `+1 214 56${String(i).padStart(5, '0')}` })) });
+    const r = await get('/phonebook/giga/gigaset.xml?view=central');
+    expect(xmlProblem(r.text)).toBeNull();
+    expect((r.text.match(/<entry /g) ?? []).length).toBe(2000);
+    expect(Buffer.byteLength(r.text)).toBeLessThanOrEqual(2 * 1024 * 1024);
+    // the online directory (not the central file) still answers the phone's first/count window beyond 2,000
+    const late = await get('/phonebook/giga/gigaset.xml?type=pb&first=2041&count=5');
+    expect((late.text.match(/<entry /g) ?? []).length).toBe(5);
+    const l = await lines('gigaset');
+    expect(l.find((x) => x.includes('CentralBook.0.ServerURL'))).toMatch(/value="https:\/\/dir\.example\/phonebook\/t\/[^"]+\/gigaset\.xml\?view=central"/);
+  });
+});
+
 describe('Htek, escaping, Aastra (defects 8 to 10)', () => {
   it('uses PhoneDirectory as the Htek root', async () => {
     const r = await get('/phonebook/acme/htek.xml');
