@@ -1,11 +1,11 @@
 // Simple binds: the account's phone credentials or a user's own, given as a DN
-// (cn=<user>,o=<account>,<suffix>) or as <user>@<account>. An empty name with an empty password
+// (cn= or uid=<user>,o=<account>,<suffix>), as <user>@<account> or as <account>\<user>. An empty name with an empty password
 // is an anonymous bind. Wrong binds are slowed by the shared sign-in limiter (per address and per
 // login, across connections); past it, binds are answered busy (51) without being checked.
 import type { AppContext } from '../app-context.ts';
 import { verifyPassword } from '../auth/passwords.ts';
 import { counter } from '../ops/metrics.ts';
-import { type DirectoryNames, parseAtName } from './ldap-dn.ts';
+import { type DirectoryNames, parseBindName } from './ldap-dn.ts';
 import { clearSession, setSession } from './ldap-session.ts';
 
 export interface BindRequestLike {
@@ -31,7 +31,7 @@ export function bindHandler(ctx: AppContext, names: DirectoryNames) {
     if (name === '' && req.password === '') return OK; // anonymous
     // RFC 4513 5.1.2: a name without a password is an unauthenticated bind, refused by default
     if (req.password === '') return { code: 53, message: 'Unauthenticated binds (a name without a password) are not allowed' };
-    const target = resolveName(names, name);
+    const target = parseBindName(names, name);
     // Counted per source address and per login across connections and processes; the login is
     // <user>@<account> whichever form the phone sent, as the other front ends count it.
     const attempt = ctx.signinLimiter.attempt('ldap', req.connection.remoteAddress ?? 'unknown', target ? `${target.username}@${target.accountId}` : name);
@@ -63,11 +63,4 @@ export function bindHandler(ctx: AppContext, names: DirectoryNames) {
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     return INVALID;
   };
-}
-
-function resolveName(names: DirectoryNames, name: string): { accountId: string; username: string } | null {
-  const at = parseAtName(name);
-  if (at) return at;
-  const parsed = names.parse(name);
-  return parsed.kind === 'bindName' ? { accountId: parsed.accountId, username: parsed.username } : null;
 }

@@ -60,6 +60,27 @@ function unescapeDnValue(v: string): string {
   return v.replace(/\\([0-9a-f]{2}|.)/gi, (_m, c: string) => (c.length === 2 ? String.fromCharCode(parseInt(c, 16)) : c));
 }
 
+/**
+ * The login a bind name stands for, in any of the forms phones are set up with:
+ * cn=<user>,o=<account>,<suffix> or uid=<user>,o=<account>,<suffix> (OpenLDAP-minded setups name
+ * the login by uid), <user>@<account> (many phones cannot send a DN) and <account>\<user>
+ * (the Windows "DOMAIN\user" form, as phones set up for Active Directory send it).
+ */
+export function parseBindName(names: DirectoryNames, name: string): { username: string; accountId: string } | null {
+  const at = parseAtName(name) ?? parseDomainName(name);
+  if (at) return at;
+  const parsed = names.parse(name);
+  if (parsed.kind === 'bindName') return { accountId: parsed.accountId, username: parsed.username };
+  if (parsed.kind === 'entry') return { accountId: parsed.accountId, username: parsed.entryId };
+  return null;
+}
+
+/** A bind name given as "<account>\<username>" (Windows down-level logon name). */
+export function parseDomainName(name: string): { username: string; accountId: string } | null {
+  const m = /^([a-z0-9-]+)\\([^\\@,=\s]+)$/i.exec(name.trim());
+  return m ? { username: m[2], accountId: m[1].toLowerCase() } : null;
+}
+
 /** A bind name given as "<username>@<account>" (many phones cannot send a DN). */
 export function parseAtName(name: string): { username: string; accountId: string } | null {
   const m = /^([^@,=\s]+)@([a-z0-9-]+)$/i.exec(name.trim());

@@ -103,7 +103,8 @@ function requestHandler(ctx: AppContext, names: DirectoryNames) {
   };
 
   const onBind = async (conn: LdapConnection, req: RequestOf<'bind'>) => {
-    if (req.version !== 3) return answer(conn, req, RESULT.protocolError, 'Only LDAP version 3 is supported');
+    // v2 binds too: Grandstream phones can fall back to LDAPv2 after a reset; the search they then send reads the same.
+    if (req.version !== 3 && req.version !== 2) return answer(conn, req, RESULT.protocolError, 'Only LDAP versions 2 and 3 are supported');
     if (req.password === null) {
       clearSession(conn);
       return answer(conn, req, RESULT.authMethodNotSupported, 'Only simple binds are supported');

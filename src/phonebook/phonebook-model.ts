@@ -6,6 +6,7 @@ import type { Contact, NumberKind } from '../domain/contact-schemas.ts';
 import { dialableNumber, type DialForm } from '../domain/phone-number.ts';
 import type { VendorDescriptor } from './vendor-descriptor.ts';
 import { displayName } from '../domain/display-name.ts';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { clean } from './xml-escape.ts';
 
 export { clean };
@@ -59,7 +60,7 @@ export interface PhonebookModel {
   groups: { id: number; name: string; url: string }[];
   search: string;
   total: number;
-  /** Entries were left out to stay within the vendor's size limit. */
+  /** Entries were left out to stay within the vendor's size or entry limit (maxEntries, maxBodyBytes). */
   truncated: boolean;
   paging: { page: number; pages: number; first: number; last: number; count: number; prevUrl: string | null; nextUrl: string | null; selfUrl: string; searchUrl: string };
 }
@@ -107,16 +108,26 @@ export interface BuildOptions {
 export function buildEntries(contacts: Contact[], account: Account, d: VendorDescriptor, opts: BuildOptions = {}): ModelEntry[] {
   const labels = { ...DEFAULT_LABELS, ...d.labels } as Record<string, string>;
   const form = dialFormFor(account, d);
-  const cut = (s: string) => limit(clean(s), d.nameMaxChars, d.nameMaxBytes);
+  const drop = d.nameDropCharacters ? new RegExp(`[${d.nameDropCharacters.replace(/[\\\]^-]/g, '\\$&')}]`, 'g') : null;
+  // "Álvarez & Sons" -> "Álvarez Sons": the space the character stood between is not doubled.
+  const dropped = (s: string) => (drop ? s.replace(drop, '').replace(/ {2,}/g, ' ').trim() : s);
+  const cut = (s: string) => limit(dropped(clean(s)), d.nameMaxChars, d.nameMaxBytes);
+  const dialOf = (n: Contact['numbers'][number]) => {
+    const dial = dialableNumber(n, form, account.region);
+    return d.numberDigitsOnly ? phoneDigits(dial, account.region) : dial;
+  };
+  const fits = (n: ModelNumber) => n.dial !== '' && (d.numberMaxDigits === 0 || n.dial.length <= d.numberMaxDigits);
   const out: ModelEntry[] = [];
   const seen = new Set<string>();
   const firstIndex = opts.firstIndex ?? 1;
+  const keep = opts.keepNumber;
   for (const c of contacts) {
-    const numbers: ModelNumber[] = c.numbers.map((n) => ({
-      kind: n.kind, label: labels[n.kind] ?? n.kind, number: clean(n.raw), digits: n.digits, dial: dialableNumber(n, form, account.region),
+    let numbers: ModelNumber[] = c.numbers.map((n) => ({
+      kind: n.kind, label: labels[n.kind] ?? n.kind, number: clean(n.raw), digits: n.digits, dial: dialOf(n),
     }));
+    if (d.numberDigitsOnly || d.numberMaxDigits > 0) numbers = numbers.filter(fits);
     const first = (kind: NumberKind) => numbers.find((n) => n.kind === kind)?.dial ?? '';
-    const fullName = clean(displayName(c, account.settings.nameFormat));
+    const fullName = dropped(clean(displayName(c, account.settings.nameFormat)));
     const name = cut(fullName);
     const firstName = cut(c.firstName);
     const lastName = cut(c.lastName);
@@ -132,10 +143,10 @@ export function buildEntries(contacts: Contact[], account: Account, d: VendorDes
     const familyName = cut(c.lastName || (c.firstName ? '' : c.company));
     const work = first('work'); const mobile = first('mobile'); const home = first('home'); const fax = first('fax'); const extension = first('extension');
     const office = work || extension;
-    const keep = opts.keepNumber;
     const perEntry = d.entryPerNumber ? numbers.filter((n) => !keep || keep(n.digits)).map((n) => [n]) : [numbers];
     // Several entries of one contact would look the same on the phone: the label tells them apart.
-    const several = d.entryPerNumber && numbers.length > 1;
+    // Not in a reverse lookup: its one entry's name goes into the call screen and call history.
+    const several = d.entryPerNumber && numbers.length > 1 && !keep;
     for (const ns of perEntry) {
       // Some phones key entries by number (Polycom's ct): a number already listed is skipped.
       if (d.uniqueNumbers && ns.length === 1 && seen.has(ns[0].dial)) continue;
@@ -163,4 +174,19 @@ function limitLabelled(name: string, label: string, d: VendorDescriptor): string
     d.nameMaxChars > 0 ? Math.max(1, d.nameMaxChars - Array.from(suffix).length) : 0,
     d.nameMaxBytes > 0 ? Math.max(1, d.nameMaxBytes - Buffer.byteLength(suffix, 'utf8')) : 0);
   return limit(short + suffix, d.nameMaxChars, d.nameMaxBytes);
+}
+
+/**
+ * A dial form in 0-9 * # only: "+44 20..." becomes the region's international prefix and the
+ * number ("011442079460958" from the US, "00442079460958" from Germany); '' when the region has
+ * no such prefix. Only the vendors that need it pay for libphonenumber here.
+ */
+export function phoneDigits(dial: string, region: string): string {
+  let out = dial;
+  if (out.startsWith('+')) {
+    const idd = parsePhoneNumberFromString(out)?.format('IDD', { fromCountry: region as CountryCode });
+    if (!idd) return '';
+    out = idd;
+  }
+  return out.replace(/[^0-9*#]/g, '');
 }

@@ -87,9 +87,11 @@ export function readQuery(vendor: Vendor, params: Params): PhonebookQuery {
   const typeValue = pick(d.params.type);
   const type = d.typeValues.includes(typeValue) ? typeValue : (d.typeValues[0] ?? '');
   const asked = pick(d.params.view);
+  // A search parameter sent empty still asks for results (Cisco's input screen submitted blank: the whole list).
+  const searched = d.params.search.some((n) => Object.hasOwn(params, n));
   let view = 'default';
   if (asked !== '' && Object.hasOwn(vendor.templates, asked)) view = asked;
-  else if (d.resultsView && (search || number || group || firstName || lastName || pageParam !== null || first !== null)) view = d.resultsView;
+  else if (d.resultsView && (searched || search || number || group || firstName || lastName || pageParam !== null || first !== null)) view = d.resultsView;
   return { view, search, firstName, lastName, number, page, first, count, group, type };
 }
 
@@ -134,19 +136,20 @@ export class PhonebookService {
     const model = this.model(account, vendor, q, base);
     const template = vendor.templates[q.view] ?? vendor.templates.default;
     let body = Buffer.from(template(model), 'utf8');
-    // Size guard (Polycom's dir.local limit): drop entries from the end until the answer fits.
-    if (d.maxBodyBytes > 0 && body.length > d.maxBodyBytes) {
-      let keep = Math.floor(model.entries.length * (d.maxBodyBytes / body.length));
+    // Size guard (Polycom's dir.local limit, Gigaset's central phonebook): drop entries from the end until the answer fits.
+    const maxBodyBytes = limitsOf(d, q.view).maxBodyBytes;
+    if (maxBodyBytes > 0 && body.length > maxBodyBytes) {
+      let keep = Math.floor(model.entries.length * (maxBodyBytes / body.length));
       while (keep >= 0) {
         const cut = { ...model, entries: model.entries.slice(0, keep), truncated: true };
         body = Buffer.from(template(cut), 'utf8');
-        if (body.length <= d.maxBodyBytes || keep === 0) {
+        if (body.length <= maxBodyBytes || keep === 0) {
           model.entries = cut.entries;
           break;
         }
         keep = Math.floor(keep * 0.95);
       }
-      this.ctx.logger.warn({ account: account.id, vendor: d.vendor, kept: model.entries.length, limit: d.maxBodyBytes }, 'phonebook cut to the phone\'s size limit');
+      this.ctx.logger.warn({ account: account.id, vendor: d.vendor, view: q.view, kept: model.entries.length, limit: maxBodyBytes }, 'phonebook cut to the phone\'s size limit');
     }
     this.entriesRendered.inc(model.entries.length);
     const contentType = d.contentTypes[q.view] ?? d.contentType;
@@ -284,7 +287,8 @@ export class PhonebookService {
     const groupIds = new Map(groupList.map((g, i) => [g.name, i + 1]));
     const keepNumber = this.numberMatcher(account, q);
     const opts = { groupIds, keepNumber };
-    const paged = q.first !== null || q.count !== null || d.pageSize > 0;
+    const { maxEntries } = limitsOf(d, q.view);
+    const paged = q.first !== null || q.count !== null || d.pageSize > 0 || maxEntries > 0;
     let start = 0;
     let entries: ModelEntry[];
     let total: number;
@@ -295,13 +299,18 @@ export class PhonebookService {
       let size: number;
       if (q.first !== null || q.count !== null) {
         start = Math.max(0, (q.first ?? 1) - 1);
-        size = q.count ?? (d.pageSize || MAX_COUNT);
-      } else {
+        size = q.count ?? (d.pageSize || maxEntries || MAX_COUNT);
+      } else if (d.pageSize > 0) {
         start = (q.page - 1) * d.pageSize;
         size = d.pageSize;
+      } else {
+        size = maxEntries;
       }
+      // The phone's cap holds whatever the request asked for; the user narrows the search instead.
+      if (maxEntries > 0) size = Math.min(size, maxEntries);
       ({ entries, total } = size > 0 ? this.window(account, vendor, where, start, size, opts) : { entries: [], total: 0 });
     }
+    if (d.indexPerAnswer) entries.forEach((e, i) => { e.index = i + 1; });
     const pages = d.pageSize > 0 ? Math.max(1, Math.ceil(total / d.pageSize)) : 1;
     const page = d.pageSize > 0 ? Math.floor(start / d.pageSize) + 1 : 1;
     const link = (p: number) => canonicalUrl(base, vendor, q, p);
@@ -315,7 +324,7 @@ export class PhonebookService {
       groups: groupList.map((g, i) => ({ id: i + 1, name: clean(g.name), url: withParams(base, { [d.params.group[0] ?? 'group']: g.name }) })),
       search: q.search,
       total,
-      truncated: false,
+      truncated: maxEntries > 0 && start + entries.length < total,
       paging: {
         page, pages, first: entries.length ? start + 1 : 0, last: start + entries.length, count: entries.length,
         prevUrl: d.pageSize > 0 && page > 1 ? link(page - 1) : null,
@@ -325,6 +334,12 @@ export class PhonebookService {
       },
     };
   }
+}
+
+/** The entry and size limits of one view: the view's own where the descriptor gives them, else the vendor's. */
+function limitsOf(d: Vendor['descriptor'], view: string): { maxEntries: number; maxBodyBytes: number } {
+  const v = Object.hasOwn(d.viewLimits, view) ? d.viewLimits[view] : {};
+  return { maxEntries: v.maxEntries ?? d.maxEntries, maxBodyBytes: v.maxBodyBytes ?? d.maxBodyBytes };
 }
 
 /** The URL of a page of this view, rebuilt from the normalised query (never from the raw URL). */

@@ -38,6 +38,24 @@ export const vendorDescriptorSchema = z.object({
   uniqueNumbers: z.boolean().default(false),
   nameMaxChars: z.number().int().min(0).default(0),
   nameMaxBytes: z.number().int().min(0).default(0),
+  /** Characters the phone refuses in names (Panasonic: & ' < > "): removed, where other vendors get them escaped. */
+  nameDropCharacters: z.string().default(''),
+  /**
+   * Numbers written with 0-9 * # only (Panasonic PhoneNum): a number that would start with + is
+   * written with the account region's international prefix instead (011 44..., 00 44...).
+   */
+  numberDigitsOnly: z.boolean().default(false),
+  /** Longest number the phone takes, in characters; a longer one is left out, never cut (a cut number dials someone else). 0 = no limit. */
+  numberMaxDigits: z.number().int().min(0).default(0),
+  /** Entries numbered from 1 in every answer (Panasonic's Personnel id is the display order, 1-20), not across pages. */
+  indexPerAnswer: z.boolean().default(false),
+  /** Most entries in one answer, whatever the paging asks; past it the phone shows the first ones and the user narrows the search. 0 = no cap. */
+  maxEntries: z.number().int().min(0).default(0),
+  /** maxEntries / maxBodyBytes for one view where they differ from the vendor's (Gigaset's central phonebook file). */
+  viewLimits: z.record(z.string(), z.object({
+    maxEntries: z.number().int().min(0).optional(),
+    maxBodyBytes: z.number().int().min(0).optional(),
+  }).strict()).default({}),
   /** Number form the phone dials and matches caller-ID against; an account setting may override it. */
   dialForm: z.enum(DIAL_FORMS).default('e164'),
   labels: z.record(z.string(), z.string()).default({}),

@@ -45,6 +45,11 @@ export class VendorRegistry {
       if (descriptor.resultsView !== undefined && !Object.hasOwn(templates, descriptor.resultsView)) {
         throw new Error(`Phonebook descriptor ${path}: resultsView "${descriptor.resultsView}" has no template`);
       }
+      for (const view of Object.keys(descriptor.viewLimits)) {
+        if (!Object.hasOwn(templates, view)) throw new Error(`Phonebook descriptor ${path}: viewLimits names "${view}", which has no template`);
+      }
+      // Paging counts entries per contact before numbers are built; a number left out for its length would shift every page.
+      if (descriptor.entryPerNumber && descriptor.numberMaxDigits > 0) throw new Error(`Phonebook descriptor ${path}: numberMaxDigits cannot be combined with entryPerNumber`);
       vendors.push({ descriptor, files: descriptor.files.map((f) => new RegExp(`^(?:${f})$`, 'i')), templates, provisioning });
     }
     if (vendors.length === 0) throw new Error(`No phonebook descriptors (*.json) in ${dir}`);

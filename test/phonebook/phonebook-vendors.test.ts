@@ -198,6 +198,26 @@ describe('Cisco (defect 6)', () => {
   });
 });
 
+describe('Cisco (issue 21)', () => {
+  it('adds the number type only to contacts with several numbers, and never to a reverse lookup\'s name', async () => {
+    const all = await get('/phonebook/acme/cisco.xml?view=directory');
+    const names = [...all.text.matchAll(/<Name>([^<]*)<\/Name>/g)].map((m) => m[1]).filter((n) => !['Dial', 'Exit', 'Next', 'Previous'].includes(n));
+    expect(names).toContain('Bob Anders');
+    expect(names).toContain('Ana Zapata (Work)');
+    expect(names).toContain('Ana Zapata (Mobile)');
+    // the name an MPP phone puts into the call screen and call history
+    const rev = await get('/phonebook/acme/cisco.xml?n=2145550101');
+    expect(rev.text).toContain('<Name>Ana Zapata</Name>');
+  });
+
+  it('answers an empty search (cisco.xml?q=) with the whole list, not the menu', async () => {
+    const r = await get('/phonebook/acme/cisco.xml?q=');
+    expect(r.text).toContain('<CiscoIPPhoneDirectory>');
+    expect(r.text).not.toContain('<CiscoIPPhoneMenu>');
+    expect((r.text.match(/<DirectoryEntry>/g) ?? []).length).toBeGreaterThanOrEqual(7);
+  });
+});
+
 describe('Snom (defect 7)', () => {
   it('provisions the tbook through setting-files, never tbook_url', async () => {
     const l = (await lines('snom')).join('\n');
@@ -211,6 +231,62 @@ describe('Snom (defect 7)', () => {
       expect(r.text).toContain('<tbook e="2" version="2.0" complete="true">');
       expect(r.text).toMatch(/<contact [^>]*>\s*<first_name>Ana<\/first_name>\s*<last_name>Zapata<\/last_name>\s*<numbers>\s*<number no="\+14694292500" type="business" outgoing_id="0"\/>/);
     }
+  });
+});
+
+describe('Snom, Polycom, Aastra, Gigaset (issue 21)', () => {
+  it('Snom: the search screen puts the typed text into a <Url> naming the directory view, by InputToken', async () => {
+    const input = await get('/phonebook/acme/snom.xml?view=search');
+    expect(xmlProblem(input.text)).toBeNull();
+    expect(input.text).toContain('<Url>https://dir.example/phonebook/acme/snom.xml?view=directory&amp;q=__X__</Url>');
+    expect(input.text).toContain('<InputToken>__X__</InputToken>');
+    expect(input.text).not.toMatch(/<URL>|QueryStringParam/);
+    // what the phone then asks for: the typed text in place of the token, or the token itself when nothing was typed
+    const hit = await get('/phonebook/acme/snom.xml?view=directory&q=nunez');
+    expect(hit.text).toContain('<SnomIPPhoneDirectory>');
+    expect(hit.text).toContain('<Name>Carla Nunez (business)</Name>');
+    expect(hit.text).not.toContain('Zapata');
+    const blank = await get('/phonebook/acme/snom.xml?view=directory&q=__X__');
+    expect(blank.text).toContain('<Name>Bob Anders</Name>');
+  });
+
+  it('Snom: the provisioned tbook does not replace the whole phone book (no complete="true")', async () => {
+    const r = await get('/phonebook/acme/snom.xml');
+    expect(r.text).toMatch(/<tbook e="2">/);
+    expect(r.text).not.toContain('complete=');
+  });
+
+  it('Polycom: the provisioning lines enable the Search soft key on the idle screen and name CONTACTS_DIRECTORY', async () => {
+    const l = await lines('polycom');
+    expect(l).toContain('softkey.1.enable="1"');
+    expect(l).toContain('softkey.1.use.idle="1"');
+    expect(l.find((x) => x.startsWith('CONTACTS_DIRECTORY='))).toMatch(/^CONTACTS_DIRECTORY="https:\/\/dir\.example\/phonebook\/t\/[^"]+\/polycom\/"$/);
+  });
+
+  it('Aastra: a search screen, and keys for the 6730i-6739i that have no directory script', async () => {
+    const l = (await lines('aastra')).join('\n');
+    expect(l).toMatch(/^prgkey7 type: xml$/m);
+    expect(l).toMatch(/^softkey1 type: xml$/m);
+    expect(l).toMatch(/^softkey1 value: https:\/\/dir\.example\/phonebook\/t\/\S+\/aastra\.xml\?view=search$/m);
+    const input = await get('/phonebook/acme/aastra.xml?view=search');
+    expect(xmlProblem(input.text)).toBeNull();
+    expect(input.text).toContain('<AastraIPPhoneInputScreen type="string"');
+    expect(input.text).toContain('<Parameter>q</Parameter>');
+    expect(input.text).toContain('<URL>https://dir.example/phonebook/acme/aastra.xml</URL>');
+  });
+
+  it('Gigaset: the central phonebook holds at most 2,000 entries, and CentralBook.0.ServerURL is provisioned', async () => {
+    await seedAccount(srv.ctx, { id: 'giga', phoneCredentials: { username: 'phones', password: 'phone-secret-1' },
+      contacts: Array.from({ length: 2050 }, (_, i) => ({ lastName: `Member${String(i).padStart(4, '0')}`, workNumber: `+1 214 56${String(i).padStart(5, '0')}` })) });
+    const r = await get('/phonebook/giga/gigaset.xml?view=central');
+    expect(xmlProblem(r.text)).toBeNull();
+    expect((r.text.match(/<entry /g) ?? []).length).toBe(2000);
+    expect(Buffer.byteLength(r.text)).toBeLessThanOrEqual(2 * 1024 * 1024);
+    // the online directory (not the central file) still answers the phone's first/count window beyond 2,000
+    const late = await get('/phonebook/giga/gigaset.xml?type=pb&first=2041&count=5');
+    expect((late.text.match(/<entry /g) ?? []).length).toBe(5);
+    const l = await lines('gigaset');
+    expect(l.find((x) => x.includes('CentralBook.0.ServerURL'))).toMatch(/value="https:\/\/dir\.example\/phonebook\/t\/[^"]+\/gigaset\.xml\?view=central"/);
   });
 });
 
@@ -238,12 +314,38 @@ describe('Htek, escaping, Aastra (defects 8 to 10)', () => {
   });
 });
 
-describe('Panasonic', () => {
-  it('serves ppxml with at most 20 entries and names of at most 24 characters', async () => {
-    const r = await get('/phonebook/huge/panasonic.xml?page=3');
-    expect(xmlProblem(r.text)).toBeNull();
-    expect(r.text).toContain('<ppxml xmlns="http://panasonic/sip_phone"');
-    expect((r.text.match(/<Personnel /g) ?? []).length).toBe(20);
-    for (const m of r.text.matchAll(/<Name>([^<]*)<\/Name>/g)) expect(Array.from(m[1]).length).toBeLessThanOrEqual(24);
+describe('Panasonic (issue 21: the XML developer\'s guide 5.2.8)', () => {
+  beforeAll(async () => {
+    await seedAccount(srv.ctx, { id: 'pana', phoneCredentials: { username: 'phones', password: 'phone-secret-1' }, contacts: [
+      { firstName: `Nan "The Boss"`, lastName: "D'Arcy <Sales> & Co", workNumber: '+44 20 7946 0958', faxNumber: '972 555 0113' },
+      ...Array.from({ length: 24 }, (_, i) => ({ lastName: `Person${String(i).padStart(2, '0')}`, workNumber: `+1 214 555 ${String(2000 + i)}` })),
+    ] });
+  });
+  const personnel = (text: string) => [...text.matchAll(/<Personnel id="(\d+)">\s*<Name>([^<]*)<\/Name>([\s\S]*?)<\/Personnel>/g)]
+    .map((m) => ({ id: Number(m[1]), name: m[2], nums: [...m[3].matchAll(/<PhoneNum type="([^"]*)">([^<]*)<\/PhoneNum>/g)].map((n) => [n[1], n[2]]) }));
+
+  it('answers at most 20 entries numbered 1-20, whatever page is asked, and a search narrows them', async () => {
+    for (const path of ['/phonebook/pana/panasonic.xml', '/phonebook/pana/panasonic.xml?page=2']) {
+      const r = await get(path);
+      expect(xmlProblem(r.text)).toBeNull();
+      expect(personnel(r.text).map((p) => p.id)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    }
+    const narrowed = personnel((await get('/phonebook/pana/panasonic.xml?name=person2')).text);
+    expect(narrowed.map((p) => [p.id, p.name])).toEqual([[1, 'Person20'], [2, 'Person21'], [3, 'Person22'], [4, 'Person23']]);
+  });
+
+  it('writes types from ext/company/mobile/home/etc, numbers in 0-9 # * only, names of 24 characters without & \' < > "', async () => {
+    const [nan] = personnel((await get('/phonebook/pana/panasonic.xml?name=nan')).text);
+    expect(nan.name).toBe('Nan The Boss DArcy Sales');
+    // the UK number from a US account: the international prefix 011, no +; the fax is "etc"
+    expect(nan.nums).toEqual([['company', '011442079460958'], ['etc', '9725550113']]);
+    for (const p of personnel((await get('/phonebook/huge/panasonic.xml')).text.concat((await get('/phonebook/acme/panasonic.xml')).text))) {
+      expect(Array.from(p.name).length).toBeLessThanOrEqual(24);
+      expect(p.name).not.toMatch(/[&'<>"]/);
+      for (const [type, number] of p.nums) {
+        expect(['ext', 'company', 'mobile', 'home', 'etc']).toContain(type);
+        expect(number).toMatch(/^[0-9#*]{1,32}$/);
+      }
+    }
   });
 });
