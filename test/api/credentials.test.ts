@@ -2,7 +2,8 @@
 // credentials for someone else (so no manager reads a user's personal contacts, in the API or
 // over CardDAV), that a password change ends the other sessions and (by choice) the app passwords
 // while a manager's reset ends everything, that one's own password change takes the current
-// password, and that minting wants a recent sign-in.
+// password, and that minting wants a recent sign-in. Each sign-in and password check runs scrypt
+// (most of a second), hence the longer timeouts.
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,7 +59,7 @@ const davPropfind = (path: string, login: string, password: string) => fetch(srv
 const works = async (token: string) => (await api().get('/api/v1/me').set(bearer(token))).status;
 const sessionWorks = async (s: Signed) => (await s.agent.get('/api/v1/me')).status;
 
-describe('an app password', () => {
+describe('an app password', { timeout: 60_000 }, () => {
   let app: { id: string; token: string };
   beforeAll(async () => { app = await appPasswordOf('bob'); });
 
@@ -120,7 +121,7 @@ describe('an app password', () => {
   });
 });
 
-describe('nobody mints credentials for someone else', () => {
+describe('nobody mints credentials for someone else', { timeout: 60_000 }, () => {
   it('refuses a manager, the platform admin and every token; a user mints their own from a session', async () => {
     const bobId = acme.users.bob.id;
     const olivia = await signIn('olivia');
@@ -151,7 +152,7 @@ describe('nobody mints credentials for someone else', () => {
   });
 });
 
-describe('a manager and a user\'s personal contacts', () => {
+describe('a manager and a user\'s personal contacts', { timeout: 60_000 }, () => {
   it('sees none of them: not through the API, not over CardDAV', async () => {
     const olivia = await signIn('olivia');
     const mine = await olivia.agent.get('/api/v1/me/contacts');
@@ -181,7 +182,7 @@ describe('a manager and a user\'s personal contacts', () => {
   });
 });
 
-describe('changing one\'s own password', () => {
+describe('changing one\'s own password', { timeout: 60_000 }, () => {
   it('takes the current password (API token or session alike)', async () => {
     const carl = await signIn('carl');
     const url = `/api/v1/accounts/acme/users/${acme.users.carl.id}`;
@@ -241,7 +242,7 @@ describe('changing one\'s own password', () => {
   });
 });
 
-describe('a manager\'s password reset', () => {
+describe('a manager\'s password reset', { timeout: 60_000 }, () => {
   it('ends all of the user\'s sessions and app passwords, and takes no keepAppPasswords', async () => {
     const a = await signIn('carl');
     const b = await signIn('carl');
@@ -268,7 +269,7 @@ describe('a manager\'s password reset', () => {
   });
 });
 
-describe('minting wants a recent sign-in', () => {
+describe('minting wants a recent sign-in', { timeout: 60_000 }, () => {
   it('refuses a session signed in longer ago than portal.reauthMinutes until the password is sent again', async () => {
     const s = await signIn('carl');
     const eleven = Date.now() - 11 * 60_000; // default portal.reauthMinutes: 10
@@ -284,7 +285,7 @@ describe('minting wants a recent sign-in', () => {
   });
 });
 
-describe('migration 6', () => {
+describe('migration 6', { timeout: 60_000 }, () => {
   it('turns existing tokens of managers into API tokens, every other user token into an app password', () => {
     const db = new Database(':memory:');
     migrate(db, 5);
