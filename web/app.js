@@ -6,6 +6,7 @@ import { sharedPage } from './pages/shared.js';
 import { groupsPage } from './pages/groups.js';
 import { phonesPage } from './pages/phones.js';
 import { historyPage } from './pages/history.js';
+import { accountPage } from './pages/account.js';
 
 export const state = { me: null, accountId: null, canManage: false };
 
@@ -16,6 +17,7 @@ const PAGES = {
   // Every user: the "Mobile and desktop apps" part; managers also get phone credentials and vendors.
   phones: { title: 'Phone set-up', render: phonesPage },
   history: { title: 'Change history', render: historyPage, manager: true },
+  account: { title: 'My password', render: accountPage, user: true },
 };
 
 async function loadMe() {

@@ -1,6 +1,7 @@
 // The admin API under /api/v1: authentication, account access, and every route family.
 import express, { Router } from 'express';
 import type { AppContext } from '../app-context.ts';
+import { appPasswordScope } from './app-password-scope.ts';
 import { accountAccess, bearerAuth, requireAuth } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
 import { accountOf } from './principal.ts';
@@ -17,7 +18,7 @@ import type { VendorRegistry } from '../phonebook/vendor-registry.ts';
 export function adminApi(ctx: AppContext, vendors: VendorRegistry): Router {
   const api = Router();
   api.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
-  api.use(bearerAuth(ctx), requireAuth);
+  api.use(bearerAuth(ctx), requireAuth, appPasswordScope);
 
   const accounts = Router();
   const account = Router({ mergeParams: true });

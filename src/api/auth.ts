@@ -34,8 +34,8 @@ export function bearerAuth(ctx: AppContext): RequestHandler {
     }
     attempt.succeeded();
     req.principal = user && record.accountId !== null
-      ? { kind: 'user', accountId: record.accountId, user, via: 'token' }
-      : { kind: 'platform', via: 'token' };
+      ? { kind: 'user', accountId: record.accountId, user, credential: { kind: record.kind === 'api' ? 'api-token' : 'app-password', tokenId: record.id } }
+      : { kind: 'platform', credential: { kind: 'platform-token', tokenId: record.id } };
     const t = Date.now();
     if ((lastTouched.get(record.id) ?? 0) < t - TOUCH_INTERVAL_MS) {
       lastTouched.set(record.id, t);

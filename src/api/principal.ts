@@ -6,9 +6,20 @@ import type { Actor } from '../domain/audit.ts';
 import type { User } from '../domain/user-schemas.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 
+/**
+ * The credential a request came with. session: a portal sign-in (everything the role allows;
+ * minting credentials wants a recent sign-in). platform-token: the platform admin's token.
+ * api-token: a manager's token for scripts (the user's role, but no credentials minted).
+ * app-password: a user's token for CardDAV and apps (contacts and the directory only, see
+ * app-password-scope.ts).
+ */
+export type Credential =
+  | { kind: 'session'; sessionId: string; authenticatedAt: number }
+  | { kind: 'platform-token' | 'api-token' | 'app-password'; tokenId: string };
+
 export type Principal =
-  | { kind: 'platform'; via: 'token' | 'session' }
-  | { kind: 'user'; accountId: string; user: User; via: 'token' | 'session' };
+  | { kind: 'platform'; credential: Credential }
+  | { kind: 'user'; accountId: string; user: User; credential: Credential };
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -45,4 +56,9 @@ export function actorOf(req: Request, batchId?: string): Actor {
 export function canManageShared(p: Principal, account: Account): boolean {
   if (p.kind === 'platform') return true;
   return p.accountId === account.id && account.settings.managerScopes.includes(p.user.scope);
+}
+
+/** Whether the caller is `userId` themself (not a manager acting on them). */
+export function isSelf(p: Principal, userId: string): boolean {
+  return p.kind === 'user' && p.user.id === userId;
 }

@@ -83,7 +83,8 @@ export const configSchema = z.object({
   }).strict(),
   portal: z.object({
     sessionTtlMinutes: z.number().int().min(5).describe('Web portal session lifetime'),
-    secureCookies: z.boolean().describe('Mark session cookies Secure (set true behind HTTPS)'),
+    secureCookies: z.boolean().describe('Mark session cookies Secure even on plain HTTP requests (they always are over HTTPS, and behind a proxy trusted by http.trustProxy that says https)'),
+    reauthMinutes: z.number().int().min(1).describe('A session signed in longer ago than this must send the current password again to create an app password or API token'),
   }).strict(),
 }).strict();
 

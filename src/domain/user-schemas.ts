@@ -21,8 +21,18 @@ export type UserCreate = z.infer<typeof userCreateSchema>;
 export const userPatchSchema = z.object(withoutDefaults(userCreateSchema.omit({ username: true }).shape)).partial().strict();
 export type UserPatch = z.infer<typeof userPatchSchema>;
 
+/**
+ * What a token is for. platform: the platform admin's token. api: a manager's token for scripts
+ * (acts with the user's role, but mints no credentials). app-password: what a user makes for a
+ * CardDAV client or another app (contacts and the directory only; see src/api/app-password-scope.ts).
+ */
+export type TokenKind = 'platform' | 'api' | 'app-password';
+
 export const tokenCreateSchema = z.object({
   label: z.string().trim().max(100).default(''),
+  kind: z.enum(['app-password', 'api']).default('app-password').describe('app-password (any user) or api (managers, for scripts)'),
+  /** Needed only when the session's sign-in is older than portal.reauthMinutes. */
+  currentPassword: z.string().min(1).max(256).optional(),
 }).strict();
 
 export interface User {
@@ -41,6 +51,7 @@ export interface User {
 
 export interface ApiTokenInfo {
   id: string;
+  kind: TokenKind;
   /** Null for platform-admin tokens. */
   userId: string | null;
   accountId: string | null;

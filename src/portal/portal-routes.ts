@@ -8,7 +8,7 @@ export function portalRouter(_ctx: AppContext): Router {
   const root = join(PROJECT_ROOT, 'web');
   const router = Router();
   router.use(express.static(root, { index: 'index.html', maxAge: 0 }));
-  router.get(['/', '/contacts', '/shared', '/groups', '/phones', '/history', '/signin'], (_req, res) => {
+  router.get(['/', '/contacts', '/shared', '/groups', '/phones', '/history', '/account', '/signin'], (_req, res) => {
     res.sendFile(join(root, 'index.html'));
   });
   return router;

@@ -19,6 +19,9 @@ const signInSchema = z.union([
 export function sessionMiddleware(ctx: AppContext): Router {
   const sessions = new SessionStore(ctx.store, ctx.config.portal.sessionTtlMinutes * 60_000);
   const router = Router();
+  // Secure when configured, and always on a TLS request (req.secure: the built-in HTTPS port, or
+  // X-Forwarded-Proto from a proxy that http.trustProxy trusts; the same test as for HSTS).
+  const secure = (req: Request) => ctx.config.portal.secureCookies || req.secure;
 
   router.use((req: Request, res: Response, next: NextFunction) => {
     if (req.headers.authorization) return next();
@@ -31,9 +34,9 @@ export function sessionMiddleware(ctx: AppContext): Router {
         sessions.delete(session.id);
         return next();
       }
-      req.principal = { kind: 'user', accountId: session.accountId, user, via: 'session' };
+      req.principal = { kind: 'user', accountId: session.accountId, user, credential: sessionCredential(session) };
     } else {
-      req.principal = { kind: 'platform', via: 'session' };
+      req.principal = { kind: 'platform', credential: sessionCredential(session) };
     }
     (req as Request & { session?: Session }).session = session;
     const safe = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
@@ -81,7 +84,7 @@ export function sessionMiddleware(ctx: AppContext): Router {
         throw new UnauthorizedError('Wrong account, login or password');
       }
       attempt.succeeded();
-      res.setHeader('Set-Cookie', sessionCookie(session.token, ctx.config.portal.sessionTtlMinutes * 60, ctx.config.portal.secureCookies));
+      res.setHeader('Set-Cookie', sessionCookie(session.token, ctx.config.portal.sessionTtlMinutes * 60, secure(req)));
       res.status(201).json({ csrf: session.csrf });
     } catch (err) {
       next(err);
@@ -97,13 +100,14 @@ export function sessionMiddleware(ctx: AppContext): Router {
   router.delete('/session', (req: Request, res: Response) => {
     const session = (req as Request & { session?: Session }).session;
     if (session) sessions.delete(session.id);
-    res.setHeader('Set-Cookie', sessionCookie('', 0, ctx.config.portal.secureCookies));
+    res.setHeader('Set-Cookie', sessionCookie('', 0, secure(req)));
     res.status(204).end();
   });
 
   return router;
 }
 
+const sessionCredential = (s: Session) => ({ kind: 'session' as const, sessionId: s.id, authenticatedAt: s.authenticatedAt });
 const client = (req: Request) => ({ userAgent: String(req.headers['user-agent'] ?? ''), ip: req.ip ?? '' });
 
 /** The portal session behind this request, if it came with a valid session cookie. */

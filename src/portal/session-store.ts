@@ -14,6 +14,8 @@ export interface Session {
   accountId: string | null;
   userId: string | null;
   expiresAt: number;
+  /** When the user last proved their password here (sign-in, or re-authentication). */
+  authenticatedAt: number;
 }
 
 /** A session as its owner or a manager sees it. */
@@ -39,11 +41,11 @@ export class SessionStore {
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
     const record: SessionRecord = {
-      id: randomBytes(12).toString('base64url'), tokenHash: hash(token), accountId, userId, createdAt: now, lastSeenAt: now, expiresAt: now + this.ttlMs,
+      id: randomBytes(12).toString('base64url'), tokenHash: hash(token), accountId, userId, createdAt: now, authenticatedAt: now, lastSeenAt: now, expiresAt: now + this.ttlMs,
       userAgent: (client.userAgent ?? '').slice(0, 200), ip: (client.ip ?? '').slice(0, 64),
     };
     this.store.createSession(record);
-    return { id: record.id, token, csrf: csrfOf(token), accountId, userId, expiresAt: record.expiresAt };
+    return { id: record.id, token, csrf: csrfOf(token), accountId, userId, expiresAt: record.expiresAt, authenticatedAt: now };
   }
 
   /** The session for a cookie value, or null when unknown or expired (an expired one is removed). */
@@ -60,7 +62,12 @@ export class SessionStore {
       expiresAt = now + this.ttlMs;
       this.store.touchSession(r.id, now, expiresAt);
     }
-    return { id: r.id, token, csrf: csrfOf(token), accountId: r.accountId, userId: r.userId, expiresAt };
+    return { id: r.id, token, csrf: csrfOf(token), accountId: r.accountId, userId: r.userId, expiresAt, authenticatedAt: r.authenticatedAt };
+  }
+
+  /** The user proved their password again in this session. */
+  markAuthenticated(id: string, at = Date.now()): void {
+    this.store.markSessionAuthenticated(id, at);
   }
 
   delete(id: string): void {

@@ -6,7 +6,7 @@ import type { Actor, AuditEntry } from '../domain/audit.ts';
 import type { Contact, ContactSort, ContactSource } from '../domain/contact-schemas.ts';
 import type { Group } from '../domain/group-schemas.ts';
 import type { PreparedContact } from '../domain/prepare-contact.ts';
-import type { ApiTokenInfo, User, UserCreate, UserPatch } from '../domain/user-schemas.ts';
+import type { ApiTokenInfo, TokenKind, User, UserCreate, UserPatch } from '../domain/user-schemas.ts';
 
 /** Which entries a reader may see. */
 export interface Visibility {
@@ -128,14 +128,26 @@ export interface AccountStore {
   findAccountByPathToken(pathToken: string): string | null;
 }
 
+/** Credentials ended together with a password change, in the same transaction. */
+export interface CredentialRevocation {
+  /** The session that made the change survives a user's own change; undefined: all go. */
+  keepSessionId?: string;
+  /** false: every token of the user goes (except keepTokenId); true: tokens stay. */
+  keepTokens: boolean;
+  /** The token that made the change, when it survives. */
+  keepTokenId?: string;
+}
+
 export interface UserStore {
   createUser(accountId: string, input: Omit<UserCreate, 'password'> & { passwordHash?: string | null }, actor: Actor): User;
   getUser(accountId: string, userId: string): User | null;
   findUserByLogin(accountId: string, usernameOrEmail: string): (User & { passwordHash: string | null }) | null;
   listUsers(accountId: string): User[];
-  updateUser(accountId: string, userId: string, patch: Omit<UserPatch, 'password'> & { passwordHash?: string | null }, actor: Actor): User;
+  /** With `revoke`, the user's sessions and tokens are ended as it says, atomically with the update. */
+  updateUser(accountId: string, userId: string, patch: Omit<UserPatch, 'password'> & { passwordHash?: string | null }, actor: Actor, revoke?: CredentialRevocation): User;
   deleteUser(accountId: string, userId: string, actor: Actor): void;
-  createToken(token: { accountId: string | null; userId: string | null; label: string; tokenHash: string }): ApiTokenInfo;
+  /** kind defaults to 'platform' without an account, else 'api' (the route always names it). */
+  createToken(token: { accountId: string | null; userId: string | null; label: string; tokenHash: string; kind?: TokenKind }): ApiTokenInfo;
   findTokenByHash(tokenHash: string): TokenRecord | null;
   listTokens(accountId: string | null, userId: string | null): ApiTokenInfo[];
   /** Returns false when no such token exists in that account. */
@@ -241,6 +253,8 @@ export interface SessionRecord {
   userId: string | null;
   /** Epoch milliseconds. */
   createdAt: number;
+  /** When the user last proved their password in this session (sign-in or re-authentication). */
+  authenticatedAt: number;
   lastSeenAt: number;
   expiresAt: number;
   userAgent: string;
@@ -252,6 +266,8 @@ export interface SessionRecordStore {
   createSession(record: SessionRecord): void;
   findSessionByHash(tokenHash: string): SessionRecord | null;
   touchSession(id: string, lastSeenAt: number, expiresAt: number): void;
+  /** The user proved their password again in this session (a sensitive action asked for it). */
+  markSessionAuthenticated(id: string, at: number): void;
   /** Ends one session; with a user given, only if it is that user's. False when none matched. */
   deleteSession(id: string, owner?: { accountId: string; userId: string }): boolean;
   /** A user's unexpired sessions, newest first. */

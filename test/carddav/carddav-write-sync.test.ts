@@ -215,7 +215,10 @@ describe('sign-in and isolation', () => {
   });
 
   it('accepts an app password (the user\'s API token) and stops accepting it once revoked', async () => {
-    const created = await request(f.server.httpUrl).post(`/api/v1/accounts/acme/users/${f.acme.users.bob.id}/tokens`).set('Authorization', `Bearer ${f.acme.tokens.bob}`).send({ label: 'iPhone' }).expect(201);
+    // app passwords are made from a portal session (test/api/credentials.test.ts)
+    const portal = request.agent(f.server.httpUrl);
+    const { csrf } = (await portal.post('/api/v1/session').send({ account: 'acme', login: 'bob', password: PASSWORDS.bob }).expect(201)).body;
+    const created = await portal.post(`/api/v1/accounts/acme/users/${f.acme.users.bob.id}/tokens`).set('X-CSRF-Token', csrf).send({ label: 'iPhone' }).expect(201);
     const ok = await dav(f.server, 'PROPFIND', PERSONAL, { login: 'bob@acme', password: created.body.token, depth: '0' });
     expect(ok.status).toBe(207);
     expect((await dav(f.server, 'PROPFIND', PERSONAL, { login: 'ann@acme', password: created.body.token, depth: '0' })).status).toBe(401);

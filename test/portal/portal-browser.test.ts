@@ -320,6 +320,48 @@ describe('portal for a basic user', () => {
     await phone.screenshot({ path: join(SHOTS, 'contacts-phone.png'), fullPage: true });
   }, 45_000);
 
+  it('makes an app password, and changes the password with the current one, keeping the app passwords or not', async () => {
+    const page = await newPage();
+    await signIn(page, 'bob', 'bob-password-1');
+    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+    await page.goto(srv.httpUrl + '/#/phones');
+    await page.getByLabel('Device name').fill('Laptop');
+    await page.getByRole('button', { name: 'Create app password' }).click();
+    const secret = (await page.locator('#app-secret').textContent())!;
+    expect(secret).toMatch(/^dbk_/);
+    expect(await page.locator('#app-list').textContent()).toContain('App password');
+    const appWorks = async () => (await fetch(`${srv.httpUrl}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).status;
+    expect(await appWorks()).toBe(200);
+
+    await idle(page);
+    await page.getByRole('link', { name: 'My password' }).click();
+    const change = async (current: string, next: string, keep: boolean) => {
+      await page.getByLabel('Current password').fill(current);
+      await page.getByLabel('New password', { exact: true }).fill(next);
+      await page.getByLabel('New password again').fill(next);
+      await page.getByLabel('Keep my app passwords working', { exact: false }).setChecked(keep);
+      const answered = page.waitForResponse((r) => r.request().method() === 'PATCH');
+      await page.getByRole('button', { name: 'Change password' }).click();
+      return (await answered).status();
+    };
+    // a typo in the repeat is caught before anything is sent
+    await page.getByLabel('Current password').fill('bob-password-1');
+    await page.getByLabel('New password', { exact: true }).fill('bob-password-8');
+    await page.getByLabel('New password again').fill('bob-password-9');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect.poll(() => page.locator('#pw-error').textContent(), UI).toContain('do not match');
+
+    expect(await change('bob-password-1', 'bob-password-8', true)).toBe(200);
+    expect(await appWorks()).toBe(200);
+    expect(await change('bob-password-8', 'bob-password-9', false)).toBe(200);
+    await expect.poll(() => page.locator('#toast').textContent(), UI).toContain('app passwords revoked');
+    expect(await appWorks()).toBe(401);
+    await page.screenshot({ path: join(SHOTS, 'password.png') });
+    // this browser stays signed in
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await expect.poll(() => rows(page).count(), UI).toBeGreaterThan(4);
+  }, 60_000);
+
   it('had no console errors', () => {
     expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
   });

@@ -16,7 +16,7 @@ export async function phonesPage(main, state) {
     <p class="error" id="error" role="alert"></p>
     <div id="vendors"></div>
   </section>` : ''}
-  ${user ? appsSection(user, state.accountId) : ''}`;
+  ${user ? appsSection(user, state.accountId, state.canManage) : ''}`;
   const $ = (s) => main.querySelector(s);
 
   if (state.canManage) {
@@ -52,7 +52,7 @@ export async function phonesPage(main, state) {
   if (user) await appPasswords(main, acct, user);
 }
 
-function appsSection(user, accountId) {
+function appsSection(user, accountId, canManage) {
   const url = `${location.origin}/carddav/`;
   const login = `${user.username}@${accountId}`;
   return `<section class="card" id="apps">
@@ -85,11 +85,14 @@ function appsSection(user, accountId) {
     <h2>App passwords</h2>
     <form id="app-pw" class="toolbar">
       <div class="tool"><label for="app-label">Device name</label><input id="app-label" maxlength="100" placeholder="e.g. iPhone"></div>
+      ${canManage ? `<div class="tool"><label for="app-kind">Kind</label><select id="app-kind">
+        <option value="app-password">App password (contacts only)</option><option value="api">API token (scripts: your manager role)</option></select></div>` : ''}
+      <div class="tool" id="app-reauth" hidden><label for="app-current">Your password</label><input id="app-current" type="password" autocomplete="current-password"></div>
       <button type="submit" class="secondary">Create app password</button>
     </form>
     <p id="app-new" role="status"></p>
     <p class="error" id="app-error" role="alert"></p>
-    <table><thead><tr><th>Device</th><th>Created</th><th>Last used</th><th></th></tr></thead><tbody id="app-list"></tbody></table>
+    <table><thead><tr><th>Device</th><th>Kind</th><th>Created</th><th>Last used</th><th></th></tr></thead><tbody id="app-list"></tbody></table>
   </section>`;
 }
 
@@ -99,19 +102,33 @@ async function appPasswords(main, acct, user) {
   async function list() {
     const { items } = await api('GET', tokens);
     $('#app-list').innerHTML = items.length === 0
-      ? '<tr><td colspan="4" class="muted">No app passwords yet.</td></tr>'
-      : items.map((t) => `<tr><td>${h(t.label || '(no name)')}</td><td>${h(t.createdAt.slice(0, 10))}</td><td>${h(t.lastUsedAt ? t.lastUsedAt.slice(0, 16).replace('T', ' ') : 'never')}</td>
+      ? '<tr><td colspan="5" class="muted">No app passwords yet.</td></tr>'
+      : items.map((t) => `<tr><td>${h(t.label || '(no name)')}</td><td>${t.kind === 'api' ? 'API token' : 'App password'}</td><td>${h(t.createdAt.slice(0, 10))}</td><td>${h(t.lastUsedAt ? t.lastUsedAt.slice(0, 16).replace('T', ' ') : 'never')}</td>
         <td><button type="button" class="secondary revoke" data-id="${h(t.id)}" data-label="${h(t.label)}">Revoke</button></td></tr>`).join('');
   }
   $('#app-pw').onsubmit = async (e) => {
     e.preventDefault();
     $('#app-error').textContent = '';
+    const body = { label: $('#app-label').value };
+    if ($('#app-kind')) body.kind = $('#app-kind').value;
+    // Asked for only when the sign-in is older than the server's portal.reauthMinutes.
+    if (!$('#app-reauth').hidden) body.currentPassword = $('#app-current').value;
     try {
-      const t = await api('POST', tokens, { label: $('#app-label').value });
+      const t = await api('POST', tokens, body);
+      $('#app-reauth').hidden = true;
+      $('#app-current').value = '';
       $('#app-new').innerHTML = `App password for ${h(t.label || 'this device')} (shown once, copy it now): <code id="app-secret">${h(t.token)}</code>`;
       $('#app-label').value = '';
       await list();
-    } catch (err) { $('#app-error').textContent = err.message; }
+    } catch (err) {
+      if (err.code === 'reauthentication_required') {
+        $('#app-reauth').hidden = false;
+        $('#app-current').focus();
+        $('#app-error').textContent = 'You signed in a while ago: enter your password, then create the app password again.';
+      } else {
+        $('#app-error').textContent = err.message;
+      }
+    }
   };
   $('#app-list').onclick = async (e) => {
     const b = e.target.closest('.revoke');

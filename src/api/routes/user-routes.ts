@@ -1,13 +1,24 @@
-// Users of an account and their API tokens. Managers and the platform admin manage users; every
-// user may manage their own tokens.
+// Users of an account and their tokens (app passwords, managers' API tokens). Managers and the
+// platform admin manage users: they may list and revoke anyone's tokens and reset a password
+// (which ends all of that user's sessions and tokens), but only the user creates their own tokens,
+// from a portal session: a token made by someone else would read that user's personal contacts.
+// Changing one's own password always takes the current one.
 import type { Request, Router } from 'express';
+import { z } from 'zod';
 import type { AppContext } from '../../app-context.ts';
 import { newToken, hashToken } from '../../auth/api-tokens.ts';
 import { hashPassword } from '../../auth/passwords.ts';
 import { tokenCreateSchema, userCreateSchema, userPatchSchema } from '../../domain/user-schemas.ts';
-import { ForbiddenError, NotFoundError } from '../../errors.ts';
-import { accountOf, actorOf, canManageShared, principalOf } from '../principal.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import type { CredentialRevocation } from '../../store/store.ts';
+import { accountOf, actorOf, canManageShared, isSelf, principalOf } from '../principal.ts';
+import { checkCurrentPassword, requireRecentSignIn } from '../reauthentication.ts';
 import { declare } from '../route-spec.ts';
+
+const userPatchRequestSchema = userPatchSchema.extend({
+  currentPassword: z.string().min(1).max(256).optional().describe('Required to change your own password'),
+  keepAppPasswords: z.boolean().optional().describe('Own password change: keep your app passwords and API tokens (default false: revoke them)'),
+}).strict();
 
 export function userRoutes(ctx: AppContext, account: Router): void {
   const prefix = '/accounts/{account}';
@@ -38,16 +49,33 @@ export function userRoutes(ctx: AppContext, account: Router): void {
   declare(account, prefix, { method: 'get', path: '/users/:id', summary: 'Get a user', permission: 'member', tag },
     (req) => findUser(req));
 
-  declare(account, prefix, { method: 'patch', path: '/users/:id', summary: 'Change a user (name, scope, numbers, password)', permission: 'member', body: userPatchSchema, tag },
+  declare(account, prefix, { method: 'patch', path: '/users/:id', summary: 'Change a user (name, scope, numbers, password: your own needs currentPassword)', permission: 'member', body: userPatchRequestSchema, tag },
     async (req, _res, { body }) => {
       const user = findUser(req);
       selfOrManager(req, user.id);
       const p = principalOf(req);
       // Anyone may change their own name, numbers and password; only managers change a scope.
       if (body.scope !== undefined && !canManageShared(p, accountOf(req))) throw new ForbiddenError('Only managers can change scopes');
-      const { password, ...rest } = body;
-      const patch = password ? { ...rest, passwordHash: await hashPassword(password) } : rest;
-      return ctx.store.updateUser(accountOf(req).id, user.id, patch, actorOf(req));
+      const { password, currentPassword, keepAppPasswords, ...rest } = body;
+      if (!password) return ctx.store.updateUser(accountOf(req).id, user.id, rest, actorOf(req));
+      let revoke: CredentialRevocation;
+      if (isSelf(p, user.id)) {
+        // app-password-scope.ts keeps app passwords away from this route; this says it here too.
+        if (p.credential.kind === 'app-password') throw new ForbiddenError('An app password cannot change a password');
+        await checkCurrentPassword(ctx, req, user, currentPassword, 'to change your own password');
+        // The other sessions end; the one (or the token) making the change survives.
+        const c = p.credential;
+        revoke = c.kind === 'session'
+          ? { keepSessionId: c.sessionId, keepTokens: keepAppPasswords ?? false }
+          : { keepTokens: keepAppPasswords ?? false, keepTokenId: c.tokenId };
+      } else {
+        if (keepAppPasswords !== undefined) {
+          throw new ValidationError('keepAppPasswords is for your own password: a reset by a manager ends all of the user\'s sessions and tokens',
+            [{ field: 'keepAppPasswords', value: keepAppPasswords, reason: 'only for your own password change' }]);
+        }
+        revoke = { keepTokens: false };
+      }
+      return ctx.store.updateUser(accountOf(req).id, user.id, { ...rest, passwordHash: await hashPassword(password) }, actorOf(req), revoke);
     });
 
   declare(account, prefix, { method: 'delete', path: '/users/:id', summary: 'Delete a user (their personal contacts and tokens go too)', permission: 'manager', tag },
@@ -63,12 +91,18 @@ export function userRoutes(ctx: AppContext, account: Router): void {
       return { items: ctx.store.listTokens(accountOf(req).id, user.id) };
     });
 
-  declare(account, prefix, { method: 'post', path: '/users/:id/tokens', summary: 'Create an API token (shown once)', permission: 'member', body: tokenCreateSchema, tag },
-    (req, res, { body }) => {
+  declare(account, prefix, { method: 'post', path: '/users/:id/tokens', summary: 'Create one of your own app passwords (or, managers, an API token); shown once; needs a recent portal sign-in or currentPassword', permission: 'member', body: tokenCreateSchema, tag },
+    async (req, res, { body }) => {
       const user = findUser(req);
-      selfOrManager(req, user.id);
+      const p = principalOf(req);
+      if (p.kind !== 'user' || !isSelf(p, user.id)) {
+        throw new ForbiddenError('Only the user creates their own app passwords (managers may list and revoke them, or reset the password)');
+      }
+      if (p.credential.kind !== 'session') throw new ForbiddenError('Sign in to the portal to create app passwords: a token cannot create another');
+      if (body.kind === 'api' && !canManageShared(p, accountOf(req))) throw new ForbiddenError('Only managers create API tokens: create an app password');
+      await requireRecentSignIn(ctx, req, p, body.currentPassword);
       const token = newToken();
-      const info = ctx.store.createToken({ accountId: accountOf(req).id, userId: user.id, label: body.label, tokenHash: hashToken(token) });
+      const info = ctx.store.createToken({ accountId: accountOf(req).id, userId: user.id, label: body.label, tokenHash: hashToken(token), kind: body.kind });
       res.status(201).json({ ...info, token });
     });
 

@@ -250,14 +250,31 @@ const MIGRATIONS: string[] = [
     DELETE FROM store_meta WHERE key = 'change_log_floor:' || OLD.id;
   END;
   `,
+  // 7: credential kinds. A token is the platform admin's, a manager's API token (scripts) or an
+  // app password (CardDAV and apps: contacts only). Until now a user's token could do anything
+  // its user could; tokens of users who manage shared contacts today become API tokens (their
+  // scripts keep working), every other user's token an app password. Sessions remember when the
+  // user last proved their password, for actions that want a recent sign-in.
+  `
+  ALTER TABLE api_tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'app-password' CHECK (kind IN ('platform', 'api', 'app-password'));
+  UPDATE api_tokens SET kind = 'platform' WHERE account_id IS NULL;
+  UPDATE api_tokens SET kind = 'api' WHERE account_id IS NOT NULL AND EXISTS (
+    SELECT 1 FROM users u JOIN accounts a ON a.id = u.account_id
+    WHERE u.id = api_tokens.user_id AND u.scope IN (
+      SELECT value FROM json_each(COALESCE(json_extract(a.settings, '$.managerScopes'), '["office_manager","call_center_supervisor"]'))));
+  CREATE INDEX api_tokens_user ON api_tokens(account_id, user_id);
+  ALTER TABLE portal_sessions ADD COLUMN authenticated_at INTEGER NOT NULL DEFAULT 0;
+  UPDATE portal_sessions SET authenticated_at = created_at;
+  `,
 ];
 
-export function migrate(db: Database.Database): void {
+/** `upTo`: stop at that version (tests build an older database to migrate). */
+export function migrate(db: Database.Database, upTo = MIGRATIONS.length): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new Error(`Database schema version ${current} is newer than this dialbook (${MIGRATIONS.length}); upgrade dialbook`);
   }
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  for (let v = current; v < Math.min(upTo, MIGRATIONS.length); v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]);
       db.pragma(`user_version = ${v + 1}`);

@@ -5,11 +5,11 @@ import type { Db, StatementCache } from './database.ts';
 
 interface SessionRow {
   id: string; token_hash: string; account_id: string | null; user_id: string | null;
-  created_at: number; last_seen_at: number; expires_at: number; user_agent: string; ip: string;
+  created_at: number; authenticated_at: number; last_seen_at: number; expires_at: number; user_agent: string; ip: string;
 }
 const toRecord = (r: SessionRow): SessionRecord => ({
   id: r.id, tokenHash: r.token_hash, accountId: r.account_id, userId: r.user_id, createdAt: r.created_at,
-  lastSeenAt: r.last_seen_at, expiresAt: r.expires_at, userAgent: r.user_agent, ip: r.ip,
+  authenticatedAt: r.authenticated_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at, userAgent: r.user_agent, ip: r.ip,
 });
 
 export class SqliteSessionStore {
@@ -18,8 +18,8 @@ export class SqliteSessionStore {
   create(r: SessionRecord): void {
     this.db.transaction(() => {
       this.stmts.get('DELETE FROM portal_sessions WHERE expires_at < ?').run(r.createdAt);
-      this.stmts.get(`INSERT INTO portal_sessions (id, token_hash, account_id, user_id, created_at, last_seen_at, expires_at, user_agent, ip)
-        VALUES (?,?,?,?,?,?,?,?,?)`).run(r.id, r.tokenHash, r.accountId, r.userId, r.createdAt, r.lastSeenAt, r.expiresAt, r.userAgent, r.ip);
+      this.stmts.get(`INSERT INTO portal_sessions (id, token_hash, account_id, user_id, created_at, authenticated_at, last_seen_at, expires_at, user_agent, ip)
+        VALUES (?,?,?,?,?,?,?,?,?,?)`).run(r.id, r.tokenHash, r.accountId, r.userId, r.createdAt, r.authenticatedAt, r.lastSeenAt, r.expiresAt, r.userAgent, r.ip);
     })();
   }
 
@@ -30,6 +30,10 @@ export class SqliteSessionStore {
 
   touch(id: string, lastSeenAt: number, expiresAt: number): void {
     this.stmts.get('UPDATE portal_sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?').run(lastSeenAt, expiresAt, id);
+  }
+
+  markAuthenticated(id: string, at: number): void {
+    this.stmts.get('UPDATE portal_sessions SET authenticated_at = ? WHERE id = ?').run(at, id);
   }
 
   delete(id: string, owner?: { accountId: string; userId: string }): boolean {

@@ -5,10 +5,10 @@ import type { Actor } from '../../domain/audit.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import { searchForms } from '../../domain/search-forms.ts';
 import { normalizeNumber } from '../../domain/phone-number.ts';
-import type { ApiTokenInfo, User, UserCreate, UserPatch } from '../../domain/user-schemas.ts';
+import type { ApiTokenInfo, TokenKind, User, UserCreate, UserPatch } from '../../domain/user-schemas.ts';
 import type { PhoneNumber } from '../../domain/contact-schemas.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
-import type { TokenRecord } from '../store.ts';
+import type { CredentialRevocation, TokenRecord } from '../store.ts';
 import { now, type Db, type StatementCache } from './database.ts';
 import { userFromRow, type UserRow } from './row-mapping.ts';
 import type { SqliteContactWriter } from './sqlite-contact-writer.ts';
@@ -16,9 +16,9 @@ import type { SqliteContactWriter } from './sqlite-contact-writer.ts';
 type UserWrite = Omit<UserCreate, 'password'> & { passwordHash?: string | null };
 type UserUpdate = Omit<UserPatch, 'password'> & { passwordHash?: string | null };
 
-interface TokenRow { id: string; account_id: string | null; user_id: string | null; label: string; token_hash: string; created_at: string; last_used_at: string | null }
+interface TokenRow { id: string; kind: TokenKind; account_id: string | null; user_id: string | null; label: string; token_hash: string; created_at: string; last_used_at: string | null }
 const toToken = (r: TokenRow): TokenRecord => ({
-  id: r.id, accountId: r.account_id, userId: r.user_id, label: r.label, tokenHash: r.token_hash,
+  id: r.id, kind: r.kind, accountId: r.account_id, userId: r.user_id, label: r.label, tokenHash: r.token_hash,
   createdAt: r.created_at, lastUsedAt: r.last_used_at,
 });
 const publicToken = ({ tokenHash: _h, ...info }: TokenRecord): ApiTokenInfo => info;
@@ -65,7 +65,7 @@ export class SqliteUserStore {
     return (this.stmts.get('SELECT * FROM users WHERE account_id = ? ORDER BY name, username').all(accountId) as UserRow[]).map(userFromRow);
   }
 
-  update(accountId: string, id: string, patch: UserUpdate, actor: Actor): User {
+  update(accountId: string, id: string, patch: UserUpdate, actor: Actor, revoke?: CredentialRevocation): User {
     return this.db.transaction(() => {
       const before = this.get(accountId, id);
       if (!before) throw new NotFoundError('User');
@@ -79,6 +79,7 @@ export class SqliteUserStore {
       if (entry) this.writer.updateRow(accountId, entry, this.directoryEntry(accountId, after), actor.id);
       this.writer.audit(accountId, actor, 'user.update', id, before, after);
       this.writer.bumpRevision(accountId);
+      if (revoke) this.revoke(accountId, id, revoke);
       return after;
     })();
   }
@@ -114,10 +115,19 @@ export class SqliteUserStore {
     return { fields, numbers, search: searchForms(fields) };
   }
 
-  createToken(t: { accountId: string | null; userId: string | null; label: string; tokenHash: string }): ApiTokenInfo {
+  /** Ends a user's sessions and tokens after a password change (inside update's transaction). */
+  private revoke(accountId: string, userId: string, r: CredentialRevocation): void {
+    this.stmts.get('DELETE FROM portal_sessions WHERE account_id = ? AND user_id = ? AND id IS NOT ?').run(accountId, userId, r.keepSessionId ?? null);
+    if (!r.keepTokens) {
+      this.stmts.get('DELETE FROM api_tokens WHERE account_id = ? AND user_id = ? AND id IS NOT ?').run(accountId, userId, r.keepTokenId ?? null);
+    }
+  }
+
+  createToken(t: { accountId: string | null; userId: string | null; label: string; tokenHash: string; kind?: TokenKind }): ApiTokenInfo {
     const id = newId();
-    this.stmts.get('INSERT INTO api_tokens (id, account_id, user_id, label, token_hash, created_at) VALUES (?,?,?,?,?,?)')
-      .run(id, t.accountId, t.userId, t.label, t.tokenHash, now());
+    const kind = t.kind ?? (t.accountId === null ? 'platform' : 'api');
+    this.stmts.get('INSERT INTO api_tokens (id, kind, account_id, user_id, label, token_hash, created_at) VALUES (?,?,?,?,?,?,?)')
+      .run(id, kind, t.accountId, t.userId, t.label, t.tokenHash, now());
     return publicToken(toToken(this.stmts.get('SELECT * FROM api_tokens WHERE id = ?').get(id) as TokenRow));
   }
 
