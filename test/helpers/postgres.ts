@@ -5,7 +5,7 @@
 // temp directory owned by it. Missing binaries: with CI=true the file fails, else it skips with
 // one line naming the package (the convention of programs.ts).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +99,11 @@ export async function startPostgres(): Promise<TestPostgres> {
     throw new Error(`PostgreSQL did not start: ${log.slice(-2000)}`);
   }
   const running = server;
+  // A test process that dies without afterAll must not leave a server behind.
+  const orphan = () => {
+    try { process.kill(Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGKILL'); } catch { /* gone */ }
+  };
+  process.once('exit', orphan);
   const url = (database: string) => `postgres://${superuser}@127.0.0.1:${port}/${database}`;
   const admin = async () => {
     const c = new pg.Client({ connectionString: url('postgres') });
@@ -120,9 +125,15 @@ export async function startPostgres(): Promise<TestPostgres> {
     async stop() {
       if (running.exitCode === null) {
         const exited = new Promise((resolve) => running.once('exit', resolve));
-        running.kill('SIGINT'); // fast shutdown: ends every session
+        // Fast shutdown (SIGINT ends every session) sent to the postmaster itself: runuser, when
+        // it stands between, does not pass SIGINT on.
+        const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+        try { process.kill(postmaster, 'SIGINT'); } catch { running.kill('SIGINT'); }
+        const kill = setTimeout(() => { try { process.kill(postmaster, 'SIGKILL'); } catch { /* gone */ } running.kill('SIGKILL'); }, 10_000);
         await exited;
+        clearTimeout(kill);
       }
+      process.off('exit', orphan);
       rmSync(dir, { recursive: true, force: true });
     },
   };
