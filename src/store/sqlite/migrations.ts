@@ -266,6 +266,35 @@ const MIGRATIONS: string[] = [
   ALTER TABLE portal_sessions ADD COLUMN authenticated_at INTEGER NOT NULL DEFAULT 0;
   UPDATE portal_sessions SET authenticated_at = created_at;
   `,
+  // 8: the change feed keyed by (account, revision) as well (the asynchronous store contract,
+  // docs/store-contract.md): each change row carries the account revision its transaction
+  // committed as. Every write transaction bumps the revision once, last; the bump tags the rows
+  // it wrote (still untagged, found through a partial index). A settings change logs its row in
+  // the same UPDATE that bumps, so that trigger writes the new revision itself. Rows kept from
+  // before get the account's current revision: a reader of an older revision sees them again,
+  // none is skipped. Pruning keeps a per-account revision floor, like the id floor of migration 2.
+  `
+  ALTER TABLE change_log ADD COLUMN revision INTEGER;
+  UPDATE change_log SET revision = (SELECT revision FROM accounts a WHERE a.id = change_log.account_id);
+  CREATE INDEX change_log_revision ON change_log(account_id, revision);
+  CREATE INDEX change_log_untagged ON change_log(account_id) WHERE revision IS NULL;
+  CREATE TRIGGER change_log_tag AFTER UPDATE OF revision ON accounts WHEN NEW.revision IS NOT OLD.revision BEGIN
+    UPDATE change_log SET revision = NEW.revision WHERE account_id = NEW.id AND revision IS NULL;
+  END;
+  DROP TRIGGER change_account_settings;
+  CREATE TRIGGER change_account_settings AFTER UPDATE OF settings, region ON accounts
+    WHEN OLD.settings IS NOT NEW.settings OR OLD.region IS NOT NEW.region BEGIN
+    INSERT INTO change_log (account_id, contact_id, revision) VALUES (NEW.id, NULL, NEW.revision);
+  END;
+  CREATE TRIGGER change_log_revision_floor AFTER DELETE ON change_log
+    WHEN OLD.revision IS NOT NULL AND EXISTS (SELECT 1 FROM accounts WHERE id = OLD.account_id) BEGIN
+    INSERT INTO store_meta (key, value) VALUES ('change_revision_floor:' || OLD.account_id, OLD.revision)
+      ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value);
+  END;
+  CREATE TRIGGER change_account_delete_revision_floor AFTER DELETE ON accounts BEGIN
+    DELETE FROM store_meta WHERE key = 'change_revision_floor:' || OLD.id;
+  END;
+  `,
 ];
 
 /** `upTo`: stop at that version (tests build an older database to migrate). */

@@ -1,0 +1,219 @@
+// PostgreSQL schema migrations, run at start by every instance under one advisory lock: when
+// three instances start together on an empty database, one creates the schema and the others
+// wait for it and find nothing left to do. The whole run is one transaction (PostgreSQL's DDL
+// is transactional), so a crash half-way leaves the previous version, never half of one.
+// The schema mirrors SQLite's (sqlite/migrations.ts) except the change feed: one row per write
+// transaction keyed by (account, revision) instead of trigger rows on a global sequence.
+import type pg from 'pg';
+
+/** Any fixed 64-bit key, the same in every dialbook: pg_advisory_xact_lock(MIGRATION_LOCK). */
+const MIGRATION_LOCK = 0x6469616c626f6f6bn; // "dialbook"
+
+const MIGRATIONS: string[] = [
+  // 1: everything the SQLite schema has up to its migration 8 (but the credential kinds of 7, not
+  // ported yet), in PostgreSQL's terms. Folded
+  // columns are COLLATE "C": a prefix search is then a plain B-tree range, whatever the locale.
+  `
+  CREATE TABLE accounts (
+    id text PRIMARY KEY,
+    name text NOT NULL,
+    region text NOT NULL,
+    settings text NOT NULL,
+    incarnation text NOT NULL,
+    revision bigint NOT NULL DEFAULT 1,
+    phone_username text,
+    phone_secret text,
+    phone_path_token text UNIQUE,
+    created_at text NOT NULL,
+    updated_at text NOT NULL
+  );
+
+  CREATE TABLE users (
+    id text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    username text NOT NULL,
+    name text NOT NULL,
+    scope text NOT NULL,
+    extension text NOT NULL DEFAULT '',
+    direct_number text NOT NULL DEFAULT '',
+    email text NOT NULL DEFAULT '',
+    password_hash text,
+    created_at text NOT NULL,
+    updated_at text NOT NULL,
+    UNIQUE (account_id, username)
+  );
+
+  CREATE TABLE api_tokens (
+    id text PRIMARY KEY,
+    account_id text REFERENCES accounts(id) ON DELETE CASCADE,
+    user_id text REFERENCES users(id) ON DELETE CASCADE,
+    label text NOT NULL DEFAULT '',
+    token_hash text NOT NULL UNIQUE,
+    created_at text NOT NULL,
+    last_used_at text
+  );
+
+  -- seq: the stable order a read model is built in (SQLite's rowid).
+  CREATE TABLE contacts (
+    id text PRIMARY KEY,
+    seq bigint GENERATED ALWAYS AS IDENTITY,
+    account_id text NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    source text NOT NULL,
+    user_id text REFERENCES users(id) ON DELETE CASCADE,
+    first_name text NOT NULL DEFAULT '',
+    last_name text NOT NULL DEFAULT '',
+    company text NOT NULL DEFAULT '',
+    title text NOT NULL DEFAULT '',
+    work_number text NOT NULL DEFAULT '',
+    mobile_number text NOT NULL DEFAULT '',
+    home_number text NOT NULL DEFAULT '',
+    fax_number text NOT NULL DEFAULT '',
+    email text NOT NULL DEFAULT '',
+    first_f text COLLATE "C" NOT NULL,
+    last_f text COLLATE "C" NOT NULL,
+    company_f text COLLATE "C" NOT NULL,
+    title_f text COLLATE "C" NOT NULL,
+    email_f text COLLATE "C" NOT NULL,
+    display_f text COLLATE "C" NOT NULL,
+    sort_key text COLLATE "C" NOT NULL,
+    created_at text NOT NULL,
+    created_by text,
+    updated_at text NOT NULL,
+    updated_by text,
+    revision integer NOT NULL DEFAULT 1
+  );
+  CREATE INDEX contacts_seq ON contacts(account_id, seq);
+  CREATE INDEX contacts_sort ON contacts(account_id, sort_key);
+  CREATE INDEX contacts_first ON contacts(account_id, first_f);
+  CREATE INDEX contacts_last ON contacts(account_id, last_f);
+  CREATE INDEX contacts_company ON contacts(account_id, company_f);
+  CREATE INDEX contacts_display ON contacts(account_id, display_f);
+  CREATE INDEX contacts_user ON contacts(user_id) WHERE user_id IS NOT NULL;
+
+  -- digits_rev: the digits reversed, so a caller-ID tail match is an index range scan.
+  CREATE TABLE contact_numbers (
+    contact_id text NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    account_id text NOT NULL,
+    kind text NOT NULL,
+    position integer NOT NULL,
+    raw text NOT NULL,
+    e164 text,
+    digits text COLLATE "C" NOT NULL,
+    digits_rev text COLLATE "C" NOT NULL,
+    PRIMARY KEY (contact_id, position)
+  );
+  CREATE INDEX numbers_tail ON contact_numbers(account_id, digits_rev);
+
+  CREATE TABLE contact_words (
+    account_id text NOT NULL,
+    word text COLLATE "C" NOT NULL,
+    contact_id text NOT NULL,
+    PRIMARY KEY (account_id, word, contact_id)
+  );
+
+  CREATE TABLE groups (
+    id text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name text NOT NULL,
+    created_at text NOT NULL
+  );
+  CREATE UNIQUE INDEX groups_name ON groups(account_id, lower(name));
+
+  CREATE TABLE contact_groups (
+    contact_id text NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    group_id text NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    position integer NOT NULL,
+    PRIMARY KEY (contact_id, group_id)
+  );
+  CREATE INDEX contact_groups_group ON contact_groups(group_id, contact_id);
+
+  CREATE TABLE audit_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    at text NOT NULL,
+    actor text NOT NULL,
+    action text NOT NULL,
+    target_id text,
+    before text,
+    after text,
+    batch_id text
+  );
+  CREATE INDEX audit_account ON audit_log(account_id, id);
+  CREATE INDEX audit_target ON audit_log(account_id, target_id, id);
+
+  -- The change feed: one row per write transaction that changed entries, under the revision that
+  -- transaction took (first, under the account row's lock), so revisions appear in commit order
+  -- per account. everything: every entry changed (settings, an import of most of the account).
+  CREATE TABLE change_log (
+    account_id text NOT NULL,
+    revision bigint NOT NULL,
+    changed text[] NOT NULL DEFAULT '{}',
+    deleted text[] NOT NULL DEFAULT '{}',
+    everything boolean NOT NULL DEFAULT false,
+    at bigint NOT NULL DEFAULT extract(epoch FROM now())::bigint,
+    PRIMARY KEY (account_id, revision)
+  );
+  CREATE INDEX change_log_at ON change_log(at);
+  -- Revisions at or below the floor were pruned: a reader that last saw one must start over.
+  CREATE TABLE change_floor (account_id text PRIMARY KEY, revision bigint NOT NULL);
+
+  CREATE TABLE signin_failures (key text PRIMARY KEY, failures double precision NOT NULL, last_at bigint NOT NULL);
+
+  CREATE TABLE carddav_cards (
+    contact_id text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    owner_id text,
+    name text NOT NULL,
+    uid text NOT NULL
+  );
+  CREATE INDEX carddav_cards_name ON carddav_cards(account_id, name);
+  CREATE INDEX carddav_cards_uid ON carddav_cards(account_id, uid);
+
+  CREATE TABLE portal_sessions (
+    id text PRIMARY KEY,
+    token_hash text NOT NULL UNIQUE,
+    account_id text REFERENCES accounts(id) ON DELETE CASCADE,
+    user_id text REFERENCES users(id) ON DELETE CASCADE,
+    created_at bigint NOT NULL,
+    last_seen_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    user_agent text NOT NULL DEFAULT '',
+    ip text NOT NULL DEFAULT ''
+  );
+  CREATE INDEX portal_sessions_user ON portal_sessions(account_id, user_id);
+  CREATE INDEX portal_sessions_expiry ON portal_sessions(expires_at);
+
+  CREATE TABLE health_probe (id integer PRIMARY KEY CHECK (id = 1), at bigint NOT NULL);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the database to SCHEMA_VERSION. Returns the migrations this call applied (the others
+ * were applied by whoever held the lock first). Refuses a database newer than this dialbook.
+ */
+export async function migrate(client: pg.ClientBase): Promise<number[]> {
+  const applied: number[] = [];
+  await client.query('BEGIN');
+  try {
+    // Held to COMMIT: every other starter waits here, then reads the version this one wrote.
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);
+    await client.query('CREATE TABLE IF NOT EXISTS dialbook_schema (version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM dialbook_schema');
+    const current = rows[0].v ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new Error(`Database schema version ${current} is newer than this dialbook (${MIGRATIONS.length}); upgrade dialbook`);
+    }
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      await client.query(MIGRATIONS[v]);
+      await client.query('INSERT INTO dialbook_schema (version) VALUES ($1)', [v + 1]);
+      applied.push(v + 1);
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+  return applied;
+}

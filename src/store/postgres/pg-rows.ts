@@ -1,0 +1,81 @@
+// Row shapes and the statements shared by the PostgreSQL store's writers: the contact's columns
+// once, reading contacts with their numbers and groups, and the COPY text encoding.
+import type { Contact, ContactSource, PhoneNumber } from '../../domain/contact-schemas.ts';
+import type { PreparedContact } from '../../domain/prepare-contact.ts';
+import type pg from 'pg';
+
+/** The columns a contact's own values fill (contactValues gives them, in this order). */
+export const CONTENT_COLUMNS = [
+  'first_name', 'last_name', 'company', 'title', 'work_number', 'mobile_number', 'home_number', 'fax_number', 'email',
+  'first_f', 'last_f', 'company_f', 'title_f', 'email_f', 'display_f', 'sort_key',
+] as const;
+
+export function contactValues(c: PreparedContact): string[] {
+  const f = c.fields;
+  const n = c.search;
+  return [
+    f.firstName, f.lastName, f.company, f.title, f.workNumber, f.mobileNumber, f.homeNumber, f.faxNumber, f.email,
+    n.first, n.last, n.company, n.title, n.email, n.display, n.sortKey,
+  ];
+}
+
+const CONTACT_SELECT = `SELECT c.id, c.seq, c.account_id, c.source, c.user_id, c.first_name, c.last_name, c.company, c.title,
+  c.work_number, c.mobile_number, c.home_number, c.fax_number, c.email, c.created_at, c.created_by, c.updated_at,
+  c.updated_by, c.revision FROM contacts c`;
+
+interface ContactRow {
+  id: string; seq: string; account_id: string; source: string; user_id: string | null;
+  first_name: string; last_name: string; company: string; title: string;
+  work_number: string; mobile_number: string; home_number: string; fax_number: string; email: string;
+  created_at: string; created_by: string | null; updated_at: string; updated_by: string | null; revision: number;
+}
+
+/** Contacts matching `where` (over alias c), with numbers and groups, in `order`. */
+export async function selectContacts(db: pg.ClientBase | pg.Pool, where: string, params: unknown[], order: string, limit?: number): Promise<(Contact & { seq: string })[]> {
+  const { rows } = await db.query<ContactRow>(`${CONTACT_SELECT} WHERE ${where} ORDER BY ${order}${limit ? ` LIMIT ${Number(limit)}` : ''}`, params);
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [numbers, groups] = await Promise.all([
+    db.query<{ contact_id: string; kind: PhoneNumber['kind']; raw: string; e164: string | null; digits: string }>(
+      'SELECT contact_id, kind, raw, e164, digits FROM contact_numbers WHERE contact_id = ANY($1) ORDER BY contact_id, position', [ids]),
+    db.query<{ contact_id: string; name: string }>(
+      'SELECT cg.contact_id, g.name FROM contact_groups cg JOIN groups g ON g.id = cg.group_id WHERE cg.contact_id = ANY($1) ORDER BY cg.contact_id, cg.position', [ids]),
+  ]);
+  const numbersOf = groupBy(numbers.rows, (n) => ({ kind: n.kind, raw: n.raw, e164: n.e164, digits: n.digits }));
+  const groupsOf = groupBy(groups.rows, (g) => g.name);
+  return rows.map((r) => ({
+    id: r.id, seq: r.seq, accountId: r.account_id, source: r.source as ContactSource, userId: r.user_id,
+    firstName: r.first_name, lastName: r.last_name, company: r.company, title: r.title,
+    workNumber: r.work_number, mobileNumber: r.mobile_number, homeNumber: r.home_number, faxNumber: r.fax_number,
+    email: r.email, groups: groupsOf.get(r.id) ?? [], numbers: numbersOf.get(r.id) ?? [],
+    createdAt: r.created_at, createdBy: r.created_by, updatedAt: r.updated_at, updatedBy: r.updated_by, revision: r.revision,
+  }));
+}
+
+function groupBy<R extends { contact_id: string }, T>(rows: R[], map: (r: R) => T): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    let list = out.get(r.contact_id);
+    if (!list) out.set(r.contact_id, (list = []));
+    list.push(map(r));
+  }
+  return out;
+}
+
+/** Drops the store-internal seq from a contact. */
+export function publicContact({ seq: _seq, ...c }: Contact & { seq: string }): Contact {
+  return c;
+}
+
+/** One value in COPY's text format: backslash escapes for the four characters it gives meaning, \N for NULL. */
+export function copyField(v: string | number | null): string {
+  if (v === null) return '\\N';
+  const s = String(v);
+  return /[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (ch) => (ch === '\\' ? '\\\\' : ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\r')) : s;
+}
+
+export function copyLine(values: (string | number | null)[]): string {
+  let line = '';
+  for (let i = 0; i < values.length; i++) line += (i === 0 ? '' : '\t') + copyField(values[i]);
+  return line + '\n';
+}

@@ -1,0 +1,525 @@
+// The PostgreSQL implementation of the asynchronous store contract, as far as it goes today
+// (PostgresImplemented below names exactly which parts; docs/store-contract.md lists the rest).
+// Every write transaction takes its account's next revision FIRST (UPDATE ... RETURNING holds the
+// account row's lock to commit: writes to one account serialize, other accounts never wait),
+// writes its change row under that revision, and NOTIFYs inside the transaction: PostgreSQL
+// delivers a NOTIFY only at commit, so a hint never announces what is not there. NOT wired into
+// the server (issue 19).
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import {
+  defaultSettings, type Account, type AccountCreate, type AccountPatch, type AccountSettings, type AccountVersion,
+} from '../../domain/account-schemas.ts';
+import type { Actor, AuditAction, AuditEntry } from '../../domain/audit.ts';
+import { contactFields, type Contact } from '../../domain/contact-schemas.ts';
+import type { Group } from '../../domain/group-schemas.ts';
+import type { PreparedContact } from '../../domain/prepare-contact.ts';
+import { reverse } from '../../domain/phone-number.ts';
+import { searchForms } from '../../domain/search-forms.ts';
+import { ConflictError, NotFoundError, PreconditionFailedError } from '../../errors.ts';
+import type {
+  AsyncAccountStore, AsyncAuditStore, AsyncChangeFeed, AsyncContactReads, AsyncContactWrites, AsyncGroupStore,
+  AsyncStoreLifecycle, BatchOp, BatchResult, ChangeWatch, PhoneCredentials, RevisionChanges, Visibility, WriteScope,
+} from '../async-store.ts';
+import { newId } from '../sqlite/ids.ts';
+import { importInto } from './pg-import.ts';
+import { CHANGE_CHANNEL, listen, type ListenerOptions } from './pg-listener.ts';
+import { migrate } from './pg-migrations.ts';
+import { CONTENT_COLUMNS, contactValues, publicContact, selectContacts } from './pg-rows.ts';
+
+/** The parts of the contract implemented on PostgreSQL so far. */
+export type PostgresImplemented = AsyncAccountStore & AsyncContactReads & AsyncContactWrites & AsyncChangeFeed
+  & AsyncGroupStore & AsyncAuditStore & AsyncStoreLifecycle;
+
+export interface PostgresOptions extends ListenerOptions {
+  url: string;
+  /** Pool size (default 10). */
+  poolSize?: number;
+}
+
+export interface PostgresStore extends PostgresImplemented {
+  /** The migrations this instance applied at start (empty when another instance had). */
+  readonly appliedMigrations: number[];
+}
+
+const now = (): string => new Date().toISOString();
+const newIncarnation = (): string => randomBytes(12).toString('hex');
+
+/** What a write transaction reports to the change feed. */
+export interface FeedEntry { changed: string[]; deleted: string[]; everything?: boolean }
+
+/** The client of one write transaction, with the revision it took. */
+export interface AccountTx { client: pg.PoolClient; revision: number; at: string }
+
+const LARGE_BATCH = 1000;
+
+interface AccountRow {
+  id: string; name: string; region: string; settings: string; incarnation: string; revision: string; created_at: string; updated_at: string;
+}
+const toAccount = (r: AccountRow): Account => ({
+  id: r.id, name: r.name, region: r.region, settings: defaultSettings(JSON.parse(r.settings) as Partial<AccountSettings>),
+  incarnation: r.incarnation, revision: Number(r.revision), createdAt: r.created_at, updatedAt: r.updated_at,
+});
+
+function owner(scope: WriteScope): { source: 'shared' | 'personal'; userId: string | null } {
+  return scope.source === 'shared' ? { source: 'shared', userId: null } : { source: 'personal', userId: scope.userId };
+}
+
+/** Visibility as SQL over alias c; params numbered from `first`. */
+function visibilitySql(v: Visibility, first: number): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (v.shared) parts.push(`c.source = 'shared'`);
+  if (v.users) parts.push(`c.source = 'user'`);
+  if (v.personalOf) {
+    parts.push(`(c.source = 'personal' AND c.user_id = $${first})`);
+    params.push(v.personalOf);
+  }
+  return { sql: parts.length === 0 ? 'false' : `(${parts.join(' OR ')})`, params };
+}
+
+const scopeVisibility = (scope: WriteScope): Visibility =>
+  scope.source === 'shared' ? { shared: true, users: false, personalOf: null } : { shared: false, users: false, personalOf: scope.userId };
+
+export async function openPostgresStore(opts: PostgresOptions): Promise<PostgresStore> {
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, application_name: 'dialbook' });
+  // An idle pooled connection that dies (server restart) must not crash the process.
+  pool.on('error', () => {});
+  let appliedMigrations: number[];
+  const client = await pool.connect();
+  try {
+    appliedMigrations = await migrate(client);
+  } finally {
+    client.release();
+  }
+  return new PgStore(pool, opts, appliedMigrations);
+}
+
+class PgStore implements PostgresStore {
+  readonly engine = 'postgres' as const;
+  constructor(private readonly pool: pg.Pool, private readonly opts: PostgresOptions, readonly appliedMigrations: number[]) {}
+
+  // ---- transactions ----
+
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const result = await fn(c);
+      await c.query('COMMIT');
+      return result;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  /**
+   * A write to one account: takes the account's next revision first (the row lock), runs fn,
+   * writes the feed entry fn returns under that revision, NOTIFYs, commits.
+   */
+  async accountTx<T>(accountId: string, fn: (t: AccountTx) => Promise<{ result: T; feed: FeedEntry | null }>): Promise<T> {
+    return this.tx(async (client) => {
+      const at = now();
+      const { rows } = await client.query<{ revision: string }>('UPDATE accounts SET revision = revision + 1, updated_at = $2 WHERE id = $1 RETURNING revision', [accountId, at]);
+      if (rows.length === 0) throw new NotFoundError('Account');
+      const revision = Number(rows[0].revision);
+      const { result, feed } = await fn({ client, revision, at });
+      if (feed && (feed.everything || feed.changed.length > 0 || feed.deleted.length > 0)) {
+        await client.query('INSERT INTO change_log (account_id, revision, changed, deleted, everything) VALUES ($1, $2, $3, $4, $5)',
+          [accountId, revision, feed.everything ? [] : feed.changed, feed.everything ? [] : feed.deleted, feed.everything ?? false]);
+      }
+      await client.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, `${accountId}:${revision}`]);
+      return result;
+    });
+  }
+
+  async audit(c: pg.ClientBase, accountId: string, actor: Actor, action: AuditAction, targetId: string | null, before: unknown, after: unknown, at = now()): Promise<void> {
+    await c.query('INSERT INTO audit_log (account_id, at, actor, action, target_id, before, after, batch_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)', [
+      accountId, at, actor.id, action, targetId,
+      before === null ? null : JSON.stringify(before), after === null ? null : JSON.stringify(after), actor.batchId ?? null,
+    ]);
+  }
+
+  // ---- accounts ----
+
+  async createAccount(input: AccountCreate, actor: Actor): Promise<Account> {
+    return this.tx(async (c) => {
+      const at = now();
+      const { rowCount } = await c.query(`INSERT INTO accounts (id, name, region, settings, incarnation, revision, created_at, updated_at)
+        VALUES ($1,$2,$3,$4,$5,1,$6,$6) ON CONFLICT (id) DO NOTHING`,
+      [input.id, input.name, input.region, JSON.stringify(defaultSettings(input.settings ?? {})), newIncarnation(), at]);
+      if (rowCount === 0) throw new ConflictError(`Account "${input.id}" already exists`, [{ field: 'id', value: input.id, reason: 'is taken' }]);
+      const account = (await this.accountOn(c, input.id))!;
+      await this.audit(c, account.id, actor, 'account.create', account.id, null, account);
+      return account;
+    });
+  }
+
+  private async accountOn(c: pg.ClientBase | pg.Pool, id: string): Promise<Account | null> {
+    const { rows } = await c.query<AccountRow>('SELECT * FROM accounts WHERE id = $1', [id]);
+    return rows[0] ? toAccount(rows[0]) : null;
+  }
+
+  getAccount(id: string): Promise<Account | null> {
+    return this.accountOn(this.pool, id);
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    return (await this.pool.query<AccountRow>('SELECT * FROM accounts ORDER BY id')).rows.map(toAccount);
+  }
+
+  async updateAccount(id: string, patch: AccountPatch, actor: Actor): Promise<Account> {
+    return this.accountTx(id, async ({ client, at }) => {
+      const before = (await this.accountOn(client, id))!;
+      const settings = defaultSettings({ ...before.settings, ...(patch.settings ?? {}) });
+      const region = patch.region ?? before.region;
+      await client.query('UPDATE accounts SET name = $2, region = $3, settings = $4, updated_at = $5 WHERE id = $1',
+        [id, patch.name ?? before.name, region, JSON.stringify(settings), at]);
+      const after = (await this.accountOn(client, id))!;
+      await this.audit(client, id, actor, 'account.update', id, { ...before, revision: before.revision - 1 }, after);
+      // Settings and region alter every entry (name order, numbers' form): readers start over.
+      const everything = JSON.stringify(settings) !== JSON.stringify(before.settings) || region !== before.region;
+      return { result: after, feed: everything ? { changed: [], deleted: [], everything } : null };
+    });
+  }
+
+  async deleteAccount(id: string): Promise<void> {
+    await this.tx(async (c) => {
+      const { rowCount } = await c.query('DELETE FROM accounts WHERE id = $1', [id]);
+      if (rowCount === 0) throw new NotFoundError('Account');
+      // No foreign keys on these (see the migration): they go with the account explicitly.
+      await c.query('DELETE FROM contact_words WHERE account_id = $1', [id]);
+      await c.query('DELETE FROM change_log WHERE account_id = $1', [id]);
+      await c.query('DELETE FROM change_floor WHERE account_id = $1', [id]);
+    });
+  }
+
+  async getAccountVersion(id: string): Promise<AccountVersion | null> {
+    const { rows } = await this.pool.query<{ incarnation: string; revision: string }>('SELECT incarnation, revision FROM accounts WHERE id = $1', [id]);
+    return rows[0] ? { incarnation: rows[0].incarnation, revision: Number(rows[0].revision) } : null;
+  }
+
+  async setPhoneCredentials(id: string, creds: PhoneCredentials | null, actor: Actor): Promise<void> {
+    await this.accountTx(id, async ({ client }) => {
+      await client.query('UPDATE accounts SET phone_username = $2, phone_secret = $3, phone_path_token = $4 WHERE id = $1',
+        [id, creds?.username ?? null, creds?.secretSealed ?? null, creds?.pathToken ?? null]);
+      // The audit log records that credentials changed, never the secret.
+      await this.audit(client, id, actor, 'account.update', id, null, { phoneCredentials: creds ? { username: creds.username } : null });
+      return { result: undefined, feed: null };
+    });
+  }
+
+  async getPhoneCredentials(id: string): Promise<PhoneCredentials | null> {
+    const { rows } = await this.pool.query<{ u: string | null; s: string | null; t: string | null }>(
+      'SELECT phone_username u, phone_secret s, phone_path_token t FROM accounts WHERE id = $1', [id]);
+    const r = rows[0];
+    return r?.u && r.s && r.t ? { username: r.u, secretSealed: r.s, pathToken: r.t } : null;
+  }
+
+  async findAccountByPathToken(token: string): Promise<string | null> {
+    const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM accounts WHERE phone_path_token = $1', [token]);
+    return rows[0]?.id ?? null;
+  }
+
+  // ---- contact reads ----
+
+  async getContactsByIds(accountId: string, ids: string[]): Promise<Contact[]> {
+    if (ids.length === 0) return [];
+    const found = await selectContacts(this.pool, 'c.account_id = $1 AND c.id = ANY($2)', [accountId, ids], 'c.seq');
+    const byId = new Map(found.map((c) => [c.id, publicContact(c)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async getContact(accountId: string, id: string, visibility: Visibility): Promise<Contact | null> {
+    return this.contactOn(this.pool, accountId, id, visibility);
+  }
+
+  private async contactOn(db: pg.ClientBase | pg.Pool, accountId: string, id: string, visibility: Visibility): Promise<Contact | null> {
+    const vis = visibilitySql(visibility, 3);
+    const rows = await selectContacts(db, `c.account_id = $1 AND c.id = $2 AND ${vis.sql}`, [accountId, id, ...vis.params], 'c.seq');
+    return rows[0] ? publicContact(rows[0]) : null;
+  }
+
+  private forWrite(db: pg.ClientBase, accountId: string, scope: WriteScope, id: string): Promise<Contact> {
+    return this.contactForWrite(db, accountId, scopeVisibility(scope), id);
+  }
+
+  /** A contact a write may touch, or 404: a contact of another scope or account does not exist. */
+  async contactForWrite(db: pg.ClientBase, accountId: string, visibility: Visibility, id: string): Promise<Contact> {
+    const c = await this.contactOn(db, accountId, id, visibility);
+    if (!c) throw new NotFoundError('Contact');
+    return c;
+  }
+
+  async allContacts(accountId: string, scope: WriteScope): Promise<Contact[]> {
+    const vis = visibilitySql(scopeVisibility(scope), 2);
+    return (await selectContacts(this.pool, `c.account_id = $1 AND ${vis.sql}`, [accountId, ...vis.params], 'c.sort_key, c.seq')).map(publicContact);
+  }
+
+  async accountContactsAfter(accountId: string, after: string | null, limit: number): Promise<{ contacts: Contact[]; next: string | null }> {
+    const rows = await selectContacts(this.pool, 'c.account_id = $1 AND c.seq > $2', [accountId, after ?? '0'], 'c.seq', limit);
+    return { contacts: rows.map(publicContact), next: rows.length === limit ? rows[rows.length - 1].seq : null };
+  }
+
+  async countAccountContacts(accountId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM contacts WHERE account_id = $1', [accountId]);
+    return Number(rows[0].n);
+  }
+
+  // ---- contact writes ----
+
+  /** Inserts one contact with its numbers, words and groups (statements; an import uses COPY). */
+  async insertContact(c: pg.ClientBase, accountId: string, id: string, source: string, userId: string | null, contact: PreparedContact, by: string, at: string, groupIds: Map<string, string>): Promise<void> {
+    const cols = CONTENT_COLUMNS.join(', ');
+    const values = CONTENT_COLUMNS.map((_, i) => `$${i + 5}`).join(', ');
+    const n = CONTENT_COLUMNS.length + 5;
+    await c.query(`INSERT INTO contacts (id, account_id, source, user_id, ${cols}, created_at, created_by, updated_at, updated_by)
+      VALUES ($1, $2, $3, $4, ${values}, $${n}, $${n + 1}, $${n}, $${n + 1})`, [id, accountId, source, userId, ...contactValues(contact), at, by]);
+    await this.writeDerived(c, accountId, id, contact, groupIds);
+  }
+
+  private async writeDerived(c: pg.ClientBase, accountId: string, id: string, contact: PreparedContact, groupIds: Map<string, string>): Promise<void> {
+    if (contact.numbers.length > 0) {
+      await c.query(`INSERT INTO contact_numbers (contact_id, account_id, kind, position, raw, e164, digits, digits_rev)
+        SELECT $1, $2, k, p - 1, r, e, d, dr FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS t(k, r, e, d, dr, p)`,
+      [id, accountId, contact.numbers.map((x) => x.kind), contact.numbers.map((x) => x.raw), contact.numbers.map((x) => x.e164),
+        contact.numbers.map((x) => x.digits), contact.numbers.map((x) => reverse(x.digits))]);
+    }
+    if (contact.search.words.length > 0) {
+      await c.query('INSERT INTO contact_words (account_id, word, contact_id) SELECT $1, w, $3 FROM unnest($2::text[]) AS w ON CONFLICT DO NOTHING',
+        [accountId, contact.search.words, id]);
+    }
+    const groups = contact.fields.groups;
+    for (let k = 0; k < groups.length; k++) {
+      const gid = await this.ensureGroup(c, accountId, groups[k], groupIds);
+      await c.query('INSERT INTO contact_groups (contact_id, group_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [id, gid, k]);
+    }
+  }
+
+  /** Groups named on a contact are created when they do not exist yet (as the spreadsheet expects). */
+  async ensureGroup(c: pg.ClientBase, accountId: string, name: string, cache: Map<string, string>): Promise<string> {
+    const key = name.toLowerCase();
+    const cached = cache.get(key);
+    if (cached) return cached;
+    const found = await c.query<{ id: string }>('SELECT id FROM groups WHERE account_id = $1 AND lower(name) = lower($2)', [accountId, name]);
+    let id = found.rows[0]?.id;
+    if (!id) {
+      id = newId();
+      await c.query('INSERT INTO groups (id, account_id, name, created_at) VALUES ($1, $2, $3, $4)', [id, accountId, name, now()]);
+    }
+    cache.set(key, id);
+    return id;
+  }
+
+  private async removeDerived(c: pg.ClientBase, accountId: string, before: Contact): Promise<void> {
+    await c.query('DELETE FROM contact_numbers WHERE contact_id = $1', [before.id]);
+    await c.query('DELETE FROM contact_groups WHERE contact_id = $1', [before.id]);
+    const words = searchForms({ ...before, title: '', email: '' }).words;
+    if (words.length > 0) await c.query('DELETE FROM contact_words WHERE account_id = $1 AND word = ANY($2) AND contact_id = $3', [accountId, words, before.id]);
+  }
+
+  async updateRow(c: pg.ClientBase, accountId: string, before: Contact, contact: PreparedContact, by: string, at: string, groupIds: Map<string, string>): Promise<void> {
+    const sets = CONTENT_COLUMNS.map((col, i) => `${col} = $${i + 2}`).join(', ');
+    const n = CONTENT_COLUMNS.length + 2;
+    await c.query(`UPDATE contacts SET ${sets}, updated_at = $${n}, updated_by = $${n + 1}, revision = revision + 1 WHERE id = $1`,
+      [before.id, ...contactValues(contact), at, by]);
+    await this.removeDerived(c, accountId, before);
+    await this.writeDerived(c, accountId, before.id, contact, groupIds);
+  }
+
+  async deleteRow(c: pg.ClientBase, accountId: string, before: Contact): Promise<void> {
+    await this.removeDerived(c, accountId, before);
+    await c.query('DELETE FROM contacts WHERE id = $1', [before.id]);
+  }
+
+  async createContact(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor): Promise<Contact> {
+    return this.accountTx(accountId, async ({ client, at }) => {
+      const id = newId();
+      const o = owner(scope);
+      await this.insertContact(client, accountId, id, o.source, o.userId, contact, actor.id, at, new Map());
+      await this.audit(client, accountId, actor, 'contact.create', id, null, contact.fields, at);
+      return { result: await this.forWrite(client, accountId, scope, id), feed: { changed: [id], deleted: [] } };
+    });
+  }
+
+  async updateContact(accountId: string, scope: WriteScope, id: string, contact: PreparedContact, actor: Actor, expectedRevision?: number): Promise<Contact> {
+    return this.accountTx(accountId, async ({ client, at }) => {
+      const before = await this.forWrite(client, accountId, scope, id);
+      if (expectedRevision !== undefined && before.revision !== expectedRevision) throw new PreconditionFailedError();
+      await this.updateRow(client, accountId, before, contact, actor.id, at, new Map());
+      await this.audit(client, accountId, actor, 'contact.update', id, contactFields(before), contact.fields, at);
+      return { result: await this.forWrite(client, accountId, scope, id), feed: { changed: [id], deleted: [] } };
+    });
+  }
+
+  async deleteContact(accountId: string, scope: WriteScope, id: string, actor: Actor, expectedRevision?: number): Promise<void> {
+    await this.accountTx(accountId, async ({ client, at }) => {
+      const before = await this.forWrite(client, accountId, scope, id);
+      if (expectedRevision !== undefined && before.revision !== expectedRevision) throw new PreconditionFailedError();
+      await this.deleteRow(client, accountId, before);
+      await this.audit(client, accountId, actor, 'contact.delete', id, contactFields(before), null, at);
+      return { result: undefined, feed: { changed: [], deleted: [id] } };
+    });
+  }
+
+  applyBatch(accountId: string, scope: WriteScope, ops: BatchOp[], actor: Actor): Promise<BatchResult> {
+    return this.importContacts(accountId, scope, [ops], actor);
+  }
+
+  async importContacts(accountId: string, scope: WriteScope, chunks: AsyncIterable<BatchOp[]> | Iterable<BatchOp[]>, actor: Actor): Promise<BatchResult> {
+    let written = 0;
+    const result = await this.accountTx(accountId, async (t) => {
+      const { result, total } = await importInto(this, t, accountId, scope, chunks, actor);
+      written = result.created.length + result.updated.length + result.deleted.length;
+      // Most of the account new at once: one "everything" entry (readers rebuild, as they would anyway).
+      const everything = result.created.length >= LARGE_BATCH && result.created.length * 2 >= total;
+      return { result, feed: { changed: [...result.created, ...result.updated], deleted: result.deleted, everything } };
+    });
+    if (written >= LARGE_BATCH) await this.afterLargeWrite();
+    return result;
+  }
+
+  // ---- change feed ----
+
+  async changesSince(accountId: string, after: number): Promise<RevisionChanges | null> {
+    const c = await this.pool.connect();
+    try {
+      // One snapshot: the account's revision and the change rows up to it are one state.
+      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const acct = await c.query<{ revision: string }>('SELECT revision FROM accounts WHERE id = $1', [accountId]);
+      if (acct.rows.length === 0) return null;
+      const floor = await c.query<{ revision: string }>('SELECT revision FROM change_floor WHERE account_id = $1', [accountId]);
+      if (floor.rows[0] && after < Number(floor.rows[0].revision)) return null;
+      const { rows } = await c.query<{ changed: string[]; deleted: string[]; everything: boolean }>(
+        'SELECT changed, deleted, everything FROM change_log WHERE account_id = $1 AND revision > $2 ORDER BY revision', [accountId, after]);
+      const last = new Map<string, boolean>();
+      for (const r of rows) {
+        if (r.everything) return null;
+        for (const id of r.changed) { last.delete(id); last.set(id, false); }
+        for (const id of r.deleted) { last.delete(id); last.set(id, true); }
+      }
+      const ids = [...last.keys()];
+      const existing = new Set(ids.length === 0 ? [] : (await c.query<{ id: string }>('SELECT id FROM contacts WHERE account_id = $1 AND id = ANY($2)', [accountId, ids])).rows.map((r) => r.id));
+      const changed: string[] = [];
+      const deleted: string[] = [];
+      for (const id of ids) (existing.has(id) ? changed : deleted).push(id);
+      return { upTo: Math.max(after, Number(acct.rows[0].revision)), changed, deleted };
+    } finally {
+      await c.query('COMMIT').catch(() => {});
+      c.release();
+    }
+  }
+
+  async changeCount(accountId: string, after: number): Promise<number | null> {
+    const changes = await this.changesSince(accountId, after);
+    return changes === null ? null : changes.changed.length + changes.deleted.length;
+  }
+
+  async pruneChangeLog(olderThanEpochSeconds: number): Promise<number> {
+    return this.tx(async (c) => {
+      await c.query(`INSERT INTO change_floor (account_id, revision)
+        SELECT account_id, max(revision) FROM change_log WHERE at < $1 GROUP BY account_id
+        ON CONFLICT (account_id) DO UPDATE SET revision = greatest(change_floor.revision, excluded.revision)`, [olderThanEpochSeconds]);
+      const { rowCount } = await c.query('DELETE FROM change_log WHERE at < $1', [olderThanEpochSeconds]);
+      return rowCount ?? 0;
+    });
+  }
+
+  watchChanges(onHint: Parameters<AsyncChangeFeed['watchChanges']>[0]): Promise<ChangeWatch> {
+    return listen({ connectionString: this.opts.url }, onHint, { keepaliveMs: 10_000, ...this.opts });
+  }
+
+  // ---- groups and audit ----
+
+  async listGroups(accountId: string): Promise<Group[]> {
+    const { rows } = await this.pool.query<{ id: string; account_id: string; name: string; n: string }>(
+      `SELECT g.id, g.account_id, g.name, (SELECT count(*) FROM contact_groups cg WHERE cg.group_id = g.id) AS n
+       FROM groups g WHERE g.account_id = $1 ORDER BY lower(g.name)`, [accountId]);
+    return rows.map((r) => ({ id: r.id, accountId: r.account_id, name: r.name, contactCount: Number(r.n) }));
+  }
+
+  private async groupOn(c: pg.ClientBase, accountId: string, id: string): Promise<Group> {
+    const { rows } = await c.query<{ id: string; account_id: string; name: string; n: string }>(
+      'SELECT g.id, g.account_id, g.name, (SELECT count(*) FROM contact_groups cg WHERE cg.group_id = g.id) AS n FROM groups g WHERE g.account_id = $1 AND g.id = $2', [accountId, id]);
+    if (!rows[0]) throw new NotFoundError('Group');
+    return { id: rows[0].id, accountId: rows[0].account_id, name: rows[0].name, contactCount: Number(rows[0].n) };
+  }
+
+  private async assertFree(c: pg.ClientBase, accountId: string, name: string, exceptId: string | null): Promise<void> {
+    const { rows } = await c.query<{ id: string }>('SELECT id FROM groups WHERE account_id = $1 AND lower(name) = lower($2)', [accountId, name]);
+    if (rows[0] && rows[0].id !== exceptId) throw new ConflictError(`A group named "${name}" already exists`, [{ field: 'name', value: name, reason: 'is taken' }]);
+  }
+
+  async createGroup(accountId: string, name: string, actor: Actor): Promise<Group> {
+    return this.accountTx(accountId, async ({ client, at }) => {
+      await this.assertFree(client, accountId, name, null);
+      const id = newId();
+      await client.query('INSERT INTO groups (id, account_id, name, created_at) VALUES ($1,$2,$3,$4)', [id, accountId, name, at]);
+      await this.audit(client, accountId, actor, 'group.create', id, null, { name }, at);
+      return { result: await this.groupOn(client, accountId, id), feed: null };
+    });
+  }
+
+  async renameGroup(accountId: string, id: string, name: string, actor: Actor): Promise<Group> {
+    return this.accountTx(accountId, async ({ client, at }) => {
+      const before = await this.groupOn(client, accountId, id);
+      await this.assertFree(client, accountId, name, id);
+      await client.query('UPDATE groups SET name = $2 WHERE id = $1', [id, name]);
+      await this.audit(client, accountId, actor, 'group.rename', id, { name: before.name }, { name }, at);
+      const members = (await client.query<{ contact_id: string }>('SELECT contact_id FROM contact_groups WHERE group_id = $1', [id])).rows.map((r) => r.contact_id);
+      return { result: await this.groupOn(client, accountId, id), feed: { changed: members, deleted: [] } };
+    });
+  }
+
+  async deleteGroup(accountId: string, id: string, actor: Actor): Promise<void> {
+    await this.accountTx(accountId, async ({ client, at }) => {
+      const before = await this.groupOn(client, accountId, id);
+      const members = (await client.query<{ contact_id: string }>('SELECT contact_id FROM contact_groups WHERE group_id = $1', [id])).rows.map((r) => r.contact_id);
+      await client.query('DELETE FROM groups WHERE id = $1', [id]);
+      await this.audit(client, accountId, actor, 'group.delete', id, { name: before.name, contactCount: before.contactCount }, null, at);
+      return { result: undefined, feed: { changed: members, deleted: [] } };
+    });
+  }
+
+  async listAudit(accountId: string, opts: { limit: number; before?: number; contactId?: string }): Promise<AuditEntry[]> {
+    const { rows } = await this.pool.query<{ id: string; account_id: string; at: string; actor: string; action: string; target_id: string | null; before: string | null; after: string | null; batch_id: string | null }>(
+      `SELECT * FROM audit_log WHERE account_id = $1 AND id < $2 AND ($3::text IS NULL OR target_id = $3) ORDER BY id DESC LIMIT $4`,
+      [accountId, opts.before ?? Number.MAX_SAFE_INTEGER, opts.contactId ?? null, opts.limit]);
+    return rows.map((r) => ({
+      id: Number(r.id), accountId: r.account_id, at: r.at, actor: r.actor, action: r.action as AuditAction, targetId: r.target_id,
+      before: r.before ? JSON.parse(r.before) : null, after: r.after ? JSON.parse(r.after) : null, batchId: r.batch_id,
+    }));
+  }
+
+  // ---- lifecycle ----
+
+  async probeWrite(): Promise<void> {
+    const c = await this.pool.connect();
+    try {
+      // A readiness check must answer, not queue behind a stuck writer.
+      await c.query('BEGIN');
+      await c.query("SET LOCAL statement_timeout = '200ms'");
+      await c.query('INSERT INTO health_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at', [Date.now()]);
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  async afterLargeWrite(): Promise<void> {
+    // Plans depend on statistics; autovacuum gets to them eventually, a read model build is now.
+    await this.pool.query('ANALYZE contacts, contact_numbers, contact_words, contact_groups');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+export type { PgStore };
