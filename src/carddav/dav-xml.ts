@@ -15,12 +15,14 @@ export const NS = {
   cs: 'http://calendarserver.org/ns/',
 } as const;
 
-/** What one request body may hold. Apps send a few dozen elements and declare two or three
- *  prefixes on the root; the largest bodies are multigets of a whole book (vdirsyncer), hence
- *  elements follow carddav.maxMultigetHrefs. Past a limit: 413 with a DAV:error naming it. */
+/** What one request body may hold. Apps send a few dozen elements, put at most three attributes
+ *  on one (text-match) and declare two or three prefixes on the root; the largest bodies are
+ *  multigets of a whole book (vdirsyncer), hence elements follow carddav.maxMultigetHrefs. Each
+ *  limit also bounds the reader's work on a hostile body of 4 MB: attributes are its dearest part
+ *  (about 1 µs each), so 8 per element. Past a limit: 413 with a DAV:error naming it. */
 export const REQUEST_LIMITS: Omit<XmlLimits, 'maxElements'> = {
   maxDepth: 32,
-  maxAttributes: 32,
+  maxAttributes: 8,
   maxDeclarations: 64,
   maxNameChars: 256,
   maxValueChars: 8192,

@@ -119,7 +119,10 @@ describe('malformed bodies get a short 4xx', () => {
     ['a 3 MB unclosed comment', `<d:propfind xmlns:d="DAV:"><!--${long}`, 400],
     ['a 3 MB bare ampersand run', `<d:propfind xmlns:d="DAV:"><d:prop>&${long.slice(0, 8000)}</d:prop></d:propfind>`, 400],
     ['33 nested elements', `<d:propfind xmlns:d="DAV:">${'<d:a>'.repeat(32)}${'</d:a>'.repeat(32)}</d:propfind>`, 413, 'max-depth'],
-    ['33 attributes on one element', `<d:propfind xmlns:d="DAV:" ${Array.from({ length: 33 }, (_, i) => `a${i}="1"`).join(' ')}/>`, 413, 'max-attributes'],
+    ['9 attributes on one element', `<d:propfind xmlns:d="DAV:" ${Array.from({ length: 9 }, (_, i) => `a${i}="1"`).join(' ')}/>`, 413, 'max-attributes'],
+    ['an attribute given twice', '<d:propfind xmlns:d="DAV:" a="1" a="2"/>', 400],
+    ['a prefix declared twice on one element', '<d:propfind xmlns:d="DAV:" xmlns:d="urn:x"/>', 400],
+    ['an undefined attribute-value entity', '<d:propfind xmlns:d="DAV:" a="&lol;"/>', 400],
     ['an end tag that closes another element', `<d:propfind xmlns:d="DAV:"><d:${'n'.repeat(250)}></d:${'m'.repeat(250)}></d:propfind>`, 400],
     ['two root elements', '<d:propfind xmlns:d="DAV:"/><d:propfind xmlns:d="DAV:"/>', 400],
   ];
@@ -130,6 +133,13 @@ describe('malformed bodies get a short 4xx', () => {
       if (!limit) expect(res.text).toMatch(/^The XML body|^Expected a DAV:propfind body/);
     });
   }
+
+  it('reads 8 attributes and 60 declarations on one element', async () => {
+    const attrs = Array.from({ length: 8 }, (_, i) => `a${i}="${i}"`).join(' ');
+    const decls = Array.from({ length: 60 }, (_, i) => `xmlns:p${i}="u${i}"`).join(' ');
+    const res = await propfind(`<d:propfind xmlns:d="DAV:" ${attrs} ${decls}><d:prop><d:displayname/></d:prop></d:propfind>`);
+    expect(res.status).toBe(207);
+  });
 
   it('reads a body nested 32 deep', async () => {
     const res = await propfind(`<d:propfind xmlns:d="DAV:"><d:prop><d:displayname/></d:prop>${'<d:a>'.repeat(31)}${'</d:a>'.repeat(31)}</d:propfind>`);
