@@ -92,7 +92,7 @@ class Reader {
       this.pos = lt;
       const next = src[lt + 1];
       if (next === '/') this.closeTag();
-      else if (next === '?') this.skipPast('?>', 'processing instruction');
+      else if (next === '?') this.skipPast(2, '?>', 'processing instruction');
       else if (next === '!') this.markup();
       else this.openTag();
     }
@@ -114,7 +114,7 @@ class Reader {
   /** <!-- -->, <![CDATA[ ]]> or a declaration (refused). */
   private markup(): void {
     const { src, pos } = this;
-    if (src.startsWith('<!--', pos)) return this.skipPast('-->', 'comment');
+    if (src.startsWith('<!--', pos)) return this.skipPast(4, '-->', 'comment');
     if (src.startsWith('<![CDATA[', pos)) {
       const top = this.stack.at(-1);
       if (!top) this.fail('CDATA outside the root element');
@@ -131,8 +131,9 @@ class Reader {
     this.fail('"<!" that starts no comment or CDATA section');
   }
 
-  private skipPast(end: string, what: string): void {
-    const at = this.src.indexOf(end, this.pos + 2);
+  /** Skips a construct whose opening is `open` characters long, up to and with `end`. */
+  private skipPast(open: number, end: string, what: string): void {
+    const at = this.src.indexOf(end, this.pos + open);
     if (at < 0) this.fail(`a ${what} is not closed`);
     this.pos = at + end.length;
   }
