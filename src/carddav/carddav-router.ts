@@ -78,7 +78,8 @@ function renderError(ctx: AppContext, err: unknown, req: Request, res: Response)
   const e = err as { type?: string; status?: number };
   const appErr = err instanceof AppError ? err
     : e?.type === 'entity.too.large' ? new AppError(413, 'payload_too_large', `The request body is larger than ${ctx.config.carddav.maxBodyBytes} bytes`)
-      : typeof e?.status === 'number' && e.status >= 400 && e.status < 500 ? new AppError(e.status, 'bad_request', String((err as Error).message))
+      // body-parser's messages may quote a header (Content-Encoding): cut short like all below
+      : typeof e?.status === 'number' && e.status >= 400 && e.status < 500 ? new AppError(e.status, 'bad_request', clip(String((err as Error).message), 200))
         : null;
   if (!appErr) {
     ctx.logger.error({ err, reqId: req.id }, 'carddav request failed');
@@ -89,10 +90,16 @@ function renderError(ctx: AppContext, err: unknown, req: Request, res: Response)
   if (appErr.status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="dialbook", charset="UTF-8"');
   if (appErr.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(appErr.retryAfterSeconds));
   if (appErr.status === 405) res.setHeader('Allow', ALLOW);
+  // Messages name the problem, not the input; the clipping is a net for one that forgets.
+  const message = clip(appErr.message, 500);
   if (appErr instanceof DavConditionError) {
-    res.status(appErr.status).type('application/xml; charset=utf-8').send(davErrorBody(appErr.condition, appErr.message));
+    res.status(appErr.status).type('application/xml; charset=utf-8').send(davErrorBody(appErr.condition, message));
     return;
   }
-  const details = appErr.details.map((d) => `\n- ${d.field ?? 'card'}: ${d.reason}`).join('');
-  res.status(appErr.status).type('text/plain; charset=utf-8').send(`${appErr.message}${details}\n`);
+  const details = appErr.details.slice(0, 3).map((d) => `\n- ${clip(d.field ?? 'card', 50)}: ${clip(d.reason, 200)}`).join('');
+  res.status(appErr.status).type('text/plain; charset=utf-8').send(`${message}${details}\n`);
 }
+
+/** Error bodies stay under 4 KB even in 3-byte characters or escaped as &amp;: 500 characters of
+ *  message and 3 × 250 of details. */
+const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}…` : s);

@@ -8,7 +8,7 @@ import { DavConditionError } from '../errors.ts';
 import type { AddressBook, DavUser } from './address-books.ts';
 import type { CardResources } from './dav-resources.ts';
 import type { DavTarget } from './dav-paths.ts';
-import { parseXml, type XmlElement } from './dav-xml.ts';
+import { ELEMENTS_BEYOND_HREFS, parseXml, REQUEST_LIMITS, type XmlElement } from './dav-xml.ts';
 import type { VcardVersion } from './vcard-writer.ts';
 
 export interface DavCall {
@@ -23,9 +23,10 @@ export interface DavCall {
   body: Buffer;
 }
 
-/** The request body as XML (null when empty). */
+/** The request body as XML (null when empty), within REQUEST_LIMITS. */
 export function xmlBody(call: DavCall): XmlElement | null {
-  return parseXml(call.body.toString('utf8'));
+  const maxElements = call.ctx.config.carddav.maxMultigetHrefs + ELEMENTS_BEYOND_HREFS;
+  return parseXml(call.body.toString('utf8'), { ...REQUEST_LIMITS, maxElements });
 }
 
 /** Audit and created/updated-by name the user the same way the admin API does. */

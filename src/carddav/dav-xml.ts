@@ -1,10 +1,13 @@
-// WebDAV XML in and out. Request bodies: fast-xml-parser (validated first, no DOCTYPE, bounded
-// nesting), then namespace prefixes resolved into {ns, name} elements, so `<d:prop>`, `<prop
-// xmlns="DAV:">` and `<A:prop xmlns:A="DAV:">` read the same. Responses: xmlbuilder2 only.
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+// WebDAV XML in and out. Request bodies: xml-reader.ts (one linear pass, DOCTYPE refused, limits
+// below checked while reading), namespace prefixes resolved into {ns, name} elements, so
+// `<d:prop>`, `<prop xmlns="DAV:">` and `<A:prop xmlns:A="DAV:">` read the same. Responses:
+// xmlbuilder2 only.
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { ValidationError } from '../errors.ts';
+import { readXml, type XmlElement, type XmlLimits } from './xml-reader.ts';
+
+export type { XmlElement, XmlLimits } from './xml-reader.ts';
 
 export const NS = {
   dav: 'DAV:',
@@ -12,77 +15,29 @@ export const NS = {
   cs: 'http://calendarserver.org/ns/',
 } as const;
 
-/** A namespace-resolved element of a request body. */
-export interface XmlElement {
-  ns: string;
-  name: string;
-  attrs: Record<string, string>;
-  children: XmlElement[];
-  /** Concatenated text content (not of children). */
-  text: string;
-}
-
-const MAX_DEPTH = 32;
-const parser = new XMLParser({
-  preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '', processEntities: true, htmlEntities: false,
-  trimValues: false, parseTagValue: false, parseAttributeValue: false, removeNSPrefix: false, maxNestedTags: MAX_DEPTH,
-});
-
-type Raw = Record<string, unknown>;
+/** What one request body may hold. Apps send a few dozen elements, put at most three attributes
+ *  on one (text-match) and declare two or three prefixes on the root; the largest bodies are
+ *  multigets of a whole book (vdirsyncer), hence elements follow carddav.maxMultigetHrefs. Each
+ *  limit also bounds the reader's work on a hostile body of 4 MB: attributes are its dearest part
+ *  (about 1 µs each), so 8 per element. Past a limit: 413 with a DAV:error naming it. */
+export const REQUEST_LIMITS: Omit<XmlLimits, 'maxElements'> = {
+  maxDepth: 32,
+  maxAttributes: 8,
+  maxDeclarations: 64,
+  maxNameChars: 256,
+  maxValueChars: 8192,
+};
+/** Elements a body may hold beyond the hrefs of the largest multiget allowed. */
+export const ELEMENTS_BEYOND_HREFS = 1000;
+/** Properties one <prop> may name: apps ask for up to about 40 (macOS on the principal). */
+export const MAX_PROPERTIES = 100;
 
 /** Parses a request body; null when the body is empty (which WebDAV allows for PROPFIND). */
-export function parseXml(body: string): XmlElement | null {
+export function parseXml(body: string, limits: XmlLimits): XmlElement | null {
   if (body.trim() === '') return null;
-  if (/<!DOCTYPE|<!ENTITY/i.test(body)) throw new ValidationError('The XML body must not contain a DOCTYPE or entity declarations');
-  const valid = XMLValidator.validate(body);
-  if (valid !== true) {
-    throw new ValidationError(`The XML body is not well-formed: ${valid.err.msg} (line ${valid.err.line})`, [{ field: 'body', reason: valid.err.msg }]);
-  }
-  let raw: Raw[];
-  try {
-    raw = parser.parse(body) as Raw[];
-  } catch (err) {
-    throw new ValidationError(`The XML body could not be read: ${(err as Error).message}`);
-  }
-  const root = raw.find((n) => Object.keys(n).some((k) => k !== ':@' && !k.startsWith('?') && k !== '#text' && k !== '#comment'));
+  const root = readXml(body, limits);
   if (!root) throw new ValidationError('The XML body has no root element');
-  return resolve(root, new Map([['xml', 'http://www.w3.org/XML/1998/namespace']]), 0);
-}
-
-function resolve(node: Raw, scope: Map<string, string>, depth: number): XmlElement {
-  if (depth > MAX_DEPTH) throw new ValidationError(`The XML body nests deeper than ${MAX_DEPTH} elements`);
-  const tag = Object.keys(node).find((k) => k !== ':@')!;
-  const attrs = (node[':@'] ?? {}) as Record<string, string>;
-  let local = scope;
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'xmlns' || k.startsWith('xmlns:')) {
-      if (local === scope) local = new Map(scope);
-      local.set(k === 'xmlns' ? '' : k.slice(6), v);
-    }
-  }
-  const colon = tag.indexOf(':');
-  const prefix = colon >= 0 ? tag.slice(0, colon) : '';
-  const name = colon >= 0 ? tag.slice(colon + 1) : tag;
-  const ns = local.get(prefix);
-  if (ns === undefined && prefix !== '') throw new ValidationError(`The XML body uses the undeclared namespace prefix "${prefix}"`);
-  const children: XmlElement[] = [];
-  let text = '';
-  for (const child of (node[tag] ?? []) as Raw[]) {
-    if ('#text' in child) text += String(child['#text']);
-    else if (!('#comment' in child)) children.push(resolve(child, local, depth + 1));
-  }
-  const plainAttrs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attrs)) if (k !== 'xmlns' && !k.startsWith('xmlns:')) plainAttrs[k.includes(':') ? k.slice(k.indexOf(':') + 1) : k] = v;
-  return { ns: ns ?? '', name, attrs: plainAttrs, children, text: decodeCharRefs(text) };
-}
-
-/** The parser decodes the five predefined entities; numeric references are decoded here. */
-function decodeCharRefs(s: string): string {
-  if (!s.includes('&#')) return s;
-  return s.replace(/&#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}));/g, (m, hex: string | undefined, dec: string | undefined) => {
-    const cp = hex ? parseInt(hex, 16) : Number(dec);
-    return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
-  });
+  return root;
 }
 
 export function is(e: XmlElement | null | undefined, ns: string, name: string): boolean {

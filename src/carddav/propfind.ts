@@ -4,13 +4,20 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 import { booksOf } from './address-books.ts';
 import { sendXml, xmlBody, type DavCall } from './dav-call.ts';
 import { bookResource, cardResource, homeResource, rootResource } from './dav-properties.ts';
-import { is, NS, propKey, type XmlElement } from './dav-xml.ts';
+import { is, MAX_PROPERTIES, NS, propKey, type XmlElement } from './dav-xml.ts';
+import { limitError } from './xml-reader.ts';
 import { Multistatus, type DavResource, type PropRequest } from './multistatus.ts';
 
 export function propRequest(e: XmlElement | null): PropRequest {
   if (!e) return { all: true };
   for (const c of e.children) {
-    if (is(c, NS.dav, 'prop')) return { names: c.children.map(propKey) };
+    if (is(c, NS.dav, 'prop')) {
+      // Each name asked for is answered for every resource: bounded, and asked once.
+      if (c.children.length > MAX_PROPERTIES) {
+        throw limitError('max-properties', `A request may name at most ${MAX_PROPERTIES} properties; this one names ${c.children.length}`);
+      }
+      return { names: [...new Set(c.children.map(propKey))] };
+    }
     if (is(c, NS.dav, 'allprop')) return { all: true };
     if (is(c, NS.dav, 'propname')) return { propnames: true };
   }

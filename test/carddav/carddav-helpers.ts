@@ -1,6 +1,6 @@
 // CardDAV test helpers: a real server with one account of users and shared contacts, raw
 // requests with Basic auth, and multistatus answers read into plain objects.
-import { parseXml, type XmlElement } from '../../src/carddav/dav-xml.ts';
+import { parseXml, REQUEST_LIMITS, type XmlElement } from '../../src/carddav/dav-xml.ts';
 import { seedAccount, startTestServer, type SeededAccount, type TestServer } from '../helpers/test-server.ts';
 import type { DeepPartial } from '../../src/config/load-config.ts';
 import type { Config } from '../../src/config/config-schema.ts';
@@ -67,8 +67,11 @@ export interface DavResponse {
   missing: string[];
 }
 
+/** Our own answers are read without the request limits: a whole book is one multistatus. */
+const ANSWER_LIMITS = { ...REQUEST_LIMITS, maxElements: 10_000_000, maxValueChars: 100_000_000 };
+
 export function multistatus(xml: string): { responses: DavResponse[]; syncToken: string | null } {
-  const root = parseXml(xml)!;
+  const root = parseXml(xml, ANSWER_LIMITS)!;
   if (root.ns !== 'DAV:' || root.name !== 'multistatus') throw new Error(`not a multistatus: ${xml.slice(0, 200)}`);
   const responses: DavResponse[] = [];
   let syncToken: string | null = null;
