@@ -115,7 +115,9 @@ export class SigninLimiter {
     const secretMark = this.marks.secret(login, req.secret);
     const pair: CounterPlan = { key: `pair:${source} ${login}`, member: secretMark, free: this.limits.freeFailuresPerAddress, limit: 'address_login' };
     // A token has no login: each different wrong token counts as one more login at the address.
-    const address: CounterPlan = { key: `addr:${source}`, member: login ? this.marks.login(login) : secretMark, free: this.limits.freeLoginsPerAddress, limit: 'address' };
+    // In flight the login itself tells attempts apart (memory only); its mark is made for the store
+    // only when a failure is recorded, sparing a known phone's right password an HMAC.
+    const address: CounterPlan = { key: `addr:${source}`, member: login ? `login ${login}` : secretMark, free: this.limits.freeLoginsPerAddress, limit: 'address' };
     const plans = login ? [pair, address, { key: `login:${login}`, member: secretMark, free: this.limits.freeFailuresPerLogin, limit: 'login' as const }] : [pair, address];
     const memoKey = `${source} ${login}`;
 
@@ -208,7 +210,8 @@ export class SigninLimiter {
   private recordFailure(req: SigninRequest, source: string, login: string, plans: CounterPlan[], memoKey: string): void {
     const at = this.clock();
     const leakMs = this.limits.forgetFailureSeconds * 1000;
-    const results = this.store.recordSigninFailure(plans.map((p) => ({ key: p.key, member: p.member, free: p.free })), at, { leakMs, maxDelayMs: this.limits.maxDelaySeconds * 1000 });
+    const stored = (p: CounterPlan) => (p.limit === 'address' && login ? this.marks.login(login) : p.member);
+    const results = this.store.recordSigninFailure(plans.map((p) => ({ key: p.key, member: stored(p), free: p.free })), at, { leakMs, maxDelayMs: this.limits.maxDelaySeconds * 1000 });
     const pair = results[0];
     const entry = this.known.get(memoKey, at, this.limits.knownSourceDays * 86_400_000);
     if (entry) {
