@@ -6,8 +6,12 @@
 //   phonebook burst p99            (2,000 fetches from 200 clients, cold after a start, then warm)
 //   memory after 10,000 junk URLs  (distinct ?junk=N on one phonebook)
 //   requests dropped on SIGTERM    (phonebook requests and LDAP searches in flight)
+//   sign-in bystanders             (office phases: an hour of phones behind one address with one
+//                                   stale password, and the guessing cases of issues #21 and #23,
+//                                   on the limiter with a simulated clock over a real SQLite file;
+//                                   then 50 phones behind one loopback address against the server)
 // Environment: STRESS_CONTACTS (default 8000), STRESS_JUNK_URLS (10000), STRESS_JUNK_SECONDS (180),
-// STRESS_MAX_RSS_MB (1500), STRESS_PHASES (comma list of burst, guess, junk, sigterm; default all).
+// STRESS_MAX_RSS_MB (1500), STRESS_PHASES (comma list of burst, guess, office, junk, sigterm; default all).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
@@ -15,6 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PhoneCredentialService } from '../src/auth/phone-credentials.ts';
+import { officeServer, officeSimulated } from './lib/signin-office.ts';
 import { hashPassword } from '../src/auth/passwords.ts';
 import { SecretBox } from '../src/auth/secret-box.ts';
 import { loadConfig } from '../src/config/load-config.ts';
@@ -28,7 +33,7 @@ const CONTACTS = env('STRESS_CONTACTS', 8000);
 const JUNK_URLS = env('STRESS_JUNK_URLS', 10_000);
 const JUNK_SECONDS = env('STRESS_JUNK_SECONDS', 180);
 const MAX_RSS_MB = env('STRESS_MAX_RSS_MB', 1500);
-const PHASES = new Set((process.env.STRESS_PHASES ?? 'burst,guess,junk,sigterm').split(',').map((p) => p.trim()));
+const PHASES = new Set((process.env.STRESS_PHASES ?? 'burst,guess,office,junk,sigterm').split(',').map((p) => p.trim()));
 const PHONE_AUTH = 'Basic ' + Buffer.from('phones:stress-password').toString('base64');
 
 /** What 200 phones of mixed makes ask for: whole directories and pages of paged ones. */
@@ -116,8 +121,9 @@ async function burst(server: Server, label: string): Promise<void> {
 
 /** Portal sign-in guessing from one address: a parallel burst, then the waits the server asks. */
 async function guesses(port: number, maxDelaySeconds: number): Promise<void> {
-  const body = JSON.stringify({ account: 'stress', login: 'olivia', password: 'wrong guess' });
-  const one = (from: string) => get(port, '/api/v1/session', { method: 'POST', body, from });
+  // different passwords: the limiter counts a repeated wrong password once
+  let sent = 0;
+  const one = (from: string) => get(port, '/api/v1/session', { method: 'POST', body: JSON.stringify({ account: 'stress', login: 'olivia', password: `wrong guess ${sent++}` }), from });
   const t0 = performance.now();
   const answers: Answer[] = [];
   while (answers.length < 1000) answers.push(...await Promise.all(Array.from({ length: 50 }, () => one('127.0.0.2'))));
@@ -253,6 +259,10 @@ async function main(): Promise<void> {
       await burst(server, 'warm');
     }
     if (PHASES.has('guess')) await guesses(server.port, config.signin.maxDelaySeconds);
+    if (PHASES.has('office')) {
+      await officeSimulated(work, config.signin);
+      await officeServer((from, password) => get(server!.port, '/phonebook/stress/yealink.xml', { from, headers: { Authorization: 'Basic ' + Buffer.from(`phones:${password}`).toString('base64') } }), 'stress-password');
+    }
     if (PHASES.has('junk')) await junk(server);
     if (PHASES.has('sigterm')) {
       await sigterm(server);

@@ -51,15 +51,17 @@ export function buildContext(config: Config): AppContext {
   const directory = new Directory(sqlite, config.directory);
   // writes made in this process reach the directory at once; other processes' within revisionCheckMs
   const store = withWriteNotices(sqlite, (accountId) => directory.changed(accountId));
+  const logger = createLogger(config.log.level);
+  const metrics = createMetrics();
   return {
     config,
     store,
     directory,
-    logger: createLogger(config.log.level),
+    logger,
     secrets,
     phoneCredentials: new PhoneCredentialService(store, secrets),
-    metrics: createMetrics(),
-    signinLimiter: new SigninLimiter(store, config.signin),
+    metrics,
+    signinLimiter: new SigninLimiter(store, config.signin, { logger, metrics, markKey: secrets.deriveKey('signin marks') }),
   };
 }
 

@@ -15,8 +15,8 @@ export function bearerAuth(ctx: AppContext): RequestHandler {
     if (!header) return next();
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) return next(new UnauthorizedError('Authorization must be "Bearer <token>"'));
-    // A token has no login: guesses are counted per client address only.
-    const attempt = ctx.signinLimiter.attempt('api-token', clientAddress(req), '');
+    // A token has no login: guesses are counted per client address (each different wrong token once).
+    const attempt = ctx.signinLimiter.attempt({ kind: 'api-token', source: clientAddress(req), login: '', secret: m[1], device: req.headers['user-agent'] });
     if (!attempt.allowed) return next(new TooManyAttemptsError(attempt.retryAfterSeconds));
     const hash = hashToken(m[1]);
     let record: ReturnType<typeof ctx.store.findTokenByHash>;
@@ -25,7 +25,7 @@ export function bearerAuth(ctx: AppContext): RequestHandler {
       record = ctx.store.findTokenByHash(hash);
       user = record?.accountId && record.userId ? ctx.store.getUser(record.accountId, record.userId) : null;
     } catch (err) {
-      attempt.succeeded(); // a storage failure is no wrong token: release the attempt uncounted
+      attempt.released(); // a storage failure is no wrong token: release the attempt uncounted
       return next(err);
     }
     if (!record || !sameHash(record.tokenHash, hash) || (record.accountId !== null && !user)) {

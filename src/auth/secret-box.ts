@@ -2,7 +2,7 @@
 // lines), so the database never holds them in plain text. The key is a 32-byte base64 file:
 // <dataDir>/secret.key unless config.secretKeyFile names another (e.g. a container secret).
 // A database and its key belong together: backups carry both (src/cli/backup-commands.ts).
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -41,6 +41,12 @@ export class SecretBox {
 
   static newKeyText(): string {
     return randomBytes(32).toString('base64') + '\n';
+  }
+
+  /** A key for another purpose (HKDF from this one), so every process with the same key file
+   *  derives the same one: the sign-in limiter's marks of wrong secrets, for example. */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `dialbook ${purpose}`, 32));
   }
 
   seal(plain: string): string {

@@ -27,9 +27,15 @@ export class DavAuthenticator {
   async authenticate(req: Request): Promise<DavUser> {
     const creds = basicCredentials(req.headers.authorization);
     if (!creds) throw new UnauthorizedError('Sign in with your user name as user@account and your password or an app password');
-    const attempt = this.ctx.signinLimiter.attempt('carddav', req.ip ?? req.socket.remoteAddress ?? '', creds.login);
+    const attempt = this.ctx.signinLimiter.attempt({ kind: 'carddav', source: req.ip ?? req.socket.remoteAddress ?? '', login: creds.login, secret: creds.password, device: req.headers['user-agent'] });
     if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
-    const found = await this.check(creds.login, creds.password);
+    let found: DavUser | null;
+    try {
+      found = await this.check(creds.login, creds.password);
+    } catch (err) {
+      attempt.released(); // a storage failure is no wrong password
+      throw err;
+    }
     if (!found) {
       attempt.failed();
       throw new UnauthorizedError('Wrong user name or password (the user name is user@account)');

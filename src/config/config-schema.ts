@@ -66,8 +66,10 @@ export const configSchema = z.object({
     cacheMaxBytes: z.number().int().min(0).describe('Memory bound of the rendered-phonebook cache in bytes (body + gzip), least recently used out first'),
   }).strict(),
   signin: z.object({
-    freeFailuresPerAddress: z.number().int().min(1).describe('Wrong credentials from one address (any front end, any login) before attempts are slowed'),
-    freeFailuresPerLogin: z.number().int().min(1).describe('Wrong credentials for one login (from any address) before attempts on it are slowed'),
+    freeFailuresPerAddress: z.number().int().min(1).describe('Different wrong passwords (or tokens) for one login from one address before that address is slowed for that login; a device repeating the same wrong password counts once'),
+    freeLoginsPerAddress: z.number().int().min(1).describe('Different logins failing from one address before the address is slowed for logins that have not signed in from it recently'),
+    freeFailuresPerLogin: z.number().int().min(1).describe('Different wrong passwords for one login from anywhere before addresses it has not signed in from recently are slowed for it (a guessing run spread over addresses)'),
+    knownSourceDays: z.number().int().min(0).describe('A login that signed in from an address is known there for this many days: neither other logins\' failures nor guesses from elsewhere slow it there (0 = off)'),
     maxDelaySeconds: z.number().int().min(1).describe('Longest wait imposed between two sign-in attempts (the delay doubles per failure up to this)'),
     forgetFailureSeconds: z.number().int().min(1).describe('One recorded failure is forgotten per this many seconds'),
   }).strict(),

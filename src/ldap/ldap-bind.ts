@@ -34,7 +34,7 @@ export function bindHandler(ctx: AppContext, names: DirectoryNames) {
     const target = parseBindName(names, name);
     // Counted per source address and per login across connections and processes; the login is
     // <user>@<account> whichever form the phone sent, as the other front ends count it.
-    const attempt = ctx.signinLimiter.attempt('ldap', req.connection.remoteAddress ?? 'unknown', target ? `${target.username}@${target.accountId}` : name);
+    const attempt = ctx.signinLimiter.attempt({ kind: 'ldap', source: req.connection.remoteAddress ?? 'unknown', login: target ? `${target.username}@${target.accountId}` : name, secret: req.password });
     if (!attempt.allowed) {
       binds.inc({ result: 'refused' });
       return { code: 51, message: `Too many failed binds: try again in ${attempt.retryAfterSeconds} seconds` };
@@ -54,10 +54,12 @@ export function bindHandler(ctx: AppContext, names: DirectoryNames) {
           }
         }
       }
-    } finally {
-      if (ok) attempt.succeeded();
-      else attempt.failed();
+    } catch (err) {
+      attempt.released(); // a storage failure is no wrong password
+      throw err;
     }
+    if (ok) attempt.succeeded();
+    else attempt.failed();
     binds.inc({ result: ok ? 'success' : 'invalid' });
     if (ok) return OK;
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));

@@ -21,13 +21,14 @@ export function authorizePhone(ctx: AppContext, req: Request, route: { accountId
   const creds = route.token === undefined && route.accountId ? basicCredentials(req.headers.authorization) : null;
   if (route.token !== undefined || creds) {
     const login = creds ? `${creds.username}@${route.accountId}` : '';
-    const attempt = ctx.signinLimiter.attempt('phonebook', clientAddress(req), login);
+    const secret = route.token ?? creds?.password ?? '';
+    const attempt = ctx.signinLimiter.attempt({ kind: 'phonebook', source: clientAddress(req), login, secret, device: req.headers['user-agent'] });
     if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
     try {
       if (route.token !== undefined) accountId = ctx.phoneCredentials.accountForPathToken(route.token);
       else if (creds && ctx.phoneCredentials.verify(route.accountId!, creds.username, creds.password)) accountId = route.accountId!;
     } catch (err) {
-      attempt.succeeded(); // a storage failure is no wrong password: release the attempt uncounted
+      attempt.released(); // a storage failure is no wrong password: release the attempt uncounted
       throw err;
     }
     if (accountId) attempt.succeeded();

@@ -54,7 +54,8 @@ export function sessionMiddleware(ctx: AppContext): Router {
       // Counted per address and per login, shared with every other front end (the admin token
       // has no login). Checked before the password: a refused attempt costs no scrypt run.
       const login = 'adminToken' in body ? '' : `${body.login.toLowerCase()}@${body.account.toLowerCase()}`;
-      const attempt = ctx.signinLimiter.attempt('portal', clientAddress(req), login);
+      const secret = 'adminToken' in body ? body.adminToken : body.password;
+      const attempt = ctx.signinLimiter.attempt({ kind: 'portal', source: clientAddress(req), login, secret, device: req.headers['user-agent'] });
       if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds, `Too many failed sign-ins: try again in ${attempt.retryAfterSeconds} s`);
       let session: Session | null = null;
       try {
@@ -76,7 +77,7 @@ export function sessionMiddleware(ctx: AppContext): Router {
       } catch (err) {
         // A storage failure is no wrong password; the attempt must still be settled, or it would
         // count as pending for as long as the process runs.
-        attempt.succeeded();
+        attempt.released();
         throw err;
       }
       if (!session) {

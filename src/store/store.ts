@@ -202,12 +202,39 @@ export interface ContactStore {
   pruneChangeLog(olderThanEpochSeconds: number): number;
 }
 
-/** Failed sign-in counters, shared by every process on the database. */
+/** A counter of the sign-in limiter: failures leaked to the time it was read, its latest
+ *  failure and the moment it starts leaking (the end of the wait that failure imposed), epoch ms. */
+export interface SigninCount { failures: number; lastAt: number; leakFrom: number }
+
+/**
+ * The wait a counter of `failures` imposes after its latest failure: none below its free
+ * allowance, then 1, 2, 4 ... s up to maxDelayMs. A failure is counted whole until it has leaked
+ * away entirely (9.99 counts as 10). Shared by the limiter and every store, so that a counter
+ * starts to leak only once the wait it imposed is over: a guesser who comes back at the end of
+ * each wait gains nothing from the leak, while scattered typos (no wait) leak at once.
+ */
+export function signinWaitMs(failures: number, free: number, maxDelayMs: number): number {
+  const n = Math.ceil(failures - 1e-9);
+  return n < free ? 0 : Math.min(2 ** (n - free) * 1000, maxDelayMs);
+}
+
+/**
+ * The sign-in limiter's shared state, seen by every process (and, later, every instance) on the
+ * database. Counters count DISTINCT members (keyed hashes of wrong secrets, or of logins): a
+ * member already counted adds nothing while its counter lives. A counter leaks one failure per
+ * leakMs from its leakFrom; when it reaches zero its members are forgotten with it. Plus when
+ * each login last signed in from each source, so sources known to work keep working during a
+ * guessing run.
+ */
 export interface SigninFailureStore {
-  /** Current (leaked) failure counts of the keys that have any. */
-  signinFailures(keys: string[], nowMs: number, leakMs: number): Map<string, { failures: number; lastAt: number }>;
-  /** One more failure on each key. */
-  recordSigninFailure(keys: string[], nowMs: number, leakMs: number): void;
+  /** The counters of these keys that have any, leaked to nowMs, and when `login` last signed in
+   *  from `source` (epoch ms; null if never, or forgotten). */
+  signinState(keys: string[], source: string, login: string, nowMs: number, leakMs: number): { counts: Map<string, SigninCount>; knownAt: number | null };
+  /** Adds each member to its key's counter unless already counted there (`free`: the counter's
+   *  allowance, for signinWaitMs); returns every counter afterwards and whether it grew. */
+  recordSigninFailure(entries: { key: string; member: string; free: number }[], nowMs: number, policy: { leakMs: number; maxDelayMs: number }): (SigninCount & { key: string; added: boolean })[];
+  /** `login` signed in from `source` at nowMs; sources last seen before forgetBeforeMs are dropped now and then. */
+  recordSigninSuccess(source: string, login: string, nowMs: number, forgetBeforeMs: number): void;
 }
 
 /** The resource name (last path segment) and UID a CardDAV client chose for a card it created. */

@@ -65,8 +65,8 @@ describe('portal sessions', () => {
   // last: it leaves this address throttled
   it('slows down repeated wrong passwords', async () => {
     const codes: number[] = [];
-    // the shared sign-in limiter: signin.freeFailuresPerAddress (10) wrong passwords, then waits
-    for (let i = 0; i < 12; i++) codes.push((await signIn({ account: 'acme', login: 'bob', password: 'wrong' })).res.status);
+    // the shared sign-in limiter: signin.freeFailuresPerAddress (10) different wrong passwords, then waits
+    for (let i = 0; i < 12; i++) codes.push((await signIn({ account: 'acme', login: 'bob', password: `wrong-${i}` })).res.status);
     expect(codes.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(codes.slice(10)).toContain(429);
     const right = await signIn({ account: 'acme', login: 'bob', password: 'bob-password-1' });

@@ -295,6 +295,33 @@ const MIGRATIONS: string[] = [
     DELETE FROM store_meta WHERE key = 'change_revision_floor:' || OLD.id;
   END;
   `,
+  // 9: the sign-in limiter counts DISTINCT wrong secrets (and distinct failing logins per
+  // address), so a phone repeating one stale password is one mistake, not a guessing run. A
+  // member is a keyed hash (HMAC) of the secret or login, never the secret, and lives only as
+  // long as its counter. Known sources: when each login last signed in from each address, so
+  // those addresses keep working while strangers guess at the login. A counter leaks from
+  // leak_from, the end of the wait its latest failure imposed. The old counters counted every
+  // failure under the same keys; they are short-lived and simply dropped.
+  `
+  DROP TABLE signin_failures;
+  CREATE TABLE signin_failures (
+    key TEXT PRIMARY KEY,
+    failures REAL NOT NULL,
+    last_at INTEGER NOT NULL,
+    leak_from INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE signin_failure_members (
+    key TEXT NOT NULL,
+    member TEXT NOT NULL,
+    PRIMARY KEY (key, member)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE signin_known_sources (
+    source TEXT NOT NULL,
+    login TEXT NOT NULL,
+    last_ok INTEGER NOT NULL,
+    PRIMARY KEY (source, login)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 /** `upTo`: stop at that version (tests build an older database to migrate). */

@@ -32,7 +32,7 @@ export function openSqliteStore(file: string, opts: OpenOptions = {}): Store {
   const users = new SqliteUserStore(db, stmts, writer, regionOf);
   const groups = new SqliteGroupStore(db, stmts, writer);
   const feed = new SqliteChangeFeed(db, stmts);
-  const signins = new SqliteSigninFailures(stmts);
+  const signins = new SqliteSigninFailures(db, stmts);
   const cards = new SqliteCardStore(db, stmts, writer);
   const sessions = new SqliteSessionStore(db, stmts);
 
@@ -78,8 +78,9 @@ export function openSqliteStore(file: string, opts: OpenOptions = {}): Store {
     contactChangeCount: (a, after) => feed.count(a, after),
     pruneChangeLog: (before) => feed.prune(before),
 
-    signinFailures: (keys, at, leak) => signins.signinFailures(keys, at, leak),
-    recordSigninFailure: (keys, at, leak) => signins.recordSigninFailure(keys, at, leak),
+    signinState: (keys, source, login, at, leak) => signins.state(keys, source, login, at, leak),
+    recordSigninFailure: (entries, at, leak) => signins.recordFailure(entries, at, leak),
+    recordSigninSuccess: (source, login, at, forgetBefore) => signins.recordSuccess(source, login, at, forgetBefore),
 
     cardNames: (a, ids) => cards.names(a, ids),
     findContactIdsByCard: (a, by) => cards.find(a, by),
