@@ -16,14 +16,16 @@ export async function checkCurrentPassword(ctx: AppContext, req: Request, user: 
   if (!password) {
     throw new ValidationError(`currentPassword is required ${why}`, [{ field: 'currentPassword', reason: `is required ${why}` }]);
   }
-  const attempt = ctx.signinLimiter.attempt('portal', clientAddress(req), `${user.username}@${user.accountId}`);
+  const attempt = ctx.signinLimiter.attempt({
+    kind: 'portal', source: clientAddress(req), login: `${user.username}@${user.accountId}`, secret: password, device: req.headers['user-agent'],
+  });
   if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
   let ok: boolean;
   try {
     const stored = ctx.store.findUserByLogin(user.accountId, user.username);
     ok = stored?.id === user.id && (await verifyPassword(password, stored.passwordHash));
   } catch (err) {
-    attempt.succeeded(); // a storage failure or a busy hasher is no wrong password
+    attempt.released(); // a storage failure or a busy hasher is no wrong password
     throw err;
   }
   if (!ok) {

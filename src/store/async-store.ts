@@ -11,7 +11,7 @@ import type { Group } from '../domain/group-schemas.ts';
 import type { PreparedContact } from '../domain/prepare-contact.ts';
 import type { ApiTokenInfo, User, UserCreate, UserPatch } from '../domain/user-schemas.ts';
 import type {
-  BatchOp, BatchResult, CardName, ContactPage, ContactQuery, ContactRef, SessionRecord, StoredCardName, TokenRecord,
+  BatchOp, BatchResult, CardName, ContactPage, ContactQuery, ContactRef, SessionRecord, SigninFailureStore, StoredCardName, TokenRecord,
   Visibility, WriteScope,
 } from './store.ts';
 
@@ -155,8 +155,9 @@ export interface AsyncCardStore {
 
 /** Failed sign-in counters: shared by every instance on the database, so 20 failures anywhere count as 20. */
 export interface AsyncSigninFailureStore {
-  signinFailures(keys: string[], nowMs: number, leakMs: number): Promise<Map<string, { failures: number; lastAt: number }>>;
-  recordSigninFailure(keys: string[], nowMs: number, leakMs: number): Promise<void>;
+  signinState(...args: Parameters<SigninFailureStore['signinState']>): Promise<ReturnType<SigninFailureStore['signinState']>>;
+  recordSigninFailure(...args: Parameters<SigninFailureStore['recordSigninFailure']>): Promise<ReturnType<SigninFailureStore['recordSigninFailure']>>;
+  recordSigninSuccess(...args: Parameters<SigninFailureStore['recordSigninSuccess']>): Promise<void>;
 }
 
 export interface AsyncSessionStore {

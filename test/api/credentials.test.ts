@@ -180,6 +180,20 @@ describe('a manager and a user\'s personal contacts', { timeout: 60_000 }, () =>
     expect((await davPropfind('/carddav/acme/bob/personal/', 'bob@acme', srv.adminToken)).status).toBe(401);
     expect((await davPropfind('/carddav/acme/bob/personal/', 'bob@acme', acme.tokens.olivia)).status).toBe(401);
   });
+
+  it('finds none of them in the change history either', async () => {
+    const made = await api().post('/api/v1/me/contacts').set(bearer(acme.tokens.bob)).send({ firstName: 'BobsDiary', workNumber: '+1 415 555 0142' });
+    expect(made.status).toBe(201);
+    const edited = await api().patch(`/api/v1/me/contacts/${made.body.id}`).set(bearer(acme.tokens.bob)).send({ lastName: 'Entry' });
+    expect(edited.status).toBe(200);
+    const shared = await api().post('/api/v1/accounts/acme/contacts').set(bearer(acme.tokens.olivia)).send({ firstName: 'SharedAudited', workNumber: '+1 415 555 0143' });
+    expect(shared.status).toBe(201);
+    const audit = await api().get('/api/v1/accounts/acme/audit?limit=500').set(bearer(acme.tokens.olivia));
+    expect(audit.status).toBe(200);
+    expect(JSON.stringify(audit.body)).toContain('SharedAudited');
+    expect(JSON.stringify(audit.body)).not.toContain('BobsDiary');
+    expect(JSON.stringify(audit.body)).not.toContain(made.body.id);
+  });
 });
 
 describe('changing one\'s own password', { timeout: 60_000 }, () => {

@@ -322,6 +322,13 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (source, login)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 10: the change history managers read held personal contacts' fields (a manager could read a
+  // user's personal contacts there). Writes to personal contacts are no longer audited; the
+  // entries of personal contacts that still exist go. (Those of personal contacts deleted before
+  // this version cannot be told from shared ones and stay.)
+  `
+  DELETE FROM audit_log WHERE action LIKE 'contact.%' AND target_id IN (SELECT id FROM contacts WHERE source = 'personal');
+  `,
 ];
 
 /** `upTo`: stop at that version (tests build an older database to migrate). */

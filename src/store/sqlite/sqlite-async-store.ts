@@ -161,8 +161,9 @@ export function openSqliteAsyncStore(file: string): AsyncStore {
     findContactIdsByCard: async (a, by) => store.findContactIdsByCard(a, by),
     createContactWithCard: (a, scope, c, actor, card) => write(a, () => store.createContactWithCard(a, scope, c, actor, card)),
 
-    signinFailures: async (keys, at, leak) => store.signinFailures(keys, at, leak),
-    recordSigninFailure: (keys, at, leak) => write(null, () => store.recordSigninFailure(keys, at, leak)),
+    signinState: async (keys, source, login, at, leak) => store.signinState(keys, source, login, at, leak),
+    recordSigninFailure: (entries, at, policy) => write(null, () => store.recordSigninFailure(entries, at, policy)),
+    recordSigninSuccess: (source, login, at, forget) => write(null, () => store.recordSigninSuccess(source, login, at, forget)),
 
     createSession: (r) => write(null, () => store.createSession(r)),
     findSessionByHash: async (h) => store.findSessionByHash(h),

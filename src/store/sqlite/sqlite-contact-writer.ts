@@ -33,7 +33,7 @@ export class SqliteContactWriter {
     return this.db.transaction(() => {
       const id = newId();
       this.insertRow(accountId, { id, ...owner(scope), contact }, actor.id, now());
-      this.audit(accountId, actor, 'contact.create', id, null, contact.fields);
+      this.auditContact(accountId, scope, actor, 'contact.create', id, null, contact.fields);
       this.bumpRevision(accountId);
       return this.reader.getForWrite(accountId, scope, id);
     })();
@@ -44,7 +44,7 @@ export class SqliteContactWriter {
       const before = this.reader.getForWrite(accountId, scope, id);
       if (expectedRevision !== undefined && before.revision !== expectedRevision) throw new PreconditionFailedError();
       this.updateRow(accountId, before, contact, actor.id);
-      this.audit(accountId, actor, 'contact.update', id, contactFields(before), contact.fields);
+      this.auditContact(accountId, scope, actor, 'contact.update', id, contactFields(before), contact.fields);
       this.bumpRevision(accountId);
       return this.reader.getForWrite(accountId, scope, id);
     })();
@@ -55,7 +55,7 @@ export class SqliteContactWriter {
       const before = this.reader.getForWrite(accountId, scope, id);
       if (expectedRevision !== undefined && before.revision !== expectedRevision) throw new PreconditionFailedError();
       this.deleteRow(accountId, before);
-      this.audit(accountId, actor, 'contact.delete', id, contactFields(before), null);
+      this.auditContact(accountId, scope, actor, 'contact.delete', id, contactFields(before), null);
       this.bumpRevision(accountId);
     })();
   }
@@ -133,12 +133,12 @@ export class SqliteContactWriter {
       } else if (op.op === 'update') {
         const before = this.reader.getForWrite(accountId, scope, op.id);
         this.updateRow(accountId, before, op.contact, actor.id, groupIds);
-        this.audit(accountId, actor, 'contact.update', op.id, contactFields(before), op.contact.fields, at);
+        this.auditContact(accountId, scope, actor, 'contact.update', op.id, contactFields(before), op.contact.fields, at);
         result.updated.push(op.id);
       } else {
         const before = this.reader.getForWrite(accountId, scope, op.id);
         this.deleteRow(accountId, before);
-        this.audit(accountId, actor, 'contact.delete', op.id, contactFields(before), null, at);
+        this.auditContact(accountId, scope, actor, 'contact.delete', op.id, contactFields(before), null, at);
         result.deleted.push(op.id);
       }
     }
@@ -155,7 +155,7 @@ export class SqliteContactWriter {
       return id;
     });
     this.writeDerived(accountId, ids, creates, groupIds);
-    inserts.auditCreated(ids, creates);
+    if (scope.source === 'shared') inserts.auditCreated(ids, creates);
     result.created.push(...ids);
   }
 
@@ -258,6 +258,12 @@ export class SqliteContactWriter {
       accountId, at, actor.id, action, targetId,
       before === null ? null : JSON.stringify(before), after === null ? null : JSON.stringify(after), actor.batchId ?? null,
     );
+  }
+
+  /** A user's personal contacts are theirs alone: the account's change history (which managers
+   *  read) records writes to shared contacts only, never a personal contact's fields. */
+  private auditContact(accountId: string, scope: WriteScope, actor: Actor, action: AuditAction, targetId: string, before: unknown, after: unknown, at = now()): void {
+    if (scope.source === 'shared') this.audit(accountId, actor, action, targetId, before, after, at);
   }
 
   bumpRevision(accountId: string): void {
