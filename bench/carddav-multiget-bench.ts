@@ -1,0 +1,80 @@
+// A CardDAV first sync as Thunderbird makes it: a PROPFIND (Depth: 1) of a 10,000-card book for
+// the hrefs and etags, then ONE addressbook-multiget of every href with address-data, over HTTP
+// to the real server, with the phone probe (bench/lib/phone-probe.ts: LDAP caller-ID searches and
+// phonebook downloads of another account) running meanwhile. What phones wait for while the
+// answer is made is the figure: the issue's target is an LDAP p99 under 50 ms.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashPassword } from '../src/auth/passwords.ts';
+import { loadConfig } from '../src/config/load-config.ts';
+import { prepareContact } from '../src/domain/prepare-contact.ts';
+import { startServer, type RunningServer } from '../src/server.ts';
+import { fakeContact, rng } from './lib/fake-contacts.ts';
+import { printProbe, probe, secs } from './lib/phone-probe.ts';
+
+const N = Number(process.env.MULTIGET_BENCH_CONTACTS ?? 10_000);
+const ACTOR = { id: 'bench' };
+const PASSWORD = 'bench-password-1';
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dialbook-multiget-bench-'));
+  let srv: RunningServer | null = null;
+  try {
+    const config = loadConfig({ env: {}, overrides: {
+      dataDir: join(dir, 'data'), log: { level: 'silent' }, http: { host: '127.0.0.1', port: 0 },
+      ldap: { host: '127.0.0.1', port: 0, failedBindDelayMs: 0 },
+    } });
+    srv = await startServer(config);
+    const store = srv.ctx.store;
+    const rand = rng(13);
+    for (const [id, n] of [['bench', N], ['probe', 1000]] as const) {
+      store.createAccount({ id, name: id, region: 'US' }, ACTOR);
+      store.applyBatch(id, { source: 'shared' }, Array.from({ length: n }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeContact(i, rand), 'US') })), ACTOR);
+    }
+    srv.ctx.phoneCredentials.set('probe', 'phones', 'probe-password', ACTOR);
+    store.createUser('bench', { username: 'ann', name: 'Ann', scope: 'basic', passwordHash: await hashPassword(PASSWORD) }, ACTOR);
+    // ann's personal book: cards an app uploaded, under names and UIDs the app chose (urn:uuid
+    // names, as DAVx5 makes them), so each href is looked up by name, not by contact id
+    const ann = store.findUserByLogin('bench', 'ann')!;
+    for (let i = 0; i < N; i++) {
+      const uid = `urn:uuid:${String(i).padStart(8, '0')}-4a1b-4c2d-8e3f-${String(i).padStart(12, '0')}`;
+      store.createContactWithCard('bench', { source: 'personal', userId: ann.id }, prepareContact(fakeContact(i, rand), 'US'), ACTOR, { name: `${uid}.vcf`, uid });
+    }
+    const base = `http://127.0.0.1:${srv.httpPort}`;
+    for (const book of ['/carddav/bench/ann/shared/', '/carddav/bench/ann/personal/']) await firstSync(srv, base, book);
+  } finally {
+    await srv?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function firstSync(srv: RunningServer, base: string, book: string): Promise<void> {
+  {
+    const auth = 'Basic ' + Buffer.from(`ann@bench:${PASSWORD}`).toString('base64');
+    const dav = async (method: string, body: string, depth?: string) => {
+      const headers: Record<string, string> = { authorization: auth, 'content-type': 'application/xml; charset=utf-8' };
+      if (depth) headers.depth = depth;
+      const r = await fetch(base + book, { method, headers, body });
+      const text = await r.text();
+      if (r.status !== 207) throw new Error(`${method} answered ${r.status}: ${text.slice(0, 200)}`);
+      return text;
+    };
+    const listing = await dav('PROPFIND', '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>', '1');
+    const hrefs = [...listing.matchAll(/<d:href>([^<]+\.vcf)<\/d:href>/g)].map((m) => m[1]);
+    const multiget = `<c:addressbook-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/><c:address-data/></d:prop>${hrefs.map((h) => `<d:href>${h}</d:href>`).join('')}</c:addressbook-multiget>`;
+    console.log(`\n${book}: ${N.toLocaleString('en-US')} cards, multiget of ${hrefs.length.toLocaleString('en-US')} hrefs (${(multiget.length / 1e6).toFixed(2)} MB)`);
+    await dav('REPORT', multiget); // warm-up: modules and caches, not timed
+    printProbe('phone probe, nothing else running (3 s):', await probe(srv, new Promise((r) => setTimeout(r, 3000))));
+    for (let round = 1; round <= 3; round++) {
+      const t = process.hrtime.bigint();
+      const answering = dav('REPORT', multiget);
+      const during = probe(srv, answering);
+      const answer = await answering;
+      const total = secs(t);
+      const cards = (answer.match(/<d:response>/g) ?? []).length;
+      console.log(`multiget round ${round}: ${cards.toLocaleString('en-US')} cards, ${(answer.length / 1e6).toFixed(1)} MB, request -> last byte ${total.toFixed(2)} s`);
+      printProbe('  phone probe during the multiget:', await during);
+    }
+  }
+}
