@@ -92,6 +92,24 @@ export function xlsxFromSheetData(sheetData: string, paddingBytes = 0): Buffer {
   return zip([sheet, ...workbookParts(), ...(paddingBytes > 0 ? [part('xl/media/image1.bin', randomBytes(paddingBytes))] : [])]);
 }
 
+/**
+ * A workbook with a header row and one data row whose shared-string table inflates to about
+ * `bytes` of one-letter strings (<si><t>a</t></si>, 17 bytes each): millions of strings that
+ * a reader caching the table keeps in memory.
+ */
+export function xlsxSharedStringsBomb(bytes: number): Buffer {
+  const item = '<si><t>a</t></si>';
+  const count = Math.floor(bytes / item.length);
+  const sst = Buffer.concat([
+    Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="${count}" uniqueCount="${count}">`),
+    Buffer.alloc(item.length * count, item), Buffer.from('</sst>'),
+  ]);
+  const sheet = part('xl/worksheets/sheet1.xml', `<?xml version="1.0" encoding="UTF-8"?>\n<worksheet ${NS}><sheetData>`
+    + '<row r="1"><c r="A1" t="inlineStr"><is><t>First Name</t></is></c><c r="B1" t="inlineStr"><is><t>Work Number</t></is></c></row>'
+    + '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2"><v>1001</v></c></row></sheetData></worksheet>');
+  return zip([sheet, part('xl/sharedStrings.xml', sst), ...workbookParts()]);
+}
+
 function workbook(rows: number, distinct: boolean, stylesBytes: number): Buffer {
   const head = '<?xml version="1.0" encoding="UTF-8"?>\n<worksheet ' + NS + '><sheetData>'
     + '<row r="1"><c r="A1" t="inlineStr"><is><t>First Name</t></is></c><c r="B1" t="inlineStr"><is><t>Work Number</t></is></c></row>';
