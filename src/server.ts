@@ -103,7 +103,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
     await listen(metricsServer, config.metrics.port, config.metrics.host);
   }
-  let ldap = null as { port: number; close(): Promise<void> } | null;
+  let ldap = null as { port: number; close(graceMs: number): Promise<void> } | null;
   if (config.ldap.enabled) {
     ldap = await startLdapServer(ctx);
     readiness.ldapListening();
@@ -123,13 +123,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ctx.logger.info('stopping: no new connections, finishing in-flight requests');
     readiness.stopStarted();
     clearInterval(pruneTimer);
-    // The plain HTTP port, where phones are, closes socket by socket (graceful-close.ts); the
-    // optional HTTPS and metrics ports close the usual way within the same grace period.
+    // The plain HTTP port, where phones are, closes socket by socket (graceful-close.ts), and so
+    // does LDAP (ldap-server.ts); the optional HTTPS and metrics ports close the usual way, all
+    // within the same grace period.
     const others = [https, metricsServer].filter((x): x is Server | HttpsServer => x !== null);
     const closed = others.map((srv) => new Promise<void>((res) => srv.close(() => res())));
     for (const srv of others) srv.closeIdleConnections();
     const grace = setTimeout(() => { for (const srv of others) srv.closeAllConnections(); }, config.http.shutdownGraceMs);
-    await Promise.all([httpCloser.close(config.http.shutdownGraceMs), ...closed, ldap?.close()]);
+    await Promise.all([httpCloser.close(config.http.shutdownGraceMs), ...closed, ldap?.close(config.http.shutdownGraceMs)]);
     clearTimeout(grace);
     ctx.directory.close();
     ctx.store.close();

@@ -9,6 +9,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const e = toAppError(err);
     if (e.status >= 500) logger.error({ err, reqId: req.id }, 'request failed');
+    // a refusal with an internal failure behind it (an upload a library could not read): the
+    // client gets a plain reason, the log gets the failure
+    else if (e.cause !== undefined) logger.warn({ err: e.cause, reqId: req.id }, `request refused (${e.status}) after an internal failure`);
     if (res.headersSent) {
       // Part of a body went out already: cut the connection so the client sees a broken
       // response instead of a silently truncated one.

@@ -1,7 +1,7 @@
 // The LDAP front end: read-only, over the same store as the admin API. The protocol is ours
 // (protocol/: framing, BER, messages, the per-connection loop); no LDAP server library is used.
-// This file accepts connections (global and per-address caps, LDAPS, StartTLS context) and routes
-// decoded requests to the bind and search handlers.
+// This file accepts connections (global and per-address caps, LDAPS, StartTLS context), routes
+// decoded requests to the bind and search handlers, and stops gracefully (close()).
 import { readFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type SecureContextOptions, TLSSocket } from 'node:tls';
@@ -17,8 +17,12 @@ import { envelope, result, RESULT, TAG, type LdapRequest, type ResponseControl }
 export interface RunningLdap {
   port: number;
   ldapsPort: number | null;
-  /** Stops accepting, answers requests already received, then closes every connection. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, answers every request already sent (including those of connections still
+   * in the accept backlog and bytes not yet read), closes each connection once it owes nothing,
+   * and cuts whatever is left after graceMs.
+   */
+  close(graceMs: number): Promise<void>;
 }
 
 export async function startLdapServer(ctx: AppContext): Promise<RunningLdap> {
@@ -31,21 +35,27 @@ export async function startLdapServer(ctx: AppContext): Promise<RunningLdap> {
   const limits: ConnectionLimits = { maxMessageBytes: cfg.maxMessageBytes, messageDeadlineMs: cfg.messageDeadlineMs, idleTimeoutMs: cfg.idleTimeoutMs };
   const handle = requestHandler(ctx, names);
   const connections = new Set<LdapConnection>();
+  /** Every admitted socket, LDAPS ones still in their handshake included: the deadline cuts them all. */
+  const sockets = new Set<Socket>();
   const perAddress = new Map<string, number>();
-  let closing = false;
+  let draining = false;
+  let accepted = 0;
 
   /** Counts a new TCP connection against the per-address cap; false when it was refused. */
   const admit = (socket: Socket): boolean => {
     // IPv4-mapped IPv6 as IPv4, IPv6 by its /64 (one host usually holds a whole /64)
     const address = normaliseSource(socket.remoteAddress ?? 'unknown');
     const count = perAddress.get(address) ?? 0;
-    if (closing || count >= cfg.maxConnectionsPerAddress) {
-      ctx.logger.debug({ remote: address, count }, closing ? 'ldap shutting down: connection refused' : 'ldap connections per address exceeded: connection refused');
+    accepted++;
+    if (count >= cfg.maxConnectionsPerAddress) {
+      ctx.logger.debug({ remote: address, count }, 'ldap connections per address exceeded: connection refused');
       socket.destroy();
       return false;
     }
     perAddress.set(address, count + 1);
+    sockets.add(socket);
     socket.once('close', () => {
+      sockets.delete(socket);
       const n = (perAddress.get(address) ?? 1) - 1;
       if (n <= 0) perAddress.delete(address);
       else perAddress.set(address, n);
@@ -60,6 +70,9 @@ export async function startLdapServer(ctx: AppContext): Promise<RunningLdap> {
       connections.delete(conn);
       clearSession(conn);
     });
+    // accepted during the stop (it was in the backlog, or finished its TLS handshake): its
+    // requests are answered, then it is closed like the others
+    if (draining) void conn.drain();
   };
 
   const plain = createTcpServer((socket) => { if (admit(socket)) serve(socket); });
@@ -77,16 +90,28 @@ export async function startLdapServer(ctx: AppContext): Promise<RunningLdap> {
   return {
     port: (plain.address() as { port: number }).port,
     ldapsPort: secure ? (secure.address() as { port: number }).port : null,
-    close: async () => {
-      closing = true;
+    close: async (graceMs: number) => {
+      const deadline = Date.now() + graceMs;
+      draining = true;
+      for (const c of connections) void c.drain();
+      // Closing a listener resets every connection still in the kernel's accept backlog, and
+      // libuv accepts about one per event-loop turn: keep accepting until two turns in a row
+      // bring nothing new (as the HTTP port does, http/graceful-close.ts).
+      for (let quiet = 0; quiet < 2 && Date.now() < deadline;) {
+        const before = accepted;
+        await turn();
+        quiet = accepted === before ? quiet + 1 : 0;
+      }
+      // a server's close() calls back once its last connection is gone
       const servers = [plain, secure].filter((s): s is Server => s !== null);
-      const stopped = Promise.all(servers.map((s) => new Promise<void>((res) => s.close(() => res()))));
-      const drained = Promise.all([...connections].map((c) => c.shutdown()));
-      // a client that does not read its answers must not hold the shutdown
-      const grace = setTimeout(() => { for (const c of connections) c.destroy(); }, cfg.messageDeadlineMs);
-      await drained;
-      clearTimeout(grace);
-      await stopped;
+      const closed = Promise.all(servers.map((s) => new Promise<void>((res) => s.close(() => res()))));
+      // a client that does not read its answers, or a request still running, must not hold the stop
+      const cut = setTimeout(() => {
+        for (const c of connections) c.destroy();
+        for (const socket of sockets) socket.destroy();
+      }, Math.max(0, deadline - Date.now()));
+      await closed;
+      clearTimeout(cut);
     },
   };
 }
@@ -150,6 +175,8 @@ function requestHandler(ctx: AppContext, names: DirectoryNames) {
     }
   };
 }
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((res, rej) => {

@@ -1,10 +1,13 @@
 // One worker thread that runs jobs one at a time, seen from both sides: JobThread on the main
-// thread (started on the first job and kept, unref'd so it never holds the process open; jobs
-// queue behind each other), answerJobs in the worker. Errors come back as the same AppError the
+// thread (started on the first job, unref'd so it never holds the process open, ended once idle
+// for a while; jobs queue behind each other), answerJobs in the worker. Errors come back as the same AppError the
 // code would have thrown in the main thread. The import and the export threads are two of these.
 import { parentPort, type Transferable, type Worker } from 'node:worker_threads';
 import { ServerBusyError } from '../errors.ts';
 import { fromThreadError, startModuleWorker, toThreadError, type ThreadError } from './module-worker.ts';
+
+/** A worker idle this long ends (see JobThread's idleMs). */
+const DEFAULT_IDLE_MS = 60_000;
 
 interface JobRequest<Job> { id: number; job: Job }
 type JobReply<Result> = { id: number; ok: true; result: Result } | { id: number; ok: false; error: ThreadError };
@@ -16,18 +19,29 @@ export class JobThread<Job, Result> {
   private queue: Promise<unknown> = Promise.resolve();
   /** Jobs accepted and not yet answered (the running one included). */
   private waiting = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
 
   /**
    * module: the worker's entry, relative to callerUrl and without extension (startModuleWorker).
    * maxWaiting: jobs beyond this many unanswered ones are refused with ServerBusyError instead
    * of queueing without bound.
+   * idleMs: the worker ends after this long without a job. A V8 heap keeps the memory its
+   * largest job needed (an import of 200,000 rows, or a hostile workbook just under the limits:
+   * hundreds of MB) long after the job; ending the thread gives it back. The next job starts a
+   * new worker (a few hundred milliseconds).
    */
   constructor(
     private readonly callerUrl: string,
     private readonly module: string,
     private readonly name: string,
     private readonly maxWaiting = Infinity,
+    private readonly idleMs = DEFAULT_IDLE_MS,
   ) {}
+
+  /** The worker thread, while one is running (for tests: its 'exit' event). */
+  get thread(): Worker | null {
+    return this.worker;
+  }
 
   /** True while the worker runs a job. */
   get running(): boolean {
@@ -38,6 +52,8 @@ export class JobThread<Job, Result> {
   run(job: Job, transfer: Transferable[] = []): Promise<Result> {
     if (this.waiting >= this.maxWaiting) return Promise.reject(new ServerBusyError(`${this.maxWaiting} ${this.name} jobs are already waiting`));
     this.waiting++;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     const start = () => new Promise<Result>((resolve, reject) => {
       const w = (this.worker ??= this.startWorker());
       const id = this.nextId++;
@@ -48,9 +64,23 @@ export class JobThread<Job, Result> {
       const req: JobRequest<Job> = { id, job };
       w.postMessage(req, transfer);
     });
-    const result = this.queue.then(start, start).finally(() => { this.waiting--; });
+    const result = this.queue.then(start, start).finally(() => {
+      this.waiting--;
+      if (this.waiting === 0) this.endWhenIdle();
+    });
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  private endWhenIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      const w = this.worker;
+      if (!w || this.waiting > 0) return;
+      this.worker = null;
+      void w.terminate();
+    }, this.idleMs).unref();
   }
 
   private startWorker(): Worker {

@@ -48,6 +48,8 @@ export function runBehindMainThread(): void {
 export type ThreadError = {
   app: boolean; status: number; code: string; message: string; details: AppError['details']; ldapCode: number;
   retryAfterSeconds?: number; stack?: string;
+  /** An AppError's cause (an internal failure behind a 4xx, for the log), as its stack text. */
+  cause?: string;
 };
 
 /**
@@ -58,7 +60,8 @@ export type ThreadError = {
 export function toThreadError(err: unknown): ThreadError {
   const app = err instanceof AppError ? err : storageFailure(err);
   if (app) {
-    return { app: true, status: app.status, code: app.code, message: app.message, details: app.details, ldapCode: app.ldapCode, retryAfterSeconds: app.retryAfterSeconds };
+    const cause = app.cause instanceof Error ? app.cause.stack ?? app.cause.message : app.cause === undefined ? undefined : String(app.cause);
+    return { app: true, status: app.status, code: app.code, message: app.message, details: app.details, ldapCode: app.ldapCode, retryAfterSeconds: app.retryAfterSeconds, cause };
   }
   const e = err as Error;
   return { app: false, status: 500, code: 'internal', message: e?.message ?? String(err), details: [], ldapCode: 80, stack: e?.stack };
@@ -66,6 +69,10 @@ export function toThreadError(err: unknown): ThreadError {
 
 /** The error again, as the AppError the code in the other thread threw (or a plain Error). */
 export function fromThreadError(e: ThreadError, thread: string): Error {
-  if (e.app) return new AppError(e.status, e.code, e.message, e.details, e.ldapCode, e.retryAfterSeconds);
+  if (e.app) {
+    const err = new AppError(e.status, e.code, e.message, e.details, e.ldapCode, e.retryAfterSeconds);
+    if (e.cause !== undefined) err.cause = Object.assign(new Error(e.cause.split('\n')[0]), { stack: e.cause });
+    return err;
+  }
   return Object.assign(new Error(`${thread}: ${e.message}`), { stack: e.stack });
 }

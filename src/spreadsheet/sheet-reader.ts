@@ -92,7 +92,11 @@ async function openAnySheet(buf: Buffer, contentType: string | null | undefined,
     try {
       return { info: { format: 'xlsx' }, slices: [await readXlsx(buf, limits)] };
     } catch (err) {
-      if (err instanceof XlsxReadError) throw new UnsupportedMediaTypeError(`Not a readable XLSX file: ${err.message}`);
+      if (err instanceof XlsxReadError) {
+        const refused = new UnsupportedMediaTypeError(`Not a readable XLSX file: ${err.message}`);
+        refused.cause = err.cause; // an internal failure behind it: logged, never shown (xlsx-errors.ts)
+        throw refused;
+      }
       throw err;
     }
   }

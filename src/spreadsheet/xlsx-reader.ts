@@ -1,16 +1,17 @@
 // Reading the first worksheet of an XLSX workbook into the same rows as CSV gives, as a stream:
-// exceljs' streaming WorkbookReader parses the sheet row by row and the row and cell limits are
-// checked on every row, so a zip bomb of millions of rows stops at the limit instead of being
-// parsed whole. Cells typed by Excel (numbers, dates, links, rich text, formulas) come back as
+// a first pass (xlsx-sheet-scan.ts) counts rows and cells while only inflating, so a zip bomb of
+// millions of rows or of one row of millions of cells stops at the limit; then exceljs' streaming
+// WorkbookReader parses the sheet row by row, the limits checked again on every row. Cells typed by Excel (numbers, dates, links, rich text, formulas) come back as
 // the text a person sees: dates as YYYY-MM-DD, numbers in a format of zeros with their zeros.
 import { Readable } from 'node:stream';
-import { createInflateRaw } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import type { SheetRow } from './csv-dialect.ts';
 import { SheetLimitError, type SheetLimits } from './sheet-limits.ts';
-import { listZip, readEntry, relayZip, ZipError, type ZipEntry } from './zip-entries.ts';
+import { XlsxReadError, xlsxReadFailure } from './xlsx-errors.ts';
+import { scanSheet } from './xlsx-sheet-scan.ts';
+import { listZip, readEntry, relayZip, type ZipEntry } from './zip-entries.ts';
 
-export class XlsxReadError extends Error {}
+export { XlsxReadError };
 
 const SHEET = /^xl\/worksheets\/sheet(\d+)\.xml$/;
 const EMPTY_SST = Buffer.from('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0" uniqueCount="0"/>');
@@ -25,8 +26,7 @@ function streamableZip(buf: Buffer, limits: SheetLimits): { sheet: ZipEntry; zip
   try {
     entries = listZip(buf);
   } catch (err) {
-    if (err instanceof ZipError) throw new XlsxReadError(`the XLSX workbook could not be read (${err.message})`);
-    throw err;
+    throw xlsxReadFailure(err);
   }
   const byName = new Map(entries.map((e) => [e.name, e]));
   const sheets = entries.filter((e) => SHEET.test(e.name)).sort((a, b) => Number(SHEET.exec(a.name)![1]) - Number(SHEET.exec(b.name)![1]));
@@ -41,7 +41,7 @@ function streamableZip(buf: Buffer, limits: SheetLimits): { sheet: ZipEntry; zip
       readEntry(buf, sst, sstBudget);
     } catch (err) {
       if (err instanceof RangeError) throw new SheetLimitError(`the shared strings of the workbook are larger than ${sstBudget} bytes`);
-      throw new XlsxReadError(`the XLSX workbook could not be read (${(err as Error).message})`);
+      throw xlsxReadFailure(err);
     }
   }
   // Styles tell which numbers are dates (a date cell holds a day count); without them a date
@@ -52,7 +52,7 @@ function streamableZip(buf: Buffer, limits: SheetLimits): { sheet: ZipEntry; zip
       readEntry(buf, styles, STYLES_BUDGET);
     } catch (err) {
       if (err instanceof RangeError) throw new SheetLimitError(`the styles of the workbook are larger than ${STYLES_BUDGET} bytes`);
-      throw new XlsxReadError(`the XLSX workbook could not be read (${(err as Error).message})`);
+      throw xlsxReadFailure(err);
     }
   }
   const parts = [rels, workbook, sst ?? { name: 'xl/sharedStrings.xml', content: EMPTY_SST }, ...(styles ? [styles] : []), sheets[0]];
@@ -62,49 +62,18 @@ function streamableZip(buf: Buffer, limits: SheetLimits): { sheet: ZipEntry; zip
 /** Real workbooks' styles are a few KB to a few hundred; 8 MiB leaves room and bounds a bomb. */
 const STYLES_BUDGET = 8 << 20;
 
-const ROW_TAG = Buffer.from('<row');
-
-/**
- * A first pass over the worksheet that only inflates it (native zlib, off the event loop) and
- * counts its <row> elements, stopping as soon as there are more than `maxRowTags` or more than
- * `maxBytes` of XML: a bomb of millions of rows is refused after inflating about the limit's
- * worth of XML (a fraction of a second), long before a parser would have got there.
- */
-async function precheckSheet(buf: Buffer, e: ZipEntry, maxRowTags: number, maxBytes: number): Promise<void> {
-  if (e.method !== 0 && e.method !== 8) throw new XlsxReadError(`the worksheet uses compression method ${e.method}`);
-  const data = buf.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
-  const source = e.method === 0 ? Readable.from([data]) : Readable.from([data]).pipe(createInflateRaw());
-  let rows = 0;
-  let bytes = 0;
-  let tail: Buffer = Buffer.alloc(0);
-  try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      if (bytes > maxBytes) throw new SheetLimitError(`the worksheet is larger than ${maxBytes} bytes of XML`);
-      const scan = tail.length ? Buffer.concat([tail, chunk]) : chunk;
-      for (let i = scan.indexOf(ROW_TAG); i >= 0; i = scan.indexOf(ROW_TAG, i + ROW_TAG.length)) {
-        const next = scan[i + ROW_TAG.length];
-        if (next === 0x20 || next === 0x3e || next === 0x2f || next === 0x09 || next === 0x0a || next === 0x0d || next === undefined) rows++;
-      }
-      if (rows > maxRowTags) throw new SheetLimitError(`the worksheet has more than ${maxRowTags} rows`);
-      // keep the last bytes: a tag may straddle two chunks (counted once: it starts in the tail)
-      tail = scan.subarray(Math.max(0, scan.length - (ROW_TAG.length - 1)));
-    }
-  } catch (err) {
-    if (err instanceof SheetLimitError || err instanceof XlsxReadError) throw err;
-    throw new XlsxReadError(`the XLSX workbook could not be read (${(err as Error).message})`);
-  } finally {
-    source.destroy();
-  }
-}
-
 export async function readXlsx(buf: Buffer, limits: SheetLimits): Promise<SheetRow[]> {
   const { sheet: sheetEntry, zip } = streamableZip(buf, limits);
   // a sheet may hold some blank (formatting-only) rows beyond the limit; the exact check on
   // rows with content happens while parsing
   const maxRowTags = Math.ceil(limits.maxRows * 1.1) + 1000;
   const maxBytes = Math.max(64 << 20, Math.min(limits.maxRows, 1e7) * Math.min(limits.maxColumns, 64) * 100);
-  await precheckSheet(buf, sheetEntry, maxRowTags, maxBytes);
+  try {
+    await scanSheet(buf, sheetEntry, { maxRowTags, maxBytes, maxColumns: limits.maxColumns });
+  } catch (err) {
+    if (err instanceof SheetLimitError) throw err;
+    throw xlsxReadFailure(err);
+  }
   const input = Readable.from([zip]);
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
     sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', worksheets: 'emit', entries: 'ignore',
@@ -135,7 +104,7 @@ export async function readXlsx(buf: Buffer, limits: SheetLimits): Promise<SheetR
     }
   } catch (err) {
     if (err instanceof SheetLimitError) throw err;
-    throw new XlsxReadError(`the XLSX workbook could not be read (${(err as Error).message})`);
+    throw xlsxReadFailure(err);
   } finally {
     input.destroy();
   }

@@ -16,6 +16,8 @@ export interface ChildServer {
   child: ChildProcess;
   httpUrl: string;
   port: number;
+  /** The LDAP port (0 when LDAP is off). */
+  ldapPort: number;
   /** Exit code once the process ended (null when killed by a signal). */
   exited: Promise<number | null>;
   output(): string;
@@ -58,20 +60,20 @@ export async function startChildServer(dataDir: string, o: ChildOptions = {}): P
   child.stdout!.on('data', (d) => { out += String(d); });
   child.stderr!.on('data', (d) => { out += String(d); });
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-  const port = await new Promise<number>((res, rej) => {
+  const [port, ldapPort] = await new Promise<[number, number]>((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`server did not start:\n${out}`)), 30_000);
     const check = () => {
-      const m = /dialbook listening: HTTP http:\/\/localhost:(\d+)\//.exec(out);
+      const m = /dialbook listening: HTTP http:\/\/localhost:(\d+)\/ {2}LDAP port (\d+|off)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        res(Number(m[1]));
+        res([Number(m[1]), m[2] === 'off' ? 0 : Number(m[2])]);
       }
     };
     child.stderr!.on('data', check);
     void exited.then((code) => rej(new Error(`server exited (${code}) before listening:\n${out}`)));
   });
   return {
-    child, port, httpUrl: `http://127.0.0.1:${port}`, exited, output: () => out,
+    child, port, ldapPort, httpUrl: `http://127.0.0.1:${port}`, exited, output: () => out,
     kill: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); },
   };
 }

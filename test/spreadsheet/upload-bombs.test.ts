@@ -1,11 +1,12 @@
 // Hostile uploads: every reader stops at the limits while it reads, so a zip bomb of 2.5 million
-// rows answers 413 without being parsed whole (memory stays bounded) and the server keeps
-// answering meanwhile.
+// rows, or of one row of 20 million cells, answers 413 without being parsed whole (memory stays
+// bounded) and the server keeps answering meanwhile. What a library fails on answers 415 in
+// plain words, never with the library's internal error text.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { upload } from './helpers.ts';
-import { xlsxBomb } from './xlsx-bomb.ts';
+import { xlsxBomb, xlsxFromSheetData, xlsxWideRow } from './xlsx-bomb.ts';
 
 let srv: TestServer;
 let token: string;
@@ -31,6 +32,52 @@ describe('bounded reading', () => {
     expect(process.memoryUsage().rss - rss).toBeLessThan(400 << 20);
     expect(srv.ctx.store.allContacts('acme', { source: 'shared' })).toHaveLength(0);
   }, 60_000);
+
+  it('refuses a one-row XLSX of 20 million cells with 413 naming the row and the limit, while streaming', async () => {
+    const bomb = xlsxWideRow(20_000_000);
+    expect(bomb.length).toBeLessThan(1 << 20); // 300 MB of XML
+    const rss = process.memoryUsage().rss;
+    const res = await upload(srv.httpUrl, 'acme', token, bomb, 'wide.xlsx');
+    expect(res.status).toBe(413);
+    expect(res.body.error.message).toBe('The file is too large to import: row 1 has more than 20 cells; the limit is 20 (import.maxColumns)');
+    // exceljs built the whole row before: 20 million cell objects
+    expect(process.memoryUsage().rss - rss).toBeLessThan(200 << 20);
+    // formatting-only cells (<c r="C1" s="1"/>) are no data, but no row holds more than Excel's 16,384 columns
+    const styled = xlsxFromSheetData('<row r="7">' + '<c r="A7" s="1"/>'.repeat(16_385) + '</row>');
+    const tooMany = await upload(srv.httpUrl, 'acme', token, styled, 'styled.xlsx', { dryRun: 'true' });
+    expect(tooMany.status).toBe(413);
+    expect(tooMany.body.error.message).toMatch(/row 7 has more than 16384 cells/);
+  }, 60_000);
+
+  it('answers what the XLSX reader cannot read with 415 in plain words, logging the internal error', async () => {
+    const warnings: unknown[][] = [];
+    const logger = srv.ctx.logger;
+    const warn = logger.warn.bind(logger);
+    logger.warn = ((...args: unknown[]) => { warnings.push(args); return warn(...(args as [object, string])); }) as typeof logger.warn;
+    try {
+      // a cell reference without a column: exceljs fails inside ("A Cell needs a Row"); read in
+      // the request (small file) and in the import and check threads (over import.threadMinBytes)
+      for (const padding of [0, 100_000]) {
+        warnings.length = 0;
+        const file = xlsxFromSheetData('<row r="1"><c r="1"><v>1</v></c></row>', padding);
+        const broken = await upload(srv.httpUrl, 'acme', token, file, 'broken.xlsx', { dryRun: 'true' });
+        expect(broken.status).toBe(415);
+        expect(broken.body.error.message).toMatch(/^Not a readable XLSX file: the XLSX workbook could not be read: it is damaged, or written in a way/);
+        expect(JSON.stringify(broken.body)).not.toMatch(/Cell needs a Row|undefined|TypeError/);
+        expect(warnings.some(([o]) => String((o as { err?: Error }).err?.stack).includes('A Cell needs a Row'))).toBe(true);
+      }
+    } finally {
+      logger.warn = warn;
+    }
+    // cells without a reference (r is optional in the standard; exceljs needs it): said so
+    const unreferenced = await upload(srv.httpUrl, 'acme', token, xlsxFromSheetData('<row r="1"><c><v>1</v></c><c><v>2</v></c></row>'), 'no-refs.xlsx', { dryRun: 'true' });
+    expect(unreferenced.status).toBe(415);
+    expect(unreferenced.body.error.message).toMatch(/2 rows or cells without a reference \(the r attribute/);
+    // broken XML: where it breaks, in the parser's words
+    const xml = await upload(srv.httpUrl, 'acme', token, xlsxFromSheetData('<row r="1"><c r="A1"><v>1</v></c>'), 'bad-xml.xlsx', { dryRun: 'true' });
+    expect(xml.status).toBe(415);
+    expect(xml.body.error.message).toMatch(/worksheet XML is broken at \d+:\d+ \(unexpected close tag/);
+  });
 
   it('reads an XLSX at the row limit and refuses one row more', async () => {
     const ok = await upload(srv.httpUrl, 'acme', token, xlsxBomb(1000, true), 'ok.xlsx', { dryRun: 'true' });

@@ -3,7 +3,8 @@
 // TCP socket, or the TLS socket on top of it after StartTLS, so nothing leaves in clear once TLS
 // is on). Holds the per-connection limits: a deadline for each partial message, an idle timeout
 // counted from the last whole message, and back-pressure (a client that does not read its
-// answers stops being read).
+// answers stops being read). On server shutdown it drains: keeps reading, answers everything the
+// client sent, then says goodbye (Notice of Disconnection) once nothing is owed.
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
@@ -38,6 +39,11 @@ export class LdapConnection {
   private deadline: NodeJS.Timeout | null = null;
   private readonly idle: NodeJS.Timeout;
   private closing = false;
+  /** Server shutdown: answer what arrives, close once idle (drain()). */
+  private draining = false;
+  /** Whole messages received so far (a connection that sent nothing yet is not idle, only early). */
+  private messages = 0;
+  private idleCheck = false;
   private readonly onData = (chunk: Buffer) => this.received(chunk);
   private readonly closed: Promise<void>;
 
@@ -68,12 +74,15 @@ export class LdapConnection {
   }
 
   /**
-   * Server shutdown: read nothing more, answer what was already received, then close.
-   * Resolves when the socket is closed.
+   * Server shutdown. Reading goes on, so requests the client sent before the stop and still in
+   * the socket buffer are answered too; once the connection owes nothing (no request running,
+   * queued or half-received, and at least one answered), it gets a Notice of Disconnection and is
+   * closed. A connection that has sent nothing yet is left open for its first request: it may be
+   * on its way (the caller cuts every connection at its deadline). Resolves when the socket is closed.
    */
-  shutdown(): Promise<void> {
-    this.stopReading();
-    if (!this.running && this.queue.length === 0) this.finish();
+  drain(): Promise<void> {
+    this.draining = true;
+    this.closeWhenIdle();
     return this.closed;
   }
 
@@ -92,6 +101,7 @@ export class LdapConnection {
       return this.disconnect(RESULT.protocolError, null);
     }
     if (messages.length > 0) this.idle.refresh();
+    this.messages += messages.length;
     // The deadline runs from the first byte of a message to its last.
     if (this.framer.pending === 0) this.stopDeadline();
     else if (messages.length > 0 || !this.deadline) this.startDeadline();
@@ -130,7 +140,10 @@ export class LdapConnection {
     const req = this.queue.shift();
     if (!req) {
       if (this.closing) this.finish();
-      else if (this.stream.isPaused() && !this.closing) this.stream.resume();
+      else {
+        if (this.stream.isPaused()) this.stream.resume();
+        this.closeWhenIdle();
+      }
       return;
     }
     this.running = req;
@@ -195,6 +208,31 @@ export class LdapConnection {
     secure.on('data', this.onData);
   }
 
+  private get owesNothing(): boolean {
+    return !this.running && this.queue.length === 0 && this.framer.pending === 0 && this.messages > 0;
+  }
+
+  /**
+   * While draining: the goodbye, once nothing is owed. Checked again two event-loop turns later,
+   * so that bytes already in the kernel's buffer (reading was just resumed after back-pressure,
+   * or the loop was busy when the stop began) are read first and answered.
+   */
+  private closeWhenIdle(): void {
+    if (!this.draining || this.closing || this.idleCheck || !this.owesNothing) return;
+    this.idleCheck = true;
+    setImmediate(() => setImmediate(() => {
+      this.idleCheck = false;
+      if (this.closing || !this.owesNothing || this.stream.destroyed) return;
+      // RFC 4511 4.4.1: the server ends the session on its own initiative, and says why
+      this.closing = true;
+      this.socket.off('data', this.onData);
+      this.stream.off('data', this.onData);
+      this.clearTimers();
+      if (this.stream.writable) this.stream.end(noticeOfDisconnection(RESULT.unavailable, 'The server is shutting down'));
+      this.destroyLater();
+    }));
+  }
+
   private stopReading(): void {
     this.closing = true;
     this.stream.pause();
@@ -204,7 +242,11 @@ export class LdapConnection {
   private finish(): void {
     this.clearTimers();
     this.stream.end();
-    // a client that never reads must not keep the socket past the deadline
+    this.destroyLater();
+  }
+
+  /** A client that never reads (or never closes its side) must not keep the socket past the deadline. */
+  private destroyLater(): void {
     setTimeout(() => this.destroy(), this.limits.messageDeadlineMs).unref();
   }
 
