@@ -14,8 +14,11 @@ export class SqliteCardStore {
   names(accountId: string, contactIds: string[]): Map<string, StoredCardName> {
     const out = new Map<string, StoredCardName>();
     if (contactIds.length === 0) return out;
+    // CROSS JOIN: the ids are the outer loop, each a primary-key probe. Without table statistics
+    // SQLite put the account's index outside instead and read every card name of the account once
+    // per id: a multiget of 10,000 app-named cards took 45 s, all on the event loop.
     const rows = this.stmts.get(`SELECT k.contact_id, k.owner_id, k.name, k.uid FROM json_each(?) j
-      JOIN carddav_cards k ON k.contact_id = j.value WHERE k.account_id = ?`)
+      CROSS JOIN carddav_cards k ON k.contact_id = j.value WHERE k.account_id = ?`)
       .all(JSON.stringify(contactIds), accountId) as { contact_id: string; owner_id: string | null; name: string; uid: string }[];
     for (const r of rows) out.set(r.contact_id, { name: r.name, uid: r.uid, ownerId: r.owner_id });
     return out;

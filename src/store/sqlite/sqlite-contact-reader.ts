@@ -88,9 +88,12 @@ export class SqliteContactReader {
     return this.stmts.get(sql).all(...page.params) as ContactRef[];
   }
 
+  // The json_each lists below are joined with CROSS JOIN, which makes them the outer loop (one
+  // primary-key probe per id) whatever the statistics say; see sqlite-card-store.ts for what the
+  // planner otherwise chose.
   byIds(accountId: string, ids: string[]): Contact[] {
     if (ids.length === 0) return [];
-    const rows = this.stmts.get(`SELECT ${CONTACT_COLUMNS} FROM json_each(?) j JOIN contacts c ON c.id = j.value WHERE c.account_id = ? ORDER BY j.key`)
+    const rows = this.stmts.get(`SELECT ${CONTACT_COLUMNS} FROM json_each(?) j CROSS JOIN contacts c ON c.id = j.value WHERE c.account_id = ? ORDER BY j.key`)
       .all(JSON.stringify(ids), accountId) as ContactRow[];
     return this.hydrate(rows);
   }
@@ -184,9 +187,9 @@ export class SqliteContactReader {
     if (rows.length === 0) return [];
     const ids = JSON.stringify(rows.map((r) => r.id));
     const numbers = this.stmts.get(`SELECT n.contact_id, n.kind, n.raw, n.e164, n.digits FROM json_each(?) j
-      JOIN contact_numbers n ON n.contact_id = j.value ORDER BY n.contact_id, n.position`).all(ids) as NumberRow[];
+      CROSS JOIN contact_numbers n ON n.contact_id = j.value ORDER BY n.contact_id, n.position`).all(ids) as NumberRow[];
     const groups = this.stmts.get(`SELECT cg.contact_id, g.name FROM json_each(?) j
-      JOIN contact_groups cg ON cg.contact_id = j.value JOIN groups g ON g.id = cg.group_id
+      CROSS JOIN contact_groups cg ON cg.contact_id = j.value JOIN groups g ON g.id = cg.group_id
       ORDER BY cg.contact_id, cg.position`).all(ids) as GroupLinkRow[];
     return contactsFromRows(rows, numbers, groups);
   }
