@@ -38,8 +38,8 @@ export function carddavRouter(ctx: AppContext): Router {
       if ((target.kind === 'book' || target.kind === 'card') && !book) throw new NotFoundError('Address book');
       const call: DavCall = { ctx, cards, user, target, book, req, res, body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) };
       switch (req.method) {
-        case 'PROPFIND': return propfind(call);
-        case 'REPORT': return report(call);
+        case 'PROPFIND': return await propfind(call);
+        case 'REPORT': return await report(call);
         case 'GET':
         case 'HEAD':
           if (target.kind !== 'card') {

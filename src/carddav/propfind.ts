@@ -6,7 +6,7 @@ import { sendXml, xmlBody, type DavCall } from './dav-call.ts';
 import { bookResource, cardResource, homeResource, rootResource } from './dav-properties.ts';
 import { is, MAX_PROPERTIES, NS, propKey, type XmlElement } from './dav-xml.ts';
 import { limitError } from './xml-reader.ts';
-import { Multistatus, type DavResource, type PropRequest } from './multistatus.ts';
+import { Multistatus, slicer, type DavResource, type PropRequest } from './multistatus.ts';
 
 export function propRequest(e: XmlElement | null): PropRequest {
   if (!e) return { all: true };
@@ -24,7 +24,7 @@ export function propRequest(e: XmlElement | null): PropRequest {
   throw new ValidationError('PROPFIND needs <prop>, <allprop> or <propname>');
 }
 
-export function propfind(call: DavCall): void {
+export async function propfind(call: DavCall): Promise<void> {
   const body = xmlBody(call);
   if (body && !(body.ns === NS.dav && body.name === 'propfind')) throw new ValidationError(`Expected a DAV:propfind body, got ${body.name}`);
   const want = propRequest(body);
@@ -33,6 +33,7 @@ export function propfind(call: DavCall): void {
   const point = () => ctx.store.contactChangePoint(user.account.id);
   const maxCard = ctx.config.carddav.maxCardBytes;
   const out = new Multistatus();
+  const slice = slicer();
   const add = (r: DavResource) => out.resource(r, want);
 
   if (target.kind === 'root') {
@@ -47,12 +48,17 @@ export function propfind(call: DavCall): void {
   } else if (target.kind === 'book') {
     const book = call.book!;
     add(bookResource(user, book, point(), maxCard));
-    if (depth === 1) for (const card of call.cards.list(user, book)) add(cardResource(user, book, card, call.cards, '3.0'));
+    if (depth === 1) {
+      for (const card of call.cards.list(user, book)) {
+        add(cardResource(user, book, card, call.cards, '3.0'));
+        await slice();
+      }
+    }
   } else {
     const book = call.book!;
     const card = call.cards.find(user, book, target.name);
     if (!card) throw new NotFoundError('Card');
     add(cardResource(user, book, card, call.cards, '3.0'));
   }
-  sendXml(call, 207, out.end());
+  await sendXml(call, 207, out.end());
 }
