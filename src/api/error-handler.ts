@@ -28,12 +28,38 @@ export function sendError(res: Response, e: AppError): void {
   if (e.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(e.retryAfterSeconds));
   let body: string;
   try {
-    body = JSON.stringify({ error: { code: e.code, message: clip(e.message, 4000), details: e.details.slice(0, MAX_DETAILS).map(boundedDetail) } });
+    body = errorBody(e);
   } catch {
-    body = JSON.stringify({ error: { code: e.code, message: e.message, details: [] } });
+    body = JSON.stringify({ error: { code: e.code, message: clip(e.message, 500), details: [] } });
   }
   res.status(e.status).type('application/json').send(body);
 }
+
+/**
+ * An error body is at most ERROR_BODY_BYTES: details are kept while they fit, then one detail
+ * says how many more there were. A hostile request (many long invalid fields) must not get back
+ * more than a small answer. The exception is a file's row report (details with a row number, at
+ * most 1,000 rows of clipped values, the import's whole point): it is sent whole.
+ */
+function errorBody(e: AppError): string {
+  const message = clip(e.message, 500);
+  const details = e.details.slice(0, MAX_DETAILS).map(boundedDetail);
+  const render = (ds: ErrorDetail[]) => JSON.stringify({ error: { code: e.code, message, details: ds } });
+  if (details.some((d) => d.row !== undefined)) return render(details);
+  let body = render(details);
+  if (Buffer.byteLength(body) <= ERROR_BODY_BYTES) return body;
+  const kept: ErrorDetail[] = [];
+  for (const d of details) {
+    const next = render([...kept, d, { reason: `and ${details.length - kept.length - 1} more problems` }]);
+    if (Buffer.byteLength(next) > ERROR_BODY_BYTES) break;
+    kept.push(d);
+  }
+  body = render([...kept, { reason: `and ${details.length - kept.length} more problems` }]);
+  return Buffer.byteLength(body) <= ERROR_BODY_BYTES ? body : render([{ reason: `${details.length} problems (too long to list)` }]);
+}
+
+/** What an error answer may weigh (issue: no error body over 4 KB, whatever the request held). */
+export const ERROR_BODY_BYTES = 4096;
 
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;

@@ -50,6 +50,19 @@ describe('admin API JSON bodies', () => {
     expect(res.text).toContain('x'.repeat(200));
   });
 
+  it('answers many long invalid fields with at most 4 KB, saying how many more problems there were', async () => {
+    const body: Record<string, unknown> = {};
+    for (const f of ['firstName', 'lastName', 'company', 'title', 'email', 'workNumber', 'mobileNumber', 'homeNumber', 'faxNumber']) body[f] = 'é'.repeat(900);
+    body.groups = Array.from({ length: 30 }, (_, i) => `${i}${'g'.repeat(300)}`);
+    for (let i = 0; i < 20; i++) body[`unknown${i}${'k'.repeat(5000)}`] = 1;
+    const res = await send('/api/v1/accounts/acme/contacts', { headers: json(), body: JSON.stringify(body) });
+    expect(res.status).toBe(400);
+    expect(Buffer.byteLength(res.text)).toBeLessThanOrEqual(MAX_ERROR_BYTES);
+    const details = (JSON.parse(res.text) as { error: { details: { field?: string; reason: string }[] } }).error.details;
+    expect(details.length).toBeGreaterThan(1); // the first problems are still named
+    expect(details[details.length - 1].reason).toMatch(/^and \d+ more problems$/);
+  });
+
   it('answers a long Content-Encoding or charset with a short 415', async () => {
     expectShort(await send('/api/v1/accounts/acme/contacts', { headers: { ...json(), 'content-encoding': 'x'.repeat(8000) }, body: '{}' }), 415, 'unsupported_media_type');
     expectShort(await send('/api/v1/accounts/acme/contacts', { headers: { ...json(), 'content-type': `application/json; charset=${'x'.repeat(8000)}` }, body: '{}' }), 415, 'unsupported_media_type');

@@ -327,9 +327,11 @@ describe('portal for a basic user', () => {
     await page.goto(srv.httpUrl + '/#/phones');
     await page.getByLabel('Device name').fill('Laptop');
     await page.getByRole('button', { name: 'Create app password' }).click();
+    await expect.poll(() => page.locator('#app-secret').count(), UI).toBe(1);
     const secret = (await page.locator('#app-secret').textContent())!;
     expect(secret).toMatch(/^dbk_/);
-    expect(await page.locator('#app-list').textContent()).toContain('App password');
+    // the page shows the secret first, then reloads the list (a failed reload never hides it)
+    await expect.poll(() => page.locator('#app-list').textContent(), UI).toContain('App password');
     const appWorks = async () => (await fetch(`${srv.httpUrl}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).status;
     expect(await appWorks()).toBe(200);
 
