@@ -3,37 +3,25 @@
 // to the real server, with the phone probe (bench/lib/phone-probe.ts: LDAP caller-ID searches and
 // phonebook downloads of another account) running meanwhile. What phones wait for while the
 // answer is made is the figure: the issue's target is an LDAP p99 under 50 ms.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { hashPassword } from '../src/auth/passwords.ts';
-import { loadConfig } from '../src/config/load-config.ts';
 import { prepareContact } from '../src/domain/prepare-contact.ts';
-import { startServer, type RunningServer } from '../src/server.ts';
+import type { RunningServer } from '../src/server.ts';
+import { BENCH_ACTOR, seedBenchAccounts, startBenchServer } from './lib/bench-server.ts';
 import { fakeContact, rng } from './lib/fake-contacts.ts';
 import { printProbe, probe, secs } from './lib/phone-probe.ts';
 
 const N = Number(process.env.MULTIGET_BENCH_CONTACTS ?? 10_000);
-const ACTOR = { id: 'bench' };
+const ACTOR = BENCH_ACTOR;
 const PASSWORD = 'bench-password-1';
 
 export async function run(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'dialbook-multiget-bench-'));
-  let srv: RunningServer | null = null;
+  const { dir, srv } = await startBenchServer('multiget');
   try {
-    const config = loadConfig({ env: {}, overrides: {
-      dataDir: join(dir, 'data'), log: { level: 'silent' }, http: { host: '127.0.0.1', port: 0 },
-      ldap: { host: '127.0.0.1', port: 0, failedBindDelayMs: 0 },
-    } });
-    srv = await startServer(config);
     const store = srv.ctx.store;
     const rand = rng(13);
-    for (const [id, n] of [['bench', N], ['probe', 1000]] as const) {
-      store.createAccount({ id, name: id, region: 'US' }, ACTOR);
-      store.applyBatch(id, { source: 'shared' }, Array.from({ length: n }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeContact(i, rand), 'US') })), ACTOR);
-    }
-    srv.ctx.phoneCredentials.set('probe', 'phones', 'probe-password', ACTOR);
+    seedBenchAccounts(srv, [['bench', N], ['probe', 1000]], rand);
     store.createUser('bench', { username: 'ann', name: 'Ann', scope: 'basic', passwordHash: await hashPassword(PASSWORD) }, ACTOR);
     // ann's personal book: cards an app uploaded, under names and UIDs the app chose (urn:uuid
     // names, as DAVx5 makes them), so each href is looked up by name, not by contact id
@@ -45,7 +33,7 @@ export async function run(): Promise<void> {
     const base = `http://127.0.0.1:${srv.httpPort}`;
     for (const book of ['/carddav/bench/ann/shared/', '/carddav/bench/ann/personal/']) await firstSync(srv, base, book);
   } finally {
-    await srv?.stop();
+    await srv.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -2,40 +2,24 @@
 // vCard and XLSX, with the phone probe (bench/lib/phone-probe.ts) running alongside. The file is
 // made in the export thread; the reference is the same file made on this thread (buildExport),
 // which is how long every phone waited when exports ran on the event loop.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { hashToken, newToken } from '../src/auth/api-tokens.ts';
-import { loadConfig } from '../src/config/load-config.ts';
-import { prepareContact } from '../src/domain/prepare-contact.ts';
-import { startServer, type RunningServer } from '../src/server.ts';
 import { buildExport, type ExportFormat } from '../src/spreadsheet/export-service.ts';
-import { fakeContact, rng } from './lib/fake-contacts.ts';
+import { seedBenchAccounts, startBenchServer } from './lib/bench-server.ts';
+import { rng } from './lib/fake-contacts.ts';
 import { printProbe, probe, secs } from './lib/phone-probe.ts';
 
 const N = 100_000;
-const ACTOR = { id: 'bench' };
 
 export async function run(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'dialbook-export-bench-'));
-  let srv: RunningServer | null = null;
+  const { dir, srv } = await startBenchServer('export');
   try {
-    const config = loadConfig({ env: {}, overrides: {
-      dataDir: join(dir, 'data'), log: { level: 'silent' }, http: { host: '127.0.0.1', port: 0 },
-      ldap: { host: '127.0.0.1', port: 0, failedBindDelayMs: 0 },
-    } });
-    srv = await startServer(config);
     const store = srv.ctx.store;
-    const rand = rng(11);
-    for (const [id, n] of [['bench', N], ['probe', 1000]] as const) {
-      store.createAccount({ id, name: id, region: 'US' }, ACTOR);
-      store.applyBatch(id, { source: 'shared' }, Array.from({ length: n }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeContact(i, rand), 'US') })), ACTOR);
-    }
-    srv.ctx.phoneCredentials.set('probe', 'phones', 'probe-password', ACTOR);
+    seedBenchAccounts(srv, [['bench', N], ['probe', 1000]], rng(11));
     const token = newToken();
     store.createToken({ accountId: null, userId: null, label: 'bench', tokenHash: hashToken(token) });
     const get = async (account: string, format: ExportFormat) => {
-      const res = await fetch(`http://127.0.0.1:${srv!.httpPort}/api/v1/accounts/${account}/contacts/export?format=${format}`, { headers: { Authorization: `Bearer ${token}` } });
+      const res = await fetch(`http://127.0.0.1:${srv.httpPort}/api/v1/accounts/${account}/contacts/export?format=${format}`, { headers: { Authorization: `Bearer ${token}` } });
       const body = Buffer.from(await res.arrayBuffer());
       if (res.status !== 200 || res.headers.get('x-contact-count') === null) throw new Error(`export failed: ${res.status}`);
       return body;
@@ -60,7 +44,7 @@ export async function run(): Promise<void> {
       printProbe(`  phone probe while the ${format} export is made:`, phones);
     }
   } finally {
-    await srv?.stop();
+    await srv.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

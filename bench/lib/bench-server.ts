@@ -1,0 +1,32 @@
+// The real server for in-process benchmarks: a fresh data dir, HTTP and LDAP on loopback port 0,
+// silent logs; plus the accounts of fake contacts a bench measures against, and the 'probe'
+// account the phone probe (phone-probe.ts) reads.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { prepareContact } from '../../src/domain/prepare-contact.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import { fakeContact } from './fake-contacts.ts';
+
+export const BENCH_ACTOR = { id: 'bench' };
+
+/** A server over a new temp dir (the caller removes `dir` after stopping it). */
+export async function startBenchServer(name: string): Promise<{ dir: string; srv: RunningServer }> {
+  const dir = mkdtempSync(join(tmpdir(), `dialbook-${name}-bench-`));
+  const config = loadConfig({ env: {}, overrides: {
+    dataDir: join(dir, 'data'), log: { level: 'silent' }, http: { host: '127.0.0.1', port: 0 },
+    ldap: { host: '127.0.0.1', port: 0, failedBindDelayMs: 0 },
+  } });
+  return { dir, srv: await startServer(config) };
+}
+
+/** Accounts of n fake shared contacts each, then the probe account's phone credentials. */
+export function seedBenchAccounts(srv: RunningServer, accounts: readonly (readonly [string, number])[], rand: () => number): void {
+  const store = srv.ctx.store;
+  for (const [id, n] of accounts) {
+    store.createAccount({ id, name: id, region: 'US' }, BENCH_ACTOR);
+    store.applyBatch(id, { source: 'shared' }, Array.from({ length: n }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeContact(i, rand), 'US') })), BENCH_ACTOR);
+  }
+  if (accounts.some(([id]) => id === 'probe')) srv.ctx.phoneCredentials.set('probe', 'phones', 'probe-password', BENCH_ACTOR);
+}
