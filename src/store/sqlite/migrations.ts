@@ -272,7 +272,9 @@ const MIGRATIONS: string[] = [
   // it wrote (still untagged, found through a partial index). A settings change logs its row in
   // the same UPDATE that bumps, so that trigger writes the new revision itself. Rows kept from
   // before get the account's current revision: a reader of an older revision sees them again,
-  // none is skipped. Pruning keeps a per-account revision floor, like the id floor of migration 2.
+  // none is skipped. Pruning keeps a per-account revision floor, like the id floor of migration 2
+  // (set by SqliteChangeFeed.prune for all accounts at once: a trigger per pruned row made a
+  // prune of a million rows several seconds on the event loop).
   `
   ALTER TABLE change_log ADD COLUMN revision INTEGER;
   UPDATE change_log SET revision = (SELECT revision FROM accounts a WHERE a.id = change_log.account_id);
@@ -285,11 +287,6 @@ const MIGRATIONS: string[] = [
   CREATE TRIGGER change_account_settings AFTER UPDATE OF settings, region ON accounts
     WHEN OLD.settings IS NOT NEW.settings OR OLD.region IS NOT NEW.region BEGIN
     INSERT INTO change_log (account_id, contact_id, revision) VALUES (NEW.id, NULL, NEW.revision);
-  END;
-  CREATE TRIGGER change_log_revision_floor AFTER DELETE ON change_log
-    WHEN OLD.revision IS NOT NULL AND EXISTS (SELECT 1 FROM accounts WHERE id = OLD.account_id) BEGIN
-    INSERT INTO store_meta (key, value) VALUES ('change_revision_floor:' || OLD.account_id, OLD.revision)
-      ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value);
   END;
   CREATE TRIGGER change_account_delete_revision_floor AFTER DELETE ON accounts BEGIN
     DELETE FROM store_meta WHERE key = 'change_revision_floor:' || OLD.id;

@@ -11,9 +11,9 @@ import type { AsyncStore, BatchOp, ChangeHint, ChangeWatch, RevisionChanges } fr
 import type { Store, WriteScope } from '../store.ts';
 import type { Actor } from '../../domain/audit.ts';
 import { openDatabase, type Db } from './database.ts';
+import { revisionFloorKey } from './sqlite-change-feed.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
-const revisionFloorKey = (accountId: string) => `change_revision_floor:${accountId}`;
 
 /** Runs tasks one after another (a write queue). */
 class Queue {

@@ -6,6 +6,8 @@ import type { Db, StatementCache } from './database.ts';
 
 /** Per account: the newest change pruned. A reader that last saw an older one missed something. */
 const floorKey = (accountId: string) => `change_log_floor:${accountId}`;
+/** Per account: the newest revision pruned (read by the revision feed in sqlite-async-store.ts). */
+export const revisionFloorKey = (accountId: string) => `change_revision_floor:${accountId}`;
 
 export class SqliteChangeFeed {
   constructor(private readonly db: Db, private readonly stmts: StatementCache) {}
@@ -50,10 +52,15 @@ export class SqliteChangeFeed {
     return this.db.transaction(() => {
       const top = this.stmts.get('SELECT max(id) AS id FROM change_log WHERE at < ?').get(olderThanEpochSeconds) as { id: number | null };
       if (top.id === null) return 0;
-      const floors = this.stmts.get('SELECT account_id AS accountId, max(id) AS id FROM change_log WHERE id <= ? GROUP BY account_id')
-        .all(top.id) as { accountId: string; id: number }[];
+      // per account: the newest id pruned, and the newest revision pruned (the feed by revision,
+      // migration 8; rows not tagged yet belong to a transaction still open, none here)
+      const floors = this.stmts.get('SELECT account_id AS accountId, max(id) AS id, max(revision) AS revision FROM change_log WHERE id <= ? GROUP BY account_id')
+        .all(top.id) as { accountId: string; id: number; revision: number | null }[];
       const setFloor = this.stmts.get('INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)');
-      for (const f of floors) setFloor.run(floorKey(f.accountId), f.id);
+      for (const f of floors) {
+        setFloor.run(floorKey(f.accountId), f.id);
+        if (f.revision !== null) setFloor.run(revisionFloorKey(f.accountId), f.revision);
+      }
       const { changes } = this.stmts.get('DELETE FROM change_log WHERE id <= ?').run(top.id);
       return changes;
     })();
