@@ -118,6 +118,35 @@ describe('directory lifecycle', () => {
     }
   });
 
+  it('never installs a model built for a deleted account in the account created again under its id', async () => {
+    const d = new Directory(raw, { idleEvictMinutes: 5, revisionCheckMs: 0, backgroundBuildMin: 500, now: () => clock });
+    try {
+      const fill = (n: number, name: string) => raw.applyBatch('again', { source: 'shared' }, Array.from({ length: n }, (_, i) => ({
+        op: 'create' as const, contact: prepareContact({ lastName: `${name}${String(i).padStart(5, '0')}`, workNumber: `+1 469 555 ${String(i % 10_000).padStart(4, '0')}` }, 'US'),
+      })), actor);
+      raw.createAccount({ id: 'again', name: 'Old', region: 'US' }, actor);
+      fill(2500, 'Oldtenant');
+      const all = () => d.queryContacts('again', { ...ALL, limit: 5000 }).contacts.map((c) => c.lastName);
+      expect(all()).toHaveLength(2500); // the store answers; a background build of the old tenant starts
+      // deleted and created again while that build runs, after it read a few pages of the old one
+      for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
+      raw.deleteAccount('again');
+      raw.createAccount({ id: 'again', name: 'New', region: 'US' }, actor);
+      fill(600, 'Newtenant');
+      await d.settled('again');
+      // whatever the build left behind, the answers are the new tenant's only, now and after any rebuild
+      for (let round = 0; round < 3; round++) {
+        const got = all();
+        expect(got).toHaveLength(600);
+        expect(got.every((n) => n!.startsWith('Newtenant'))).toBe(true);
+        await d.settled('again');
+      }
+      expect(d.loaded().again).toBe(600);
+    } finally {
+      d.close();
+    }
+  });
+
   it('forgets a deleted account', () => {
     const d = new Directory(raw, { idleEvictMinutes: 5, revisionCheckMs: 0, now: () => clock });
     try {
