@@ -41,7 +41,8 @@ export class CsvSyntaxError extends Error {}
  */
 export function parseCsv(text: string, delimiter: Delimiter = detectDelimiter(text), limits: SheetLimits = NO_LIMITS): SheetRow[] {
   const rows: SheetRow[] = [];
-  for (const slice of csvSlices(text, delimiter, limits, text.length)) rows.push(...slice);
+  // one row at a time: push(...slice) of a few hundred thousand rows overflows the stack
+  for (const slice of csvSlices(text, delimiter, limits, text.length)) for (const row of slice) rows.push(row);
   return rows;
 }
 

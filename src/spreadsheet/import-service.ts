@@ -161,7 +161,7 @@ export async function importIntoStore(
 /** The report of a finished plan (nothing written yet). */
 function reportOf(head: SheetHead, readRows: number, plan: ImportPlan, opts: ImportOptions): ImportReport {
   if (head.rowErrors.length) {
-    plan.errors.push(...head.rowErrors);
+    for (const e of head.rowErrors) plan.errors.push(e);
     plan.errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
     plan.badRows += head.rowErrors.length;
     plan.counts.skipped += head.rowErrors.length;

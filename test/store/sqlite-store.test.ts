@@ -71,6 +71,15 @@ describe('sqlite store', () => {
     expect(count()).toBe(before);
   });
 
+  it('creates 200,000 contacts in one batch (their ids were spread into one push and overflowed the stack)', () => {
+    store.createAccount({ id: 'huge', name: 'Huge', region: 'US' }, actor);
+    const one = prepareContact({ lastName: 'Many', workNumber: '+1 469 555 0100' }, 'US');
+    const result = store.applyBatch('huge', SHARED, Array.from({ length: 200_000 }, () => ({ op: 'create' as const, contact: one })), actor);
+    expect(result.created).toHaveLength(200_000);
+    expect(new Set(result.created).size).toBe(200_000);
+    expect(store.countAccountContacts('huge')).toBe(200_000);
+  }, 60_000);
+
   it('keeps personal contacts private to their owner and users in the directory', () => {
     const u = store.createUser('acme', { username: 'ann', name: 'Ann Lee', scope: 'basic', extension: '1001' }, actor);
     const mine = store.createContact('acme', { source: 'personal', userId: u.id }, prepareContact({ firstName: 'Mom', mobileNumber: '2145550199' }, 'US'), actor);

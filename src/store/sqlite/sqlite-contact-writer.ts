@@ -156,7 +156,7 @@ export class SqliteContactWriter {
     });
     this.writeDerived(accountId, ids, creates, groupIds);
     if (scope.source === 'shared') inserts.auditCreated(ids, creates);
-    result.created.push(...ids);
+    for (const id of ids) result.created.push(id); // not push(...ids): 180,000 ids overflowed the stack
   }
 
   /** Inserts a contact row, its derived rows and its change-feed entry. Callers run it inside a transaction. */
