@@ -6,9 +6,11 @@
 //
 // A large account is (re)built in the background, a page of contacts per turn of the event loop,
 // then sorted a slice per turn (sliced-sort.ts): building 100,000 contacts at once held the
-// event loop for 3-4 s (after a restart, or after a large import), and every phone waited. Until the build is done, searches of that account are
-// answered by the store itself (same answers, tested by directory-contract.test.ts; slower per
-// search, but nobody waits for the build).
+// event loop for 3-4 s (after a restart, or after a large import), and every phone waited. While
+// a rebuild runs, the previous model answers (a few seconds behind the import that caused it);
+// only an account with no model yet (a first build) is answered by the store itself meanwhile
+// (same answers, tested by directory-contract.test.ts; at a million contacts a search by SQL took
+// seconds).
 import type { AccountVersion } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import type { ContactPage, ContactQuery, ContactRef, Store } from '../store/store.ts';
@@ -86,9 +88,11 @@ export class Directory {
     return dir.query(q).entries.map((e) => ({ id: e.contact.id, revision: e.contact.revision }));
   }
 
-  /** Contacts by id, in the order of ids (unknown ids skipped), as the last query saw them. */
-  getContactsByIds(accountId: string, ids: readonly string[]): Contact[] {
-    const dir = this.slots.get(accountId)?.dir ?? this.current(accountId);
+  /** Contacts by id, in the order of ids (unknown ids skipped), as the last query saw them
+   *  (seen: as for queryContacts, so that both read the same model or both the store). */
+  getContactsByIds(accountId: string, ids: readonly string[], seen?: AccountVersion): Contact[] {
+    const slot = this.slots.get(accountId);
+    const dir = slot && !isBehind(slot.dir, seen) ? slot.dir : this.current(accountId, seen);
     if (dir === STORE) return this.store.getContactsByIds(accountId, [...ids]);
     if (!dir) return [];
     const out: Contact[] = [];
@@ -128,21 +132,32 @@ export class Directory {
   }
 
   /**
-   * The account's read model, current to within checkMs; STORE while a large account is being
-   * (re)built in the background (ask the store meanwhile); null when the account does not exist.
+   * The account's read model, current to within checkMs. While a large account is being rebuilt
+   * in the background (after an import changed most of it, a settings change, a pruned feed), its
+   * previous model keeps answering: a search of a big account answered by SQL took seconds and
+   * held every phone. STORE (ask the store meanwhile) only for a first build, or for a caller
+   * that keys on a newer version than the previous model (`seen`: phonebooks and their ETags).
+   * null when the account does not exist.
    */
   private current(accountId: string, seen?: AccountVersion): AccountDirectory | typeof STORE | null {
     const now = this.now();
     const pending = this.building.get(accountId);
+    let slot = this.slots.get(accountId);
     if (pending) {
       pending.wantedAt = now;
-      if (this.store.getAccountVersion(accountId) !== null) return STORE;
-      this.building.delete(accountId); // deleted: the build stops at its next page
-      return null;
+      const version = this.store.getAccountVersion(accountId);
+      if (version === null) {
+        this.building.delete(accountId); // deleted: the build stops at its next page
+        this.slots.delete(accountId);
+        return null;
+      }
+      if (slot && slot.dir.incarnation === version.incarnation && !isBehind(slot.dir, seen)) {
+        slot.usedAt = now;
+        return slot.dir;
+      }
+      return STORE;
     }
-    let slot = this.slots.get(accountId);
-    const behind = slot && seen && (seen.incarnation !== slot.dir.incarnation || seen.revision > slot.dir.revision);
-    if (slot && (behind || now - slot.checkedAt >= this.checkMs)) {
+    if (slot && (isBehind(slot.dir, seen) || now - slot.checkedAt >= this.checkMs)) {
       const version = this.store.getAccountVersion(accountId);
       if (version === null) {
         this.slots.delete(accountId);
@@ -155,7 +170,12 @@ export class Directory {
         slot = undefined;
       } else if (version.revision !== slot.dir.revision) {
         const dir = this.refresh(accountId, slot.dir, version.revision);
-        if (dir === STORE) return STORE;
+        if (dir === STORE) {
+          // rebuilding in the background: the previous model answers meanwhile (see above)
+          slot.checkedAt = now;
+          slot.usedAt = now;
+          return isBehind(slot.dir, seen) ? STORE : slot.dir;
+        }
         slot.dir = dir ?? slot.dir;
       }
       if (slot) slot.checkedAt = now;
@@ -171,10 +191,12 @@ export class Directory {
     return slot.dir;
   }
 
-  /** Starts a background build of the account (its old read model is dropped: it is stale). */
+  /** Starts a background build of the account. A previous model of the same incarnation stays
+   *  and answers until the new one replaces it; one of another incarnation goes. */
   private buildInBackground(accountId: string): typeof STORE | null {
-    if (this.store.getAccountVersion(accountId) === null) return null;
-    this.slots.delete(accountId);
+    const version = this.store.getAccountVersion(accountId);
+    if (version === null) return null;
+    if (this.slots.get(accountId)?.dir.incarnation !== version.incarnation) this.slots.delete(accountId);
     const job: BuildJob = { wantedAt: this.now(), done: Promise.resolve() };
     job.done = this.backgroundBuild(accountId, job).catch(() => undefined).finally(() => {
       if (this.building.get(accountId) === job) this.building.delete(accountId);
@@ -244,4 +266,9 @@ export class Directory {
     dir.revision = revision;
     return dir;
   }
+}
+
+/** Whether a model is older than the version a caller read (another incarnation, or a lower revision). */
+function isBehind(dir: AccountDirectory, seen: AccountVersion | undefined): boolean {
+  return seen !== undefined && (seen.incarnation !== dir.incarnation || seen.revision > dir.revision);
 }

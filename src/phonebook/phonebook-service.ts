@@ -260,7 +260,7 @@ export class PhonebookService {
       contacts = cached.slice(lo, end);
     } else {
       const ids = index.ids.slice(lo, end);
-      contacts = ids.length ? this.ctx.directory.getContactsByIds(account.id, ids) : [];
+      contacts = ids.length ? this.ctx.directory.getContactsByIds(account.id, ids, account) : [];
       this.contactsRead.inc(contacts.length);
     }
     const skip = lo < index.ids.length ? start - index.before[lo] : 0;
