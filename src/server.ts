@@ -16,6 +16,7 @@ import { gracefulCloser } from './http/graceful-close.ts';
 import { createLogger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { databaseFile, openSqliteStore } from './store/sqlite/sqlite-store.ts';
+import { openSqliteAsyncStore } from './store/sqlite/sqlite-async-store.ts';
 import { ensureAdminToken, openSecrets } from './bootstrap.ts';
 import { startLdapServer } from './ldap/ldap-server.ts';
 import { Readiness } from './ops/readiness.ts';
@@ -51,11 +52,14 @@ export function buildContext(config: Config): AppContext {
   const directory = new Directory(sqlite, config.directory);
   // writes made in this process reach the directory at once; other processes' within revisionCheckMs
   const store = withWriteNotices(sqlite, (accountId) => directory.changed(accountId));
+  // Over the same connection and the same write notices, so both paths reach the directory.
+  const db = openSqliteAsyncStore(databaseFile(config), store);
   const logger = createLogger(config.log.level);
   const metrics = createMetrics();
   return {
     config,
     store,
+    db,
     directory,
     logger,
     secrets,
@@ -133,7 +137,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await Promise.all([httpCloser.close(config.http.shutdownGraceMs), ...closed, ldap?.close(config.http.shutdownGraceMs)]);
     clearTimeout(grace);
     ctx.directory.close();
-    ctx.store.close();
+    await ctx.db.close(); // closes the synchronous store under it too
     ctx.logger.info('stopped');
   })());
   return { ctx, httpPort, httpsPort, metricsPort, ldapPort: ldap?.port ?? null, createdAdminToken, readiness, stop, reloadTls };

@@ -164,6 +164,8 @@ export interface AsyncSessionStore {
   createSession(record: SessionRecord): Promise<void>;
   findSessionByHash(tokenHash: string): Promise<SessionRecord | null>;
   touchSession(id: string, lastSeenAt: number, expiresAt: number): Promise<void>;
+  /** Records a fresh password check on the session (what sensitive changes ask for). */
+  markSessionAuthenticated(id: string, at: number): Promise<void>;
   deleteSession(id: string, owner?: { accountId: string; userId: string }): Promise<boolean>;
   listUserSessions(accountId: string, userId: string, now: number): Promise<SessionRecord[]>;
   deleteUserSessions(accountId: string, userId: string): Promise<number>;

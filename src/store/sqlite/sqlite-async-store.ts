@@ -25,8 +25,12 @@ class Queue {
   }
 }
 
-export function openSqliteAsyncStore(file: string): AsyncStore {
-  const store: Store = openSqliteStore(file);
+/**
+ * `over`: a synchronous store already open on the file (the server's, while callers move to this
+ * contract); it is closed with this one.
+ */
+export function openSqliteAsyncStore(file: string, over?: Store): AsyncStore {
+  const store: Store = over ?? openSqliteStore(file);
   // Feed reads on a read-only connection of their own, in one read transaction each.
   const reader: Db = openDatabase(file, { readOnly: true });
   const writes = new Queue();
@@ -168,6 +172,7 @@ export function openSqliteAsyncStore(file: string): AsyncStore {
     createSession: (r) => write(null, () => store.createSession(r)),
     findSessionByHash: async (h) => store.findSessionByHash(h),
     touchSession: (id, seen, expires) => write(null, () => store.touchSession(id, seen, expires)),
+    markSessionAuthenticated: (id, at) => write(null, () => store.markSessionAuthenticated(id, at)),
     deleteSession: (id, owner) => write(null, () => store.deleteSession(id, owner)),
     listUserSessions: async (a, u, at) => store.listUserSessions(a, u, at),
     deleteUserSessions: (a, u) => write(null, () => store.deleteUserSessions(a, u)),
