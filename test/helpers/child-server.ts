@@ -31,7 +31,7 @@ export async function seedDataDir(seed: (ctx: AppContext) => Promise<void> | voi
   try {
     await seed(ctx);
   } finally {
-    ctx.store.close();
+    await ctx.db.close();
   }
   return dataDir;
 }

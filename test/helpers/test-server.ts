@@ -102,28 +102,28 @@ const seedHash = (password: string) => {
 
 export async function seedAccount(ctx: AppContext, o: SeedOptions): Promise<SeededAccount> {
   const actor = { id: 'test-seed' };
-  const account = ctx.store.createAccount({ id: o.id, name: o.name ?? o.id, region: o.region ?? 'US', settings: o.settings }, actor);
+  const account = await ctx.db.createAccount({ id: o.id, name: o.name ?? o.id, region: o.region ?? 'US', settings: o.settings }, actor);
   const users: Record<string, User> = {};
   const tokens: Record<string, string> = {};
   for (const u of o.users ?? []) {
-    const user = ctx.store.createUser(account.id, {
+    const user = await ctx.db.createUser(account.id, {
       username: u.username, name: u.name ?? u.username, scope: u.scope ?? 'basic', extension: u.extension,
       directNumber: u.directNumber, email: u.email, passwordHash: u.password ? await seedHash(u.password) : null,
     }, actor);
     users[u.username] = user;
     const token = newToken();
-    ctx.store.createToken({ accountId: account.id, userId: user.id, label: 'test', tokenHash: hashToken(token) });
+    await ctx.db.createToken({ accountId: account.id, userId: user.id, label: 'test', tokenHash: hashToken(token) });
     tokens[u.username] = token;
   }
   if (o.contacts?.length) {
-    ctx.store.applyBatch(account.id, { source: 'shared' },
+    await ctx.db.applyBatch(account.id, { source: 'shared' },
       o.contacts.map((c) => ({ op: 'create' as const, contact: prepareContact(c, account.region) })), actor);
   }
   let pathToken: string | null = null;
   if (o.phoneCredentials) {
     pathToken = ctx.phoneCredentials.set(account.id, o.phoneCredentials.username, o.phoneCredentials.password, actor).pathToken;
   }
-  return { account: ctx.store.getAccount(account.id)!, users, tokens, pathToken };
+  return { account: (await ctx.db.getAccount(account.id))!, users, tokens, pathToken };
 }
 
 function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
