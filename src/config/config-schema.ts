@@ -73,6 +73,11 @@ export const configSchema = z.object({
     maxDelaySeconds: z.number().int().min(1).describe('Longest wait imposed between two sign-in attempts (the delay doubles per failure up to this)'),
     forgetFailureSeconds: z.number().int().min(1).describe('One recorded failure is forgotten per this many seconds'),
   }).strict(),
+  database: z.object({
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL').nullable().describe('PostgreSQL to keep the data in (postgres://user@host:5432/dialbook), so that several instances share it behind a load balancer; null = SQLite in dataDir (the embedded default). A password may be in the URL, but PGPASSWORD or ~/.pgpass keep it out of files. Env: DIALBOOK_DATABASE_URL'),
+    poolSize: z.number().int().min(1).max(200).describe('PostgreSQL connections per instance (the change listener and import threads have their own)'),
+    connectTimeoutMs: z.number().int().min(100).describe('How long a PostgreSQL connection may take before the start fails naming the host, or a request gets 503'),
+  }).strict(),
   store: z.object({
     changeLogDays: z.number().int().min(1).describe('Days the contact change log (CardDAV sync tokens, read-model updates) is kept; older sync tokens start a full sync'),
   }).strict(),
