@@ -11,8 +11,9 @@ import { contactFields } from '../../domain/contact-schemas.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import { reverse } from '../../domain/phone-number.ts';
 import type { BatchOp, BatchResult, WriteScope } from '../async-store.ts';
-import { newId } from '../sqlite/ids.ts';
-import { CONTENT_COLUMNS, contactValues, copyLine } from './pg-rows.ts';
+import { newId } from '../ids.ts';
+import { CONTENT_COLUMNS, contactValues } from '../contact-columns.ts';
+import { copyLine } from './pg-rows.ts';
 import type { AccountTx, PgStore } from './pg-store.ts';
 
 /** COPY text lines written to the server per stream chunk. */

@@ -21,11 +21,12 @@ import type {
   AsyncAccountStore, AsyncAuditStore, AsyncChangeFeed, AsyncContactReads, AsyncContactWrites, AsyncGroupStore,
   AsyncStoreLifecycle, BatchOp, BatchResult, ChangeWatch, PhoneCredentials, RevisionChanges, Visibility, WriteScope,
 } from '../async-store.ts';
-import { newId } from '../sqlite/ids.ts';
+import { newId } from '../ids.ts';
 import { importInto } from './pg-import.ts';
 import { CHANGE_CHANNEL, listen, type ListenerOptions } from './pg-listener.ts';
 import { migrate } from './pg-migrations.ts';
-import { CONTENT_COLUMNS, contactValues, publicContact, selectContacts } from './pg-rows.ts';
+import { CONTENT_COLUMNS, contactValues } from '../contact-columns.ts';
+import { publicContact, selectContacts } from './pg-rows.ts';
 
 /** The parts of the contract implemented on PostgreSQL so far. */
 export type PostgresImplemented = AsyncAccountStore & AsyncContactReads & AsyncContactWrites & AsyncChangeFeed

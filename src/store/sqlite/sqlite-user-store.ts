@@ -1,6 +1,6 @@
 // Users and API tokens. Each user is mirrored as a directory entry (a contact with source 'user')
 // so phones find colleagues with the same indexed searches as shared contacts.
-import { newId } from './ids.ts';
+import { newId } from '../ids.ts';
 import type { Actor } from '../../domain/audit.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import { searchForms } from '../../domain/search-forms.ts';
