@@ -58,11 +58,11 @@ export async function importInto(
       const before = await store.contactForWrite(client, accountId, visibility, op.id);
       if (op.op === 'update') {
         await store.updateRow(client, accountId, before, op.contact, actor.id, at, groupIds);
-        await store.audit(client, accountId, actor, 'contact.update', op.id, contactFields(before), op.contact.fields, at);
+        await store.auditContact(client, accountId, scope, actor, 'contact.update', op.id, contactFields(before), op.contact.fields, at);
         result.updated.push(op.id);
       } else {
         await store.deleteRow(client, accountId, before);
-        await store.audit(client, accountId, actor, 'contact.delete', op.id, contactFields(before), null, at);
+        await store.auditContact(client, accountId, scope, actor, 'contact.delete', op.id, contactFields(before), null, at);
         result.deleted.push(op.id);
       }
     }
@@ -90,7 +90,8 @@ export async function importInto(
           for (let k = 0; k < groups.length; k++) yield copyLine([ids[i], groupIds.get(groups[k].toLowerCase())!, k]);
         }
       })());
-    await copyInto(client, 'audit_log', ['account_id', 'at', 'actor', 'action', 'target_id', 'before', 'after', 'batch_id'],
+    // Personal contacts are not audited (PgStore.auditContact says why).
+    if (scope.source === 'shared') await copyInto(client, 'audit_log', ['account_id', 'at', 'actor', 'action', 'target_id', 'before', 'after', 'batch_id'],
       creates.map((c, i) => copyLine([accountId, at, actor.id, 'contact.create', ids[i], null, c.fieldsJson ?? JSON.stringify(c.fields), actor.batchId ?? null])));
     for (const id of ids) result.created.push(id); // not push(...ids): a spread of 100,000s overflows the stack
   }

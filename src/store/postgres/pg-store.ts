@@ -1,6 +1,6 @@
-// The PostgreSQL implementation of the asynchronous store contract, as far as it goes today
-// (PostgresImplemented below names exactly which parts; docs/store-contract.md lists the rest).
-// Every write transaction takes its account's next revision FIRST (UPDATE ... RETURNING holds the
+// The PostgreSQL implementation of the whole asynchronous store contract (async-store.ts): accounts,
+// contacts, the change feed, groups and audit here; users, tokens, card names, sessions, the
+// sign-in limiter and paged queries in the pg-*-store files it delegates to. Every write transaction takes its account's next revision FIRST (UPDATE ... RETURNING holds the
 // account row's lock to commit: writes to one account serialize, other accounts never wait),
 // writes its change row under that revision, and NOTIFYs inside the transaction: PostgreSQL
 // delivers a NOTIFY only at commit, so a hint never announces what is not there. NOT wired into
@@ -17,28 +17,34 @@ import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import { reverse } from '../../domain/phone-number.ts';
 import { searchForms } from '../../domain/search-forms.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../errors.ts';
+import type { ApiTokenInfo, TokenKind, User, UserCreate, UserPatch } from '../../domain/user-schemas.ts';
 import type {
-  AsyncAccountStore, AsyncAuditStore, AsyncChangeFeed, AsyncContactReads, AsyncContactWrites, AsyncGroupStore,
-  AsyncStoreLifecycle, BatchOp, BatchResult, ChangeWatch, PhoneCredentials, RevisionChanges, Visibility, WriteScope,
+  AsyncChangeFeed, AsyncStore, BatchOp, BatchResult, ChangeWatch, ContactQuery, PhoneCredentials, RevisionChanges, SessionRecord, Visibility, WriteScope,
 } from '../async-store.ts';
+import { CONTENT_COLUMNS, contactValues } from '../contact-columns.ts';
+import type { CardName, ContactPage, ContactRef, CredentialRevocation, SigninFailureStore, StoredCardName, TokenRecord } from '../store.ts';
 import { newId } from '../ids.ts';
+import { PgCardStore } from './pg-card-store.ts';
+import { PgContactQuery } from './pg-contact-query.ts';
+import { connectOrExplain } from './pg-connect.ts';
 import { importInto } from './pg-import.ts';
 import { CHANGE_CHANNEL, listen, type ListenerOptions } from './pg-listener.ts';
 import { migrate } from './pg-migrations.ts';
-import { CONTENT_COLUMNS, contactValues } from '../contact-columns.ts';
 import { publicContact, selectContacts } from './pg-rows.ts';
-
-/** The parts of the contract implemented on PostgreSQL so far. */
-export type PostgresImplemented = AsyncAccountStore & AsyncContactReads & AsyncContactWrites & AsyncChangeFeed
-  & AsyncGroupStore & AsyncAuditStore & AsyncStoreLifecycle;
+import { PgSessionStore } from './pg-session-store.ts';
+import { PgSigninFailures } from './pg-signin-failures.ts';
+import { PgTokenStore } from './pg-token-store.ts';
+import { PgUserStore } from './pg-user-store.ts';
 
 export interface PostgresOptions extends ListenerOptions {
   url: string;
   /** Pool size (default 10). */
   poolSize?: number;
+  /** How long a connection attempt may take before it fails (default 5,000 ms): an unreachable server fails the start quickly. */
+  connectTimeoutMs?: number;
 }
 
-export interface PostgresStore extends PostgresImplemented {
+export interface PostgresStore extends AsyncStore {
   /** The migrations this instance applied at start (empty when another instance had). */
   readonly appliedMigrations: number[];
 }
@@ -82,12 +88,15 @@ function visibilitySql(v: Visibility, first: number): { sql: string; params: unk
 const scopeVisibility = (scope: WriteScope): Visibility =>
   scope.source === 'shared' ? { shared: true, users: false, personalOf: null } : { shared: false, users: false, personalOf: scope.userId };
 
+/** Opens the store: connects (one clear error naming host and port when the server cannot be reached), migrates. */
 export async function openPostgresStore(opts: PostgresOptions): Promise<PostgresStore> {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, application_name: 'dialbook' });
+  const pool = new pg.Pool({
+    connectionString: opts.url, max: opts.poolSize ?? 10, application_name: 'dialbook', connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
+  });
   // An idle pooled connection that dies (server restart) must not crash the process.
   pool.on('error', () => {});
   let appliedMigrations: number[];
-  const client = await pool.connect();
+  const client = await connectOrExplain(pool, opts.url);
   try {
     appliedMigrations = await migrate(client);
   } finally {
@@ -98,7 +107,21 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Postgres
 
 class PgStore implements PostgresStore {
   readonly engine = 'postgres' as const;
-  constructor(private readonly pool: pg.Pool, private readonly opts: PostgresOptions, readonly appliedMigrations: number[]) {}
+  private readonly users: PgUserStore;
+  private readonly tokens: PgTokenStore;
+  private readonly cards: PgCardStore;
+  private readonly sessions: PgSessionStore;
+  private readonly signins: PgSigninFailures;
+  private readonly queries: PgContactQuery;
+
+  constructor(private readonly pool: pg.Pool, private readonly opts: PostgresOptions, readonly appliedMigrations: number[]) {
+    this.users = new PgUserStore(this, pool);
+    this.tokens = new PgTokenStore(pool);
+    this.cards = new PgCardStore(this, pool);
+    this.sessions = new PgSessionStore(pool);
+    this.signins = new PgSigninFailures(pool, (fn) => this.tx(fn));
+    this.queries = new PgContactQuery(pool);
+  }
 
   // ---- transactions ----
 
@@ -157,6 +180,13 @@ class PgStore implements PostgresStore {
       await this.audit(c, account.id, actor, 'account.create', account.id, null, account);
       return account;
     });
+  }
+
+  /** The account's region (numbers of its entries are normalised in it), read in the caller's transaction. */
+  async regionOn(c: pg.ClientBase, id: string): Promise<string> {
+    const { rows } = await c.query<{ region: string }>('SELECT region FROM accounts WHERE id = $1', [id]);
+    if (!rows[0]) throw new NotFoundError('Account');
+    return rows[0].region;
   }
 
   private async accountOn(c: pg.ClientBase | pg.Pool, id: string): Promise<Account | null> {
@@ -238,7 +268,7 @@ class PgStore implements PostgresStore {
     return this.contactOn(this.pool, accountId, id, visibility);
   }
 
-  private async contactOn(db: pg.ClientBase | pg.Pool, accountId: string, id: string, visibility: Visibility): Promise<Contact | null> {
+  async contactOn(db: pg.ClientBase | pg.Pool, accountId: string, id: string, visibility: Visibility): Promise<Contact | null> {
     const vis = visibilitySql(visibility, 3);
     const rows = await selectContacts(db, `c.account_id = $1 AND c.id = $2 AND ${vis.sql}`, [accountId, id, ...vis.params], 'c.seq');
     return rows[0] ? publicContact(rows[0]) : null;
@@ -336,13 +366,27 @@ class PgStore implements PostgresStore {
     await c.query('DELETE FROM contacts WHERE id = $1', [before.id]);
   }
 
+  /**
+   * A user's personal contacts are theirs alone: the account's change history (which managers
+   * read) records writes to shared contacts only, never a personal contact's fields.
+   */
+  async auditContact(c: pg.ClientBase, accountId: string, scope: WriteScope, actor: Actor, action: AuditAction, targetId: string, before: unknown, after: unknown, at: string): Promise<void> {
+    if (scope.source === 'shared') await this.audit(c, accountId, actor, action, targetId, before, after, at);
+  }
+
+  /** A new contact inside an account transaction (createContact, and createContactWithCard with its card name). */
+  async createOn({ client, at }: AccountTx, accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor): Promise<Contact> {
+    const id = newId();
+    const o = owner(scope);
+    await this.insertContact(client, accountId, id, o.source, o.userId, contact, actor.id, at, new Map());
+    await this.auditContact(client, accountId, scope, actor, 'contact.create', id, null, contact.fields, at);
+    return this.forWrite(client, accountId, scope, id);
+  }
+
   async createContact(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor): Promise<Contact> {
-    return this.accountTx(accountId, async ({ client, at }) => {
-      const id = newId();
-      const o = owner(scope);
-      await this.insertContact(client, accountId, id, o.source, o.userId, contact, actor.id, at, new Map());
-      await this.audit(client, accountId, actor, 'contact.create', id, null, contact.fields, at);
-      return { result: await this.forWrite(client, accountId, scope, id), feed: { changed: [id], deleted: [] } };
+    return this.accountTx(accountId, async (t) => {
+      const c = await this.createOn(t, accountId, scope, contact, actor);
+      return { result: c, feed: { changed: [c.id], deleted: [] } };
     });
   }
 
@@ -351,7 +395,7 @@ class PgStore implements PostgresStore {
       const before = await this.forWrite(client, accountId, scope, id);
       if (expectedRevision !== undefined && before.revision !== expectedRevision) throw new PreconditionFailedError();
       await this.updateRow(client, accountId, before, contact, actor.id, at, new Map());
-      await this.audit(client, accountId, actor, 'contact.update', id, contactFields(before), contact.fields, at);
+      await this.auditContact(client, accountId, scope, actor, 'contact.update', id, contactFields(before), contact.fields, at);
       return { result: await this.forWrite(client, accountId, scope, id), feed: { changed: [id], deleted: [] } };
     });
   }
@@ -361,7 +405,7 @@ class PgStore implements PostgresStore {
       const before = await this.forWrite(client, accountId, scope, id);
       if (expectedRevision !== undefined && before.revision !== expectedRevision) throw new PreconditionFailedError();
       await this.deleteRow(client, accountId, before);
-      await this.audit(client, accountId, actor, 'contact.delete', id, contactFields(before), null, at);
+      await this.auditContact(client, accountId, scope, actor, 'contact.delete', id, contactFields(before), null, at);
       return { result: undefined, feed: { changed: [], deleted: [id] } };
     });
   }
@@ -494,6 +538,61 @@ class PgStore implements PostgresStore {
       before: r.before ? JSON.parse(r.before) : null, after: r.after ? JSON.parse(r.after) : null, batchId: r.batch_id,
     }));
   }
+
+  // ---- contact queries (pg-contact-query.ts) ----
+
+  queryContacts(accountId: string, query: ContactQuery): Promise<ContactPage> { return this.queries.query(accountId, query); }
+  queryContactRefs(accountId: string, query: ContactQuery): Promise<ContactRef[]> { return this.queries.refs(accountId, query); }
+
+  // ---- users (pg-user-store.ts) and tokens (pg-token-store.ts) ----
+
+  createUser(accountId: string, input: Omit<UserCreate, 'password'> & { passwordHash?: string | null }, actor: Actor): Promise<User> {
+    return this.users.create(accountId, input, actor);
+  }
+  getUser(accountId: string, userId: string): Promise<User | null> { return this.users.get(accountId, userId); }
+  findUserByLogin(accountId: string, login: string): Promise<(User & { passwordHash: string | null }) | null> { return this.users.findByLogin(accountId, login); }
+  listUsers(accountId: string): Promise<User[]> { return this.users.list(accountId); }
+  /** `revoke` (as the synchronous store's updateUser): the user's sessions and tokens end in the same transaction. */
+  updateUser(accountId: string, userId: string, patch: Omit<UserPatch, 'password'> & { passwordHash?: string | null }, actor: Actor, revoke?: CredentialRevocation): Promise<User> {
+    return this.users.update(accountId, userId, patch, actor, revoke);
+  }
+  deleteUser(accountId: string, userId: string, actor: Actor): Promise<void> { return this.users.delete(accountId, userId, actor); }
+  upgradePasswordHash(accountId: string, userId: string, expected: string, next: string): Promise<boolean> {
+    return this.users.upgradePasswordHash(accountId, userId, expected, next);
+  }
+
+  createToken(t: { accountId: string | null; userId: string | null; label: string; tokenHash: string; kind?: TokenKind }): Promise<ApiTokenInfo> { return this.tokens.create(t); }
+  findTokenByHash(tokenHash: string): Promise<TokenRecord | null> { return this.tokens.findByHash(tokenHash); }
+  listTokens(accountId: string | null, userId: string | null): Promise<ApiTokenInfo[]> { return this.tokens.list(accountId, userId); }
+  deleteToken(accountId: string | null, tokenId: string): Promise<boolean> { return this.tokens.delete(accountId, tokenId); }
+  touchToken(tokenId: string): Promise<void> { return this.tokens.touch(tokenId); }
+  countPlatformTokens(): Promise<number> { return this.tokens.countPlatform(); }
+
+  // ---- CardDAV names (pg-card-store.ts) ----
+
+  cardNames(accountId: string, contactIds: string[]): Promise<Map<string, StoredCardName>> { return this.cards.names(accountId, contactIds); }
+  findContactIdsByCard(accountId: string, by: { name: string } | { uid: string }): Promise<string[]> { return this.cards.find(accountId, by); }
+  createContactWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Promise<Contact> {
+    return this.cards.createWithCard(accountId, scope, contact, actor, card);
+  }
+
+  // ---- sign-in failures (pg-signin-failures.ts) and sessions (pg-session-store.ts) ----
+
+  signinState(...args: Parameters<SigninFailureStore['signinState']>): Promise<ReturnType<SigninFailureStore['signinState']>> {
+    return this.signins.state(...args);
+  }
+  recordSigninFailure(...args: Parameters<SigninFailureStore['recordSigninFailure']>): Promise<ReturnType<SigninFailureStore['recordSigninFailure']>> {
+    return this.signins.recordFailure(...args);
+  }
+  recordSigninSuccess(...args: Parameters<SigninFailureStore['recordSigninSuccess']>): Promise<void> { return this.signins.recordSuccess(...args); }
+
+  createSession(record: SessionRecord): Promise<void> { return this.sessions.create(record); }
+  findSessionByHash(tokenHash: string): Promise<SessionRecord | null> { return this.sessions.findByHash(tokenHash); }
+  touchSession(id: string, lastSeenAt: number, expiresAt: number): Promise<void> { return this.sessions.touch(id, lastSeenAt, expiresAt); }
+  markSessionAuthenticated(id: string, at: number): Promise<void> { return this.sessions.markAuthenticated(id, at); }
+  deleteSession(id: string, owner?: { accountId: string; userId: string }): Promise<boolean> { return this.sessions.delete(id, owner); }
+  listUserSessions(accountId: string, userId: string, now: number): Promise<SessionRecord[]> { return this.sessions.listForUser(accountId, userId, now); }
+  deleteUserSessions(accountId: string, userId: string): Promise<number> { return this.sessions.deleteForUser(accountId, userId); }
 
   // ---- lifecycle ----
 
