@@ -26,9 +26,10 @@ export async function connectOrExplain(pool: pg.Pool, url: string): Promise<pg.P
     await pool.end().catch(() => {});
     const e = err as Error & { code?: string };
     // The driver's own messages name the host at most (e.g. "connect ECONNREFUSED 127.0.0.1:1");
-    // the password is never part of them, but the reason is rebuilt from code and message only.
+    // should one ever quote the password, it is masked all the same.
     const reason = /timeout/i.test(e.message) ? `no answer within the connect timeout (${e.message})` : e.code ? `${e.code} (${e.message})` : e.message;
-    throw new PostgresUnreachableError(serverOf(url), reason.replaceAll(passwordOf(url) || '\u0000', '***'));
+    const password = passwordOf(url);
+    throw new PostgresUnreachableError(serverOf(url), password ? reason.replaceAll(password, '***') : reason);
   }
 }
 
