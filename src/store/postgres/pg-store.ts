@@ -25,10 +25,12 @@ import { CONTENT_COLUMNS, contactValues } from '../contact-columns.ts';
 import type { CardName, ContactPage, ContactRef, CredentialRevocation, SigninFailureStore, StoredCardName, TokenRecord } from '../store.ts';
 import { newId } from '../ids.ts';
 import { PgCardStore } from './pg-card-store.ts';
+import { PgChangeFeed } from './pg-change-feed.ts';
 import { PgContactQuery } from './pg-contact-query.ts';
 import { connectOrExplain } from './pg-connect.ts';
+import { PgGroupStore } from './pg-group-store.ts';
 import { importInto } from './pg-import.ts';
-import { CHANGE_CHANNEL, listen, type ListenerOptions } from './pg-listener.ts';
+import { CHANGE_CHANNEL, type ListenerOptions } from './pg-listener.ts';
 import { migrate } from './pg-migrations.ts';
 import { publicContact, selectContacts } from './pg-rows.ts';
 import { PgSessionStore } from './pg-session-store.ts';
@@ -107,6 +109,8 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Postgres
 
 class PgStore implements PostgresStore {
   readonly engine = 'postgres' as const;
+  private readonly feed: PgChangeFeed;
+  private readonly groups: PgGroupStore;
   private readonly users: PgUserStore;
   private readonly tokens: PgTokenStore;
   private readonly cards: PgCardStore;
@@ -114,7 +118,9 @@ class PgStore implements PostgresStore {
   private readonly signins: PgSigninFailures;
   private readonly queries: PgContactQuery;
 
-  constructor(private readonly pool: pg.Pool, private readonly opts: PostgresOptions, readonly appliedMigrations: number[]) {
+  constructor(private readonly pool: pg.Pool, opts: PostgresOptions, readonly appliedMigrations: number[]) {
+    this.feed = new PgChangeFeed(pool, opts, (fn) => this.tx(fn));
+    this.groups = new PgGroupStore(this, pool);
     this.users = new PgUserStore(this, pool);
     this.tokens = new PgTokenStore(pool);
     this.cards = new PgCardStore(this, pool);
@@ -427,107 +433,19 @@ class PgStore implements PostgresStore {
     return result;
   }
 
-  // ---- change feed ----
+  // ---- change feed (pg-change-feed.ts) ----
 
-  async changesSince(accountId: string, after: number): Promise<RevisionChanges | null> {
-    const c = await this.pool.connect();
-    try {
-      // One snapshot: the account's revision and the change rows up to it are one state.
-      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const acct = await c.query<{ revision: string }>('SELECT revision FROM accounts WHERE id = $1', [accountId]);
-      if (acct.rows.length === 0) return null;
-      const floor = await c.query<{ revision: string }>('SELECT revision FROM change_floor WHERE account_id = $1', [accountId]);
-      if (floor.rows[0] && after < Number(floor.rows[0].revision)) return null;
-      const { rows } = await c.query<{ changed: string[]; deleted: string[]; everything: boolean }>(
-        'SELECT changed, deleted, everything FROM change_log WHERE account_id = $1 AND revision > $2 ORDER BY revision', [accountId, after]);
-      const last = new Map<string, boolean>();
-      for (const r of rows) {
-        if (r.everything) return null;
-        for (const id of r.changed) { last.delete(id); last.set(id, false); }
-        for (const id of r.deleted) { last.delete(id); last.set(id, true); }
-      }
-      const ids = [...last.keys()];
-      const existing = new Set(ids.length === 0 ? [] : (await c.query<{ id: string }>('SELECT id FROM contacts WHERE account_id = $1 AND id = ANY($2)', [accountId, ids])).rows.map((r) => r.id));
-      const changed: string[] = [];
-      const deleted: string[] = [];
-      for (const id of ids) (existing.has(id) ? changed : deleted).push(id);
-      return { upTo: Math.max(after, Number(acct.rows[0].revision)), changed, deleted };
-    } finally {
-      await c.query('COMMIT').catch(() => {});
-      c.release();
-    }
-  }
+  changesSince(accountId: string, after: number): Promise<RevisionChanges | null> { return this.feed.changesSince(accountId, after); }
+  changeCount(accountId: string, after: number): Promise<number | null> { return this.feed.changeCount(accountId, after); }
+  pruneChangeLog(olderThanEpochSeconds: number): Promise<number> { return this.feed.pruneChangeLog(olderThanEpochSeconds); }
+  watchChanges(onHint: Parameters<AsyncChangeFeed['watchChanges']>[0]): Promise<ChangeWatch> { return this.feed.watchChanges(onHint); }
 
-  async changeCount(accountId: string, after: number): Promise<number | null> {
-    const changes = await this.changesSince(accountId, after);
-    return changes === null ? null : changes.changed.length + changes.deleted.length;
-  }
+  // ---- groups (pg-group-store.ts) and audit ----
 
-  async pruneChangeLog(olderThanEpochSeconds: number): Promise<number> {
-    return this.tx(async (c) => {
-      await c.query(`INSERT INTO change_floor (account_id, revision)
-        SELECT account_id, max(revision) FROM change_log WHERE at < $1 GROUP BY account_id
-        ON CONFLICT (account_id) DO UPDATE SET revision = greatest(change_floor.revision, excluded.revision)`, [olderThanEpochSeconds]);
-      const { rowCount } = await c.query('DELETE FROM change_log WHERE at < $1', [olderThanEpochSeconds]);
-      return rowCount ?? 0;
-    });
-  }
-
-  watchChanges(onHint: Parameters<AsyncChangeFeed['watchChanges']>[0]): Promise<ChangeWatch> {
-    return listen({ connectionString: this.opts.url }, onHint, { keepaliveMs: 10_000, ...this.opts });
-  }
-
-  // ---- groups and audit ----
-
-  async listGroups(accountId: string): Promise<Group[]> {
-    const { rows } = await this.pool.query<{ id: string; account_id: string; name: string; n: string }>(
-      `SELECT g.id, g.account_id, g.name, (SELECT count(*) FROM contact_groups cg WHERE cg.group_id = g.id) AS n
-       FROM groups g WHERE g.account_id = $1 ORDER BY lower(g.name)`, [accountId]);
-    return rows.map((r) => ({ id: r.id, accountId: r.account_id, name: r.name, contactCount: Number(r.n) }));
-  }
-
-  private async groupOn(c: pg.ClientBase, accountId: string, id: string): Promise<Group> {
-    const { rows } = await c.query<{ id: string; account_id: string; name: string; n: string }>(
-      'SELECT g.id, g.account_id, g.name, (SELECT count(*) FROM contact_groups cg WHERE cg.group_id = g.id) AS n FROM groups g WHERE g.account_id = $1 AND g.id = $2', [accountId, id]);
-    if (!rows[0]) throw new NotFoundError('Group');
-    return { id: rows[0].id, accountId: rows[0].account_id, name: rows[0].name, contactCount: Number(rows[0].n) };
-  }
-
-  private async assertFree(c: pg.ClientBase, accountId: string, name: string, exceptId: string | null): Promise<void> {
-    const { rows } = await c.query<{ id: string }>('SELECT id FROM groups WHERE account_id = $1 AND lower(name) = lower($2)', [accountId, name]);
-    if (rows[0] && rows[0].id !== exceptId) throw new ConflictError(`A group named "${name}" already exists`, [{ field: 'name', value: name, reason: 'is taken' }]);
-  }
-
-  async createGroup(accountId: string, name: string, actor: Actor): Promise<Group> {
-    return this.accountTx(accountId, async ({ client, at }) => {
-      await this.assertFree(client, accountId, name, null);
-      const id = newId();
-      await client.query('INSERT INTO groups (id, account_id, name, created_at) VALUES ($1,$2,$3,$4)', [id, accountId, name, at]);
-      await this.audit(client, accountId, actor, 'group.create', id, null, { name }, at);
-      return { result: await this.groupOn(client, accountId, id), feed: null };
-    });
-  }
-
-  async renameGroup(accountId: string, id: string, name: string, actor: Actor): Promise<Group> {
-    return this.accountTx(accountId, async ({ client, at }) => {
-      const before = await this.groupOn(client, accountId, id);
-      await this.assertFree(client, accountId, name, id);
-      await client.query('UPDATE groups SET name = $2 WHERE id = $1', [id, name]);
-      await this.audit(client, accountId, actor, 'group.rename', id, { name: before.name }, { name }, at);
-      const members = (await client.query<{ contact_id: string }>('SELECT contact_id FROM contact_groups WHERE group_id = $1', [id])).rows.map((r) => r.contact_id);
-      return { result: await this.groupOn(client, accountId, id), feed: { changed: members, deleted: [] } };
-    });
-  }
-
-  async deleteGroup(accountId: string, id: string, actor: Actor): Promise<void> {
-    await this.accountTx(accountId, async ({ client, at }) => {
-      const before = await this.groupOn(client, accountId, id);
-      const members = (await client.query<{ contact_id: string }>('SELECT contact_id FROM contact_groups WHERE group_id = $1', [id])).rows.map((r) => r.contact_id);
-      await client.query('DELETE FROM groups WHERE id = $1', [id]);
-      await this.audit(client, accountId, actor, 'group.delete', id, { name: before.name, contactCount: before.contactCount }, null, at);
-      return { result: undefined, feed: { changed: members, deleted: [] } };
-    });
-  }
+  listGroups(accountId: string): Promise<Group[]> { return this.groups.list(accountId); }
+  createGroup(accountId: string, name: string, actor: Actor): Promise<Group> { return this.groups.create(accountId, name, actor); }
+  renameGroup(accountId: string, groupId: string, name: string, actor: Actor): Promise<Group> { return this.groups.rename(accountId, groupId, name, actor); }
+  deleteGroup(accountId: string, groupId: string, actor: Actor): Promise<void> { return this.groups.delete(accountId, groupId, actor); }
 
   async listAudit(accountId: string, opts: { limit: number; before?: number; contactId?: string }): Promise<AuditEntry[]> {
     const { rows } = await this.pool.query<{ id: string; account_id: string; at: string; actor: string; action: string; target_id: string | null; before: string | null; after: string | null; batch_id: string | null }>(
