@@ -1,22 +1,20 @@
-// The PostgreSQL implementation of the whole asynchronous store contract (async-store.ts): accounts,
-// contacts, the change feed, groups and audit here; users, tokens, card names, sessions, the
-// sign-in limiter and paged queries in the pg-*-store files it delegates to. Every write transaction takes its account's next revision FIRST (UPDATE ... RETURNING holds the
-// account row's lock to commit: writes to one account serialize, other accounts never wait),
-// writes its change row under that revision, and NOTIFYs inside the transaction: PostgreSQL
-// delivers a NOTIFY only at commit, so a hint never announces what is not there. NOT wired into
-// the server (issue 19).
-import { randomBytes } from 'node:crypto';
+// The PostgreSQL implementation of the whole asynchronous store contract (async-store.ts). This
+// file holds the transactions, contact reads and writes, audit and the lifecycle; accounts, the
+// change feed, groups, users, tokens, card names, sessions, the sign-in limiter and paged queries
+// are in the pg-*.ts files it delegates to. Every write transaction takes its account's next
+// revision FIRST (UPDATE ... RETURNING holds the account row's lock to commit: writes to one
+// account serialize, other accounts never wait), writes its change row under that revision, and
+// NOTIFYs inside the transaction: PostgreSQL delivers a NOTIFY only at commit, so a hint never
+// announces what is not there. NOT wired into the server yet (issue 19).
 import pg from 'pg';
-import {
-  defaultSettings, type Account, type AccountCreate, type AccountPatch, type AccountSettings, type AccountVersion,
-} from '../../domain/account-schemas.ts';
+import type { Account, AccountCreate, AccountPatch, AccountVersion } from '../../domain/account-schemas.ts';
 import type { Actor, AuditAction, AuditEntry } from '../../domain/audit.ts';
 import { contactFields, type Contact } from '../../domain/contact-schemas.ts';
 import type { Group } from '../../domain/group-schemas.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import { reverse } from '../../domain/phone-number.ts';
 import { searchForms } from '../../domain/search-forms.ts';
-import { ConflictError, NotFoundError, PreconditionFailedError } from '../../errors.ts';
+import { NotFoundError, PreconditionFailedError } from '../../errors.ts';
 import type { ApiTokenInfo, TokenKind, User, UserCreate, UserPatch } from '../../domain/user-schemas.ts';
 import type {
   AsyncChangeFeed, AsyncStore, BatchOp, BatchResult, ChangeWatch, ContactQuery, PhoneCredentials, RevisionChanges, SessionRecord, Visibility, WriteScope,
@@ -24,6 +22,7 @@ import type {
 import { CONTENT_COLUMNS, contactValues } from '../contact-columns.ts';
 import type { CardName, ContactPage, ContactRef, CredentialRevocation, SigninFailureStore, StoredCardName, TokenRecord } from '../store.ts';
 import { newId } from '../ids.ts';
+import { PgAccountStore } from './pg-account-store.ts';
 import { PgCardStore } from './pg-card-store.ts';
 import { PgChangeFeed } from './pg-change-feed.ts';
 import { PgContactQuery } from './pg-contact-query.ts';
@@ -52,7 +51,6 @@ export interface PostgresStore extends AsyncStore {
 }
 
 const now = (): string => new Date().toISOString();
-const newIncarnation = (): string => randomBytes(12).toString('hex');
 
 /** What a write transaction reports to the change feed. */
 export interface FeedEntry { changed: string[]; deleted: string[]; everything?: boolean }
@@ -61,14 +59,6 @@ export interface FeedEntry { changed: string[]; deleted: string[]; everything?: 
 export interface AccountTx { client: pg.PoolClient; revision: number; at: string }
 
 const LARGE_BATCH = 1000;
-
-interface AccountRow {
-  id: string; name: string; region: string; settings: string; incarnation: string; revision: string; created_at: string; updated_at: string;
-}
-const toAccount = (r: AccountRow): Account => ({
-  id: r.id, name: r.name, region: r.region, settings: defaultSettings(JSON.parse(r.settings) as Partial<AccountSettings>),
-  incarnation: r.incarnation, revision: Number(r.revision), createdAt: r.created_at, updatedAt: r.updated_at,
-});
 
 function owner(scope: WriteScope): { source: 'shared' | 'personal'; userId: string | null } {
   return scope.source === 'shared' ? { source: 'shared', userId: null } : { source: 'personal', userId: scope.userId };
@@ -109,6 +99,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Postgres
 
 class PgStore implements PostgresStore {
   readonly engine = 'postgres' as const;
+  private readonly accounts: PgAccountStore;
   private readonly feed: PgChangeFeed;
   private readonly groups: PgGroupStore;
   private readonly users: PgUserStore;
@@ -119,6 +110,7 @@ class PgStore implements PostgresStore {
   private readonly queries: PgContactQuery;
 
   constructor(private readonly pool: pg.Pool, opts: PostgresOptions, readonly appliedMigrations: number[]) {
+    this.accounts = new PgAccountStore(this, pool, (fn) => this.tx(fn));
     this.feed = new PgChangeFeed(pool, opts, (fn) => this.tx(fn));
     this.groups = new PgGroupStore(this, pool);
     this.users = new PgUserStore(this, pool);
@@ -173,20 +165,17 @@ class PgStore implements PostgresStore {
     ]);
   }
 
-  // ---- accounts ----
+  // ---- accounts (pg-account-store.ts) ----
 
-  async createAccount(input: AccountCreate, actor: Actor): Promise<Account> {
-    return this.tx(async (c) => {
-      const at = now();
-      const { rowCount } = await c.query(`INSERT INTO accounts (id, name, region, settings, incarnation, revision, created_at, updated_at)
-        VALUES ($1,$2,$3,$4,$5,1,$6,$6) ON CONFLICT (id) DO NOTHING`,
-      [input.id, input.name, input.region, JSON.stringify(defaultSettings(input.settings ?? {})), newIncarnation(), at]);
-      if (rowCount === 0) throw new ConflictError(`Account "${input.id}" already exists`, [{ field: 'id', value: input.id, reason: 'is taken' }]);
-      const account = (await this.accountOn(c, input.id))!;
-      await this.audit(c, account.id, actor, 'account.create', account.id, null, account);
-      return account;
-    });
-  }
+  createAccount(input: AccountCreate, actor: Actor): Promise<Account> { return this.accounts.create(input, actor); }
+  getAccount(id: string): Promise<Account | null> { return this.accounts.get(id); }
+  listAccounts(): Promise<Account[]> { return this.accounts.list(); }
+  updateAccount(id: string, patch: AccountPatch, actor: Actor): Promise<Account> { return this.accounts.update(id, patch, actor); }
+  deleteAccount(id: string): Promise<void> { return this.accounts.delete(id); }
+  getAccountVersion(id: string): Promise<AccountVersion | null> { return this.accounts.version(id); }
+  setPhoneCredentials(id: string, creds: PhoneCredentials | null, actor: Actor): Promise<void> { return this.accounts.setPhoneCredentials(id, creds, actor); }
+  getPhoneCredentials(id: string): Promise<PhoneCredentials | null> { return this.accounts.getPhoneCredentials(id); }
+  findAccountByPathToken(token: string): Promise<string | null> { return this.accounts.findByPathToken(token); }
 
   /** The account's region (numbers of its entries are normalised in it), read in the caller's transaction. */
   async regionOn(c: pg.ClientBase, id: string): Promise<string> {
@@ -195,71 +184,6 @@ class PgStore implements PostgresStore {
     return rows[0].region;
   }
 
-  private async accountOn(c: pg.ClientBase | pg.Pool, id: string): Promise<Account | null> {
-    const { rows } = await c.query<AccountRow>('SELECT * FROM accounts WHERE id = $1', [id]);
-    return rows[0] ? toAccount(rows[0]) : null;
-  }
-
-  getAccount(id: string): Promise<Account | null> {
-    return this.accountOn(this.pool, id);
-  }
-
-  async listAccounts(): Promise<Account[]> {
-    return (await this.pool.query<AccountRow>('SELECT * FROM accounts ORDER BY id')).rows.map(toAccount);
-  }
-
-  async updateAccount(id: string, patch: AccountPatch, actor: Actor): Promise<Account> {
-    return this.accountTx(id, async ({ client, at }) => {
-      const before = (await this.accountOn(client, id))!;
-      const settings = defaultSettings({ ...before.settings, ...(patch.settings ?? {}) });
-      const region = patch.region ?? before.region;
-      await client.query('UPDATE accounts SET name = $2, region = $3, settings = $4, updated_at = $5 WHERE id = $1',
-        [id, patch.name ?? before.name, region, JSON.stringify(settings), at]);
-      const after = (await this.accountOn(client, id))!;
-      await this.audit(client, id, actor, 'account.update', id, { ...before, revision: before.revision - 1 }, after);
-      // Settings and region alter every entry (name order, numbers' form): readers start over.
-      const everything = JSON.stringify(settings) !== JSON.stringify(before.settings) || region !== before.region;
-      return { result: after, feed: everything ? { changed: [], deleted: [], everything } : null };
-    });
-  }
-
-  async deleteAccount(id: string): Promise<void> {
-    await this.tx(async (c) => {
-      const { rowCount } = await c.query('DELETE FROM accounts WHERE id = $1', [id]);
-      if (rowCount === 0) throw new NotFoundError('Account');
-      // No foreign keys on these (see the migration): they go with the account explicitly.
-      await c.query('DELETE FROM contact_words WHERE account_id = $1', [id]);
-      await c.query('DELETE FROM change_log WHERE account_id = $1', [id]);
-      await c.query('DELETE FROM change_floor WHERE account_id = $1', [id]);
-    });
-  }
-
-  async getAccountVersion(id: string): Promise<AccountVersion | null> {
-    const { rows } = await this.pool.query<{ incarnation: string; revision: string }>('SELECT incarnation, revision FROM accounts WHERE id = $1', [id]);
-    return rows[0] ? { incarnation: rows[0].incarnation, revision: Number(rows[0].revision) } : null;
-  }
-
-  async setPhoneCredentials(id: string, creds: PhoneCredentials | null, actor: Actor): Promise<void> {
-    await this.accountTx(id, async ({ client }) => {
-      await client.query('UPDATE accounts SET phone_username = $2, phone_secret = $3, phone_path_token = $4 WHERE id = $1',
-        [id, creds?.username ?? null, creds?.secretSealed ?? null, creds?.pathToken ?? null]);
-      // The audit log records that credentials changed, never the secret.
-      await this.audit(client, id, actor, 'account.update', id, null, { phoneCredentials: creds ? { username: creds.username } : null });
-      return { result: undefined, feed: null };
-    });
-  }
-
-  async getPhoneCredentials(id: string): Promise<PhoneCredentials | null> {
-    const { rows } = await this.pool.query<{ u: string | null; s: string | null; t: string | null }>(
-      'SELECT phone_username u, phone_secret s, phone_path_token t FROM accounts WHERE id = $1', [id]);
-    const r = rows[0];
-    return r?.u && r.s && r.t ? { username: r.u, secretSealed: r.s, pathToken: r.t } : null;
-  }
-
-  async findAccountByPathToken(token: string): Promise<string | null> {
-    const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM accounts WHERE phone_path_token = $1', [token]);
-    return rows[0]?.id ?? null;
-  }
 
   // ---- contact reads ----
 
