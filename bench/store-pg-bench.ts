@@ -11,9 +11,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareContact } from '../src/domain/prepare-contact.ts';
-import type { BatchOp } from '../src/store/async-store.ts';
+import type { AsyncStore, BatchOp } from '../src/store/async-store.ts';
 import { ChangeFollower } from '../src/store/change-follower.ts';
-import { openPostgresStore, type PostgresImplemented } from '../src/store/postgres/pg-store.ts';
+import { openPostgresStore } from '../src/store/postgres/pg-store.ts';
 import { openSqliteAsyncStore } from '../src/store/sqlite/sqlite-async-store.ts';
 import { findPostgresBin, startPostgres } from '../test/helpers/postgres.ts';
 import { fakeContact, rng } from './lib/fake-contacts.ts';
@@ -24,7 +24,7 @@ const WRITES = 250;
 const ACTOR = { id: 'bench' };
 const SHARED = { source: 'shared' } as const;
 
-async function timeImport(label: string, store: PostgresImplemented, ops: BatchOp[]): Promise<void> {
+async function timeImport(label: string, store: AsyncStore, ops: BatchOp[]): Promise<void> {
   await store.createAccount({ id: 'bench', name: 'Bench', region: 'US' }, ACTOR);
   const chunks = function* () { for (let i = 0; i < ops.length; i += CHUNK) yield ops.slice(i, i + CHUNK); };
   const t0 = performance.now();

@@ -11,8 +11,9 @@ import { contactFields } from '../../domain/contact-schemas.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import { reverse } from '../../domain/phone-number.ts';
 import type { BatchOp, BatchResult, WriteScope } from '../async-store.ts';
-import { newId } from '../sqlite/ids.ts';
-import { CONTENT_COLUMNS, contactValues, copyLine } from './pg-rows.ts';
+import { newId } from '../ids.ts';
+import { CONTENT_COLUMNS, contactValues } from '../contact-columns.ts';
+import { copyLine } from './pg-rows.ts';
 import type { AccountTx, PgStore } from './pg-store.ts';
 
 /** COPY text lines written to the server per stream chunk. */
@@ -57,11 +58,11 @@ export async function importInto(
       const before = await store.contactForWrite(client, accountId, visibility, op.id);
       if (op.op === 'update') {
         await store.updateRow(client, accountId, before, op.contact, actor.id, at, groupIds);
-        await store.audit(client, accountId, actor, 'contact.update', op.id, contactFields(before), op.contact.fields, at);
+        await store.auditContact(client, accountId, scope, actor, 'contact.update', op.id, contactFields(before), op.contact.fields, at);
         result.updated.push(op.id);
       } else {
         await store.deleteRow(client, accountId, before);
-        await store.audit(client, accountId, actor, 'contact.delete', op.id, contactFields(before), null, at);
+        await store.auditContact(client, accountId, scope, actor, 'contact.delete', op.id, contactFields(before), null, at);
         result.deleted.push(op.id);
       }
     }
@@ -89,7 +90,8 @@ export async function importInto(
           for (let k = 0; k < groups.length; k++) yield copyLine([ids[i], groupIds.get(groups[k].toLowerCase())!, k]);
         }
       })());
-    await copyInto(client, 'audit_log', ['account_id', 'at', 'actor', 'action', 'target_id', 'before', 'after', 'batch_id'],
+    // Personal contacts are not audited (PgStore.auditContact says why).
+    if (scope.source === 'shared') await copyInto(client, 'audit_log', ['account_id', 'at', 'actor', 'action', 'target_id', 'before', 'after', 'batch_id'],
       creates.map((c, i) => copyLine([accountId, at, actor.id, 'contact.create', ids[i], null, c.fieldsJson ?? JSON.stringify(c.fields), actor.batchId ?? null])));
     for (const id of ids) result.created.push(id); // not push(...ids): a spread of 100,000s overflows the stack
   }

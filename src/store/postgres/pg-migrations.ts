@@ -10,8 +10,8 @@ import type pg from 'pg';
 const MIGRATION_LOCK = 0x6469616c626f6f6bn; // "dialbook"
 
 const MIGRATIONS: string[] = [
-  // 1: everything the SQLite schema has up to its migration 8 (but the credential kinds of 7, not
-  // ported yet), in PostgreSQL's terms. Folded
+  // 1: everything the SQLite schema has up to its migration 8 (but the credential kinds of 7: in
+  // 2), in PostgreSQL's terms. Folded
   // columns are COLLATE "C": a prefix search is then a plain B-tree range, whatever the locale.
   `
   CREATE TABLE accounts (
@@ -184,6 +184,39 @@ const MIGRATIONS: string[] = [
   CREATE INDEX portal_sessions_expiry ON portal_sessions(expires_at);
 
   CREATE TABLE health_probe (id integer PRIMARY KEY CHECK (id = 1), at bigint NOT NULL);
+  `,
+  // 2: what SQLite's migrations 7 and 9 added, so users, tokens, sessions and the sign-in limiter
+  // run on PostgreSQL: credential kinds (platform, a manager's API token, an app password), when a
+  // session last proved its password, and the limiter's counters of DISTINCT failures with their
+  // members and the sources known to work (see sqlite/migrations.ts for why each exists). No
+  // PostgreSQL store wrote users, tokens, sessions or counters before this version, so there is
+  // nothing to convert: the old counter table is simply replaced.
+  `
+  ALTER TABLE api_tokens ADD COLUMN kind text NOT NULL DEFAULT 'app-password' CHECK (kind IN ('platform', 'api', 'app-password'));
+  UPDATE api_tokens SET kind = 'platform' WHERE account_id IS NULL;
+  CREATE INDEX api_tokens_user ON api_tokens(account_id, user_id);
+  CREATE INDEX users_email ON users(account_id, email);
+  ALTER TABLE portal_sessions ADD COLUMN authenticated_at bigint NOT NULL DEFAULT 0;
+  UPDATE portal_sessions SET authenticated_at = created_at;
+
+  DROP TABLE signin_failures;
+  CREATE TABLE signin_failures (
+    key text PRIMARY KEY,
+    failures double precision NOT NULL,
+    last_at bigint NOT NULL,
+    leak_from bigint NOT NULL
+  );
+  CREATE TABLE signin_failure_members (
+    key text NOT NULL,
+    member text NOT NULL,
+    PRIMARY KEY (key, member)
+  );
+  CREATE TABLE signin_known_sources (
+    source text NOT NULL,
+    login text NOT NULL,
+    last_ok bigint NOT NULL,
+    PRIMARY KEY (source, login)
+  );
   `,
 ];
 

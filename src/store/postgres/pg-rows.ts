@@ -1,23 +1,8 @@
-// Row shapes and the statements shared by the PostgreSQL store's writers: the contact's columns
-// once, reading contacts with their numbers and groups, and the COPY text encoding.
+// Row shapes and the statements shared by the PostgreSQL store's writers: reading contacts with
+// their numbers and groups, and the COPY text encoding (the contact's own columns are in
+// ../contact-columns.ts, shared with SQLite).
 import type { Contact, ContactSource, PhoneNumber } from '../../domain/contact-schemas.ts';
-import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import type pg from 'pg';
-
-/** The columns a contact's own values fill (contactValues gives them, in this order). */
-export const CONTENT_COLUMNS = [
-  'first_name', 'last_name', 'company', 'title', 'work_number', 'mobile_number', 'home_number', 'fax_number', 'email',
-  'first_f', 'last_f', 'company_f', 'title_f', 'email_f', 'display_f', 'sort_key',
-] as const;
-
-export function contactValues(c: PreparedContact): string[] {
-  const f = c.fields;
-  const n = c.search;
-  return [
-    f.firstName, f.lastName, f.company, f.title, f.workNumber, f.mobileNumber, f.homeNumber, f.faxNumber, f.email,
-    n.first, n.last, n.company, n.title, n.email, n.display, n.sortKey,
-  ];
-}
 
 const CONTACT_SELECT = `SELECT c.id, c.seq, c.account_id, c.source, c.user_id, c.first_name, c.last_name, c.company, c.title,
   c.work_number, c.mobile_number, c.home_number, c.fax_number, c.email, c.created_at, c.created_by, c.updated_at,

@@ -1,49 +1,56 @@
-// The PostgreSQL implementation of the asynchronous store contract, as far as it goes today
-// (PostgresImplemented below names exactly which parts; docs/store-contract.md lists the rest).
-// Every write transaction takes its account's next revision FIRST (UPDATE ... RETURNING holds the
-// account row's lock to commit: writes to one account serialize, other accounts never wait),
-// writes its change row under that revision, and NOTIFYs inside the transaction: PostgreSQL
-// delivers a NOTIFY only at commit, so a hint never announces what is not there. NOT wired into
-// the server (issue 19).
-import { randomBytes } from 'node:crypto';
+// The PostgreSQL implementation of the whole asynchronous store contract (async-store.ts). This
+// file holds the transactions, contact reads and writes, audit and the lifecycle; accounts, the
+// change feed, groups, users, tokens, card names, sessions, the sign-in limiter and paged queries
+// are in the pg-*.ts files it delegates to. Every write transaction takes its account's next
+// revision FIRST (UPDATE ... RETURNING holds the account row's lock to commit: writes to one
+// account serialize, other accounts never wait), writes its change row under that revision, and
+// NOTIFYs inside the transaction: PostgreSQL delivers a NOTIFY only at commit, so a hint never
+// announces what is not there. NOT wired into the server yet (issue 19).
 import pg from 'pg';
-import {
-  defaultSettings, type Account, type AccountCreate, type AccountPatch, type AccountSettings, type AccountVersion,
-} from '../../domain/account-schemas.ts';
+import type { Account, AccountCreate, AccountPatch, AccountVersion } from '../../domain/account-schemas.ts';
 import type { Actor, AuditAction, AuditEntry } from '../../domain/audit.ts';
 import { contactFields, type Contact } from '../../domain/contact-schemas.ts';
 import type { Group } from '../../domain/group-schemas.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import { reverse } from '../../domain/phone-number.ts';
 import { searchForms } from '../../domain/search-forms.ts';
-import { ConflictError, NotFoundError, PreconditionFailedError } from '../../errors.ts';
+import { NotFoundError, PreconditionFailedError } from '../../errors.ts';
+import type { ApiTokenInfo, TokenKind, User, UserCreate, UserPatch } from '../../domain/user-schemas.ts';
 import type {
-  AsyncAccountStore, AsyncAuditStore, AsyncChangeFeed, AsyncContactReads, AsyncContactWrites, AsyncGroupStore,
-  AsyncStoreLifecycle, BatchOp, BatchResult, ChangeWatch, PhoneCredentials, RevisionChanges, Visibility, WriteScope,
+  AsyncChangeFeed, AsyncStore, BatchOp, BatchResult, ChangeWatch, ContactQuery, PhoneCredentials, RevisionChanges, SessionRecord, Visibility, WriteScope,
 } from '../async-store.ts';
-import { newId } from '../sqlite/ids.ts';
+import { CONTENT_COLUMNS, contactValues } from '../contact-columns.ts';
+import type { CardName, ContactPage, ContactRef, CredentialRevocation, SigninFailureStore, StoredCardName, TokenRecord } from '../store.ts';
+import { newId } from '../ids.ts';
+import { PgAccountStore } from './pg-account-store.ts';
+import { PgCardStore } from './pg-card-store.ts';
+import { PgChangeFeed } from './pg-change-feed.ts';
+import { PgContactQuery } from './pg-contact-query.ts';
+import { connectOrExplain } from './pg-connect.ts';
+import { PgGroupStore } from './pg-group-store.ts';
 import { importInto } from './pg-import.ts';
-import { CHANGE_CHANNEL, listen, type ListenerOptions } from './pg-listener.ts';
+import { CHANGE_CHANNEL, type ListenerOptions } from './pg-listener.ts';
 import { migrate } from './pg-migrations.ts';
-import { CONTENT_COLUMNS, contactValues, publicContact, selectContacts } from './pg-rows.ts';
-
-/** The parts of the contract implemented on PostgreSQL so far. */
-export type PostgresImplemented = AsyncAccountStore & AsyncContactReads & AsyncContactWrites & AsyncChangeFeed
-  & AsyncGroupStore & AsyncAuditStore & AsyncStoreLifecycle;
+import { publicContact, selectContacts } from './pg-rows.ts';
+import { PgSessionStore } from './pg-session-store.ts';
+import { PgSigninFailures } from './pg-signin-failures.ts';
+import { PgTokenStore } from './pg-token-store.ts';
+import { PgUserStore } from './pg-user-store.ts';
 
 export interface PostgresOptions extends ListenerOptions {
   url: string;
   /** Pool size (default 10). */
   poolSize?: number;
+  /** How long a connection attempt may take before it fails (default 5,000 ms): an unreachable server fails the start quickly. */
+  connectTimeoutMs?: number;
 }
 
-export interface PostgresStore extends PostgresImplemented {
+export interface PostgresStore extends AsyncStore {
   /** The migrations this instance applied at start (empty when another instance had). */
   readonly appliedMigrations: number[];
 }
 
 const now = (): string => new Date().toISOString();
-const newIncarnation = (): string => randomBytes(12).toString('hex');
 
 /** What a write transaction reports to the change feed. */
 export interface FeedEntry { changed: string[]; deleted: string[]; everything?: boolean }
@@ -52,14 +59,6 @@ export interface FeedEntry { changed: string[]; deleted: string[]; everything?: 
 export interface AccountTx { client: pg.PoolClient; revision: number; at: string }
 
 const LARGE_BATCH = 1000;
-
-interface AccountRow {
-  id: string; name: string; region: string; settings: string; incarnation: string; revision: string; created_at: string; updated_at: string;
-}
-const toAccount = (r: AccountRow): Account => ({
-  id: r.id, name: r.name, region: r.region, settings: defaultSettings(JSON.parse(r.settings) as Partial<AccountSettings>),
-  incarnation: r.incarnation, revision: Number(r.revision), createdAt: r.created_at, updatedAt: r.updated_at,
-});
 
 function owner(scope: WriteScope): { source: 'shared' | 'personal'; userId: string | null } {
   return scope.source === 'shared' ? { source: 'shared', userId: null } : { source: 'personal', userId: scope.userId };
@@ -81,12 +80,15 @@ function visibilitySql(v: Visibility, first: number): { sql: string; params: unk
 const scopeVisibility = (scope: WriteScope): Visibility =>
   scope.source === 'shared' ? { shared: true, users: false, personalOf: null } : { shared: false, users: false, personalOf: scope.userId };
 
+/** Opens the store: connects (one clear error naming host and port when the server cannot be reached), migrates. */
 export async function openPostgresStore(opts: PostgresOptions): Promise<PostgresStore> {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, application_name: 'dialbook' });
+  const pool = new pg.Pool({
+    connectionString: opts.url, max: opts.poolSize ?? 10, application_name: 'dialbook', connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
+  });
   // An idle pooled connection that dies (server restart) must not crash the process.
   pool.on('error', () => {});
   let appliedMigrations: number[];
-  const client = await pool.connect();
+  const client = await connectOrExplain(pool, opts.url);
   try {
     appliedMigrations = await migrate(client);
   } finally {
@@ -97,7 +99,27 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Postgres
 
 class PgStore implements PostgresStore {
   readonly engine = 'postgres' as const;
-  constructor(private readonly pool: pg.Pool, private readonly opts: PostgresOptions, readonly appliedMigrations: number[]) {}
+  private readonly accounts: PgAccountStore;
+  private readonly feed: PgChangeFeed;
+  private readonly groups: PgGroupStore;
+  private readonly users: PgUserStore;
+  private readonly tokens: PgTokenStore;
+  private readonly cards: PgCardStore;
+  private readonly sessions: PgSessionStore;
+  private readonly signins: PgSigninFailures;
+  private readonly queries: PgContactQuery;
+
+  constructor(private readonly pool: pg.Pool, opts: PostgresOptions, readonly appliedMigrations: number[]) {
+    this.accounts = new PgAccountStore(this, pool, (fn) => this.tx(fn));
+    this.feed = new PgChangeFeed(pool, opts, (fn) => this.tx(fn));
+    this.groups = new PgGroupStore(this, pool);
+    this.users = new PgUserStore(this, pool);
+    this.tokens = new PgTokenStore(pool);
+    this.cards = new PgCardStore(this, pool);
+    this.sessions = new PgSessionStore(pool);
+    this.signins = new PgSigninFailures(pool, (fn) => this.tx(fn));
+    this.queries = new PgContactQuery(pool);
+  }
 
   // ---- transactions ----
 
@@ -143,86 +165,25 @@ class PgStore implements PostgresStore {
     ]);
   }
 
-  // ---- accounts ----
+  // ---- accounts (pg-account-store.ts) ----
 
-  async createAccount(input: AccountCreate, actor: Actor): Promise<Account> {
-    return this.tx(async (c) => {
-      const at = now();
-      const { rowCount } = await c.query(`INSERT INTO accounts (id, name, region, settings, incarnation, revision, created_at, updated_at)
-        VALUES ($1,$2,$3,$4,$5,1,$6,$6) ON CONFLICT (id) DO NOTHING`,
-      [input.id, input.name, input.region, JSON.stringify(defaultSettings(input.settings ?? {})), newIncarnation(), at]);
-      if (rowCount === 0) throw new ConflictError(`Account "${input.id}" already exists`, [{ field: 'id', value: input.id, reason: 'is taken' }]);
-      const account = (await this.accountOn(c, input.id))!;
-      await this.audit(c, account.id, actor, 'account.create', account.id, null, account);
-      return account;
-    });
+  createAccount(input: AccountCreate, actor: Actor): Promise<Account> { return this.accounts.create(input, actor); }
+  getAccount(id: string): Promise<Account | null> { return this.accounts.get(id); }
+  listAccounts(): Promise<Account[]> { return this.accounts.list(); }
+  updateAccount(id: string, patch: AccountPatch, actor: Actor): Promise<Account> { return this.accounts.update(id, patch, actor); }
+  deleteAccount(id: string): Promise<void> { return this.accounts.delete(id); }
+  getAccountVersion(id: string): Promise<AccountVersion | null> { return this.accounts.version(id); }
+  setPhoneCredentials(id: string, creds: PhoneCredentials | null, actor: Actor): Promise<void> { return this.accounts.setPhoneCredentials(id, creds, actor); }
+  getPhoneCredentials(id: string): Promise<PhoneCredentials | null> { return this.accounts.getPhoneCredentials(id); }
+  findAccountByPathToken(token: string): Promise<string | null> { return this.accounts.findByPathToken(token); }
+
+  /** The account's region (numbers of its entries are normalised in it), read in the caller's transaction. */
+  async regionOn(c: pg.ClientBase, id: string): Promise<string> {
+    const { rows } = await c.query<{ region: string }>('SELECT region FROM accounts WHERE id = $1', [id]);
+    if (!rows[0]) throw new NotFoundError('Account');
+    return rows[0].region;
   }
 
-  private async accountOn(c: pg.ClientBase | pg.Pool, id: string): Promise<Account | null> {
-    const { rows } = await c.query<AccountRow>('SELECT * FROM accounts WHERE id = $1', [id]);
-    return rows[0] ? toAccount(rows[0]) : null;
-  }
-
-  getAccount(id: string): Promise<Account | null> {
-    return this.accountOn(this.pool, id);
-  }
-
-  async listAccounts(): Promise<Account[]> {
-    return (await this.pool.query<AccountRow>('SELECT * FROM accounts ORDER BY id')).rows.map(toAccount);
-  }
-
-  async updateAccount(id: string, patch: AccountPatch, actor: Actor): Promise<Account> {
-    return this.accountTx(id, async ({ client, at }) => {
-      const before = (await this.accountOn(client, id))!;
-      const settings = defaultSettings({ ...before.settings, ...(patch.settings ?? {}) });
-      const region = patch.region ?? before.region;
-      await client.query('UPDATE accounts SET name = $2, region = $3, settings = $4, updated_at = $5 WHERE id = $1',
-        [id, patch.name ?? before.name, region, JSON.stringify(settings), at]);
-      const after = (await this.accountOn(client, id))!;
-      await this.audit(client, id, actor, 'account.update', id, { ...before, revision: before.revision - 1 }, after);
-      // Settings and region alter every entry (name order, numbers' form): readers start over.
-      const everything = JSON.stringify(settings) !== JSON.stringify(before.settings) || region !== before.region;
-      return { result: after, feed: everything ? { changed: [], deleted: [], everything } : null };
-    });
-  }
-
-  async deleteAccount(id: string): Promise<void> {
-    await this.tx(async (c) => {
-      const { rowCount } = await c.query('DELETE FROM accounts WHERE id = $1', [id]);
-      if (rowCount === 0) throw new NotFoundError('Account');
-      // No foreign keys on these (see the migration): they go with the account explicitly.
-      await c.query('DELETE FROM contact_words WHERE account_id = $1', [id]);
-      await c.query('DELETE FROM change_log WHERE account_id = $1', [id]);
-      await c.query('DELETE FROM change_floor WHERE account_id = $1', [id]);
-    });
-  }
-
-  async getAccountVersion(id: string): Promise<AccountVersion | null> {
-    const { rows } = await this.pool.query<{ incarnation: string; revision: string }>('SELECT incarnation, revision FROM accounts WHERE id = $1', [id]);
-    return rows[0] ? { incarnation: rows[0].incarnation, revision: Number(rows[0].revision) } : null;
-  }
-
-  async setPhoneCredentials(id: string, creds: PhoneCredentials | null, actor: Actor): Promise<void> {
-    await this.accountTx(id, async ({ client }) => {
-      await client.query('UPDATE accounts SET phone_username = $2, phone_secret = $3, phone_path_token = $4 WHERE id = $1',
-        [id, creds?.username ?? null, creds?.secretSealed ?? null, creds?.pathToken ?? null]);
-      // The audit log records that credentials changed, never the secret.
-      await this.audit(client, id, actor, 'account.update', id, null, { phoneCredentials: creds ? { username: creds.username } : null });
-      return { result: undefined, feed: null };
-    });
-  }
-
-  async getPhoneCredentials(id: string): Promise<PhoneCredentials | null> {
-    const { rows } = await this.pool.query<{ u: string | null; s: string | null; t: string | null }>(
-      'SELECT phone_username u, phone_secret s, phone_path_token t FROM accounts WHERE id = $1', [id]);
-    const r = rows[0];
-    return r?.u && r.s && r.t ? { username: r.u, secretSealed: r.s, pathToken: r.t } : null;
-  }
-
-  async findAccountByPathToken(token: string): Promise<string | null> {
-    const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM accounts WHERE phone_path_token = $1', [token]);
-    return rows[0]?.id ?? null;
-  }
 
   // ---- contact reads ----
 
@@ -237,7 +198,7 @@ class PgStore implements PostgresStore {
     return this.contactOn(this.pool, accountId, id, visibility);
   }
 
-  private async contactOn(db: pg.ClientBase | pg.Pool, accountId: string, id: string, visibility: Visibility): Promise<Contact | null> {
+  async contactOn(db: pg.ClientBase | pg.Pool, accountId: string, id: string, visibility: Visibility): Promise<Contact | null> {
     const vis = visibilitySql(visibility, 3);
     const rows = await selectContacts(db, `c.account_id = $1 AND c.id = $2 AND ${vis.sql}`, [accountId, id, ...vis.params], 'c.seq');
     return rows[0] ? publicContact(rows[0]) : null;
@@ -335,13 +296,27 @@ class PgStore implements PostgresStore {
     await c.query('DELETE FROM contacts WHERE id = $1', [before.id]);
   }
 
+  /**
+   * A user's personal contacts are theirs alone: the account's change history (which managers
+   * read) records writes to shared contacts only, never a personal contact's fields.
+   */
+  async auditContact(c: pg.ClientBase, accountId: string, scope: WriteScope, actor: Actor, action: AuditAction, targetId: string, before: unknown, after: unknown, at: string): Promise<void> {
+    if (scope.source === 'shared') await this.audit(c, accountId, actor, action, targetId, before, after, at);
+  }
+
+  /** A new contact inside an account transaction (createContact, and createContactWithCard with its card name). */
+  async createOn({ client, at }: AccountTx, accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor): Promise<Contact> {
+    const id = newId();
+    const o = owner(scope);
+    await this.insertContact(client, accountId, id, o.source, o.userId, contact, actor.id, at, new Map());
+    await this.auditContact(client, accountId, scope, actor, 'contact.create', id, null, contact.fields, at);
+    return this.forWrite(client, accountId, scope, id);
+  }
+
   async createContact(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor): Promise<Contact> {
-    return this.accountTx(accountId, async ({ client, at }) => {
-      const id = newId();
-      const o = owner(scope);
-      await this.insertContact(client, accountId, id, o.source, o.userId, contact, actor.id, at, new Map());
-      await this.audit(client, accountId, actor, 'contact.create', id, null, contact.fields, at);
-      return { result: await this.forWrite(client, accountId, scope, id), feed: { changed: [id], deleted: [] } };
+    return this.accountTx(accountId, async (t) => {
+      const c = await this.createOn(t, accountId, scope, contact, actor);
+      return { result: c, feed: { changed: [c.id], deleted: [] } };
     });
   }
 
@@ -350,7 +325,7 @@ class PgStore implements PostgresStore {
       const before = await this.forWrite(client, accountId, scope, id);
       if (expectedRevision !== undefined && before.revision !== expectedRevision) throw new PreconditionFailedError();
       await this.updateRow(client, accountId, before, contact, actor.id, at, new Map());
-      await this.audit(client, accountId, actor, 'contact.update', id, contactFields(before), contact.fields, at);
+      await this.auditContact(client, accountId, scope, actor, 'contact.update', id, contactFields(before), contact.fields, at);
       return { result: await this.forWrite(client, accountId, scope, id), feed: { changed: [id], deleted: [] } };
     });
   }
@@ -360,7 +335,7 @@ class PgStore implements PostgresStore {
       const before = await this.forWrite(client, accountId, scope, id);
       if (expectedRevision !== undefined && before.revision !== expectedRevision) throw new PreconditionFailedError();
       await this.deleteRow(client, accountId, before);
-      await this.audit(client, accountId, actor, 'contact.delete', id, contactFields(before), null, at);
+      await this.auditContact(client, accountId, scope, actor, 'contact.delete', id, contactFields(before), null, at);
       return { result: undefined, feed: { changed: [], deleted: [id] } };
     });
   }
@@ -382,107 +357,19 @@ class PgStore implements PostgresStore {
     return result;
   }
 
-  // ---- change feed ----
+  // ---- change feed (pg-change-feed.ts) ----
 
-  async changesSince(accountId: string, after: number): Promise<RevisionChanges | null> {
-    const c = await this.pool.connect();
-    try {
-      // One snapshot: the account's revision and the change rows up to it are one state.
-      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const acct = await c.query<{ revision: string }>('SELECT revision FROM accounts WHERE id = $1', [accountId]);
-      if (acct.rows.length === 0) return null;
-      const floor = await c.query<{ revision: string }>('SELECT revision FROM change_floor WHERE account_id = $1', [accountId]);
-      if (floor.rows[0] && after < Number(floor.rows[0].revision)) return null;
-      const { rows } = await c.query<{ changed: string[]; deleted: string[]; everything: boolean }>(
-        'SELECT changed, deleted, everything FROM change_log WHERE account_id = $1 AND revision > $2 ORDER BY revision', [accountId, after]);
-      const last = new Map<string, boolean>();
-      for (const r of rows) {
-        if (r.everything) return null;
-        for (const id of r.changed) { last.delete(id); last.set(id, false); }
-        for (const id of r.deleted) { last.delete(id); last.set(id, true); }
-      }
-      const ids = [...last.keys()];
-      const existing = new Set(ids.length === 0 ? [] : (await c.query<{ id: string }>('SELECT id FROM contacts WHERE account_id = $1 AND id = ANY($2)', [accountId, ids])).rows.map((r) => r.id));
-      const changed: string[] = [];
-      const deleted: string[] = [];
-      for (const id of ids) (existing.has(id) ? changed : deleted).push(id);
-      return { upTo: Math.max(after, Number(acct.rows[0].revision)), changed, deleted };
-    } finally {
-      await c.query('COMMIT').catch(() => {});
-      c.release();
-    }
-  }
+  changesSince(accountId: string, after: number): Promise<RevisionChanges | null> { return this.feed.changesSince(accountId, after); }
+  changeCount(accountId: string, after: number): Promise<number | null> { return this.feed.changeCount(accountId, after); }
+  pruneChangeLog(olderThanEpochSeconds: number): Promise<number> { return this.feed.pruneChangeLog(olderThanEpochSeconds); }
+  watchChanges(onHint: Parameters<AsyncChangeFeed['watchChanges']>[0]): Promise<ChangeWatch> { return this.feed.watchChanges(onHint); }
 
-  async changeCount(accountId: string, after: number): Promise<number | null> {
-    const changes = await this.changesSince(accountId, after);
-    return changes === null ? null : changes.changed.length + changes.deleted.length;
-  }
+  // ---- groups (pg-group-store.ts) and audit ----
 
-  async pruneChangeLog(olderThanEpochSeconds: number): Promise<number> {
-    return this.tx(async (c) => {
-      await c.query(`INSERT INTO change_floor (account_id, revision)
-        SELECT account_id, max(revision) FROM change_log WHERE at < $1 GROUP BY account_id
-        ON CONFLICT (account_id) DO UPDATE SET revision = greatest(change_floor.revision, excluded.revision)`, [olderThanEpochSeconds]);
-      const { rowCount } = await c.query('DELETE FROM change_log WHERE at < $1', [olderThanEpochSeconds]);
-      return rowCount ?? 0;
-    });
-  }
-
-  watchChanges(onHint: Parameters<AsyncChangeFeed['watchChanges']>[0]): Promise<ChangeWatch> {
-    return listen({ connectionString: this.opts.url }, onHint, { keepaliveMs: 10_000, ...this.opts });
-  }
-
-  // ---- groups and audit ----
-
-  async listGroups(accountId: string): Promise<Group[]> {
-    const { rows } = await this.pool.query<{ id: string; account_id: string; name: string; n: string }>(
-      `SELECT g.id, g.account_id, g.name, (SELECT count(*) FROM contact_groups cg WHERE cg.group_id = g.id) AS n
-       FROM groups g WHERE g.account_id = $1 ORDER BY lower(g.name)`, [accountId]);
-    return rows.map((r) => ({ id: r.id, accountId: r.account_id, name: r.name, contactCount: Number(r.n) }));
-  }
-
-  private async groupOn(c: pg.ClientBase, accountId: string, id: string): Promise<Group> {
-    const { rows } = await c.query<{ id: string; account_id: string; name: string; n: string }>(
-      'SELECT g.id, g.account_id, g.name, (SELECT count(*) FROM contact_groups cg WHERE cg.group_id = g.id) AS n FROM groups g WHERE g.account_id = $1 AND g.id = $2', [accountId, id]);
-    if (!rows[0]) throw new NotFoundError('Group');
-    return { id: rows[0].id, accountId: rows[0].account_id, name: rows[0].name, contactCount: Number(rows[0].n) };
-  }
-
-  private async assertFree(c: pg.ClientBase, accountId: string, name: string, exceptId: string | null): Promise<void> {
-    const { rows } = await c.query<{ id: string }>('SELECT id FROM groups WHERE account_id = $1 AND lower(name) = lower($2)', [accountId, name]);
-    if (rows[0] && rows[0].id !== exceptId) throw new ConflictError(`A group named "${name}" already exists`, [{ field: 'name', value: name, reason: 'is taken' }]);
-  }
-
-  async createGroup(accountId: string, name: string, actor: Actor): Promise<Group> {
-    return this.accountTx(accountId, async ({ client, at }) => {
-      await this.assertFree(client, accountId, name, null);
-      const id = newId();
-      await client.query('INSERT INTO groups (id, account_id, name, created_at) VALUES ($1,$2,$3,$4)', [id, accountId, name, at]);
-      await this.audit(client, accountId, actor, 'group.create', id, null, { name }, at);
-      return { result: await this.groupOn(client, accountId, id), feed: null };
-    });
-  }
-
-  async renameGroup(accountId: string, id: string, name: string, actor: Actor): Promise<Group> {
-    return this.accountTx(accountId, async ({ client, at }) => {
-      const before = await this.groupOn(client, accountId, id);
-      await this.assertFree(client, accountId, name, id);
-      await client.query('UPDATE groups SET name = $2 WHERE id = $1', [id, name]);
-      await this.audit(client, accountId, actor, 'group.rename', id, { name: before.name }, { name }, at);
-      const members = (await client.query<{ contact_id: string }>('SELECT contact_id FROM contact_groups WHERE group_id = $1', [id])).rows.map((r) => r.contact_id);
-      return { result: await this.groupOn(client, accountId, id), feed: { changed: members, deleted: [] } };
-    });
-  }
-
-  async deleteGroup(accountId: string, id: string, actor: Actor): Promise<void> {
-    await this.accountTx(accountId, async ({ client, at }) => {
-      const before = await this.groupOn(client, accountId, id);
-      const members = (await client.query<{ contact_id: string }>('SELECT contact_id FROM contact_groups WHERE group_id = $1', [id])).rows.map((r) => r.contact_id);
-      await client.query('DELETE FROM groups WHERE id = $1', [id]);
-      await this.audit(client, accountId, actor, 'group.delete', id, { name: before.name, contactCount: before.contactCount }, null, at);
-      return { result: undefined, feed: { changed: members, deleted: [] } };
-    });
-  }
+  listGroups(accountId: string): Promise<Group[]> { return this.groups.list(accountId); }
+  createGroup(accountId: string, name: string, actor: Actor): Promise<Group> { return this.groups.create(accountId, name, actor); }
+  renameGroup(accountId: string, groupId: string, name: string, actor: Actor): Promise<Group> { return this.groups.rename(accountId, groupId, name, actor); }
+  deleteGroup(accountId: string, groupId: string, actor: Actor): Promise<void> { return this.groups.delete(accountId, groupId, actor); }
 
   async listAudit(accountId: string, opts: { limit: number; before?: number; contactId?: string }): Promise<AuditEntry[]> {
     const { rows } = await this.pool.query<{ id: string; account_id: string; at: string; actor: string; action: string; target_id: string | null; before: string | null; after: string | null; batch_id: string | null }>(
@@ -493,6 +380,61 @@ class PgStore implements PostgresStore {
       before: r.before ? JSON.parse(r.before) : null, after: r.after ? JSON.parse(r.after) : null, batchId: r.batch_id,
     }));
   }
+
+  // ---- contact queries (pg-contact-query.ts) ----
+
+  queryContacts(accountId: string, query: ContactQuery): Promise<ContactPage> { return this.queries.query(accountId, query); }
+  queryContactRefs(accountId: string, query: ContactQuery): Promise<ContactRef[]> { return this.queries.refs(accountId, query); }
+
+  // ---- users (pg-user-store.ts) and tokens (pg-token-store.ts) ----
+
+  createUser(accountId: string, input: Omit<UserCreate, 'password'> & { passwordHash?: string | null }, actor: Actor): Promise<User> {
+    return this.users.create(accountId, input, actor);
+  }
+  getUser(accountId: string, userId: string): Promise<User | null> { return this.users.get(accountId, userId); }
+  findUserByLogin(accountId: string, login: string): Promise<(User & { passwordHash: string | null }) | null> { return this.users.findByLogin(accountId, login); }
+  listUsers(accountId: string): Promise<User[]> { return this.users.list(accountId); }
+  /** `revoke` (as the synchronous store's updateUser): the user's sessions and tokens end in the same transaction. */
+  updateUser(accountId: string, userId: string, patch: Omit<UserPatch, 'password'> & { passwordHash?: string | null }, actor: Actor, revoke?: CredentialRevocation): Promise<User> {
+    return this.users.update(accountId, userId, patch, actor, revoke);
+  }
+  deleteUser(accountId: string, userId: string, actor: Actor): Promise<void> { return this.users.delete(accountId, userId, actor); }
+  upgradePasswordHash(accountId: string, userId: string, expected: string, next: string): Promise<boolean> {
+    return this.users.upgradePasswordHash(accountId, userId, expected, next);
+  }
+
+  createToken(t: { accountId: string | null; userId: string | null; label: string; tokenHash: string; kind?: TokenKind }): Promise<ApiTokenInfo> { return this.tokens.create(t); }
+  findTokenByHash(tokenHash: string): Promise<TokenRecord | null> { return this.tokens.findByHash(tokenHash); }
+  listTokens(accountId: string | null, userId: string | null): Promise<ApiTokenInfo[]> { return this.tokens.list(accountId, userId); }
+  deleteToken(accountId: string | null, tokenId: string): Promise<boolean> { return this.tokens.delete(accountId, tokenId); }
+  touchToken(tokenId: string): Promise<void> { return this.tokens.touch(tokenId); }
+  countPlatformTokens(): Promise<number> { return this.tokens.countPlatform(); }
+
+  // ---- CardDAV names (pg-card-store.ts) ----
+
+  cardNames(accountId: string, contactIds: string[]): Promise<Map<string, StoredCardName>> { return this.cards.names(accountId, contactIds); }
+  findContactIdsByCard(accountId: string, by: { name: string } | { uid: string }): Promise<string[]> { return this.cards.find(accountId, by); }
+  createContactWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Promise<Contact> {
+    return this.cards.createWithCard(accountId, scope, contact, actor, card);
+  }
+
+  // ---- sign-in failures (pg-signin-failures.ts) and sessions (pg-session-store.ts) ----
+
+  signinState(...args: Parameters<SigninFailureStore['signinState']>): Promise<ReturnType<SigninFailureStore['signinState']>> {
+    return this.signins.state(...args);
+  }
+  recordSigninFailure(...args: Parameters<SigninFailureStore['recordSigninFailure']>): Promise<ReturnType<SigninFailureStore['recordSigninFailure']>> {
+    return this.signins.recordFailure(...args);
+  }
+  recordSigninSuccess(...args: Parameters<SigninFailureStore['recordSigninSuccess']>): Promise<void> { return this.signins.recordSuccess(...args); }
+
+  createSession(record: SessionRecord): Promise<void> { return this.sessions.create(record); }
+  findSessionByHash(tokenHash: string): Promise<SessionRecord | null> { return this.sessions.findByHash(tokenHash); }
+  touchSession(id: string, lastSeenAt: number, expiresAt: number): Promise<void> { return this.sessions.touch(id, lastSeenAt, expiresAt); }
+  markSessionAuthenticated(id: string, at: number): Promise<void> { return this.sessions.markAuthenticated(id, at); }
+  deleteSession(id: string, owner?: { accountId: string; userId: string }): Promise<boolean> { return this.sessions.delete(id, owner); }
+  listUserSessions(accountId: string, userId: string, now: number): Promise<SessionRecord[]> { return this.sessions.listForUser(accountId, userId, now); }
+  deleteUserSessions(accountId: string, userId: string): Promise<number> { return this.sessions.deleteForUser(accountId, userId); }
 
   // ---- lifecycle ----
 

@@ -1,7 +1,5 @@
-// Rows to domain objects, and the derived columns written with each contact.
+// Rows to domain objects, and the derived columns written with each contact (users' rows: ../user-records.ts).
 import type { Contact, ContactSource, PhoneNumber } from '../../domain/contact-schemas.ts';
-import type { User } from '../../domain/user-schemas.ts';
-import type { UserScope } from '../../domain/account-schemas.ts';
 
 export const CONTACT_COLUMNS = `c.id, c.account_id, c.source, c.user_id, c.first_name, c.last_name, c.company,
   c.title, c.work_number, c.mobile_number, c.home_number, c.fax_number, c.email, c.created_at,
@@ -40,17 +38,4 @@ export function contactsFromRows(rows: ContactRow[], numbers: NumberRow[], group
     createdAt: r.created_at, createdBy: r.created_by, updatedAt: r.updated_at, updatedBy: r.updated_by,
     revision: r.revision,
   }));
-}
-
-export interface UserRow {
-  id: string; account_id: string; username: string; name: string; scope: string; extension: string;
-  direct_number: string; email: string; password_hash: string | null; created_at: string; updated_at: string;
-}
-
-export function userFromRow(r: UserRow): User {
-  return {
-    id: r.id, accountId: r.account_id, username: r.username, name: r.name, scope: r.scope as UserScope,
-    extension: r.extension, directNumber: r.direct_number, email: r.email,
-    hasPassword: r.password_hash !== null, createdAt: r.created_at, updatedAt: r.updated_at,
-  };
 }

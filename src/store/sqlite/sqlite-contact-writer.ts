@@ -1,6 +1,6 @@
 // Writing contacts: every write updates the derived search rows (numbers, words, groups), the
 // audit log and the account revision in the same transaction as the contact itself.
-import { newId } from './ids.ts';
+import { newId } from '../ids.ts';
 import type { Actor, AuditAction } from '../../domain/audit.ts';
 import { contactFields, type Contact } from '../../domain/contact-schemas.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
@@ -9,7 +9,8 @@ import { reverse } from '../../domain/phone-number.ts';
 import { NotFoundError, PreconditionFailedError } from '../../errors.ts';
 import type { BatchOp, BatchResult, OpenBatch, WriteScope } from '../store.ts';
 import { now, refreshStatistics, RowInserter, type Db, type StatementCache } from './database.ts';
-import { AUDIT_INSERT, BatchInserts, CONTACT_INSERT, CONTACT_UPDATE, contactValues } from './sqlite-batch-inserts.ts';
+import { contactValues } from '../contact-columns.ts';
+import { AUDIT_INSERT, BatchInserts, CONTACT_INSERT, CONTACT_UPDATE } from './sqlite-batch-inserts.ts';
 import type { SqliteContactReader } from './sqlite-contact-reader.ts';
 
 const LARGE_BATCH = 1000;

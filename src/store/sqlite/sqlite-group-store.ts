@@ -1,5 +1,5 @@
 // Groups and the audit log.
-import { newId } from './ids.ts';
+import { newId } from '../ids.ts';
 import type { Actor, AuditEntry } from '../../domain/audit.ts';
 import type { Group } from '../../domain/group-schemas.ts';
 import { ConflictError, NotFoundError } from '../../errors.ts';

@@ -1,27 +1,17 @@
 // Users and API tokens. Each user is mirrored as a directory entry (a contact with source 'user')
 // so phones find colleagues with the same indexed searches as shared contacts.
-import { newId } from './ids.ts';
+import { newId } from '../ids.ts';
 import type { Actor } from '../../domain/audit.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
-import { searchForms } from '../../domain/search-forms.ts';
-import { normalizeNumber } from '../../domain/phone-number.ts';
 import type { ApiTokenInfo, TokenKind, User, UserCreate, UserPatch } from '../../domain/user-schemas.ts';
-import type { PhoneNumber } from '../../domain/contact-schemas.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { CredentialRevocation, TokenRecord } from '../store.ts';
+import { publicToken, tokenFromRow as toToken, userDirectoryEntry, userFromRow, type TokenRow, type UserRow } from '../user-records.ts';
 import { now, type Db, type StatementCache } from './database.ts';
-import { userFromRow, type UserRow } from './row-mapping.ts';
 import type { SqliteContactWriter } from './sqlite-contact-writer.ts';
 
 type UserWrite = Omit<UserCreate, 'password'> & { passwordHash?: string | null };
 type UserUpdate = Omit<UserPatch, 'password'> & { passwordHash?: string | null };
-
-interface TokenRow { id: string; kind: TokenKind; account_id: string | null; user_id: string | null; label: string; token_hash: string; created_at: string; last_used_at: string | null }
-const toToken = (r: TokenRow): TokenRecord => ({
-  id: r.id, kind: r.kind, accountId: r.account_id, userId: r.user_id, label: r.label, tokenHash: r.token_hash,
-  createdAt: r.created_at, lastUsedAt: r.last_used_at,
-});
-const publicToken = ({ tokenHash: _h, ...info }: TokenRecord): ApiTokenInfo => info;
 
 export class SqliteUserStore {
   constructor(
@@ -96,23 +86,8 @@ export class SqliteUserStore {
     })();
   }
 
-  /** The user's directory entry: name split into first/last, extension and direct number. */
   private directoryEntry(accountId: string, u: User): PreparedContact {
-    const parts = u.name.trim().split(/\s+/);
-    const lastName = parts.length > 1 ? parts.pop()! : parts[0];
-    const firstName = parts.length > 0 && parts[0] !== lastName ? parts.join(' ') : '';
-    const numbers: PhoneNumber[] = [];
-    if (u.extension) numbers.push({ kind: 'extension', raw: u.extension, e164: null, digits: u.extension.replace(/\D/g, '') });
-    if (u.directNumber) {
-      const n = normalizeNumber(u.directNumber, this.regionOf(accountId));
-      if (!n.ok) throw new ValidationError(`directNumber ${n.reason}`, [{ field: 'directNumber', value: u.directNumber, reason: n.reason }]);
-      numbers.push({ kind: 'work', ...n.value });
-    }
-    const fields = {
-      firstName, lastName, company: '', title: '', workNumber: u.extension, mobileNumber: '', homeNumber: '',
-      faxNumber: '', email: u.email, groups: [],
-    };
-    return { fields, numbers, search: searchForms(fields) };
+    return userDirectoryEntry(u, this.regionOf(accountId));
   }
 
   /** Ends a user's sessions and tokens after a password change (inside update's transaction). */

@@ -1,10 +1,14 @@
-// What only PostgreSQL has: several instances over one database. Three instances starting
-// together on an empty database migrate it once; a write through one instance reaches another's
+// What only PostgreSQL has: several instances over one database, and a server that may not be
+// there. A start against an unreachable server fails at once with one error naming host and port
+// (never the password), and one that never answers within the connect timeout. Three instances
+// starting together on an empty database migrate it once; a write through one instance reaches another's
 // follower by NOTIFY; a NOTIFY sent while the listener's connection was down (lost for good, as
 // measured in issue 19) is recovered by the catch-up on reconnect.
+import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareContact } from '../../../src/domain/prepare-contact.ts';
 import { ChangeFollower, type FollowedChange } from '../../../src/store/change-follower.ts';
+import { PostgresUnreachableError } from '../../../src/store/postgres/pg-connect.ts';
 import { openPostgresStore } from '../../../src/store/postgres/pg-store.ts';
 import { SCHEMA_VERSION } from '../../../src/store/postgres/pg-migrations.ts';
 import { requirePostgres, startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
@@ -97,4 +101,43 @@ describe.skipIf(!requirePostgres())('PostgreSQL store: several instances', () =>
       await b.close();
     }
   });
+
 });
+
+// No PostgreSQL needed: these start against a port where none is.
+describe('PostgreSQL store: a start against an unreachable server', () => {
+  it('fails a start against an unreachable server with one error naming host and port, never the password', async () => {
+    const closed = await listening((socket) => socket.destroy());
+    await closed.close(); // nothing listens on that port any more
+    const err = await openPostgresStore({ url: `postgres://dialbook:s3cret-pw@127.0.0.1:${closed.port}/dialbook`, poolSize: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PostgresUnreachableError);
+    expect((err as Error).message).toContain(`Cannot reach PostgreSQL at 127.0.0.1:${closed.port}`);
+    expect((err as Error).message).toContain('ECONNREFUSED');
+    expect((err as Error).message).not.toContain('s3cret-pw');
+  });
+
+  it('gives up on a server that accepts but never answers after the connect timeout, not the system TCP timeout', async () => {
+    const held: Socket[] = [];
+    const silent = await listening((socket) => { held.push(socket); });
+    try {
+      const started = Date.now();
+      const err = await openPostgresStore({ url: `postgres://dialbook:s3cret-pw@127.0.0.1:${silent.port}/dialbook`, poolSize: 1, connectTimeoutMs: 300 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PostgresUnreachableError);
+      expect((err as Error).message).toMatch(new RegExp(`127\\.0\\.0\\.1:${silent.port}: no answer within the connect timeout`));
+      expect((err as Error).message).not.toContain('s3cret-pw');
+      // bounded by the timeout asked for (300 ms); the margin is for a loaded machine
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await silent.close();
+    }
+  });
+});
+
+/** A TCP server on a free local port that hands each connection to onConnection. */
+async function listening(onConnection: (socket: Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = createServer(onConnection);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}

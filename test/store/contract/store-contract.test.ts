@@ -7,7 +7,7 @@ import { prepareContact } from '../../../src/domain/prepare-contact.ts';
 import { ChangeFollower, type FollowedChange } from '../../../src/store/change-follower.ts';
 import type { BatchOp } from '../../../src/store/async-store.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../../src/errors.ts';
-import { KINDS, gate, until, type ContractStore } from './stores.ts';
+import { KINDS, gate, type ContractStore } from './stores.ts';
 
 const actor = { id: 'test' };
 const SHARED = { source: 'shared' } as const;

@@ -4,13 +4,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { AsyncStore } from '../../../src/store/async-store.ts';
 import { openSqliteAsyncStore } from '../../../src/store/sqlite/sqlite-async-store.ts';
-import { openPostgresStore, type PostgresImplemented } from '../../../src/store/postgres/pg-store.ts';
+import { openPostgresStore } from '../../../src/store/postgres/pg-store.ts';
 import type { ListenerOptions } from '../../../src/store/postgres/pg-listener.ts';
 import { requirePostgres, startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
 
-/** What both implementations provide today: the contract minus what PostgreSQL lacks so far. */
-export type ContractStore = PostgresImplemented;
+/** What both implementations provide: the whole contract. */
+export type ContractStore = AsyncStore;
+
+/** A migrated schema: each table's column names, sorted. */
+export type Schema = Map<string, string[]>;
 
 export interface StoreKind {
   name: 'sqlite' | 'postgres';
@@ -20,6 +26,8 @@ export interface StoreKind {
   /** A store over the test file's database; several calls give several "instances" over the same one. */
   open(opts?: ListenerOptions): Promise<ContractStore>;
   tearDown(): Promise<void>;
+  /** The tables and columns of the test file's migrated database (after a first open). */
+  schema(): Promise<Schema>;
   /** The PostgreSQL server (postgres kind only). */
   server?: () => TestPostgres;
 }
@@ -40,19 +48,28 @@ export function sqliteKind(): StoreKind {
       for (const s of opened.splice(0)) await s.close().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     },
+    async schema() {
+      const db = new Database(join(dir, 'dialbook.db'), { readonly: true });
+      try {
+        const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
+        return new Map(tables.map((t) => [t, (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(t) as string[]).sort()]));
+      } finally {
+        db.close();
+      }
+    },
   };
 }
 
 export function postgresKind(): StoreKind {
-  let pg: TestPostgres | null = null;
+  let server: TestPostgres | null = null;
   let url = '';
   const opened: ContractStore[] = [];
   return {
     name: 'postgres',
     available: () => requirePostgres(),
     async setUp(file) {
-      pg = await startPostgres();
-      url = await pg.createDatabase(file.replace(/\W/g, '_').toLowerCase());
+      server = await startPostgres();
+      url = await server.createDatabase(file.replace(/\W/g, '_').toLowerCase());
     },
     async open(opts) {
       const s = await openPostgresStore({ url, poolSize: 4, ...opts });
@@ -61,9 +78,22 @@ export function postgresKind(): StoreKind {
     },
     async tearDown() {
       for (const s of opened.splice(0)) await s.close().catch(() => {});
-      await pg?.stop();
+      await server?.stop();
     },
-    server: () => pg!,
+    async schema() {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        const { rows } = await c.query<{ t: string; c: string }>(
+          "SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, column_name COLLATE \"C\"");
+        const out: Schema = new Map();
+        for (const r of rows) out.set(r.t, [...(out.get(r.t) ?? []), r.c]);
+        return out;
+      } finally {
+        await c.end();
+      }
+    },
+    server: () => server!,
   };
 }
 

@@ -1,0 +1,39 @@
+// CardDAV card names on PostgreSQL: the href name and UID a client chose when it created a contact
+// over CardDAV, written in the same transaction as the contact (createContactWithCard) and kept
+// after the contact is deleted, so a later sync can name the deleted card. The same rows and
+// meaning as sqlite/sqlite-card-store.ts.
+import type pg from 'pg';
+import type { Actor } from '../../domain/audit.ts';
+import type { Contact } from '../../domain/contact-schemas.ts';
+import type { PreparedContact } from '../../domain/prepare-contact.ts';
+import type { CardName, StoredCardName, WriteScope } from '../store.ts';
+import type { PgStore } from './pg-store.ts';
+
+export class PgCardStore {
+  constructor(private readonly store: PgStore, private readonly pool: pg.Pool) {}
+
+  async names(accountId: string, contactIds: string[]): Promise<Map<string, StoredCardName>> {
+    const out = new Map<string, StoredCardName>();
+    if (contactIds.length === 0) return out;
+    const { rows } = await this.pool.query<{ contact_id: string; owner_id: string | null; name: string; uid: string }>(
+      'SELECT contact_id, owner_id, name, uid FROM carddav_cards WHERE account_id = $1 AND contact_id = ANY($2)', [accountId, contactIds]);
+    for (const r of rows) out.set(r.contact_id, { name: r.name, uid: r.uid, ownerId: r.owner_id });
+    return out;
+  }
+
+  async find(accountId: string, by: { name: string } | { uid: string }): Promise<string[]> {
+    const { rows } = 'name' in by
+      ? await this.pool.query<{ contact_id: string }>('SELECT contact_id FROM carddav_cards WHERE account_id = $1 AND name = $2', [accountId, by.name])
+      : await this.pool.query<{ contact_id: string }>('SELECT contact_id FROM carddav_cards WHERE account_id = $1 AND uid = $2', [accountId, by.uid]);
+    return rows.map((r) => r.contact_id);
+  }
+
+  createWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Promise<Contact> {
+    return this.store.accountTx(accountId, async (t) => {
+      const c = await this.store.createOn(t, accountId, scope, contact, actor);
+      await t.client.query('INSERT INTO carddav_cards (contact_id, account_id, owner_id, name, uid) VALUES ($1,$2,$3,$4,$5)',
+        [c.id, accountId, scope.source === 'personal' ? scope.userId : null, card.name, card.uid]);
+      return { result: c, feed: { changed: [c.id], deleted: [] } };
+    });
+  }
+}
