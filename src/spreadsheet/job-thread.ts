@@ -108,7 +108,7 @@ export class JobThread<Job, Result> {
 export interface JobAnswer<Result> {
   result: Result;
   transfer?: Transferable[];
-  afterReply?: () => void;
+  afterReply?: () => void | Promise<void>;
 }
 
 /**
@@ -127,7 +127,7 @@ export function answerJobs<Job, Result>(handle: (job: Job) => Promise<JobAnswer<
     }
     parentPort!.postMessage(reply, answer?.transfer ?? []);
     try {
-      answer?.afterReply?.();
+      await answer?.afterReply?.();
     } catch {
       // after-reply work is housekeeping (a checkpoint): the next job does not depend on it
     }
