@@ -14,10 +14,10 @@ const N = 100_000;
 export async function run(): Promise<void> {
   const { dir, srv } = await startBenchServer('export');
   try {
-    const store = srv.ctx.store;
+    const db = srv.ctx.db;
     seedBenchAccounts(srv, [['bench', N], ['probe', 1000]], rng(11));
     const token = newToken();
-    store.createToken({ accountId: null, userId: null, label: 'bench', tokenHash: hashToken(token) });
+    await db.createToken({ accountId: null, userId: null, label: 'bench', tokenHash: hashToken(token) });
     const get = async (account: string, format: ExportFormat) => {
       const res = await fetch(`http://127.0.0.1:${srv.httpPort}/api/v1/accounts/${account}/contacts/export?format=${format}`, { headers: { Authorization: `Bearer ${token}` } });
       const body = Buffer.from(await res.arrayBuffer());
@@ -28,7 +28,7 @@ export async function run(): Promise<void> {
     for (const format of ['csv', 'vcf', 'xlsx'] as const) await get('probe', format);
     console.log(`account of ${N.toLocaleString('en-US')} contacts`);
     printProbe('phone probe, no export running (3 s):', await probe(srv, new Promise((r) => setTimeout(r, 3000))));
-    const account = store.getAccount('bench')!;
+    const account = (await db.getAccount('bench'))!;
     for (const format of ['csv', 'vcf', 'xlsx'] as const) {
       const t = process.hrtime.bigint();
       const exporting = get('bench', format);
@@ -37,7 +37,7 @@ export async function run(): Promise<void> {
       const total = secs(t);
       const phones = await during;
       const tr = process.hrtime.bigint();
-      const here = await buildExport(store, account, { format });
+      const here = await buildExport(db, account, { format });
       const inline = secs(tr);
       console.log(`${format.padEnd(4)} ${(body.length / 1e6).toFixed(1).padStart(5)} MB  HTTP request -> last byte ${total.toFixed(2)} s (${Math.round(N / total).toLocaleString('en-US')} contacts/s); `
         + `the same file on the event loop ${inline.toFixed(2)} s (${(here.body.length / 1e6).toFixed(1)} MB)`);

@@ -20,12 +20,13 @@ import { EXPORT_COLUMNS, EXPORT_HEADERS, mapHeader } from '../src/spreadsheet/he
 import { planImport } from '../src/spreadsheet/import-plan.ts';
 import { neutralizeCell } from '../src/spreadsheet/formula-guard.ts';
 import { readSheet } from '../src/spreadsheet/sheet-reader.ts';
-import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { openStoreFor } from '../src/store/open-store.ts';
 import { fakeContact, rng } from './lib/fake-contacts.ts';
 import { printProbe, probe, secs } from './lib/phone-probe.ts';
 import { ensureDebianTools } from './lib/debian-tools.ts';
 
-const N = 100_000;
+/** Rows imported (BENCH_IMPORT_ROWS for a quick run on a busy machine). */
+const N = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
 const FOREIGN_SHARE = 0.15;
 const ACTOR = { id: 'bench' };
 
@@ -76,17 +77,17 @@ export async function run(): Promise<void> {
       ldap: { host: '127.0.0.1', port: 0, failedBindDelayMs: 0 }, import: { maxUploadBytes: 64 << 20 },
     } });
     srv = await startServer(config);
-    const store = srv.ctx.store;
-    store.createAccount({ id: 'bench', name: 'Bench', region: 'US' }, ACTOR);
-    store.createAccount({ id: 'warm', name: 'Warm-up', region: 'US' }, ACTOR);
-    store.createAccount({ id: 'probe', name: 'Probe', region: 'US' }, ACTOR);
+    const db = srv.ctx.db;
+    await db.createAccount({ id: 'bench', name: 'Bench', region: 'US' }, ACTOR);
+    await db.createAccount({ id: 'warm', name: 'Warm-up', region: 'US' }, ACTOR);
+    await db.createAccount({ id: 'probe', name: 'Probe', region: 'US' }, ACTOR);
     // a platform-admin token (no account, no user), like the one `dialbook serve` prints
     const token = newToken();
-    store.createToken({ accountId: null, userId: null, label: 'bench', tokenHash: hashToken(token) });
+    await db.createToken({ accountId: null, userId: null, label: 'bench', tokenHash: hashToken(token) });
     const rand = rng(3);
-    store.applyBatch('probe', { source: 'shared' }, Array.from({ length: 1000 }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeContact(i, rand), 'US') })), ACTOR);
-    srv.ctx.phoneCredentials.set('probe', 'phones', 'probe-password', ACTOR);
-    srv.ctx.phoneCredentials.set('bench', 'phones', 'probe-password', ACTOR);
+    await db.applyBatch('probe', { source: 'shared' }, Array.from({ length: 1000 }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeContact(i, rand), 'US') })), ACTOR);
+    await srv.ctx.phoneCredentials.set('probe', 'phones', 'probe-password', ACTOR);
+    await srv.ctx.phoneCredentials.set('bench', 'phones', 'probe-password', ACTOR);
 
     // 2. Warm-up: the first import starts the import worker (module loading); not timed.
     const warm = await upload(srv, token, 'warm', csv.subarray(0, 200_000).subarray(0, csv.subarray(0, 200_000).lastIndexOf('\r\n') + 2));
@@ -96,7 +97,7 @@ export async function run(): Promise<void> {
     const idle = await probe(srv, new Promise((r) => setTimeout(r, 3000)));
 
     // 4a. End to end on an otherwise idle server: HTTP upload -> committed.
-    store.createAccount({ id: 'alone', name: 'Alone', region: 'US' }, ACTOR);
+    await db.createAccount({ id: 'alone', name: 'Alone', region: 'US' }, ACTOR);
     const ta = process.hrtime.bigint();
     const aloneReport = await upload(srv, token, 'alone', readFileSync(csvFile));
     const alone = secs(ta);
@@ -148,8 +149,8 @@ export async function run(): Promise<void> {
     if (imported !== N) throw new Error(`sqlite3 .import loaded ${imported} rows`);
 
     // 6. Where the time goes: the same steps one by one (in this thread), into a fresh store.
-    const phases = openSqliteStore(join(dir, 'phases.db'));
-    phases.createAccount({ id: 'bench', name: 'Bench', region: 'US' }, ACTOR);
+    const phases = await openStoreFor({ engine: 'sqlite', file: join(dir, 'phases.db') });
+    await phases.createAccount({ id: 'bench', name: 'Bench', region: 'US' }, ACTOR);
     let p = process.hrtime.bigint();
     const sheet = await readSheet(readFileSync(csvFile), 'text/csv');
     const tRead = secs(p);
@@ -159,9 +160,9 @@ export async function run(): Promise<void> {
     const plan = planImport(sheet.rows.slice(1), header.map, [], 'US', 'add');
     const tPlan = secs(p);
     p = process.hrtime.bigint();
-    phases.applyBatch('bench', { source: 'shared' }, plan.ops, { ...ACTOR, batchId: 'bench' });
+    await phases.importContacts('bench', { source: 'shared' }, [plan.ops], { ...ACTOR, batchId: 'bench' });
     const tBatch = secs(p);
-    phases.close();
+    await phases.close();
 
     console.log(`dialbook, HTTP upload -> committed, idle server   ${alone.toFixed(2)} s  ${rate(alone)}  (${foreign.toLocaleString('en-US')} warnings, 0 rejected)`);
     console.log(`dialbook, the same while phones probe nonstop    ${total.toFixed(2)} s  ${rate(total)}`);
@@ -177,7 +178,7 @@ export async function run(): Promise<void> {
     console.log('phases (in one thread, no HTTP):');
     console.log(`  read (decode + CSV parse)         ${tRead.toFixed(2)} s  ${(tRead / N * 1e6).toFixed(1)} us/row`);
     console.log(`  plan (validate + normalise)       ${tPlan.toFixed(2)} s  ${(tPlan / N * 1e6).toFixed(1)} us/row`);
-    console.log(`  store.applyBatch (one txn)        ${tBatch.toFixed(2)} s  ${(tBatch / N * 1e6).toFixed(1)} us/row`);
+    console.log(`  store.importContacts (one txn)    ${tBatch.toFixed(2)} s  ${(tBatch / N * 1e6).toFixed(1)} us/row`);
   } finally {
     await srv?.stop();
     rmSync(dir, { recursive: true, force: true });

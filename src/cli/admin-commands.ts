@@ -16,7 +16,7 @@ async function withContext<T>(config: () => Config, fn: (ctx: AppContext) => Pro
   try {
     return await fn(ctx);
   } finally {
-    ctx.store.close();
+    await ctx.db.close(); // closes the synchronous store under it too
   }
 }
 
@@ -27,9 +27,9 @@ export function registerAdminCommands(program: Command, config: () => Config): v
   account.command('create <id> <name>')
     .option('--region <code>', 'default phone region (ISO country)', 'US')
     .action((id: string, name: string, o: { region: string }) =>
-      withContext(config, (ctx) => print(ctx.store.createAccount(accountCreateSchema.parse({ id, name, region: o.region }), CLI_ACTOR))));
-  account.command('list').action(() => withContext(config, (ctx) => print(ctx.store.listAccounts())));
-  account.command('delete <id>').action((id: string) => withContext(config, (ctx) => ctx.store.deleteAccount(id)));
+      withContext(config, async (ctx) => print(await ctx.db.createAccount(accountCreateSchema.parse({ id, name, region: o.region }), CLI_ACTOR))));
+  account.command('list').action(() => withContext(config, async (ctx) => print(await ctx.db.listAccounts())));
+  account.command('delete <id>').action((id: string) => withContext(config, (ctx) => ctx.db.deleteAccount(id)));
   account.command('phone-credentials <account> <username>')
     .description('set the phones\' username; the password is read from DIALBOOK_PHONE_PASSWORD')
     .action((accountId: string, username: string) => withContext(config, (ctx) => {
@@ -49,30 +49,30 @@ export function registerAdminCommands(program: Command, config: () => Config): v
       withContext(config, async (ctx) => {
         const input = userCreateSchema.parse({ username, name, scope: o.scope, extension: o.extension, email: o.email, password: process.env.DIALBOOK_USER_PASSWORD });
         const { password, ...rest } = input;
-        print(ctx.store.createUser(accountId, { ...rest, passwordHash: password ? await hashPassword(password) : null }, CLI_ACTOR));
+        print(await ctx.db.createUser(accountId, { ...rest, passwordHash: password ? await hashPassword(password) : null }, CLI_ACTOR));
       }));
-  user.command('list <account>').action((accountId: string) => withContext(config, (ctx) => print(ctx.store.listUsers(accountId))));
+  user.command('list <account>').action((accountId: string) => withContext(config, async (ctx) => print(await ctx.db.listUsers(accountId))));
 
   const token = program.command('token').description('API tokens');
   token.command('create <account> <username>')
     .option('--label <label>', 'what the token is for', 'cli')
     .description('create a token for a user (printed once)')
-    .action((accountId: string, username: string, o: { label: string }) => withContext(config, (ctx) => {
-      const u = ctx.store.findUserByLogin(accountId, username);
+    .action((accountId: string, username: string, o: { label: string }) => withContext(config, async (ctx) => {
+      const u = await ctx.db.findUserByLogin(accountId, username);
       if (!u) throw new NotFoundError(`User ${username} in ${accountId}`);
       const t = newToken();
-      print({ ...ctx.store.createToken({ accountId, userId: u.id, label: o.label, tokenHash: hashToken(t) }), token: t });
+      print({ ...(await ctx.db.createToken({ accountId, userId: u.id, label: o.label, tokenHash: hashToken(t) })), token: t });
     }));
   token.command('create-admin')
     .option('--label <label>', 'what the token is for', 'cli')
     .description('create another platform-admin token (printed once)')
-    .action((o: { label: string }) => withContext(config, (ctx) => {
+    .action((o: { label: string }) => withContext(config, async (ctx) => {
       const t = newToken();
-      print({ ...ctx.store.createToken({ accountId: null, userId: null, label: o.label, tokenHash: hashToken(t) }), token: t });
+      print({ ...(await ctx.db.createToken({ accountId: null, userId: null, label: o.label, tokenHash: hashToken(t) })), token: t });
     }));
   token.command('revoke <tokenId>')
     .option('--account <account>', 'the token\'s account (omit for platform-admin tokens)')
-    .action((tokenId: string, o: { account?: string }) => withContext(config, (ctx) => {
-      if (!ctx.store.deleteToken(o.account ?? null, tokenId)) throw new NotFoundError('Token');
+    .action((tokenId: string, o: { account?: string }) => withContext(config, async (ctx) => {
+      if (!(await ctx.db.deleteToken(o.account ?? null, tokenId))) throw new NotFoundError('Token');
     }));
 }

@@ -1,15 +1,19 @@
 // `dialbook backup <dir>` and `dialbook restore <dir>`: a backup is a folder holding everything a
-// restore needs: an online copy of the database, the secrets key that opens the phone passwords
-// sealed in it, and a manifest with checksums. Restore checks all of it before touching the data
+// restore needs: the database as its engine copies it (SQLite: an online copy of the file;
+// PostgreSQL: a pg_dump), the secrets key that opens the phone passwords sealed in it, and a
+// manifest with checksums. Restore checks all of it before touching the data
 // dir, so a broken or mismatched backup never replaces a working one.
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { SecretBox } from '../auth/secret-box.ts';
-import { openSecrets } from '../bootstrap.ts';
 import type { Config } from '../config/config-schema.ts';
-import { DATABASE_FILE_NAME, databaseFile, openSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import type { StoreLocator } from '../store/async-store.ts';
+import { configuredLocator, openStoreFor } from '../store/open-store.ts';
+import { backupSqliteFile } from '../store/sqlite/sqlite-backup.ts';
+import { DATABASE_FILE_NAME, databaseFile } from '../store/sqlite/sqlite-store.ts';
+import { PG_RESTORE_HINT, pgDump } from './pg-dump.ts';
 
 const FORMAT = 'dialbook-backup';
 const DB = DATABASE_FILE_NAME;
@@ -19,42 +23,84 @@ const MANIFEST = 'manifest.json';
 interface Manifest {
   format: typeof FORMAT;
   version: 1;
+  /** Which engine's database the folder holds; absent in backups made before PostgreSQL (SQLite). */
+  engine?: StoreLocator['engine'];
   createdAt: string;
   files: Record<string, string>;
 }
 
+/** Each engine's database in a backup folder: the file it is written to, and the tool that writes it. */
+type Dumps = { [E in StoreLocator['engine']]: { file: string; write(locator: Extract<StoreLocator, { engine: E }>, toFile: string): Promise<void> } };
+const DUMPS: Dumps = {
+  sqlite: { file: DB, write: (l, toFile) => backupSqliteFile(l.file, toFile) },
+  postgres: { file: 'dialbook.pgdump', write: (l, toFile) => pgDump(l.url, toFile) },
+};
+const dumpOf = (locator: StoreLocator) => DUMPS[locator.engine] as { file: string; write(locator: StoreLocator, toFile: string): Promise<void> };
+
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-/** Writes a backup folder (must not exist or be empty). Safe while the server runs (SQLite online backup). */
-export async function backup(config: Config, dir: string): Promise<Manifest> {
+/**
+ * Proves that the key file opens every phone credential the database seals (the proof bootstrap's
+ * openSecrets makes at start, over the asynchronous store): a folder whose key does not open its
+ * database is not a backup. A key is made only for a database with nothing sealed.
+ */
+async function proveKey(locator: StoreLocator, keyFile: string): Promise<void> {
+  const db = await openStoreFor(locator);
+  const sealed: { accountId: string; value: string }[] = [];
+  try {
+    for (const a of await db.listAccounts()) {
+      const c = await db.getPhoneCredentials(a.id);
+      if (c) sealed.push({ accountId: a.id, value: c.secretSealed });
+    }
+  } finally {
+    await db.close();
+  }
+  const box = SecretBox.fromFile(keyFile, { create: sealed.length === 0 });
+  for (const s of sealed) {
+    try {
+      box.open(s.value);
+    } catch (err) {
+      throw new Error(`The secrets key ${keyFile} cannot open the phone credentials of account "${s.accountId}" (${(err as Error).message}): `
+        + 'the database and the key do not belong together');
+    }
+  }
+}
+
+/**
+ * Writes a backup folder (must not exist or be empty), safe while the server runs: the database
+ * by its engine's tool (SQLite: an online copy; PostgreSQL: pg_dump), the secrets key, a manifest.
+ */
+export async function backup(config: Config, dir: string, locator: StoreLocator = configuredLocator(config)): Promise<Manifest> {
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new Error(`Backup folder ${dir} is not empty; name a new folder`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const store = openSqliteStore(databaseFile(config));
-  try {
-    // Proves the key opens what the database holds before calling this a backup.
-    openSecrets(config, store);
-    await store.backup(join(dir, DB));
-  } finally {
-    store.close();
-  }
-  chmodSync(join(dir, DB), 0o600);
-  writeFileSync(join(dir, KEY), readFileSync(SecretBox.keyFile(config)), { mode: 0o600 });
-  const manifest: Manifest = { format: FORMAT, version: 1, createdAt: new Date().toISOString(), files: { [DB]: sha256(join(dir, DB)), [KEY]: sha256(join(dir, KEY)) } };
+  const keyFile = SecretBox.keyFile(config);
+  // Proves the key opens what the database holds before calling this a backup.
+  await proveKey(locator, keyFile);
+  const dump = dumpOf(locator);
+  await dump.write(locator, join(dir, dump.file));
+  chmodSync(join(dir, dump.file), 0o600);
+  writeFileSync(join(dir, KEY), readFileSync(keyFile), { mode: 0o600 });
+  const manifest: Manifest = {
+    format: FORMAT, version: 1, engine: locator.engine, createdAt: new Date().toISOString(),
+    files: { [dump.file]: sha256(join(dir, dump.file)), [KEY]: sha256(join(dir, KEY)) },
+  };
   writeFileSync(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
   return manifest;
 }
 
 /**
- * Restores a backup folder into the configured data dir (and key file). Refuses a data dir that
- * already has a database unless `force` (stop the server first). The database is checked (checksums,
- * migrations, every sealed secret opened with the backed-up key) in a temporary file, then moved
- * into place.
+ * Restores a SQLite backup folder into the configured data dir (and key file). Refuses a data dir
+ * that already has a database unless `force` (stop the server first). The database is checked
+ * (checksums, migrations, every sealed secret opened with the backed-up key) in a temporary file,
+ * then moved into place. A PostgreSQL backup is restored with pg_restore (the error says how).
  */
-export function restore(config: Config, dir: string, opts: { force: boolean }): void {
+export async function restore(config: Config, dir: string, opts: { force: boolean }): Promise<void> {
   const manifestFile = join(dir, MANIFEST);
   if (!existsSync(manifestFile)) throw new Error(`${dir} is not a dialbook backup (no ${MANIFEST})`);
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
   if (manifest.format !== FORMAT || manifest.version !== 1) throw new Error(`${manifestFile}: unknown backup format`);
+  const engine = manifest.engine ?? 'sqlite';
+  if (engine !== 'sqlite') throw new Error(`${dir} is a ${engine} backup: ${PG_RESTORE_HINT}`);
   for (const name of [DB, KEY]) {
     const file = join(dir, name);
     if (!existsSync(file)) throw new Error(`Backup ${dir} lacks ${name}`);
@@ -73,12 +119,7 @@ export function restore(config: Config, dir: string, opts: { force: boolean }): 
     writeFileSync(tmpDb, readFileSync(join(dir, DB)), { mode: 0o600 });
     writeFileSync(tmpKey, readFileSync(join(dir, KEY)), { mode: 0o600 });
     // Opening migrates a backup from an older dialbook; then every sealed secret must open.
-    const store = openSqliteStore(tmpDb);
-    try {
-      openSecrets({ dataDir: config.dataDir, secretKeyFile: tmpKey }, store);
-    } finally {
-      store.close();
-    }
+    await proveKey({ engine: 'sqlite', file: tmpDb }, tmpKey);
     // An old WAL would be replayed into the restored file: it goes first. Each rename is atomic.
     for (const f of [`${target}-wal`, `${target}-shm`]) rmSync(f, { force: true });
     renameSync(tmpKey, keyFile);
@@ -90,7 +131,7 @@ export function restore(config: Config, dir: string, opts: { force: boolean }): 
 
 export function registerBackupCommands(program: Command, config: () => Config): void {
   program.command('backup <dir>')
-    .description('write a backup folder: an online copy of the database, the secrets key and a manifest (safe while the server runs)')
+    .description('write a backup folder: the database (SQLite: an online copy; PostgreSQL: pg_dump), the secrets key and a manifest (safe while the server runs)')
     .action(async (dir: string) => {
       await backup(config(), dir);
       process.stderr.write(`backup written to ${dir} (it holds the secrets key: store it as safely as the data dir)\n`);
@@ -98,9 +139,9 @@ export function registerBackupCommands(program: Command, config: () => Config): 
   program.command('restore <dir>')
     .description('restore a backup folder into the data dir (stop the server first)')
     .option('--force', 'replace an existing database')
-    .action((dir: string, o: { force?: boolean }) => {
+    .action(async (dir: string, o: { force?: boolean }) => {
       const c = config();
-      restore(c, dir, { force: o.force ?? false });
+      await restore(c, dir, { force: o.force ?? false });
       process.stderr.write(`restored ${dir} into ${c.dataDir}\n`);
     });
 }

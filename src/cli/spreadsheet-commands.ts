@@ -24,13 +24,13 @@ export function registerSpreadsheetCommands(program: Command, config: () => Conf
     .action(async (accountId: string, file: string, o: { mode: string; onError: string; dryRun?: boolean }) => {
       const ctx = buildContext({ ...config(), log: { level: 'silent' } });
       try {
-        const account = ctx.store.getAccount(accountId);
+        const account = await ctx.db.getAccount(accountId);
         if (!account) throw new NotFoundError(`Account ${accountId}`);
         const report = await runImport(ctx, account, readFileSync(file), CONTENT_TYPE[extname(file).toLowerCase()] ?? null,
           { mode: o.mode, onError: o.onError, dryRun: o.dryRun ?? false }, { id: 'cli' });
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       } finally {
-        ctx.store.close();
+        await ctx.db.close(); // closes the synchronous store under it too
       }
     });
 
@@ -40,15 +40,15 @@ export function registerSpreadsheetCommands(program: Command, config: () => Conf
     .action(async (accountId: string, file: string, o: { group?: string }) => {
       const ctx = buildContext({ ...config(), log: { level: 'silent' } });
       try {
-        const account = ctx.store.getAccount(accountId);
+        const account = await ctx.db.getAccount(accountId);
         if (!account) throw new NotFoundError(`Account ${accountId}`);
         const ext = extname(file).toLowerCase().slice(1);
         const format: ExportFormat = ext === 'xlsx' || ext === 'vcf' ? ext : 'csv';
-        const out = await buildExport(ctx.store, account, { format, group: o.group });
+        const out = await buildExport(ctx.db, account, { format, group: o.group });
         writeFileSync(file, out.body);
         process.stderr.write(`${out.count} contacts written to ${file}\n`);
       } finally {
-        ctx.store.close();
+        await ctx.db.close(); // closes the synchronous store under it too
       }
     });
 }

@@ -1,12 +1,11 @@
 // The export worker thread, seen from the main thread: one worker (job-thread.ts) makes one
-// export file at a time from its own read-only connection to the store, so a large export never
-// holds up phones; the file's bytes are moved back, not copied.
-import type { Config } from '../config/config-schema.ts';
+// export file at a time from a store of its own, opened read-only from the database's locator,
+// so a large export never holds up phones; the file's bytes are moved back, not copied.
+import type { StoreLocator } from '../store/async-store.ts';
 import type { ExportFile, ExportOptions } from './export-service.ts';
-import { databaseFile } from '../store/sqlite/sqlite-store.ts';
 import { JobThread } from './job-thread.ts';
 
-export interface ExportRequest { dbFile: string; accountId: string; opts: ExportOptions }
+export interface ExportRequest { locator: StoreLocator; accountId: string; opts: ExportOptions }
 export interface ExportReply { filename: string; contentType: string; body: Uint8Array; count: number }
 
 /**
@@ -23,7 +22,7 @@ export function exportRunning(): boolean {
   return thread.running;
 }
 
-export async function runExportThread(config: Config, accountId: string, opts: ExportOptions): Promise<ExportFile> {
-  const r = await thread.run({ dbFile: databaseFile(config), accountId, opts });
+export async function runExportThread(locator: StoreLocator, accountId: string, opts: ExportOptions): Promise<ExportFile> {
+  const r = await thread.run({ locator, accountId, opts });
   return { ...r, body: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength) };
 }

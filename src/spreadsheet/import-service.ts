@@ -1,19 +1,19 @@
 // Spreadsheet import, shared by the admin API route and the CLI: read the file, plan against the
-// account's shared contacts, then write everything in ONE store batch (atomic) or nothing. The
-// work runs in a worker thread with its own store connection (see import-thread.ts).
+// account's shared contacts, then write everything in ONE store transaction (atomic) or nothing.
+// Large files run in a worker thread with a store of its own (see import-thread.ts).
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.ts';
 import type { Config } from '../config/config-schema.ts';
-import type { Store } from '../store/store.ts';
-import { databaseFile } from '../store/sqlite/sqlite-store.ts';
+import type { ThreadStore } from '../store/open-store.ts';
+import type { BatchOp } from '../store/async-store.ts';
 import { runImportThread } from './import-thread.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import type { Actor } from '../domain/audit.ts';
 import type { ContactWarning } from '../domain/prepare-contact.ts';
 import { detailsFromZod, NotFoundError, PayloadTooLargeError, ValidationError, type ErrorDetail } from '../errors.ts';
 import type { SourceFormat } from './header-aliases.ts';
-import { ImportPlanner, storedContentKeys, type CheckedRow, type DuplicateRow, type ImportCounts, type ImportPlan } from './import-plan.ts';
+import { ImportPlanner, storedContentKeys, type DuplicateRow, type ImportCounts, type ImportPlan } from './import-plan.ts';
 import { checkSheet, type CheckJob, type CheckMessage, type SheetHead } from './sheet-check.ts';
 
 /** Most row errors and duplicates listed in one report (the counts stay exact). */
@@ -83,79 +83,91 @@ export interface ImportJob {
 /** Where the rows of an upload are read and checked: here, or in the check thread. */
 export type RowChecker = (job: CheckJob) => AsyncIterable<CheckMessage>;
 
+/** Ends the import's transaction without writing: the plan had nothing to write. */
+class NothingToWrite extends Error {}
+
 /**
  * The import itself, against one store: read (limits checked while reading), plan against the
- * account's shared contacts, write in ONE batch or nothing.
+ * account's shared contacts, write in ONE transaction (`importContacts`) or nothing. The plan is
+ * made inside the import's chunk source, which the store first asks for a chunk once the
+ * transaction holds the account's write lock: the contacts read then are exactly those the
+ * import changes, and no other write to the account can slip in between plan and write.
  *
- * - With `ownConnection` (the import thread, whose store connection nothing else uses), the
- *   batch is opened first, so the plan is made against what the transaction sees, and add-mode
- *   rows are written slice by slice while `checker` (the check thread) checks the next slices.
- *   A bad row with onError=abort, or any failure, rolls everything back.
- * - Otherwise (the main thread's shared connection, the CLI) the file is read and checked
- *   first; planning and writing then run with nothing awaited in between, so no other request
- *   can slip a write into the batch or change the account under the plan.
+ * - `streaming` (the import thread): rows are read and checked by `checker` (the check thread)
+ *   while the transaction is open, and add-mode rows are written slice by slice while the next
+ *   slices are checked. A bad row with onError=abort, or any failure, rolls everything back.
+ * - Otherwise (small files on the main thread, the CLI) the file is read and checked first, so
+ *   the lock is held only to read the account, plan and write.
  */
 export async function importIntoStore(
-  store: Store, job: ImportJob, buf: Buffer, checker: RowChecker = checkSheet, ownConnection = false,
+  db: ThreadStore, job: ImportJob, buf: Buffer, checker: RowChecker = checkSheet, streaming = false,
 ): Promise<ImportReport> {
   const opts = parseImportOptions(job.options);
   const limits = job.limits;
   if (buf.length > limits.maxUploadBytes) {
     throw new PayloadTooLargeError(`The file is ${buf.length} bytes; the limit is ${limits.maxUploadBytes} (import.maxUploadBytes)`);
   }
-  const account = store.getAccount(job.accountId);
+  const account = await db.getAccount(job.accountId);
   if (!account) throw new NotFoundError('Account');
   const scope = { source: 'shared' } as const;
   const batchId = randomUUID(); // on every audit entry of the batch
-  const batch = ownConnection && !opts.dryRun ? store.openBatch(account.id, scope, { ...job.actor, batchId }) : null;
-  try {
-    // In the import thread the transaction is open: these are the contacts the batch changes.
-    const stored = ownConnection ? store.allContacts(account.id, scope) : [];
-    const storedKeys = storedContentKeys(stored);
-    const check: CheckJob = { file: buf, contentType: job.contentType, limits, region: account.region, mode: opts.mode, storedKeys };
+  const write = !opts.dryRun;
+  const checkJob = (storedKeys: string[]): CheckJob => ({ file: buf, contentType: job.contentType, limits, region: account.region, mode: opts.mode, storedKeys });
+  // Not streaming: every message of the check, before any lock is taken.
+  const checked: CheckMessage[] | null = streaming ? null : [];
+  if (checked) for await (const message of checker(checkJob([]))) checked.push(message);
+
+  let report: ImportReport | null = null;
+  /** The ops to write, slice by slice as planned; sets `report` once the plan is finished. */
+  async function* planned(): AsyncGenerator<BatchOp[]> {
+    const stored = await db.allContacts(account!.id, scope);
+    // The check thread compares rows with the stored contacts' content keys made here, once.
+    const storedKeys = checked ? undefined : storedContentKeys(stored);
+    const messages: AsyncIterable<CheckMessage> | Iterable<CheckMessage> = checked ?? checker(checkJob(storedKeys!));
     let head: SheetHead | null = null;
     let planner: ImportPlanner | null = null;
-    const later: CheckedRow[][] = [];
     let readRows = 0;
-    for await (const message of checker(check)) {
+    for await (const message of messages) {
       if (message.kind === 'head') {
         head = message.head;
-        if (ownConnection) planner = new ImportPlanner(head.header, stored, account.region, opts.mode, storedKeys);
+        planner = new ImportPlanner(head.header, stored, account!.region, opts.mode, storedKeys);
         continue;
       }
+      if (!planner) throw new Error('the sheet check sent rows before the head');
       readRows += message.rows.length;
-      if (!planner) { later.push(message.rows); continue; }
       planner.accept(message.rows);
       // write as we go, unless a bad row already means nothing will be written
       const ops = planner.takeOps();
-      if (batch && ops.length > 0 && !(opts.onError === 'abort' && planner.badRows > 0)) batch.apply(ops);
+      if (write && ops.length > 0 && !(opts.onError === 'abort' && planner.badRows > 0)) yield ops;
     }
-    if (!head) throw new Error('the sheet check ended without reading the file');
-    if (!planner) {
-      // shared connection: from here on nothing is awaited until the batch is written
-      planner = new ImportPlanner(head.header, store.allContacts(account.id, scope), account.region, opts.mode);
-      for (const rows of later) planner.accept(rows);
-    }
+    if (!head || !planner) throw new Error('the sheet check ended without reading the file');
     const plan = planner.finish();
-    const report = reportOf(head, readRows, plan, opts);
-    if (report.aborted && !opts.dryRun) {
+    report = reportOf(head, readRows, plan, opts);
+    if (!write) return;
+    if (report.aborted) {
       const more = plan.errors.length > MAX_REPORTED ? [{ reason: `and ${plan.errors.length - MAX_REPORTED} more errors` }] : [];
       throw new ValidationError(
         `Nothing was imported: ${plan.badRows} of ${report.rows} rows are invalid (use onError=skip to import the valid rows)`,
         [...report.errors, ...more],
       );
     }
-    if (report.aborted || opts.dryRun || plan.ops.length === 0) return report;
-    if (batch) {
-      batch.apply(planner.takeOps());
-      batch.commit();
-      return { ...report, written: true, batchId };
-    }
-    store.applyBatch(account.id, scope, plan.ops, { ...job.actor, batchId });
-    return { ...report, written: true, batchId };
-  } finally {
-    batch?.rollback(); // a no-op once committed
+    if (plan.ops.length === 0) throw new NothingToWrite(); // no revision taken for nothing
+    const rest = planner.takeOps();
+    if (rest.length > 0) yield rest;
   }
+
+  if (!write) {
+    // A dry run writes nothing, so it needs no lock: the plan against what is stored now.
+    for await (const ops of planned()) void ops;
+    return report!;
+  }
+  try {
+    await db.importContacts(account.id, scope, planned(), { ...job.actor, batchId });
+  } catch (err) {
+    if (err instanceof NothingToWrite) return report!;
+    throw err;
+  }
+  return { ...report!, written: true, batchId };
 }
 
 /** The report of a finished plan (nothing written yet). */
@@ -198,6 +210,6 @@ export async function runImport(
     throw new PayloadTooLargeError(`The file is ${buf.length} bytes; the limit is ${limits.maxUploadBytes} (import.maxUploadBytes)`);
   }
   const job: ImportJob = { accountId: account.id, contentType, options, actor, limits };
-  if (buf.length < limits.threadMinBytes) return importIntoStore(ctx.store, job, buf);
-  return runImportThread(databaseFile(ctx.config), job, buf);
+  if (buf.length < limits.threadMinBytes) return importIntoStore(ctx.db, job, buf);
+  return runImportThread(ctx.db.locator, job, buf);
 }

@@ -1,14 +1,16 @@
 // The import worker thread, seen from the main thread: one worker (job-thread.ts) runs one import
-// at a time. It reads and plans on its own CPU time and writes through its own connection to the
-// same SQLite file (WAL: the main thread's readers, i.e. phones, LDAP and the API, are never
-// blocked by it), so the event loop stays free during an import.
+// at a time. It reads and plans on its own CPU time and writes through a store of its own, opened
+// from the database's locator (SQLite: its own connection to the file, in WAL mode, so the main
+// thread's readers, i.e. phones, LDAP and the API, are never blocked by it; PostgreSQL: its own
+// pool), so the event loop stays free during an import.
+import type { StoreLocator } from '../store/async-store.ts';
 import type { ImportJob, ImportReport } from './import-service.ts';
 import { JobThread } from './job-thread.ts';
 
-export interface ImportRequest { dbFile: string; job: ImportJob; file: Uint8Array }
+export interface ImportRequest { locator: StoreLocator; job: ImportJob; file: Uint8Array }
 
 // Imports queue without a bound of their own: each is an authenticated manager's upload, already
-// in memory, and one writer at a time is what SQLite allows anyway.
+// in memory, and one writer per account at a time is what the store allows anyway.
 const thread = new JobThread<ImportRequest, ImportReport>(import.meta.url, './import-worker', 'import');
 
 /** True while the import worker runs an import (and may hold the database's write lock). */
@@ -17,8 +19,8 @@ export function importRunning(): boolean {
 }
 
 /** Runs one import in the worker; imports queue behind each other (one writer at a time). */
-export function runImportThread(dbFile: string, job: ImportJob, file: Buffer): Promise<ImportReport> {
+export function runImportThread(locator: StoreLocator, job: ImportJob, file: Buffer): Promise<ImportReport> {
   // a copy of exactly the file's bytes (a Buffer may be a view of a larger pool), moved over
   const bytes = new Uint8Array(file);
-  return thread.run({ dbFile, job, file: bytes }, [bytes.buffer as ArrayBuffer]);
+  return thread.run({ locator, job, file: bytes }, [bytes.buffer as ArrayBuffer]);
 }

@@ -1,8 +1,8 @@
 // Entry of the import worker thread (started by import-thread.ts): each job is one import, run
-// against the SQLite file through this thread's own store connection, opened for the import and
-// closed after it. Rows are read and checked in the check thread (check-thread.ts) while this one
-// plans and writes.
-import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
+// through a store this thread opens from the database's locator for the import and closes after
+// it. Rows are read and checked in the check thread (check-thread.ts) while this one plans and
+// writes.
+import { openStoreFor } from '../store/open-store.ts';
 import { checkInThread } from './check-thread.ts';
 import { importIntoStore, type ImportReport } from './import-service.ts';
 import type { ImportRequest } from './import-thread.ts';
@@ -11,24 +11,25 @@ import { runBehindMainThread } from './module-worker.ts';
 
 runBehindMainThread();
 
-answerJobs<ImportRequest, ImportReport>(async ({ dbFile, job, file }) => {
-  const store = openSqliteStore(dbFile, { deferCheckpoints: true });
-  // The import's pages are copied from the WAL into the database file after the reply, not
-  // inside its COMMIT: the manager's import is done when it is committed.
-  const release = () => {
+answerJobs<ImportRequest, ImportReport>(async ({ locator, job, file }) => {
+  const db = await openStoreFor(locator);
+  // After a large write (SQLite: the import's pages copied from the WAL into the database file)
+  // once the reply is sent, not inside the import: the manager's import is done when it is
+  // committed. Housekeeping: a failure is left to the server's next commit.
+  const release = async () => {
     try {
-      store.checkpoint();
+      await db.afterLargeWrite();
     } catch {
       // busy or failed: the server's own connection checkpoints at its next commit
     } finally {
-      store.close();
+      await db.close();
     }
   };
   try {
-    const report = await importIntoStore(store, job, Buffer.from(file.buffer, file.byteOffset, file.byteLength), checkInThread, true);
+    const report = await importIntoStore(db, job, Buffer.from(file.buffer, file.byteOffset, file.byteLength), checkInThread, true);
     return { result: report, afterReply: release };
   } catch (err) {
-    release();
+    await release();
     throw err;
   }
 });

@@ -108,15 +108,17 @@ export class JobThread<Job, Result> {
 export interface JobAnswer<Result> {
   result: Result;
   transfer?: Transferable[];
-  afterReply?: () => void;
+  afterReply?: () => void | Promise<void>;
 }
 
 /**
  * In the worker: answers each job with `handle`. JobThread sends the next job only once this one
- * is answered, and after-reply work runs in the same turn as the reply, so jobs never overlap.
+ * is answered; a job that arrives while the previous one's after-reply work (a checkpoint, closing
+ * its store: I/O on PostgreSQL) still runs waits for it, so jobs never overlap.
  */
 export function answerJobs<Job, Result>(handle: (job: Job) => Promise<JobAnswer<Result>>): void {
-  parentPort!.on('message', async (req: JobRequest<Job>) => {
+  let previous: Promise<void> = Promise.resolve();
+  const answerOne = async (req: JobRequest<Job>) => {
     let answer: JobAnswer<Result> | null = null;
     let reply: JobReply<Result>;
     try {
@@ -127,9 +129,13 @@ export function answerJobs<Job, Result>(handle: (job: Job) => Promise<JobAnswer<
     }
     parentPort!.postMessage(reply, answer?.transfer ?? []);
     try {
-      answer?.afterReply?.();
+      await answer?.afterReply?.();
     } catch {
       // after-reply work is housekeeping (a checkpoint): the next job does not depend on it
     }
+  };
+  parentPort!.on('message', (req: JobRequest<Job>) => {
+    // a failure of one job (a reply that cannot be posted) must not stop the jobs after it
+    previous = previous.then(() => answerOne(req)).catch(() => undefined);
   });
 }

@@ -68,6 +68,9 @@ export interface AsyncContactWrites {
    * (SQLite: one write transaction on a connection of its own; PostgreSQL: COPY into the tables
    * under the account's revision lock, so other accounts' writes never wait for it). A chunk
    * source that throws rolls everything back. Takes ONE account revision for the whole import.
+   * The first chunk is asked for only once the transaction holds the account's write lock (and
+   * no op is written yet), so a chunk source may read the account at that point and plan against
+   * exactly what the import changes: no other write to the account can commit in between.
    */
   importContacts(accountId: string, scope: WriteScope, chunks: AsyncIterable<BatchOp[]> | Iterable<BatchOp[]>, actor: Actor): Promise<BatchResult>;
 }
@@ -171,6 +174,18 @@ export interface AsyncSessionStore {
   deleteUserSessions(accountId: string, userId: string): Promise<number>;
 }
 
+/**
+ * Where a database is, in a form another thread can open it from (the import and export threads
+ * open their own store: a connection of the server's cannot cross threads). It may hold a
+ * password (a PostgreSQL URL): never log it.
+ */
+export type StoreLocator = { engine: 'sqlite'; file: string } | { engine: 'postgres'; url: string };
+
+export interface AsyncStoreLocation {
+  /** The database this store is open on (open-store.ts opens another store from it). */
+  readonly locator: StoreLocator;
+}
+
 /** Engine housekeeping every implementation has. Backup is NOT here: it is an engine command (see the doc). */
 export interface AsyncStoreLifecycle {
   /** Which engine: callers print it, the backup command picks its tool by it. */
@@ -184,4 +199,4 @@ export interface AsyncStoreLifecycle {
 
 export interface AsyncStore extends AsyncAccountStore, AsyncContactReads, AsyncContactQueries, AsyncContactWrites, AsyncChangeFeed,
   AsyncUserStore, AsyncTokenStore, AsyncGroupStore, AsyncAuditStore, AsyncCardStore, AsyncSigninFailureStore, AsyncSessionStore,
-  AsyncStoreLifecycle {}
+  AsyncStoreLifecycle, AsyncStoreLocation {}

@@ -16,7 +16,7 @@ async function importFixture(name: string, fields: Record<string, string> = { mo
   const id = `book${++n}`;
   const token = (await seedAccount(srv.ctx, { id, users: [{ username: 'mgr', scope: 'office_manager' }] })).tokens.mgr;
   const res = await upload(srv.httpUrl, id, token, fixture(name), name, fields);
-  const all = srv.ctx.store.allContacts(id, { source: 'shared' });
+  const all = await srv.ctx.db.allContacts(id, { source: 'shared' });
   const find = (pred: (c: Contact) => boolean) => all.find(pred);
   return { res, all, find, id, token };
 }

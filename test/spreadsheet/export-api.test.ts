@@ -76,12 +76,12 @@ describe('export', () => {
 
 describe('round trip', () => {
   it.each(['csv', 'xlsx'])('export as %s, then import unchanged with mode=upsert: every row unchanged', async (format) => {
-    const before = srv.ctx.store.getAccountVersion('acme')?.revision;
+    const before = (await srv.ctx.db.getAccountVersion('acme'))?.revision;
     const file = await download(srv.httpUrl, `/api/v1/accounts/acme/contacts/export?format=${format}`, olivia);
     const res = await upload(srv.httpUrl, 'acme', olivia, file.body, `acme.${format}`, { mode: 'upsert' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ rows: 5, written: false, counts: { created: 0, updated: 0, unchanged: 5, deleted: 0, skipped: 0 }, errors: [], duplicates: [] });
-    expect(srv.ctx.store.getAccountVersion('acme')?.revision).toBe(before);
+    expect((await srv.ctx.db.getAccountVersion('acme'))?.revision).toBe(before);
   });
 
   it('the exported file replaces nothing and adds nothing in the other modes either', async () => {
@@ -90,14 +90,14 @@ describe('round trip', () => {
     expect(replace.body.counts).toEqual({ created: 0, updated: 0, unchanged: 5, deleted: 0, skipped: 0 });
     const add = await upload(srv.httpUrl, 'acme', olivia, file.body, 'acme.csv', { mode: 'add' });
     expect(add.body.counts).toMatchObject({ created: 0, unchanged: 4, skipped: 1 });
-    expect(srv.ctx.store.allContacts('acme', { source: 'shared' })).toHaveLength(5);
+    expect(await srv.ctx.db.allContacts('acme', { source: 'shared' })).toHaveLength(5);
   });
 
   it('the exported template imports into another account', async () => {
     const file = await download(srv.httpUrl, '/api/v1/accounts/acme/contacts/export', olivia);
     const res = await upload(srv.httpUrl, 'empty', srv.adminToken, file.body, 'acme.csv', { mode: 'upsert' });
     expect(res.body.counts).toEqual({ created: 4, updated: 0, unchanged: 0, deleted: 0, skipped: 1 });
-    const ana = srv.ctx.store.allContacts('empty', { source: 'shared' }).find((c) => c.firstName === 'Ana');
+    const ana = (await srv.ctx.db.allContacts('empty', { source: 'shared' })).find((c) => c.firstName === 'Ana');
     expect(ana).toMatchObject({ workNumber: '+1 (469) 429-2500', groups: ['Suppliers', 'VIP'] });
   });
 });

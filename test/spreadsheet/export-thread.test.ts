@@ -23,7 +23,7 @@ beforeAll(async () => {
     contacts: [{ firstName: 'Always', lastName: 'Answered', workNumber: '214-555-0000' }],
   });
   await seedAccount(srv.ctx, { id: 'big' });
-  srv.ctx.store.applyBatch('big', { source: 'shared' }, Array.from({ length: BIG }, (_, i) => ({
+  await srv.ctx.db.applyBatch('big', { source: 'shared' }, Array.from({ length: BIG }, (_, i) => ({
     op: 'create' as const,
     contact: prepareContact({ firstName: `First${i}`, lastName: `Last${i}`, company: `Company ${i % 300}`, workNumber: `+1 469 555 ${String(i % 10_000).padStart(4, '0')}`, groups: i % 7 ? [] : ['Seventh'] }, 'US'),
   })), { id: 'test' });
@@ -54,11 +54,11 @@ describe('export worker thread', () => {
   }, 120_000);
 
   it('sends exactly the file made from the store, in every format', async () => {
-    const account = srv.ctx.store.getAccount('big')!;
+    const account = (await srv.ctx.db.getAccount('big'))!;
     for (const format of ['csv', 'vcf'] as const) {
       const res = await download(srv.httpUrl, `/api/v1/accounts/big/contacts/export?format=${format}&group=seventh`, srv.adminToken);
       expect(res.status).toBe(200);
-      const here = await buildExport(srv.ctx.store, account, { format, group: 'seventh' });
+      const here = await buildExport(srv.ctx.db, account, { format, group: 'seventh' });
       expect(res.headers['x-contact-count']).toBe(String(Math.ceil(BIG / 7)));
       expect(res.body.equals(here.body)).toBe(true);
     }

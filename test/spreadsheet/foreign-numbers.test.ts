@@ -45,7 +45,7 @@ describe.skipIf(!hasLdapUtils)('foreign national numbers in a US account', () =>
       row: 2, field: 'Work Number', value: '030 10000000', code: 'number_not_valid_for_region',
       reason: expect.stringMatching(/not a valid number for region US/),
     });
-    const stored = srv.ctx.store.allContacts('acme', { source: 'shared' });
+    const stored = await srv.ctx.db.allContacts('acme', { source: 'shared' });
     expect(stored).toHaveLength(ROWS);
     expect(stored.find((c) => c.lastName === 'Row1')?.numbers[0]).toEqual({ kind: 'work', raw: '020 1000 0001', e164: null, digits: '02010000001' });
 

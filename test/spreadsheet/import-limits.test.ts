@@ -30,6 +30,6 @@ describe('limits', () => {
     expect(multipart.body.error.code).toBe('payload_too_large');
     const raw = await request(srv.httpUrl).post('/api/v1/accounts/acme/contacts/import').set(bearer(token)).set('Content-Type', 'text/csv').send(big.toString());
     expect(raw.status).toBe(413);
-    expect(srv.ctx.store.allContacts('acme', { source: 'shared' })).toHaveLength(0);
+    expect(await srv.ctx.db.allContacts('acme', { source: 'shared' })).toHaveLength(0);
   });
 });

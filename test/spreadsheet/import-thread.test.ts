@@ -53,8 +53,8 @@ describe('import worker thread', () => {
     expect(during.length).toBeGreaterThan(0);
     expect(new Set(during)).toEqual(new Set(['200/200/0:Already There']));
     // written through the worker's connection, read here
-    expect(srv.ctx.store.allContacts('acme', { source: 'shared' })).toHaveLength(ROWS + 1);
-    expect(srv.ctx.store.listGroups('acme').find((g) => g.name === 'Big')?.contactCount).toBe(ROWS / 10);
+    expect(await srv.ctx.db.allContacts('acme', { source: 'shared' })).toHaveLength(ROWS + 1);
+    expect((await srv.ctx.db.listGroups('acme')).find((g) => g.name === 'Big')?.contactCount).toBe(ROWS / 10);
   }, 120_000);
 
   // The import thread writes the first slices while the check thread checks the next ones; a
@@ -65,25 +65,25 @@ describe('import worker thread', () => {
     for (let i = 1; i <= ROWS; i++) lines.push(`F${i},L${i},+1 469 555 ${String(i).padStart(4, '0')}`);
     lines.push('Bad,Row,call me maybe');
     const file = Buffer.from(lines.join('\n'));
-    const revision = srv.ctx.store.getAccountVersion('late')?.revision;
+    const revision = (await srv.ctx.db.getAccountVersion('late'))?.revision;
     const res = await upload(srv.httpUrl, 'late', srv.adminToken, file, 'late.csv');
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/Nothing was imported: 1 of 5001 rows are invalid/);
     expect(res.body.error.details).toEqual([expect.objectContaining({ row: ROWS + 2, field: 'Work Number' })]);
-    expect(srv.ctx.store.allContacts('late', { source: 'shared' }).map((c) => c.lastName)).toEqual(['Kept']);
-    expect(srv.ctx.store.getAccountVersion('late')?.revision).toBe(revision);
+    expect((await srv.ctx.db.allContacts('late', { source: 'shared' })).map((c) => c.lastName)).toEqual(['Kept']);
+    expect((await srv.ctx.db.getAccountVersion('late'))?.revision).toBe(revision);
     // the same file, dry run and skip: the plan, nothing written
     const dry = await upload(srv.httpUrl, 'late', srv.adminToken, file, 'late.csv', { dryRun: 'true', onError: 'skip' });
     expect(dry.body).toMatchObject({ written: false, counts: { created: ROWS, skipped: 1 }, errorCount: 1 });
-    expect(srv.ctx.store.allContacts('late', { source: 'shared' })).toHaveLength(1);
+    expect(await srv.ctx.db.allContacts('late', { source: 'shared' })).toHaveLength(1);
     // and for real with skip: every good row, in one batch
     const ok = await upload(srv.httpUrl, 'late', srv.adminToken, file, 'late.csv', { onError: 'skip' });
     expect(ok.body).toMatchObject({ written: true, counts: { created: ROWS, skipped: 1 } });
-    expect(srv.ctx.store.allContacts('late', { source: 'shared' })).toHaveLength(ROWS + 1);
-    expect(srv.ctx.store.listAudit('late', { limit: 5 }).every((e) => e.batchId === ok.body.batchId)).toBe(true);
+    expect(await srv.ctx.db.allContacts('late', { source: 'shared' })).toHaveLength(ROWS + 1);
+    expect((await srv.ctx.db.listAudit('late', { limit: 5 })).every((e) => e.batchId === ok.body.batchId)).toBe(true);
     // each new contact's audit entry records its fields as stored (the JSON is made in the check thread)
-    const stored = new Map(srv.ctx.store.allContacts('late', { source: 'shared' }).map((c) => [c.id, contactFields(c)]));
-    const created = srv.ctx.store.listAudit('late', { limit: 300 }).filter((e) => e.action === 'contact.create');
+    const stored = new Map((await srv.ctx.db.allContacts('late', { source: 'shared' })).map((c) => [c.id, contactFields(c)]));
+    const created = (await srv.ctx.db.listAudit('late', { limit: 300 })).filter((e) => e.action === 'contact.create');
     expect(created).toHaveLength(300);
     for (const e of created) expect(e.after).toEqual(stored.get(e.targetId!));
   }, 120_000);
@@ -101,7 +101,7 @@ describe('import worker thread', () => {
     expect(res.status).toBe(200);
     expect(res.body.counts).toMatchObject({ created: 0, updated: 0, deleted: 0 });
     expect(res.body.counts.unchanged).toBeGreaterThanOrEqual(ROWS + 1);
-    expect(srv.ctx.store.allContacts('late', { source: 'shared' })).toHaveLength(ROWS + 2);
+    expect(await srv.ctx.db.allContacts('late', { source: 'shared' })).toHaveLength(ROWS + 2);
   }, 120_000);
 
   // Phones before imports: the import's two threads run at a lower priority than the thread

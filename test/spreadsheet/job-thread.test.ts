@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobThread } from '../../src/spreadsheet/job-thread.ts';
 import type { ImportReport } from '../../src/spreadsheet/import-service.ts';
 import type { ImportRequest } from '../../src/spreadsheet/import-thread.ts';
-import { databaseFile } from '../../src/store/sqlite/sqlite-store.ts';
 import { seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 let srv: TestServer;
@@ -24,7 +23,7 @@ describe('job thread', () => {
     const job = (): [ImportRequest, ArrayBuffer[]] => {
       const file = new Uint8Array(Buffer.from('First Name,Work Number\nPat,2125550100\n'));
       return [{
-        dbFile: databaseFile(srv.ctx.config), file,
+        locator: srv.ctx.db.locator, file,
         job: { accountId: 'acme', contentType: 'text/csv', options: { dryRun: true }, actor: { id: 'test' }, limits: srv.ctx.config.import },
       }, [file.buffer as ArrayBuffer]];
     };

@@ -33,7 +33,7 @@ describe('text clean-up on the API', () => {
       const res = await request(srv.httpUrl).post('/api/v1/accounts/acme/contacts').set(bearer(token)).send(c);
       expect(res.status, JSON.stringify(res.body)).toBe(201);
     }
-    const all = srv.ctx.store.allContacts('acme', { source: 'shared' });
+    const all = await srv.ctx.db.allContacts('acme', { source: 'shared' });
     expect(all).toHaveLength(AWKWARD.length);
     for (const c of all) {
       for (const v of [c.firstName, c.lastName, c.company, c.title, ...c.groups]) {
@@ -79,14 +79,14 @@ describe('text clean-up on the API', () => {
 
 describe('export -> import (upsert) reports every row unchanged', () => {
   it.each(['csv', 'xlsx', 'vcf'])('%s', async (format) => {
-    const before = srv.ctx.store.getAccountVersion('acme')?.revision;
+    const before = (await srv.ctx.db.getAccountVersion('acme'))?.revision;
     const file = await download(srv.httpUrl, `/api/v1/accounts/acme/contacts/export?format=${format}`, token);
     expect(file.status).toBe(200);
     const res = await upload(srv.httpUrl, 'acme', token, file.body, `export.${format}`, { mode: 'upsert' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body, JSON.stringify(res.body.warnings)).toMatchObject({ written: false, errorCount: 0, warningCount: 0 });
     expect(res.body.counts).toEqual({ created: 0, updated: 0, unchanged: AWKWARD.length, deleted: 0, skipped: 0 });
-    expect(srv.ctx.store.getAccountVersion('acme')?.revision).toBe(before);
+    expect((await srv.ctx.db.getAccountVersion('acme'))?.revision).toBe(before);
   });
 
   it('CSV export quotes what needs quoting and ends records with CRLF', async () => {

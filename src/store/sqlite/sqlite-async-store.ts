@@ -25,12 +25,20 @@ class Queue {
   }
 }
 
+export interface SqliteAsyncOptions {
+  /**
+   * Reads only (the export thread): no migration and no statistics refresh at open, which would
+   * write and could wait for an import's write lock. Writes fail.
+   */
+  readOnly?: boolean;
+}
+
 /**
  * `over`: a synchronous store already open on the file (the server's, while callers move to this
  * contract); it is closed with this one.
  */
-export function openSqliteAsyncStore(file: string, over?: Store): AsyncStore {
-  const store: Store = over ?? openSqliteStore(file);
+export function openSqliteAsyncStore(file: string, over?: Store, opts: SqliteAsyncOptions = {}): AsyncStore {
+  const store: Store = over ?? openSqliteStore(file, { readOnly: opts.readOnly });
   // Feed reads on a read-only connection of their own, in one read transaction each.
   const reader: Db = openDatabase(file, { readOnly: true });
   const writes = new Queue();
@@ -84,8 +92,9 @@ export function openSqliteAsyncStore(file: string, over?: Store): AsyncStore {
           batch.rollback();
           throw err;
         }
+        // No checkpoint here: the caller runs afterLargeWrite() when nobody waits for it (the
+        // import thread, after its reply; copying the WAL cost 2-3 µs a row of the import's time).
         const result = batch.commit();
-        own.checkpoint();
         hint(accountId);
         return result;
       } finally {
@@ -95,6 +104,7 @@ export function openSqliteAsyncStore(file: string, over?: Store): AsyncStore {
 
   return {
     engine: 'sqlite',
+    locator: { engine: 'sqlite', file },
     createAccount: (input, actor) => write(null, () => store.createAccount(input, actor)),
     getAccount: async (id) => store.getAccount(id),
     listAccounts: async () => store.listAccounts(),
