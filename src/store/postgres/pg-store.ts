@@ -99,6 +99,8 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Postgres
 
 class PgStore implements PostgresStore {
   readonly engine = 'postgres' as const;
+  /** Holds the URL, maybe with its password: never logged. */
+  readonly locator: { engine: 'postgres'; url: string };
   private readonly accounts: PgAccountStore;
   private readonly feed: PgChangeFeed;
   private readonly groups: PgGroupStore;
@@ -110,6 +112,7 @@ class PgStore implements PostgresStore {
   private readonly queries: PgContactQuery;
 
   constructor(private readonly pool: pg.Pool, opts: PostgresOptions, readonly appliedMigrations: number[]) {
+    this.locator = { engine: 'postgres', url: opts.url };
     this.accounts = new PgAccountStore(this, pool, (fn) => this.tx(fn));
     this.feed = new PgChangeFeed(pool, opts, (fn) => this.tx(fn));
     this.groups = new PgGroupStore(this, pool);
