@@ -2,7 +2,7 @@
 // enabled), the phonebook templates are loaded and start-up tasks (the demo account) are done;
 // not ready while stopping. /healthz stays the
 // cheap liveness check (the process answers at all).
-import type { Store } from '../store/store.ts';
+import type { AsyncStore } from '../store/async-store.ts';
 
 export type CheckName = 'database' | 'ldap' | 'templates' | 'starting' | 'stopping';
 
@@ -16,6 +16,8 @@ export class Readiness {
   private stopping = false;
   private readonly startupTasks = new Set<string>();
   private lastProbe = { at: 0, error: null as string | null };
+  /** The probe under way: checks arriving meanwhile wait for it rather than start another. */
+  private probing: Promise<void> | null = null;
 
   private readonly probeEveryMs: number;
 
@@ -27,7 +29,7 @@ export class Readiness {
    * the probe's "locked" is not a reason to be taken out of a load balancer for an import's
    * duration. A lock held by anything else still makes the server not ready.
    */
-  constructor(private readonly store: Store, opts: { ldapEnabled: boolean; probeEveryMs?: number; ownWriteRunning?: () => boolean }) {
+  constructor(private readonly store: Pick<AsyncStore, 'probeWrite'>, opts: { ldapEnabled: boolean; probeEveryMs?: number; ownWriteRunning?: () => boolean }) {
     this.ldap = !opts.ldapEnabled;
     this.probeEveryMs = opts.probeEveryMs ?? PROBE_EVERY_MS;
     this.ownWriteRunning = opts.ownWriteRunning ?? (() => false);
@@ -51,22 +53,27 @@ export class Readiness {
   }
 
   /** Failing checks with a reason each; empty when ready. */
-  check(now = Date.now()): Partial<Record<CheckName, string>> {
+  async check(now = Date.now()): Promise<Partial<Record<CheckName, string>>> {
     const failing: Partial<Record<CheckName, string>> = {};
     if (this.stopping) failing.stopping = 'the server is shutting down';
     if (!this.templates) failing.templates = 'phonebook templates not loaded yet';
     if (!this.ldap) failing.ldap = 'LDAP listener not started yet';
     if (this.startupTasks.size > 0) failing.starting = `still ${[...this.startupTasks].join(', ')}`;
     if (this.lastProbe.at === 0 || now - this.lastProbe.at >= this.probeEveryMs) {
-      try {
-        this.store.probeWrite();
-        this.lastProbe = { at: now, error: null };
-      } catch (err) {
-        const busy = (err as { code?: string }).code === 'SQLITE_BUSY' && this.ownWriteRunning();
-        this.lastProbe = { at: now, error: busy ? null : (err as Error).message };
-      }
+      this.probing ??= this.probe(now).finally(() => { this.probing = null; });
+      await this.probing;
     }
     if (this.lastProbe.error) failing.database = `database does not take writes: ${this.lastProbe.error}`;
     return failing;
+  }
+
+  private async probe(now: number): Promise<void> {
+    try {
+      await this.store.probeWrite();
+      this.lastProbe = { at: now, error: null };
+    } catch (err) {
+      const busy = (err as { code?: string }).code === 'SQLITE_BUSY' && this.ownWriteRunning();
+      this.lastProbe = { at: now, error: busy ? null : (err as Error).message };
+    }
   }
 }

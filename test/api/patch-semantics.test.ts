@@ -138,13 +138,13 @@ describe('PATCH phone credentials', () => {
     const res = await api().patch('/api/v1/accounts/acme/phone-credentials').set(bearer(acme.tokens.olivia)).send({ password: 'phone-password-2' });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ username: 'phones', password: 'phone-password-2', pathToken: before.body.pathToken });
-    expect(srv.ctx.phoneCredentials.verify('acme', 'phones', 'phone-password-2')).toBe(true);
+    expect(await srv.ctx.phoneCredentials.verify('acme', 'phones', 'phone-password-2')).toBe(true);
   });
 
   it('changes the username alone: password stays', async () => {
     const res = await api().patch('/api/v1/accounts/acme/phone-credentials').set(bearer(acme.tokens.olivia)).send({ username: 'deskphones' });
     expect(res.status).toBe(200);
-    expect(srv.ctx.phoneCredentials.verify('acme', 'deskphones', 'phone-password-2')).toBe(true);
+    expect(await srv.ctx.phoneCredentials.verify('acme', 'deskphones', 'phone-password-2')).toBe(true);
   });
 
   it('answers 404 when the account has none yet, and 400 for an empty body', async () => {
