@@ -22,6 +22,7 @@ import type { SigninCount, SigninFailurePolicy } from '../store/store.ts';
 import { signinFailurePolicy, signinWaitMs } from './signin-wait.ts';
 import { KnownSources } from './known-sources.ts';
 import { normaliseLogin, normaliseSource, SigninMarks } from './signin-keys.ts';
+import { PendingReads } from './signin-reads.ts';
 
 export { normaliseSource } from './signin-keys.ts';
 
@@ -96,9 +97,8 @@ const MAX_DEVICE_CHARS = 200;
 export class SigninLimiter {
   /** Members of attempts started in this process and not yet settled, per counter key. */
   private readonly inFlight = new Map<string, Map<string, number>>();
-  /** Counter keys whose store read is under way, with the newest counter a failure recorded
-   *  meanwhile (its read may have missed it, and its hold is already released). */
-  private readonly reading = new Map<string, { readers: number; latest: SigninCount | null }>();
+  /** Store reads under way: they are handed failures recorded meanwhile. */
+  private readonly reads = new PendingReads();
   private readonly policy: SigninFailurePolicy;
   private readonly known: KnownSources;
   private readonly marks: SigninMarks;
@@ -144,7 +144,7 @@ export class SigninLimiter {
       this.checksTotal.inc({ kind, via: 'memo' });
     } else {
       const keys = plans.map((p) => p.key);
-      const state = await this.readState(keys, source, login, now, leakMs);
+      const state = await this.reads.around(keys, () => this.store.signinState(keys, source, login, now, leakMs));
       counts = state.counts;
       const knownAt = Math.max(state.knownAt ?? -Infinity, known?.knownAt ?? -Infinity);
       known = now - knownAt < knownMs
@@ -237,37 +237,11 @@ export class SigninLimiter {
     }
   }
 
-  /** The store's counters, plus any failure this process recorded while the read was under way. */
-  private async readState(keys: string[], source: string, login: string, now: number, leakMs: number) {
-    for (const key of keys) {
-      const r = this.reading.get(key);
-      if (r) r.readers++;
-      else this.reading.set(key, { readers: 1, latest: null });
-    }
-    try {
-      const state = await this.store.signinState(keys, source, login, now, leakMs);
-      for (const key of keys) {
-        const latest = this.reading.get(key)?.latest;
-        const read = state.counts.get(key);
-        if (latest && (!read || latest.failures > read.failures)) state.counts.set(key, latest);
-      }
-      return state;
-    } finally {
-      for (const key of keys) {
-        const r = this.reading.get(key)!;
-        if (--r.readers === 0) this.reading.delete(key);
-      }
-    }
-  }
-
   private async recordFailure(req: SigninRequest, source: string, login: string, plans: CounterPlan[], memoKey: string): Promise<void> {
     const at = this.clock();
     const stored = (p: CounterPlan) => (p.limit === 'address' && login ? this.marks.login(login) : p.member);
     const results = await this.store.recordSigninFailure(plans.map((p) => ({ key: p.key, member: stored(p), free: p.free })), at, this.policy);
-    for (const r of results) {
-      const reading = this.reading.get(r.key);
-      if (reading && (!reading.latest || r.failures > reading.latest.failures)) reading.latest = { failures: r.failures, lastAt: r.lastAt, leakFrom: r.leakFrom };
-    }
+    for (const r of results) this.reads.recorded(r.key, r);
     const pair = results[0];
     const entry = this.known.get(memoKey, at, this.limits.knownSourceDays * 86_400_000);
     if (entry) {

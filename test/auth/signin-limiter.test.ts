@@ -131,6 +131,29 @@ describe('guessing is slowed', () => {
     for (const a of phones) await a.succeeded();
   });
 
+  it('an attempt whose store read was under way while a failure was stored sees that failure', async () => {
+    // The store answers B's read with what it held before A's failure was stored (a read on
+    // another connection, or a slow round trip); A's hold is gone by the time B decides.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => { open = r; });
+    let slow = false;
+    const lagging = { ...store, signinState: async (...args: Parameters<AsyncStore['signinState']>) => {
+      const state = await store.signinState(...args);
+      if (slow) await gate;
+      return state;
+    } } as AsyncStore;
+    const s = setup(1_250_000_000_000, { on: lagging });
+    for (let i = 0; i < limits.freeFailuresPerAddress - 1; i++) await s.check('192.0.2.55', 'lag@acme', `guess-${i}`, false);
+    const a = await s.limiter.attempt({ kind: 'ldap', source: '192.0.2.55', login: 'lag@acme', secret: 'guess-a' });
+    expect(a.allowed).toBe(true);
+    slow = true;
+    const b = s.limiter.attempt({ kind: 'ldap', source: '192.0.2.55', login: 'lag@acme', secret: 'guess-b' });
+    await new Promise((r) => setTimeout(r, 10)); // B's read has returned the old counters
+    await a.failed();
+    open();
+    expect((await b).allowed).toBe(false);
+  });
+
   it('counts a repeated wrong secret once: the same wrong token 1,000 times is never slowed, a new one is counted', async () => {
     const s = setup(1_300_000_000_000);
     for (let i = 0; i < 1000; i++) {
