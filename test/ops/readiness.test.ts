@@ -83,7 +83,7 @@ describe('/readyz', () => {
     expect(await seeding).toBe('demo');
     expect((await request(app).get('/readyz')).status).toBe(200);
     // ready means usable: the account is there whole
-    expect(srv.ctx.store.allContacts('demo', { source: 'shared' })).toHaveLength(8);
+    expect(await srv.ctx.db.allContacts('demo', { source: 'shared' })).toHaveLength(8);
   });
 
   it('is ready again after a start-up task fails, which still reports its error', async () => {
