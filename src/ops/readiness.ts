@@ -9,6 +9,10 @@ export type CheckName = 'database' | 'ldap' | 'templates' | 'starting' | 'stoppi
 // The write probe runs at most this often (a failing one waits up to 200 ms): /readyz is public,
 // and load balancers poll it.
 const PROBE_EVERY_MS = 2000;
+/** A probe that has not answered by then is an answer: the store's own bound (SQLite waits 200 ms
+ *  for a lock) does not cover a write queued behind an import in this process, nor a server
+ *  database that stopped answering. */
+const PROBE_ANSWER_MS = 1000;
 
 export class Readiness {
   private ldap: boolean;
@@ -68,12 +72,23 @@ export class Readiness {
   }
 
   private async probe(now: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${PROBE_ANSWER_MS} ms`), { code: 'PROBE_LATE' })), PROBE_ANSWER_MS);
+    });
+    const probe = this.store.probeWrite();
+    probe.catch(() => undefined); // answered after the bound: nobody is waiting for it any more
     try {
-      await this.store.probeWrite();
+      await Promise.race([probe, late]);
       this.lastProbe = { at: now, error: null };
     } catch (err) {
-      const busy = (err as { code?: string }).code === 'SQLITE_BUSY' && this.ownWriteRunning();
+      // Waiting behind this server's own long write (an import) is no reason to be taken out of a
+      // load balancer: the database takes writes, they wait for the import.
+      const code = (err as { code?: string }).code;
+      const busy = (code === 'SQLITE_BUSY' || code === 'PROBE_LATE') && this.ownWriteRunning();
       this.lastProbe = { at: now, error: busy ? null : (err as Error).message };
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

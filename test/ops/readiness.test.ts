@@ -86,6 +86,20 @@ describe('/readyz', () => {
     expect(await srv.ctx.db.allContacts('demo', { source: 'shared' })).toHaveLength(8);
   });
 
+  it('is 503 naming the database when a write probe does not answer within a second, unless its own import is what it waits for', async () => {
+    let importing = false;
+    const stuck = { probeWrite: () => new Promise<void>(() => {}) }; // a server database that stopped answering
+    const readiness = new Readiness(stuck, { ldapEnabled: false, probeEveryMs: 0, ownWriteRunning: () => importing });
+    const app = createApp(srv.ctx, readiness);
+    const started = Date.now();
+    const late = await request(app).get('/readyz');
+    expect(late.status).toBe(503);
+    expect(late.body.failing.database).toMatch(/no answer within 1000 ms/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    importing = true;
+    expect((await request(app).get('/readyz')).status).toBe(200);
+  });
+
   it('is ready again after a start-up task fails, which still reports its error', async () => {
     const readiness = new Readiness(srv.ctx.db, { ldapEnabled: false, probeEveryMs: 0 });
     const app = createApp(srv.ctx, readiness);
