@@ -20,8 +20,14 @@ import type { Store } from './store/store.ts';
 export async function ensureAdminToken(ctx: AppContext): Promise<string | null> {
   const configured = ctx.config.adminToken;
   if (configured) {
-    if (!(await ctx.db.findTokenByHash(hashToken(configured)))) {
-      await ctx.db.createToken({ accountId: null, userId: null, label: 'admin (from configuration)', tokenHash: hashToken(configured) });
+    const tokenHash = hashToken(configured);
+    if (!(await ctx.db.findTokenByHash(tokenHash))) {
+      try {
+        await ctx.db.createToken({ accountId: null, userId: null, label: 'admin (from configuration)', tokenHash });
+      } catch (err) {
+        // Another instance starting with the same configuration stored it first (the hash is unique).
+        if (!(await ctx.db.findTokenByHash(tokenHash))) throw err;
+      }
     }
     return null;
   }

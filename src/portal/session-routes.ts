@@ -23,25 +23,18 @@ export function sessionMiddleware(ctx: AppContext): Router {
   // X-Forwarded-Proto from a proxy that http.trustProxy trusts; the same test as for HSTS).
   const secure = (req: Request) => ctx.config.portal.secureCookies || req.secure;
 
+  // (express 5 hands a rejection of an async middleware to the error handler, as it did a throw)
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     if (req.headers.authorization) return next();
     const id = cookie(req, COOKIE);
-    let session: Session | null;
-    let user: Awaited<ReturnType<typeof ctx.db.getUser>> = null;
-    try {
-      session = id ? await sessions.get(id) : null;
-      if (!session) return next();
-      if (session.accountId) {
-        user = session.userId ? await ctx.db.getUser(session.accountId, session.userId) : null;
-        if (!user) {
-          await sessions.delete(session.id);
-          return next();
-        }
+    const session = id ? await sessions.get(id) : null;
+    if (!session) return next();
+    if (session.accountId) {
+      const user = session.userId ? await ctx.db.getUser(session.accountId, session.userId) : null;
+      if (!user) {
+        await sessions.delete(session.id);
+        return next();
       }
-    } catch (err) {
-      return next(err);
-    }
-    if (session.accountId && user) {
       req.principal = { kind: 'user', accountId: session.accountId, user, credential: sessionCredential(session) };
     } else {
       req.principal = { kind: 'platform', credential: sessionCredential(session) };
@@ -106,13 +99,9 @@ export function sessionMiddleware(ctx: AppContext): Router {
     res.json(session ? { signedIn: true, csrf: session.csrf } : { signedIn: false, csrf: null });
   });
 
-  router.delete('/session', async (req: Request, res: Response, next: NextFunction) => {
+  router.delete('/session', async (req: Request, res: Response) => {
     const session = (req as Request & { session?: Session }).session;
-    try {
-      if (session) await sessions.delete(session.id);
-    } catch (err) {
-      return next(err);
-    }
+    if (session) await sessions.delete(session.id);
     res.setHeader('Set-Cookie', sessionCookie('', 0, secure(req)));
     res.status(204).end();
   });
