@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { PhoneCredentialService } from '../src/auth/phone-credentials.ts';
+import { newPathToken } from '../src/auth/phone-credentials.ts';
 import { SecretBox } from '../src/auth/secret-box.ts';
 import { prepareContact } from '../src/domain/prepare-contact.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const contacts = [{ firstName: 'Fuzzy', lastName: 'Target', workNumber: '2145550100' },
     ...Array.from({ length: 200 }, (_v, i) => ({ firstName: 'Jo', lastName: `Smith${i}`, workNumber: `2145551${String(i).padStart(3, '0')}` }))];
   store.applyBatch('fuzz', { source: 'shared' }, contacts.map((c) => ({ op: 'create' as const, contact: prepareContact(c, 'US') })), { id: 'fuzz' });
-  new PhoneCredentialService(store, SecretBox.forDataDir(dir)).set('fuzz', 'phones', 'fuzz-password', { id: 'fuzz' });
+  store.setPhoneCredentials('fuzz', { username: 'phones', secretSealed: SecretBox.forDataDir(dir).seal('fuzz-password'), pathToken: newPathToken() }, { id: 'fuzz' });
   store.close();
   const port = 30000 + Math.floor(Math.random() * 20000);
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ http: { host: '127.0.0.1' }, ldap: { host: '127.0.0.1', messageDeadlineMs: 1000 }, log: { level: 'warn' } }));

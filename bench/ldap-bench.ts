@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { stringify } from 'csv-stringify/sync';
-import { PhoneCredentialService } from '../src/auth/phone-credentials.ts';
+import { newPathToken } from '../src/auth/phone-credentials.ts';
 import { SecretBox } from '../src/auth/secret-box.ts';
 import { prepareContact } from '../src/domain/prepare-contact.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
@@ -47,7 +47,7 @@ function loadDialbook(dir: string, list: ReturnType<typeof contacts>): void {
   const store = openSqliteStore(join(dir, 'dialbook.db'));
   store.createAccount({ id: 'bench', name: 'Bench', region: 'US', settings: { showUsersInDirectory: false } }, { id: 'bench' });
   store.applyBatch('bench', { source: 'shared' }, list.map((c) => ({ op: 'create' as const, contact: prepareContact(c, 'US') })), { id: 'bench' });
-  new PhoneCredentialService(store, SecretBox.forDataDir(dir)).set('bench', 'phones', 'bench-password', { id: 'bench' });
+  store.setPhoneCredentials('bench', { username: 'phones', secretSealed: SecretBox.forDataDir(dir).seal('bench-password'), pathToken: newPathToken() }, { id: 'bench' });
   store.close();
 }
 

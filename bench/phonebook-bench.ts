@@ -8,7 +8,7 @@ import { request as httpRequest, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PhoneCredentialService } from '../src/auth/phone-credentials.ts';
+import { newPathToken } from '../src/auth/phone-credentials.ts';
 import { SecretBox } from '../src/auth/secret-box.ts';
 import { prepareContact } from '../src/domain/prepare-contact.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
@@ -79,7 +79,7 @@ export async function run(): Promise<void> {
     store.createAccount({ id: 'bench', name: 'Bench', region: 'US' }, { id: 'bench' });
     const rand = rng(3);
     store.applyBatch('bench', { source: 'shared' }, Array.from({ length: N }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeContact(i, rand), 'US') })), { id: 'bench' });
-    new PhoneCredentialService(store, SecretBox.forDataDir(dataDir)).set('bench', 'phones', 'bench-password', { id: 'bench' });
+    store.setPhoneCredentials('bench', { username: 'phones', secretSealed: SecretBox.forDataDir(dataDir).seal('bench-password'), pathToken: newPathToken() }, { id: 'bench' });
     store.close();
 
     const dbPort = 41000 + Math.floor(Math.random() * 1000);

@@ -9,7 +9,7 @@ import { request as httpRequest, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PhoneCredentialService } from '../src/auth/phone-credentials.ts';
+import { newPathToken } from '../src/auth/phone-credentials.ts';
 import { SecretBox } from '../src/auth/secret-box.ts';
 import { prepareContact } from '../src/domain/prepare-contact.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
@@ -89,7 +89,7 @@ export async function run(): Promise<void> {
     const rand = rng(3);
     const contacts = Array.from({ length: N }, (_, i) => fakeContact(i, rand));
     store.applyBatch('bench', { source: 'shared' }, contacts.map((c) => ({ op: 'create' as const, contact: prepareContact(c, 'US') })), { id: 'bench' });
-    new PhoneCredentialService(store, SecretBox.forDataDir(dataDir)).set('bench', 'phones', 'bench-password', { id: 'bench' });
+    store.setPhoneCredentials('bench', { username: 'phones', secretSealed: SecretBox.forDataDir(dataDir).seal('bench-password'), pathToken: newPathToken() }, { id: 'bench' });
     store.close();
     const port = 43000 + Math.floor(Math.random() * 1000);
     proc = spawn(process.execPath, [join(here, '../bin/dialbook.js'), 'serve', '--http-port', String(port), '--ldap-port', '0'],

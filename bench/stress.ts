@@ -18,7 +18,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PhoneCredentialService } from '../src/auth/phone-credentials.ts';
+import { newPathToken } from '../src/auth/phone-credentials.ts';
 import { officeServer, officeSimulated } from './lib/signin-office.ts';
 import { hashPassword } from '../src/auth/passwords.ts';
 import { SecretBox } from '../src/auth/secret-box.ts';
@@ -246,7 +246,7 @@ async function main(): Promise<void> {
     const rand = rng(10);
     store.applyBatch('stress', { source: 'shared' }, Array.from({ length: CONTACTS }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeContact(i, rand), 'US') })), actor);
     store.createUser('stress', { username: 'olivia', name: 'Olivia Office', scope: 'office_manager', passwordHash: await hashPassword('olivia-password-1') }, actor);
-    new PhoneCredentialService(store, SecretBox.forDataDir(work)).set('stress', 'phones', 'stress-password', actor);
+    store.setPhoneCredentials('stress', { username: 'phones', secretSealed: SecretBox.forDataDir(work).seal('stress-password'), pathToken: newPathToken() }, actor);
     store.close();
     const configFile = join(work, 'stress-config.json');
     writeFileSync(configFile, JSON.stringify({ http: { host: '127.0.0.1', port: 0 }, ldap: { host: '127.0.0.1', port: 0 } }));

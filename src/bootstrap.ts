@@ -9,6 +9,7 @@ import type { AppContext } from './app-context.ts';
 import { accountCreateSchema } from './domain/account-schemas.ts';
 import { prepareContact } from './domain/prepare-contact.ts';
 import { PROJECT_ROOT } from './config/load-config.ts';
+import type { AsyncStore } from './store/async-store.ts';
 import type { Store } from './store/store.ts';
 
 /**
@@ -16,17 +17,23 @@ import type { Store } from './store/store.ts';
  * else a random token; written to <dataDir>/admin-token (mode 0600). Returns the token when this
  * call created it (so the caller can print it once), else null.
  */
-export function ensureAdminToken(ctx: AppContext): string | null {
+export async function ensureAdminToken(ctx: AppContext): Promise<string | null> {
   const configured = ctx.config.adminToken;
   if (configured) {
-    if (!ctx.store.findTokenByHash(hashToken(configured))) {
-      ctx.store.createToken({ accountId: null, userId: null, label: 'admin (from configuration)', tokenHash: hashToken(configured) });
+    const tokenHash = hashToken(configured);
+    if (!(await ctx.db.findTokenByHash(tokenHash))) {
+      try {
+        await ctx.db.createToken({ accountId: null, userId: null, label: 'admin (from configuration)', tokenHash });
+      } catch (err) {
+        // Another instance starting with the same configuration stored it first (the hash is unique).
+        if (!(await ctx.db.findTokenByHash(tokenHash))) throw err;
+      }
     }
     return null;
   }
-  if (ctx.store.countPlatformTokens() > 0) return null;
+  if ((await ctx.db.countPlatformTokens()) > 0) return null;
   const token = newToken();
-  ctx.store.createToken({ accountId: null, userId: null, label: 'admin (first start)', tokenHash: hashToken(token) });
+  await ctx.db.createToken({ accountId: null, userId: null, label: 'admin (first start)', tokenHash: hashToken(token) });
   const file = join(ctx.config.dataDir, 'admin-token');
   writeFileSync(file, token + '\n', { mode: 0o600 });
   return token;
@@ -44,17 +51,19 @@ export async function loadDemo(ctx: AppContext, file = join(PROJECT_ROOT, 'fixtu
   if (!existsSync(file)) throw new Error(`Demo file ${file} is missing`);
   const demo = JSON.parse(readFileSync(file, 'utf8')) as DemoFile;
   const account = accountCreateSchema.parse(demo.account);
-  if (ctx.store.getAccount(account.id)) return null;
-  // The slow part (a scrypt hash per user) first, then every write with no await between them:
-  // a server stopped during the seeding (Ctrl-C right after start) must not leave a half-made
-  // demo account, which the next start would skip because the account exists.
+  if (await ctx.db.getAccount(account.id)) return null;
+  // The slow part (a scrypt hash per user) first, then the writes one right after another: a
+  // server stopped during the seeding (Ctrl-C right after start) must not leave a half-made demo
+  // account, which the next start would skip because the account exists. The writes are awaited
+  // in turn (on PostgreSQL they must commit in that order): a stop is clean between them only if
+  // the server's stop waits for this start-up task (Readiness.startupTask holds it).
   const users = await Promise.all(demo.users.map(async ({ password, ...rest }) => ({ ...rest, passwordHash: await hashPassword(password) })));
   const ops = demo.contacts.map((c) => ({ op: 'create' as const, contact: prepareContact(c, account.region) }));
   const actor = { id: 'demo' };
-  ctx.store.createAccount(account, actor);
-  ctx.phoneCredentials.set(account.id, demo.phoneCredentials.username, demo.phoneCredentials.password, actor);
-  for (const u of users) ctx.store.createUser(account.id, u, actor);
-  ctx.store.applyBatch(account.id, { source: 'shared' }, ops, actor);
+  await ctx.db.createAccount(account, actor);
+  await ctx.phoneCredentials.set(account.id, demo.phoneCredentials.username, demo.phoneCredentials.password, actor);
+  for (const u of users) await ctx.db.createUser(account.id, u, actor);
+  await ctx.db.applyBatch(account.id, { source: 'shared' }, ops, actor);
   return account.id;
 }
 
@@ -63,12 +72,33 @@ export async function loadDemo(ctx: AppContext, file = join(PROJECT_ROOT, 'fixtu
  * restored without its key (or with another one) stops the start with the cause named, instead
  * of answering 500 to every phone. A new key is only made for a database with nothing sealed.
  */
-export function openSecrets(config: { dataDir: string; secretKeyFile: string | null }, store: Store): SecretBox {
-  const sealed: { accountId: string; value: string }[] = [];
+export async function openSecretsOf(config: SecretsConfig, db: Pick<AsyncStore, 'listAccounts' | 'getPhoneCredentials'>): Promise<SecretBox> {
+  const sealed: Sealed[] = [];
+  for (const a of await db.listAccounts()) {
+    const c = await db.getPhoneCredentials(a.id);
+    if (c) sealed.push({ accountId: a.id, value: c.secretSealed });
+  }
+  return openSecretsFor(config, sealed);
+}
+
+/**
+ * openSecretsOf over the synchronous store, for the two callers that cannot await yet:
+ * server.ts's buildContext and the restore command (cli/backup-commands.ts). It goes once they
+ * await (buildContext must anyway, to open PostgreSQL).
+ */
+export function openSecrets(config: SecretsConfig, store: Pick<Store, 'listAccounts' | 'getPhoneCredentials'>): SecretBox {
+  const sealed: Sealed[] = [];
   for (const a of store.listAccounts()) {
     const c = store.getPhoneCredentials(a.id);
     if (c) sealed.push({ accountId: a.id, value: c.secretSealed });
   }
+  return openSecretsFor(config, sealed);
+}
+
+type SecretsConfig = { dataDir: string; secretKeyFile: string | null };
+type Sealed = { accountId: string; value: string };
+
+function openSecretsFor(config: SecretsConfig, sealed: Sealed[]): SecretBox {
   const file = SecretBox.keyFile(config);
   const box = SecretBox.fromFile(file, { create: sealed.length === 0 });
   for (const s of sealed) {

@@ -63,9 +63,9 @@ export function buildContext(config: Config): AppContext {
     directory,
     logger,
     secrets,
-    phoneCredentials: new PhoneCredentialService(store, secrets),
+    phoneCredentials: new PhoneCredentialService(db, secrets),
     metrics,
-    signinLimiter: new SigninLimiter(store, config.signin, { logger, metrics, markKey: secrets.deriveKey('signin marks') }),
+    signinLimiter: new SigninLimiter(db, config.signin, { logger, metrics, markKey: secrets.deriveKey('signin marks') }),
   };
 }
 
@@ -73,11 +73,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // Read before anything opens or listens: a missing certificate stops the start cleanly.
   const tls = config.http.httpsPort !== null ? readTls(config) : null;
   const ctx = buildContext(config);
-  const createdAdminToken = ensureAdminToken(ctx);
+  const createdAdminToken = await ensureAdminToken(ctx);
   const pruneChangeLog = () => ctx.store.pruneChangeLog(Math.floor(Date.now() / 1000) - config.store.changeLogDays * 86_400);
   pruneChangeLog();
   const pruneTimer = setInterval(pruneChangeLog, 6 * 3_600_000).unref();
-  const readiness = new Readiness(ctx.store, { ldapEnabled: config.ldap.enabled, ownWriteRunning: importRunning });
+  const readiness = new Readiness(ctx.db, { ldapEnabled: config.ldap.enabled, ownWriteRunning: importRunning });
   const app = createApp(ctx, readiness);
   const http = createServer(app);
   const httpCloser = gracefulCloser(http);

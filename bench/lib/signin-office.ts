@@ -4,20 +4,20 @@
 // from one loopback address, one phone with a stale password, to the running server.
 import { join } from 'node:path';
 import { SigninLimiter, type SigninLimits } from '../../src/auth/signin-limiter.ts';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { openSqliteAsyncStore } from '../../src/store/sqlite/sqlite-async-store.ts';
 import { Registry } from 'prom-client';
 
 const HOUR = 3_600_000;
 
 export async function officeSimulated(workDir: string, limits: SigninLimits): Promise<void> {
-  const store = openSqliteStore(join(workDir, 'signin-sim.db'));
+  const store = openSqliteAsyncStore(join(workDir, 'signin-sim.db'));
   try {
     const clock = { now: Date.now() };
     const metrics = new Registry();
     const limiter = new SigninLimiter(store, limits, { clock: () => clock.now, metrics });
-    const check = (source: string, login: string, secret: string, right: boolean) => {
-      const a = limiter.attempt({ kind: 'phonebook', source, login, secret });
-      if (a.allowed) (right ? a.succeeded() : a.failed());
+    const check = async (source: string, login: string, secret: string, right: boolean) => {
+      const a = await limiter.attempt({ kind: 'phonebook', source, login, secret });
+      if (a.allowed) await (right ? a.succeeded() : a.failed());
       return a;
     };
     const value = async (name: string, label: string, v: string) => ((await metrics.getSingleMetric(name)?.get())?.values ?? []).filter((x) => x.labels[label] === v).reduce((s, x) => s + x.value, 0);
@@ -32,7 +32,7 @@ export async function officeSimulated(workDir: string, limits: SigninLimits): Pr
         clock.now = t0 + minute * 60_000 + phone * 1000;
         for (let k = 0; k < 2; k++, decisions++) {
           const t = performance.now();
-          const allowed = check('198.51.100.20', 'phones@stress', phone === 0 ? 'old password' : 'stress-password', phone !== 0).allowed;
+          const allowed = (await check('198.51.100.20', 'phones@stress', phone === 0 ? 'old password' : 'stress-password', phone !== 0)).allowed;
           const us = (performance.now() - t) * 1000;
           if (phone === 0) { took.stale += us; took.staleN++; } else { took.good += us; took.goodN++; if (!allowed) refusedGood++; }
         }
@@ -44,38 +44,38 @@ export async function officeSimulated(workDir: string, limits: SigninLimits): Pr
       `the stale one (its failure written) ${(took.stale / took.staleN).toFixed(1)} µs, with SQLite)`);
 
     // one address, 1,000 different passwords on one login; then spread over 100 logins
-    const firstHour = (login: (i: number) => string, source: string) => {
+    const firstHour = async (login: (i: number) => string, source: string) => {
       const start = clock.now;
       let checked = 0;
       for (let i = 0; clock.now < start + HOUR;) {
-        const a = check(source, login(i), `guess ${i}`, false);
+        const a = await check(source, login(i), `guess ${i}`, false);
         if (a.allowed) { checked++; i++; } else clock.now += a.retryAfterSeconds * 1000;
       }
       return checked;
     };
     clock.now += HOUR;
-    const one = firstHour(() => 'olivia@stress', '203.0.113.7');
-    const spread = firstHour((i) => `user${i % 100}@stress`, '203.0.113.8');
+    const one = await firstHour(() => 'olivia@stress', '203.0.113.7');
+    const spread = await firstHour((i) => `user${i % 100}@stress`, '203.0.113.8');
     console.log(`  guessing from one address, first hour: ${one} passwords checked on one login; ${spread} checked when spread over 100 logins`);
 
     // 56 guesses from 7 addresses at the phone login (waiting out Retry-After), then who gets in
     clock.now += HOUR;
-    check('198.51.100.30', 'phones@acme', 'right', true);
+    await check('198.51.100.30', 'phones@acme', 'right', true);
     const waits: number[] = [];
     for (let n = 0; n < 56; n++) {
-      let a = check(`203.0.113.${1 + Math.floor(n / 8)}`, 'phones@acme', `guess ${n}`, false);
+      let a = await check(`203.0.113.${1 + Math.floor(n / 8)}`, 'phones@acme', `guess ${n}`, false);
       if (!a.allowed) {
         waits.push(a.retryAfterSeconds);
         clock.now += a.retryAfterSeconds * 1000;
-        a = check(`203.0.113.${1 + Math.floor(n / 8)}`, 'phones@acme', `guess ${n}`, false);
+        a = await check(`203.0.113.${1 + Math.floor(n / 8)}`, 'phones@acme', `guess ${n}`, false);
       }
     }
-    const known = check('198.51.100.30', 'phones@acme', 'right', true);
-    const fresh = check('192.0.2.77', 'phones@acme', 'right', true);
+    const known = await check('198.51.100.30', 'phones@acme', 'right', true);
+    const fresh = await check('192.0.2.77', 'phones@acme', 'right', true);
     console.log(`  56 guesses from 7 addresses at phones@acme (waits ${waits.join(', ')} s): known office ${known.allowed ? 'signs in' : `REFUSED ${known.retryAfterSeconds} s`}, ` +
       `a new address ${fresh.allowed ? 'signs in' : `waits ${fresh.retryAfterSeconds} s`}`);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

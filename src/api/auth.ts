@@ -10,26 +10,27 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 export function bearerAuth(ctx: AppContext): RequestHandler {
   const lastTouched = new Map<string, number>();
-  return (req: Request, _res: Response, next: NextFunction) => {
+  return async (req: Request, _res: Response, next: NextFunction) => {
     const header = req.headers.authorization;
     if (!header) return next();
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) return next(new UnauthorizedError('Authorization must be "Bearer <token>"'));
     // A token has no login: guesses are counted per client address (each different wrong token once).
-    const attempt = ctx.signinLimiter.attempt({ kind: 'api-token', source: clientAddress(req), login: '', secret: m[1], device: req.headers['user-agent'] });
+    // (express 5 hands a rejection of this middleware to the error handler, as it did a throw)
+    const attempt = await ctx.signinLimiter.attempt({ kind: 'api-token', source: clientAddress(req), login: '', secret: m[1], device: req.headers['user-agent'] });
     if (!attempt.allowed) return next(new TooManyAttemptsError(attempt.retryAfterSeconds));
     const hash = hashToken(m[1]);
-    let record: ReturnType<typeof ctx.store.findTokenByHash>;
-    let user: ReturnType<typeof ctx.store.getUser>;
+    let record: Awaited<ReturnType<typeof ctx.db.findTokenByHash>>;
+    let user: Awaited<ReturnType<typeof ctx.db.getUser>>;
     try {
-      record = ctx.store.findTokenByHash(hash);
-      user = record?.accountId && record.userId ? ctx.store.getUser(record.accountId, record.userId) : null;
+      record = await ctx.db.findTokenByHash(hash);
+      user = record?.accountId && record.userId ? await ctx.db.getUser(record.accountId, record.userId) : null;
     } catch (err) {
       attempt.released(); // a storage failure is no wrong token: release the attempt uncounted
       return next(err);
     }
     if (!record || !sameHash(record.tokenHash, hash) || (record.accountId !== null && !user)) {
-      attempt.failed();
+      await attempt.failed();
       return next(new UnauthorizedError('Unknown or revoked token'));
     }
     attempt.succeeded();
@@ -39,7 +40,7 @@ export function bearerAuth(ctx: AppContext): RequestHandler {
     const t = Date.now();
     if ((lastTouched.get(record.id) ?? 0) < t - TOUCH_INTERVAL_MS) {
       lastTouched.set(record.id, t);
-      ctx.store.touchToken(record.id);
+      await ctx.db.touchToken(record.id);
     }
     next();
   };
@@ -51,12 +52,12 @@ export function requireAuth(req: Request, _res: Response, next: NextFunction): v
 
 /** Loads :account and makes sure the caller belongs to it (the platform admin belongs to all). */
 export function accountAccess(ctx: AppContext): RequestHandler {
-  return (req: Request, _res: Response, next: NextFunction) => {
+  return async (req: Request, _res: Response, next: NextFunction) => {
     const p = req.principal;
     if (!p) return next(new UnauthorizedError());
     const id = String(req.params.account ?? '');
     if (p.kind === 'user' && p.accountId !== id) return next(new NotFoundError('Account'));
-    const account = ctx.store.getAccount(id);
+    const account = await ctx.db.getAccount(id);
     if (!account) return next(new NotFoundError('Account'));
     req.account = account;
     next();

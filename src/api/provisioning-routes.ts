@@ -14,11 +14,11 @@ export function provisioningRoutes(ctx: AppContext, registry: VendorRegistry): R
   declare(router, '/accounts/{account}/provisioning', { method: 'get', path: '/', summary: 'Vendors with provisioning lines', permission: 'manager', tag: 'phonebooks' },
     () => ({ items: registry.vendors.map((v) => ({ vendor: v.descriptor.vendor, title: v.descriptor.title })) }));
   declare(router, '/accounts/{account}/provisioning', { method: 'get', path: '/:vendor', summary: 'Config lines to paste into a vendor\'s phone provisioning', permission: 'manager', tag: 'phonebooks' },
-    (req, res) => {
+    async (req, res) => {
       const vendor = registry.byName(String(req.params.vendor));
       if (!vendor) throw new NotFoundError(`Vendor "${req.params.vendor}"`);
       const account = accountOf(req);
-      const creds = ctx.phoneCredentials.get(account.id);
+      const creds = await ctx.phoneCredentials.get(account.id);
       if (!creds) throw new NotFoundError('Phone credentials (set them with PUT .../phone-credentials first)');
       const origin = ctx.config.publicUrl ?? `${req.protocol}://${req.get('host')}`;
       const lines = provisioningLines(ctx, vendor, account, creds, origin);

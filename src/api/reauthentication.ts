@@ -16,24 +16,24 @@ export async function checkCurrentPassword(ctx: AppContext, req: Request, user: 
   if (!password) {
     throw new ValidationError(`currentPassword is required ${why}`, [{ field: 'currentPassword', reason: `is required ${why}` }]);
   }
-  const attempt = ctx.signinLimiter.attempt({
+  const attempt = await ctx.signinLimiter.attempt({
     kind: 'portal', source: clientAddress(req), login: `${user.username}@${user.accountId}`, secret: password, device: req.headers['user-agent'],
   });
   if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
   let ok: boolean;
   try {
-    const stored = ctx.store.findUserByLogin(user.accountId, user.username);
+    const stored = await ctx.db.findUserByLogin(user.accountId, user.username);
     ok = stored?.id === user.id && (await verifyPassword(password, stored.passwordHash));
   } catch (err) {
     attempt.released(); // a storage failure or a busy hasher is no wrong password
     throw err;
   }
   if (!ok) {
-    attempt.failed();
+    await attempt.failed();
     throw new AppError(403, 'wrong_current_password', 'The current password is wrong', [{ field: 'currentPassword', reason: 'is wrong' }]);
   }
   attempt.succeeded();
-  if (req.principal?.credential.kind === 'session') ctx.store.markSessionAuthenticated(req.principal.credential.sessionId, Date.now());
+  if (req.principal?.credential.kind === 'session') await ctx.db.markSessionAuthenticated(req.principal.credential.sessionId, Date.now());
 }
 
 /**

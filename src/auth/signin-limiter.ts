@@ -10,13 +10,19 @@
 // guessing at the login slow it. Below a counter's free allowance nothing is slowed; past it an
 // attempt must wait 2^(n - free) s after that counter's latest failure (capped), and attempts that
 // come sooner are refused WITHOUT checking the credential. An attempt holds its place as a possible
-// failure until it settles, so a parallel burst cannot slip in before the first failure is stored.
+// failure until its failure is stored, so a parallel burst cannot slip in before the first failure
+// is stored; an attempt whose store read was under way meanwhile sees that failure's counter too.
+// The store is asynchronous (a server database for several instances): reading the counters and
+// recording a failure are awaited; a right credential from a known address reads nothing.
 import type { Logger } from 'pino';
 import { Registry, type Counter } from 'prom-client';
 import { counter } from '../ops/metrics.ts';
-import { signinWaitMs, type SigninCount, type SigninFailureStore } from '../store/store.ts';
+import type { AsyncSigninFailureStore } from '../store/async-store.ts';
+import type { SigninCount, SigninFailurePolicy } from '../store/store.ts';
+import { signinFailurePolicy, signinWaitMs } from './signin-wait.ts';
 import { KnownSources } from './known-sources.ts';
 import { normaliseLogin, normaliseSource, SigninMarks } from './signin-keys.ts';
+import { PendingReads } from './signin-reads.ts';
 
 export { normaliseSource } from './signin-keys.ts';
 
@@ -55,10 +61,15 @@ export interface SigninAttempt {
   readonly allowed: boolean;
   /** When refused: seconds until an attempt may be made. */
   readonly retryAfterSeconds: number;
-  /** The credential proved right: the address becomes known for the login. */
-  succeeded(): void;
-  /** The credential proved wrong: counted unless this secret was counted already. */
-  failed(): void;
+  /**
+   * The credential proved right: the address becomes known for the login (in memory at once; in
+   * the store, when it has to be written, by the promise, which never rejects: a store failure
+   * is logged, the sign-in itself was right). Callers need not wait for it.
+   */
+  succeeded(): Promise<void>;
+  /** The credential proved wrong: counted unless this secret was counted already. Await it
+   *  before answering: the attempt holds its place until the failure is stored. */
+  failed(): Promise<void>;
   /** Neither (a storage failure, say): nothing is recorded. */
   released(): void;
 }
@@ -86,6 +97,9 @@ const MAX_DEVICE_CHARS = 200;
 export class SigninLimiter {
   /** Members of attempts started in this process and not yet settled, per counter key. */
   private readonly inFlight = new Map<string, Map<string, number>>();
+  /** Store reads under way: they are handed failures recorded meanwhile. */
+  private readonly reads = new PendingReads();
+  private readonly policy: SigninFailurePolicy;
   private readonly known: KnownSources;
   private readonly marks: SigninMarks;
   private readonly clock: () => number;
@@ -94,8 +108,9 @@ export class SigninLimiter {
   private readonly failuresTotal: Counter<string>;
   private readonly checksTotal: Counter<string>;
 
-  constructor(private readonly store: SigninFailureStore, private readonly limits: SigninLimits, opts: SigninLimiterOptions = {}) {
+  constructor(private readonly store: AsyncSigninFailureStore, private readonly limits: SigninLimits, opts: SigninLimiterOptions = {}) {
     this.clock = opts.clock ?? Date.now;
+    this.policy = signinFailurePolicy(limits);
     this.logger = opts.logger ?? null;
     this.marks = new SigninMarks(opts.markKey);
     this.known = new KnownSources(opts.knownEntries ?? 10_000);
@@ -105,7 +120,8 @@ export class SigninLimiter {
     this.checksTotal = counter(metrics, 'dialbook_signin_checks_total', 'Sign-in limiter decisions by where the state came from (memo: a known address, no database read)', ['kind', 'via']);
   }
 
-  attempt(req: SigninRequest): SigninAttempt {
+  /** Reads the store unless the address is known for the login (then nothing is read). */
+  async attempt(req: SigninRequest): Promise<SigninAttempt> {
     const now = this.clock();
     const { kind } = req;
     const leakMs = this.limits.forgetFailureSeconds * 1000;
@@ -127,7 +143,8 @@ export class SigninLimiter {
       counts = new Map(known.pair ? [[pair.key, leakTo(known.pair, known.readAt, now, leakMs)]] : []);
       this.checksTotal.inc({ kind, via: 'memo' });
     } else {
-      const state = this.store.signinState(plans.map((p) => p.key), source, login, now, leakMs);
+      const keys = plans.map((p) => p.key);
+      const state = await this.reads.around(keys, () => this.store.signinState(keys, source, login, now, leakMs));
       counts = state.counts;
       const knownAt = Math.max(state.knownAt ?? -Infinity, known?.knownAt ?? -Infinity);
       known = now - knownAt < knownMs
@@ -136,6 +153,7 @@ export class SigninLimiter {
       this.checksTotal.inc({ kind, via: 'store' });
     }
 
+    // From here to the holds nothing is awaited: the verdict and the holds are one step.
     // A known address is judged by its own counter for this login only.
     let refusal: { seconds: number; limit: LimitName } | null = null;
     for (const plan of known ? [pair] : plans) {
@@ -149,21 +167,30 @@ export class SigninLimiter {
 
     for (const plan of plans) this.hold(plan);
     let settled = false;
-    const settle = () => {
-      if (settled) return false;
-      settled = true;
-      for (const plan of plans) this.release(plan);
-      return true;
-    };
     return {
       allowed: true,
       retryAfterSeconds: 0,
-      released: () => { settle(); },
-      succeeded: () => {
-        if (settle()) this.rememberSuccess(memoKey, source, login, counts.get(pair.key) ?? null, now);
+      released: () => {
+        if (settled) return;
+        settled = true;
+        for (const plan of plans) this.release(plan);
       },
-      failed: () => {
-        if (settle()) this.recordFailure(req, source, login, plans, memoKey);
+      succeeded: async () => {
+        if (settled) return;
+        settled = true;
+        for (const plan of plans) this.release(plan);
+        await this.rememberSuccess(memoKey, source, login, counts.get(pair.key) ?? null, now);
+      },
+      failed: async () => {
+        if (settled) return;
+        settled = true;
+        // Held until the failure is stored (and handed to reads under way): released earlier,
+        // a parallel attempt could find it neither in flight nor in the store.
+        try {
+          await this.recordFailure(req, source, login, plans, memoKey);
+        } finally {
+          for (const plan of plans) this.release(plan);
+        }
       },
     };
   }
@@ -187,7 +214,7 @@ export class SigninLimiter {
     return pending > 0 ? { seconds: 1, limit: 'parallel' } : null;
   }
 
-  private rememberSuccess(memoKey: string, source: string, login: string, pair: SigninCount | null, readAt: number): void {
+  private async rememberSuccess(memoKey: string, source: string, login: string, pair: SigninCount | null, readAt: number): Promise<void> {
     const at = this.clock();
     const knownMs = this.limits.knownSourceDays * 86_400_000;
     if (knownMs <= 0) return;
@@ -196,22 +223,25 @@ export class SigninLimiter {
       entry.knownAt = Math.max(entry.knownAt, at);
       return;
     }
+    // Known in this process at once (the next attempt reads nothing); storedAt is claimed before
+    // the write so that successes arriving meanwhile do not write it again.
+    const before = entry?.storedAt ?? 0;
+    const put = this.known.put(memoKey, { knownAt: at, storedAt: at, pair: entry?.pair ?? pair, readAt: entry?.readAt ?? readAt });
     try {
-      this.store.recordSigninSuccess(source, login, at, at - knownMs);
+      await this.store.recordSigninSuccess(source, login, at, at - knownMs);
     } catch (err) {
-      // The sign-in itself was right; only the memory of it is lost (other processes keep
-      // treating the address as new for the login).
+      // The sign-in itself was right; only the store's memory of it is lost (other processes
+      // keep treating the address as new for the login); this process writes it again next time.
+      put.storedAt = before;
       this.logger?.warn({ err, login, address: source }, 'could not record a successful sign-in in the store');
-      return;
     }
-    this.known.put(memoKey, { knownAt: at, storedAt: at, pair: entry?.pair ?? pair, readAt: entry?.readAt ?? readAt });
   }
 
-  private recordFailure(req: SigninRequest, source: string, login: string, plans: CounterPlan[], memoKey: string): void {
+  private async recordFailure(req: SigninRequest, source: string, login: string, plans: CounterPlan[], memoKey: string): Promise<void> {
     const at = this.clock();
-    const leakMs = this.limits.forgetFailureSeconds * 1000;
     const stored = (p: CounterPlan) => (p.limit === 'address' && login ? this.marks.login(login) : p.member);
-    const results = this.store.recordSigninFailure(plans.map((p) => ({ key: p.key, member: stored(p), free: p.free })), at, { leakMs, maxDelayMs: this.limits.maxDelaySeconds * 1000 });
+    const results = await this.store.recordSigninFailure(plans.map((p) => ({ key: p.key, member: stored(p), free: p.free })), at, this.policy);
+    for (const r of results) this.reads.recorded(r.key, r);
     const pair = results[0];
     const entry = this.known.get(memoKey, at, this.limits.knownSourceDays * 86_400_000);
     if (entry) {
@@ -251,7 +281,7 @@ export class SigninLimiter {
 }
 
 function refused(retryAfterSeconds: number): SigninAttempt {
-  return { allowed: false, retryAfterSeconds, succeeded() {}, failed() {}, released() {} };
+  return { allowed: false, retryAfterSeconds, succeeded: async () => {}, failed: async () => {}, released() {} };
 }
 
 /** A counter read at `from`, as it stands at `to` (it leaks from its leakFrom on). */

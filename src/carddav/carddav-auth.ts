@@ -27,7 +27,7 @@ export class DavAuthenticator {
   async authenticate(req: Request): Promise<DavUser> {
     const creds = basicCredentials(req.headers.authorization);
     if (!creds) throw new UnauthorizedError('Sign in with your user name as user@account and your password or an app password');
-    const attempt = this.ctx.signinLimiter.attempt({ kind: 'carddav', source: req.ip ?? req.socket.remoteAddress ?? '', login: creds.login, secret: creds.password, device: req.headers['user-agent'] });
+    const attempt = await this.ctx.signinLimiter.attempt({ kind: 'carddav', source: req.ip ?? req.socket.remoteAddress ?? '', login: creds.login, secret: creds.password, device: req.headers['user-agent'] });
     if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
     let found: DavUser | null;
     try {
@@ -37,7 +37,7 @@ export class DavAuthenticator {
       throw err;
     }
     if (!found) {
-      attempt.failed();
+      await attempt.failed();
       throw new UnauthorizedError('Wrong user name or password (the user name is user@account)');
     }
     attempt.succeeded();

@@ -32,10 +32,10 @@ export function registerAdminCommands(program: Command, config: () => Config): v
   account.command('delete <id>').action((id: string) => withContext(config, (ctx) => ctx.db.deleteAccount(id)));
   account.command('phone-credentials <account> <username>')
     .description('set the phones\' username; the password is read from DIALBOOK_PHONE_PASSWORD')
-    .action((accountId: string, username: string) => withContext(config, (ctx) => {
+    .action((accountId: string, username: string) => withContext(config, async (ctx) => {
       const password = process.env.DIALBOOK_PHONE_PASSWORD;
       if (!password || password.length < 8) throw new Error('set DIALBOOK_PHONE_PASSWORD (8 characters or more)');
-      const c = ctx.phoneCredentials.set(accountId, username, password, CLI_ACTOR);
+      const c = await ctx.phoneCredentials.set(accountId, username, password, CLI_ACTOR);
       print({ username: c.username, pathToken: c.pathToken });
     }));
 

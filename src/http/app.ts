@@ -17,7 +17,7 @@ import { portalRouter } from '../portal/portal-routes.ts';
 import { sessionMiddleware } from '../portal/session-routes.ts';
 import { securityHeaders } from './security-headers.ts';
 
-export function createApp(ctx: AppContext, readiness = new Readiness(ctx.store, { ldapEnabled: false })): Express {
+export function createApp(ctx: AppContext, readiness = new Readiness(ctx.db, { ldapEnabled: false })): Express {
   const app = express();
   // Loaded (and checked) once at start; a broken template stops the start here.
   const vendors = VendorRegistry.load(ctx.config.phonebook.templatesDir);
@@ -57,8 +57,8 @@ export function createApp(ctx: AppContext, readiness = new Readiness(ctx.store, 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', (_req, res) => {
-    const failing = readiness.check();
+  app.get('/readyz', async (_req, res) => {
+    const failing = await readiness.check();
     const ready = Object.keys(failing).length === 0;
     res.setHeader('Cache-Control', 'no-store');
     res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { status: 'not ready', failing });

@@ -34,7 +34,7 @@ export function bindHandler(ctx: AppContext, names: DirectoryNames) {
     const target = parseBindName(names, name);
     // Counted per source address and per login across connections and processes; the login is
     // <user>@<account> whichever form the phone sent, as the other front ends count it.
-    const attempt = ctx.signinLimiter.attempt({ kind: 'ldap', source: req.connection.remoteAddress ?? 'unknown', login: target ? `${target.username}@${target.accountId}` : name, secret: req.password });
+    const attempt = await ctx.signinLimiter.attempt({ kind: 'ldap', source: req.connection.remoteAddress ?? 'unknown', login: target ? `${target.username}@${target.accountId}` : name, secret: req.password });
     if (!attempt.allowed) {
       binds.inc({ result: 'refused' });
       return { code: 51, message: `Too many failed binds: try again in ${attempt.retryAfterSeconds} seconds` };
@@ -43,7 +43,7 @@ export function bindHandler(ctx: AppContext, names: DirectoryNames) {
     try {
       const account = target ? ctx.store.getAccount(target.accountId) : null;
       if (target && account) {
-        if (ctx.phoneCredentials.verify(target.accountId, target.username, req.password)) {
+        if (await ctx.phoneCredentials.verify(target.accountId, target.username, req.password)) {
           setSession(conn, { accountId: target.accountId, incarnation: account.incarnation, userId: null });
           ok = true;
         } else {
@@ -59,7 +59,7 @@ export function bindHandler(ctx: AppContext, names: DirectoryNames) {
       throw err;
     }
     if (ok) attempt.succeeded();
-    else attempt.failed();
+    else await attempt.failed();
     binds.inc({ result: ok ? 'success' : 'invalid' });
     if (ok) return OK;
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));

@@ -2,13 +2,17 @@
 // enabled), the phonebook templates are loaded and start-up tasks (the demo account) are done;
 // not ready while stopping. /healthz stays the
 // cheap liveness check (the process answers at all).
-import type { Store } from '../store/store.ts';
+import type { AsyncStore } from '../store/async-store.ts';
 
 export type CheckName = 'database' | 'ldap' | 'templates' | 'starting' | 'stopping';
 
 // The write probe runs at most this often (a failing one waits up to 200 ms): /readyz is public,
 // and load balancers poll it.
 const PROBE_EVERY_MS = 2000;
+/** A probe that has not answered by then is an answer: the store's own bound (SQLite waits 200 ms
+ *  for a lock) does not cover a write queued behind an import in this process, nor a server
+ *  database that stopped answering. */
+const PROBE_ANSWER_MS = 1000;
 
 export class Readiness {
   private ldap: boolean;
@@ -16,6 +20,8 @@ export class Readiness {
   private stopping = false;
   private readonly startupTasks = new Set<string>();
   private lastProbe = { at: 0, error: null as string | null };
+  /** The probe under way: checks arriving meanwhile wait for it rather than start another. */
+  private probing: Promise<void> | null = null;
 
   private readonly probeEveryMs: number;
 
@@ -27,7 +33,7 @@ export class Readiness {
    * the probe's "locked" is not a reason to be taken out of a load balancer for an import's
    * duration. A lock held by anything else still makes the server not ready.
    */
-  constructor(private readonly store: Store, opts: { ldapEnabled: boolean; probeEveryMs?: number; ownWriteRunning?: () => boolean }) {
+  constructor(private readonly store: Pick<AsyncStore, 'probeWrite'>, opts: { ldapEnabled: boolean; probeEveryMs?: number; ownWriteRunning?: () => boolean }) {
     this.ldap = !opts.ldapEnabled;
     this.probeEveryMs = opts.probeEveryMs ?? PROBE_EVERY_MS;
     this.ownWriteRunning = opts.ownWriteRunning ?? (() => false);
@@ -51,22 +57,38 @@ export class Readiness {
   }
 
   /** Failing checks with a reason each; empty when ready. */
-  check(now = Date.now()): Partial<Record<CheckName, string>> {
+  async check(now = Date.now()): Promise<Partial<Record<CheckName, string>>> {
     const failing: Partial<Record<CheckName, string>> = {};
     if (this.stopping) failing.stopping = 'the server is shutting down';
     if (!this.templates) failing.templates = 'phonebook templates not loaded yet';
     if (!this.ldap) failing.ldap = 'LDAP listener not started yet';
     if (this.startupTasks.size > 0) failing.starting = `still ${[...this.startupTasks].join(', ')}`;
     if (this.lastProbe.at === 0 || now - this.lastProbe.at >= this.probeEveryMs) {
-      try {
-        this.store.probeWrite();
-        this.lastProbe = { at: now, error: null };
-      } catch (err) {
-        const busy = (err as { code?: string }).code === 'SQLITE_BUSY' && this.ownWriteRunning();
-        this.lastProbe = { at: now, error: busy ? null : (err as Error).message };
-      }
+      this.probing ??= this.probe(now).finally(() => { this.probing = null; });
+      await this.probing;
     }
     if (this.lastProbe.error) failing.database = `database does not take writes: ${this.lastProbe.error}`;
     return failing;
+  }
+
+  private async probe(now: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${PROBE_ANSWER_MS} ms`), { code: 'PROBE_LATE' })), PROBE_ANSWER_MS);
+    });
+    const probe = this.store.probeWrite();
+    probe.catch(() => undefined); // answered after the bound: nobody is waiting for it any more
+    try {
+      await Promise.race([probe, late]);
+      this.lastProbe = { at: now, error: null };
+    } catch (err) {
+      // Waiting behind this server's own long write (an import) is no reason to be taken out of a
+      // load balancer: the database takes writes, they wait for the import.
+      const code = (err as { code?: string }).code;
+      const busy = (code === 'SQLITE_BUSY' || code === 'PROBE_LATE') && this.ownWriteRunning();
+      this.lastProbe = { at: now, error: busy ? null : (err as Error).message };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -14,7 +14,7 @@ export class PhoneUnauthorizedError extends AppError {
 }
 
 /** The account a request may read, or an error. Unknown accounts look like wrong credentials. */
-export function authorizePhone(ctx: AppContext, req: Request, route: { accountId?: string; token?: string }): Account {
+export async function authorizePhone(ctx: AppContext, req: Request, route: { accountId?: string; token?: string }): Promise<Account> {
   let accountId: string | null = null;
   // Only a credential that is actually checked goes through the sign-in limiter: a phone's first
   // request without Authorization (asking for the Basic challenge) is no guess.
@@ -22,17 +22,17 @@ export function authorizePhone(ctx: AppContext, req: Request, route: { accountId
   if (route.token !== undefined || creds) {
     const login = creds ? `${creds.username}@${route.accountId}` : '';
     const secret = route.token ?? creds?.password ?? '';
-    const attempt = ctx.signinLimiter.attempt({ kind: 'phonebook', source: clientAddress(req), login, secret, device: req.headers['user-agent'] });
+    const attempt = await ctx.signinLimiter.attempt({ kind: 'phonebook', source: clientAddress(req), login, secret, device: req.headers['user-agent'] });
     if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
     try {
-      if (route.token !== undefined) accountId = ctx.phoneCredentials.accountForPathToken(route.token);
-      else if (creds && ctx.phoneCredentials.verify(route.accountId!, creds.username, creds.password)) accountId = route.accountId!;
+      if (route.token !== undefined) accountId = await ctx.phoneCredentials.accountForPathToken(route.token);
+      else if (creds && await ctx.phoneCredentials.verify(route.accountId!, creds.username, creds.password)) accountId = route.accountId!;
     } catch (err) {
       attempt.released(); // a storage failure is no wrong password: release the attempt uncounted
       throw err;
     }
     if (accountId) attempt.succeeded();
-    else attempt.failed();
+    else await attempt.failed();
   }
   const account = accountId ? ctx.store.getAccount(accountId) : null;
   if (!account) throw new PhoneUnauthorizedError();

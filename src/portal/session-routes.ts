@@ -17,21 +17,22 @@ const signInSchema = z.union([
 ]);
 
 export function sessionMiddleware(ctx: AppContext): Router {
-  const sessions = new SessionStore(ctx.store, ctx.config.portal.sessionTtlMinutes * 60_000);
+  const sessions = new SessionStore(ctx.db, ctx.config.portal.sessionTtlMinutes * 60_000);
   const router = Router();
   // Secure when configured, and always on a TLS request (req.secure: the built-in HTTPS port, or
   // X-Forwarded-Proto from a proxy that http.trustProxy trusts; the same test as for HSTS).
   const secure = (req: Request) => ctx.config.portal.secureCookies || req.secure;
 
-  router.use((req: Request, res: Response, next: NextFunction) => {
+  // (express 5 hands a rejection of an async middleware to the error handler, as it did a throw)
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
     if (req.headers.authorization) return next();
     const id = cookie(req, COOKIE);
-    const session = id ? sessions.get(id) : null;
+    const session = id ? await sessions.get(id) : null;
     if (!session) return next();
     if (session.accountId) {
-      const user = session.userId ? ctx.store.getUser(session.accountId, session.userId) : null;
+      const user = session.userId ? await ctx.db.getUser(session.accountId, session.userId) : null;
       if (!user) {
-        sessions.delete(session.id);
+        await sessions.delete(session.id);
         return next();
       }
       req.principal = { kind: 'user', accountId: session.accountId, user, credential: sessionCredential(session) };
@@ -55,22 +56,22 @@ export function sessionMiddleware(ctx: AppContext): Router {
       // has no login). Checked before the password: a refused attempt costs no scrypt run.
       const login = 'adminToken' in body ? '' : `${body.login.toLowerCase()}@${body.account.toLowerCase()}`;
       const secret = 'adminToken' in body ? body.adminToken : body.password;
-      const attempt = ctx.signinLimiter.attempt({ kind: 'portal', source: clientAddress(req), login, secret, device: req.headers['user-agent'] });
+      const attempt = await ctx.signinLimiter.attempt({ kind: 'portal', source: clientAddress(req), login, secret, device: req.headers['user-agent'] });
       if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds, `Too many failed sign-ins: try again in ${attempt.retryAfterSeconds} s`);
       let session: Session | null = null;
       try {
         if ('adminToken' in body) {
           const hash = hashToken(body.adminToken);
-          const t = ctx.store.findTokenByHash(hash);
-          if (t && t.accountId === null && sameHash(t.tokenHash, hash)) session = sessions.create(null, null, client(req));
+          const t = await ctx.db.findTokenByHash(hash);
+          if (t && t.accountId === null && sameHash(t.tokenHash, hash)) session = await sessions.create(null, null, client(req));
         } else {
-          const user = ctx.store.getAccount(body.account.toLowerCase()) ? ctx.store.findUserByLogin(body.account.toLowerCase(), body.login) : null;
+          const user = (await ctx.db.getAccount(body.account.toLowerCase())) ? await ctx.db.findUserByLogin(body.account.toLowerCase(), body.login) : null;
           if (await verifyPassword(body.password, user?.passwordHash ?? null)) {
-            session = sessions.create(user!.accountId, user!.id, client(req));
+            session = await sessions.create(user!.accountId, user!.id, client(req));
             // The one moment the password is known: bring a hash made with older, cheaper
             // parameters up to today's.
             if (needsRehash(user!.passwordHash!)) {
-              ctx.store.upgradePasswordHash(user!.accountId, user!.id, user!.passwordHash!, await hashPassword(body.password));
+              await ctx.db.upgradePasswordHash(user!.accountId, user!.id, user!.passwordHash!, await hashPassword(body.password));
             }
           }
         }
@@ -81,7 +82,7 @@ export function sessionMiddleware(ctx: AppContext): Router {
         throw err;
       }
       if (!session) {
-        attempt.failed();
+        await attempt.failed();
         throw new UnauthorizedError('Wrong account, login or password');
       }
       attempt.succeeded();
@@ -98,9 +99,9 @@ export function sessionMiddleware(ctx: AppContext): Router {
     res.json(session ? { signedIn: true, csrf: session.csrf } : { signedIn: false, csrf: null });
   });
 
-  router.delete('/session', (req: Request, res: Response) => {
+  router.delete('/session', async (req: Request, res: Response) => {
     const session = (req as Request & { session?: Session }).session;
-    if (session) sessions.delete(session.id);
+    if (session) await sessions.delete(session.id);
     res.setHeader('Set-Cookie', sessionCookie('', 0, secure(req)));
     res.status(204).end();
   });

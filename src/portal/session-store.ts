@@ -2,7 +2,7 @@
 // only a SHA-256 hash is stored, sliding expiry, and a CSRF token derived from the cookie value
 // (so nothing in the database is enough to act as the user).
 import { createHash, randomBytes } from 'node:crypto';
-import type { SessionRecord, SessionRecordStore } from '../store/store.ts';
+import type { AsyncSessionStore, SessionRecord } from '../store/async-store.ts';
 
 export interface Session {
   /** Public id: shown in session lists, used to end one session. */
@@ -35,57 +35,57 @@ const hash = (token: string) => createHash('sha256').update(token).digest('base6
 const csrfOf = (token: string) => createHash('sha256').update('csrf:' + token).digest('base64url');
 
 export class SessionStore {
-  constructor(private readonly store: SessionRecordStore, private readonly ttlMs: number) {}
+  constructor(private readonly store: AsyncSessionStore, private readonly ttlMs: number) {}
 
-  create(accountId: string | null, userId: string | null, client: { userAgent?: string; ip?: string } = {}): Session {
+  async create(accountId: string | null, userId: string | null, client: { userAgent?: string; ip?: string } = {}): Promise<Session> {
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
     const record: SessionRecord = {
       id: randomBytes(12).toString('base64url'), tokenHash: hash(token), accountId, userId, createdAt: now, authenticatedAt: now, lastSeenAt: now, expiresAt: now + this.ttlMs,
       userAgent: (client.userAgent ?? '').slice(0, 200), ip: (client.ip ?? '').slice(0, 64),
     };
-    this.store.createSession(record);
+    await this.store.createSession(record);
     return { id: record.id, token, csrf: csrfOf(token), accountId, userId, expiresAt: record.expiresAt, authenticatedAt: now };
   }
 
   /** The session for a cookie value, or null when unknown or expired (an expired one is removed). */
-  get(token: string): Session | null {
-    const r = this.store.findSessionByHash(hash(token));
+  async get(token: string): Promise<Session | null> {
+    const r = await this.store.findSessionByHash(hash(token));
     if (!r) return null;
     const now = Date.now();
     if (r.expiresAt < now) {
-      this.store.deleteSession(r.id);
+      await this.store.deleteSession(r.id);
       return null;
     }
     let expiresAt = r.expiresAt;
     if (now - r.lastSeenAt >= TOUCH_EVERY_MS) {
       expiresAt = now + this.ttlMs;
-      this.store.touchSession(r.id, now, expiresAt);
+      await this.store.touchSession(r.id, now, expiresAt);
     }
     return { id: r.id, token, csrf: csrfOf(token), accountId: r.accountId, userId: r.userId, expiresAt, authenticatedAt: r.authenticatedAt };
   }
 
   /** The user proved their password again in this session. */
-  markAuthenticated(id: string, at = Date.now()): void {
-    this.store.markSessionAuthenticated(id, at);
+  async markAuthenticated(id: string, at = Date.now()): Promise<void> {
+    await this.store.markSessionAuthenticated(id, at);
   }
 
-  delete(id: string): void {
-    this.store.deleteSession(id);
+  async delete(id: string): Promise<void> {
+    await this.store.deleteSession(id);
   }
 
-  list(accountId: string, userId: string): SessionInfo[] {
-    return this.store.listUserSessions(accountId, userId, Date.now()).map((r) => ({
+  async list(accountId: string, userId: string): Promise<SessionInfo[]> {
+    return (await this.store.listUserSessions(accountId, userId, Date.now())).map((r) => ({
       id: r.id, createdAt: iso(r.createdAt), lastSeenAt: iso(r.lastSeenAt), expiresAt: iso(r.expiresAt), userAgent: r.userAgent, ip: r.ip,
     }));
   }
 
   /** Ends one of the user's own sessions; false when it is not theirs (or gone). */
-  endOwn(accountId: string, userId: string, id: string): boolean {
+  endOwn(accountId: string, userId: string, id: string): Promise<boolean> {
     return this.store.deleteSession(id, { accountId, userId });
   }
 
-  endAll(accountId: string, userId: string): number {
+  endAll(accountId: string, userId: string): Promise<number> {
     return this.store.deleteUserSessions(accountId, userId);
   }
 }

@@ -9,9 +9,9 @@ import type { Actor, AuditEntry } from '../domain/audit.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import type { Group } from '../domain/group-schemas.ts';
 import type { PreparedContact } from '../domain/prepare-contact.ts';
-import type { ApiTokenInfo, User, UserCreate, UserPatch } from '../domain/user-schemas.ts';
+import type { ApiTokenInfo, TokenKind, User, UserCreate, UserPatch } from '../domain/user-schemas.ts';
 import type {
-  BatchOp, BatchResult, CardName, ContactPage, ContactQuery, ContactRef, SessionRecord, SigninFailureStore, StoredCardName, TokenRecord,
+  BatchOp, BatchResult, CardName, ContactPage, ContactQuery, ContactRef, CredentialRevocation, SessionRecord, SigninFailureStore, StoredCardName, TokenRecord,
   Visibility, WriteScope,
 } from './store.ts';
 
@@ -125,13 +125,15 @@ export interface AsyncUserStore {
   getUser(accountId: string, userId: string): Promise<User | null>;
   findUserByLogin(accountId: string, usernameOrEmail: string): Promise<(User & { passwordHash: string | null }) | null>;
   listUsers(accountId: string): Promise<User[]>;
-  updateUser(accountId: string, userId: string, patch: Omit<UserPatch, 'password'> & { passwordHash?: string | null }, actor: Actor): Promise<User>;
+  /** With `revoke`, the user's sessions and tokens end as it says, in the same transaction (a password change). */
+  updateUser(accountId: string, userId: string, patch: Omit<UserPatch, 'password'> & { passwordHash?: string | null }, actor: Actor, revoke?: CredentialRevocation): Promise<User>;
   deleteUser(accountId: string, userId: string, actor: Actor): Promise<void>;
   upgradePasswordHash(accountId: string, userId: string, expected: string, next: string): Promise<boolean>;
 }
 
 export interface AsyncTokenStore {
-  createToken(token: { accountId: string | null; userId: string | null; label: string; tokenHash: string }): Promise<ApiTokenInfo>;
+  /** kind defaults to 'platform' without an account, else 'api'. */
+  createToken(token: { accountId: string | null; userId: string | null; label: string; tokenHash: string; kind?: TokenKind }): Promise<ApiTokenInfo>;
   findTokenByHash(tokenHash: string): Promise<TokenRecord | null>;
   listTokens(accountId: string | null, userId: string | null): Promise<ApiTokenInfo[]>;
   deleteToken(accountId: string | null, tokenId: string): Promise<boolean>;

@@ -207,15 +207,13 @@ export interface ContactStore {
 export interface SigninCount { failures: number; lastAt: number; leakFrom: number }
 
 /**
- * The wait a counter of `failures` imposes after its latest failure: none below its free
- * allowance, then 1, 2, 4 ... s up to maxDelayMs. A failure is counted whole until it has leaked
- * away entirely (9.99 counts as 10). Shared by the limiter and every store, so that a counter
- * starts to leak only once the wait it imposed is over: a guesser who comes back at the end of
- * each wait gains nothing from the leak, while scattered typos (no wait) leak at once.
+ * How a store records a failure, handed in by the limiter (src/auth/signin-wait.ts owns the
+ * policy; no engine has one of its own): one failure leaks away per leakMs, from the end of the
+ * wait waitMs(failures, free) that the counter's latest failure imposed.
  */
-export function signinWaitMs(failures: number, free: number, maxDelayMs: number): number {
-  const n = Math.ceil(failures - 1e-9);
-  return n < free ? 0 : Math.min(2 ** (n - free) * 1000, maxDelayMs);
+export interface SigninFailurePolicy {
+  leakMs: number;
+  waitMs(failures: number, free: number): number;
 }
 
 /**
@@ -231,8 +229,8 @@ export interface SigninFailureStore {
    *  from `source` (epoch ms; null if never, or forgotten). */
   signinState(keys: string[], source: string, login: string, nowMs: number, leakMs: number): { counts: Map<string, SigninCount>; knownAt: number | null };
   /** Adds each member to its key's counter unless already counted there (`free`: the counter's
-   *  allowance, for signinWaitMs); returns every counter afterwards and whether it grew. */
-  recordSigninFailure(entries: { key: string; member: string; free: number }[], nowMs: number, policy: { leakMs: number; maxDelayMs: number }): (SigninCount & { key: string; added: boolean })[];
+   *  allowance, for policy.waitMs); returns every counter afterwards and whether it grew. */
+  recordSigninFailure(entries: { key: string; member: string; free: number }[], nowMs: number, policy: SigninFailurePolicy): (SigninCount & { key: string; added: boolean })[];
   /** `login` signed in from `source` at nowMs; sources last seen before forgetBeforeMs are dropped now and then. */
   recordSigninSuccess(source: string, login: string, nowMs: number, forgetBeforeMs: number): void;
 }

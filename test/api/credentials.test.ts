@@ -28,7 +28,7 @@ beforeAll(async () => {
     ],
     contacts: [{ company: 'Shared Supplier', workNumber: '+1 469 429 2500' }],
   });
-  srv.ctx.store.createContact('acme', { source: 'personal', userId: acme.users.bob.id },
+  await srv.ctx.db.createContact('acme', { source: 'personal', userId: acme.users.bob.id },
     prepareContact({ firstName: 'BobsPrivate', lastName: 'Friend', mobileNumber: '+1 469 429 2999' }, 'US'), { id: 'test' });
 }, 30_000);
 afterAll(async () => { await srv.close(); });
@@ -95,7 +95,7 @@ describe('an app password', { timeout: 60_000 }, () => {
     expect((await api().get('/api/v1/me/sessions').set(bearer(app.token))).status).toBe(403);
     // express matches routes case-insensitively; so does the allowlist
     expect((await api().get('/api/v1/ME/SESSIONS').set(bearer(app.token))).status).toBe(403);
-    const after = srv.ctx.store.listTokens('acme', bobId);
+    const after = await srv.ctx.db.listTokens('acme', bobId);
     expect(after.map((t) => t.id)).toContain(app.id);
     expect(after.map((t) => t.label)).not.toContain('more');
   });
@@ -110,7 +110,7 @@ describe('an app password', { timeout: 60_000 }, () => {
       const res = await api()[method](path).set(bearer(app.token)).send(method === 'patch' ? { name: 'Renamed' } : undefined);
       expect(`${method} ${path} ${res.status}`).toBe(`${method} ${path} 403`);
     }
-    expect(srv.ctx.store.getUser('acme', bobId)!.name).toBe('bob');
+    expect((await srv.ctx.db.getUser('acme', bobId))!.name).toBe('bob');
   });
 
   it('is marked in the OpenAPI document on each route', async () => {
@@ -130,7 +130,7 @@ describe('nobody mints credentials for someone else', { timeout: 60_000 }, () =>
     expect((await api().post(`/api/v1/accounts/acme/users/${bobId}/tokens`).set(bearer(acme.tokens.olivia)).send({})).status).toBe(403);
     // a manager's API token cannot mint even for its own user: minting needs a portal session
     expect((await api().post(`/api/v1/accounts/acme/users/${acme.users.olivia.id}/tokens`).set(bearer(acme.tokens.olivia)).send({})).status).toBe(403);
-    expect(srv.ctx.store.listTokens('acme', bobId).some((t) => t.label === 'spy')).toBe(false);
+    expect((await srv.ctx.db.listTokens('acme', bobId)).some((t) => t.label === 'spy')).toBe(false);
   });
 
   it('lets managers (only) make API tokens, which act with their role but mint nothing', async () => {
@@ -165,7 +165,7 @@ describe('a manager and a user\'s personal contacts', { timeout: 60_000 }, () =>
     expect(exported.status).toBe(200);
     expect(exported.text).not.toContain('BobsPrivate');
     // the personal contact's id, under the shared list: not found
-    const bobsId = srv.ctx.store.allContacts('acme', { source: 'personal', userId: acme.users.bob.id })[0].id;
+    const bobsId = (await srv.ctx.db.allContacts('acme', { source: 'personal', userId: acme.users.bob.id }))[0].id;
     expect((await api().get(`/api/v1/accounts/acme/contacts/${bobsId}`).set(bearer(acme.tokens.olivia))).status).toBe(404);
     expect((await api().get(`/api/v1/accounts/acme/contacts/${bobsId}`).set(bearer(srv.adminToken))).status).toBe(404);
 
@@ -238,13 +238,13 @@ describe('changing one\'s own password', { timeout: 60_000 }, () => {
     expect(await works(app.token)).toBe(401);
     expect(await works(acme.tokens.bob)).toBe(401);
     expect((await davPropfind('/carddav/acme/bob/personal/', 'bob@acme', app.token)).status).toBe(401);
-    expect(srv.ctx.store.listTokens('acme', acme.users.bob.id)).toEqual([]);
+    expect(await srv.ctx.db.listTokens('acme', acme.users.bob.id)).toEqual([]);
   });
 
   it('made with an API token, keeps that token and ends every session', async () => {
     const s = await signIn('olivia');
     const token = newToken();
-    srv.ctx.store.createToken({ accountId: 'acme', userId: acme.users.olivia.id, label: 'script', tokenHash: hashToken(token), kind: 'api' });
+    await srv.ctx.db.createToken({ accountId: 'acme', userId: acme.users.olivia.id, label: 'script', tokenHash: hashToken(token), kind: 'api' });
     const res = await api().patch(`/api/v1/accounts/acme/users/${acme.users.olivia.id}`).set(bearer(token))
       .send({ password: 'olivia-password-2', currentPassword: PW.olivia });
     expect(res.status).toBe(200);
@@ -272,8 +272,8 @@ describe('a manager\'s password reset', { timeout: 60_000 }, () => {
     expect(await sessionWorks(a)).toBe(401);
     expect(await sessionWorks(b)).toBe(401);
     expect(await works(app.token)).toBe(401);
-    expect(srv.ctx.store.listTokens('acme', acme.users.carl.id)).toEqual([]);
-    expect(srv.ctx.store.listUserSessions('acme', acme.users.carl.id, 0)).toEqual([]);
+    expect(await srv.ctx.db.listTokens('acme', acme.users.carl.id)).toEqual([]);
+    expect(await srv.ctx.db.listUserSessions('acme', acme.users.carl.id, 0)).toEqual([]);
     expect(await sessionWorks(olivia)).toBe(200);
     // the platform admin's reset is a reset too
     const c = await signIn('carl');
@@ -287,7 +287,7 @@ describe('minting wants a recent sign-in', { timeout: 60_000 }, () => {
   it('refuses a session signed in longer ago than portal.reauthMinutes until the password is sent again', async () => {
     const s = await signIn('carl');
     const eleven = Date.now() - 11 * 60_000; // default portal.reauthMinutes: 10
-    srv.ctx.store.markSessionAuthenticated(s.sessionId, eleven);
+    await srv.ctx.db.markSessionAuthenticated(s.sessionId, eleven);
     const refused = await mint(s, acme.users.carl.id, { label: 'late' });
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('reauthentication_required');

@@ -36,7 +36,7 @@ describe('PATCH /accounts/{account}', () => {
       nameFormat: 'last_first', phoneAllowList: ['10.0.0.0/8'], managerScopes: ['office_manager', 'site_manager'],
       showUsersInDirectory: false, ldapAnonymous: true, dialNumberForm: 'national', phoneAccountIndex: 2,
     });
-    expect(srv.ctx.store.getAccount('acme')!.settings.phoneAllowList).toEqual(['10.0.0.0/8']);
+    expect((await srv.ctx.db.getAccount('acme'))!.settings.phoneAllowList).toEqual(['10.0.0.0/8']);
   });
 
   it('changes the name and leaves region and settings alone', async () => {
@@ -49,7 +49,7 @@ describe('PATCH /accounts/{account}', () => {
     const res = await api().patch('/api/v1/accounts/acme').set(bearer(srv.adminToken)).send({ settings: { phoneAllowList: ['10.0.0.0/8', '10.0.0.0/33'] } });
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([expect.objectContaining({ field: 'settings.phoneAllowList.1', value: '10.0.0.0/33' })]);
-    expect(srv.ctx.store.getAccount('acme')!.settings.phoneAllowList).toEqual(['10.0.0.0/8']);
+    expect((await srv.ctx.db.getAccount('acme'))!.settings.phoneAllowList).toEqual(['10.0.0.0/8']);
     const ok = await api().patch('/api/v1/accounts/acme').set(bearer(srv.adminToken)).send({ settings: { phoneAllowList: ['10.0.0.0/8', '192.0.2.7', '2001:db8::/32'] } });
     expect(ok.status).toBe(200);
     await api().patch('/api/v1/accounts/acme').set(bearer(srv.adminToken)).send({ settings: { phoneAllowList: ['10.0.0.0/8'] } }).expect(200);
@@ -67,7 +67,7 @@ describe('PATCH /accounts/{account}/users/{id}', () => {
     const res = await api().patch(`/api/v1/accounts/acme/users/${acme.users.carla.id}`).set(bearer(acme.tokens.olivia)).send({ name: 'Carla Nunez' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ name: 'Carla Nunez', scope: 'call_center_supervisor', extension: '1003', email: 'carla@acme.test' });
-    expect(srv.ctx.store.getUser('acme', acme.users.carla.id)!.scope).toBe('call_center_supervisor');
+    expect((await srv.ctx.db.getUser('acme', acme.users.carla.id))!.scope).toBe('call_center_supervisor');
   });
 
   it('lets a basic user change their own name, and keeps their numbers', async () => {
@@ -90,7 +90,7 @@ describe('PATCH /accounts/{account}/users/{id}', () => {
     const res = await api().patch(`/api/v1/accounts/acme/users/${acme.users.bob.id}`).set(bearer(acme.tokens.bob))
       .send({ name: 'Boss Bob', scope: 'office_manager' });
     expect(res.status).toBe(403);
-    expect(srv.ctx.store.getUser('acme', acme.users.bob.id)).toMatchObject({ name: 'Robert Basic', scope: 'basic' });
+    expect(await srv.ctx.db.getUser('acme', acme.users.bob.id)).toMatchObject({ name: 'Robert Basic', scope: 'basic' });
   });
 
   it('still keeps basic users off other users', async () => {
@@ -138,19 +138,19 @@ describe('PATCH phone credentials', () => {
     const res = await api().patch('/api/v1/accounts/acme/phone-credentials').set(bearer(acme.tokens.olivia)).send({ password: 'phone-password-2' });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ username: 'phones', password: 'phone-password-2', pathToken: before.body.pathToken });
-    expect(srv.ctx.phoneCredentials.verify('acme', 'phones', 'phone-password-2')).toBe(true);
+    expect(await srv.ctx.phoneCredentials.verify('acme', 'phones', 'phone-password-2')).toBe(true);
   });
 
   it('changes the username alone: password stays', async () => {
     const res = await api().patch('/api/v1/accounts/acme/phone-credentials').set(bearer(acme.tokens.olivia)).send({ username: 'deskphones' });
     expect(res.status).toBe(200);
-    expect(srv.ctx.phoneCredentials.verify('acme', 'deskphones', 'phone-password-2')).toBe(true);
+    expect(await srv.ctx.phoneCredentials.verify('acme', 'deskphones', 'phone-password-2')).toBe(true);
   });
 
   it('answers 404 when the account has none yet, and 400 for an empty body', async () => {
     const empty = await api().patch('/api/v1/accounts/acme/phone-credentials').set(bearer(acme.tokens.olivia)).send({});
     expect(empty.status).toBe(400);
-    srv.ctx.store.createAccount({ id: 'bare', name: 'Bare', region: 'US' }, { id: 'test' });
+    await srv.ctx.db.createAccount({ id: 'bare', name: 'Bare', region: 'US' }, { id: 'test' });
     const none = await api().patch('/api/v1/accounts/bare/phone-credentials').set(bearer(srv.adminToken)).send({ password: 'phone-password-3' });
     expect(none.status).toBe(404);
   });

@@ -84,7 +84,7 @@ beforeAll(async () => {
   srv = await startTestServer();
   port = Number(new URL(srv.httpUrl).port);
   // the same limiter the server built, on a clock the tests move
-  srv.ctx.signinLimiter = new SigninLimiter(srv.ctx.store, srv.ctx.config.signin, { clock: () => clock.now, metrics: srv.ctx.metrics, logger: srv.ctx.logger });
+  srv.ctx.signinLimiter = new SigninLimiter(srv.ctx.db, srv.ctx.config.signin, { clock: () => clock.now, metrics: srv.ctx.metrics, logger: srv.ctx.logger });
   acme = await seedAccount(srv.ctx, {
     id: 'acme',
     users: [{ username: 'olivia', scope: 'office_manager', password: 'olivia-password-1' }],

@@ -121,7 +121,7 @@ export async function seedAccount(ctx: AppContext, o: SeedOptions): Promise<Seed
   }
   let pathToken: string | null = null;
   if (o.phoneCredentials) {
-    pathToken = ctx.phoneCredentials.set(account.id, o.phoneCredentials.username, o.phoneCredentials.password, actor).pathToken;
+    pathToken = (await ctx.phoneCredentials.set(account.id, o.phoneCredentials.username, o.phoneCredentials.password, actor)).pathToken;
   }
   return { account: (await ctx.db.getAccount(account.id))!, users, tokens, pathToken };
 }

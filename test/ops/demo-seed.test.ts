@@ -13,15 +13,15 @@ describe('demo seeding', () => {
   it('writes nothing until every password is hashed, then the whole account', async () => {
     const seeding = loadDemo(srv.ctx);
     // the hashes are still running: nothing of the account exists yet
-    expect(srv.ctx.store.getAccount('demo')).toBeNull();
+    expect(await srv.ctx.db.getAccount('demo')).toBeNull();
     await new Promise((r) => setTimeout(r, 20));
-    expect(srv.ctx.store.getAccount('demo')).toBeNull();
+    expect(await srv.ctx.db.getAccount('demo')).toBeNull();
     expect(await seeding).toBe('demo');
-    expect(srv.ctx.store.listUsers('demo')).toHaveLength(3);
-    expect(srv.ctx.store.allContacts('demo', { source: 'shared' })).toHaveLength(8);
-    expect(srv.ctx.store.getPhoneCredentials('demo')).toBeTruthy();
+    expect(await srv.ctx.db.listUsers('demo')).toHaveLength(3);
+    expect(await srv.ctx.db.allContacts('demo', { source: 'shared' })).toHaveLength(8);
+    expect(await srv.ctx.db.getPhoneCredentials('demo')).toBeTruthy();
     // a second start finds the account and leaves it as it is
     expect(await loadDemo(srv.ctx)).toBeNull();
-    expect(srv.ctx.store.allContacts('demo', { source: 'shared' })).toHaveLength(8);
+    expect(await srv.ctx.db.allContacts('demo', { source: 'shared' })).toHaveLength(8);
   }, 60_000);
 });

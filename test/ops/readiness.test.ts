@@ -23,7 +23,7 @@ describe('/readyz', () => {
   });
 
   it('is 503 naming the LDAP listener until it listens, and while stopping', async () => {
-    const readiness = new Readiness(srv.ctx.store, { ldapEnabled: true, probeEveryMs: 0 });
+    const readiness = new Readiness(srv.ctx.db, { ldapEnabled: true, probeEveryMs: 0 });
     const app = createApp(srv.ctx, readiness);
     const before = await request(app).get('/readyz');
     expect(before.status).toBe(503);
@@ -37,7 +37,7 @@ describe('/readyz', () => {
   });
 
   it('is 503 naming the database while it does not take writes, and ready again after', async () => {
-    const readiness = new Readiness(srv.ctx.store, { ldapEnabled: false, probeEveryMs: 0 });
+    const readiness = new Readiness(srv.ctx.db, { ldapEnabled: false, probeEveryMs: 0 });
     const app = createApp(srv.ctx, readiness);
     // Another process holding the write lock (a stuck job, a long manual transaction).
     const other = new Database(join(srv.dataDir, 'dialbook.db'));
@@ -57,7 +57,7 @@ describe('/readyz', () => {
 
   it('stays ready while its own import holds the write lock, not while anything else does', async () => {
     let importing = true;
-    const readiness = new Readiness(srv.ctx.store, { ldapEnabled: false, probeEveryMs: 0, ownWriteRunning: () => importing });
+    const readiness = new Readiness(srv.ctx.db, { ldapEnabled: false, probeEveryMs: 0, ownWriteRunning: () => importing });
     const app = createApp(srv.ctx, readiness);
     const other = new Database(join(srv.dataDir, 'dialbook.db'));
     try {
@@ -74,7 +74,7 @@ describe('/readyz', () => {
   });
 
   it('is 503 naming a start-up task (the demo account) until it has finished, whole', async () => {
-    const readiness = new Readiness(srv.ctx.store, { ldapEnabled: false, probeEveryMs: 0 });
+    const readiness = new Readiness(srv.ctx.db, { ldapEnabled: false, probeEveryMs: 0 });
     const app = createApp(srv.ctx, readiness);
     const seeding = readiness.startupTask('loading the demo account', loadDemo(srv.ctx));
     const during = await request(app).get('/readyz');
@@ -83,11 +83,25 @@ describe('/readyz', () => {
     expect(await seeding).toBe('demo');
     expect((await request(app).get('/readyz')).status).toBe(200);
     // ready means usable: the account is there whole
-    expect(srv.ctx.store.allContacts('demo', { source: 'shared' })).toHaveLength(8);
+    expect(await srv.ctx.db.allContacts('demo', { source: 'shared' })).toHaveLength(8);
+  });
+
+  it('is 503 naming the database when a write probe does not answer within a second, unless its own import is what it waits for', async () => {
+    let importing = false;
+    const stuck = { probeWrite: () => new Promise<void>(() => {}) }; // a server database that stopped answering
+    const readiness = new Readiness(stuck, { ldapEnabled: false, probeEveryMs: 0, ownWriteRunning: () => importing });
+    const app = createApp(srv.ctx, readiness);
+    const started = Date.now();
+    const late = await request(app).get('/readyz');
+    expect(late.status).toBe(503);
+    expect(late.body.failing.database).toMatch(/no answer within 1000 ms/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    importing = true;
+    expect((await request(app).get('/readyz')).status).toBe(200);
   });
 
   it('is ready again after a start-up task fails, which still reports its error', async () => {
-    const readiness = new Readiness(srv.ctx.store, { ldapEnabled: false, probeEveryMs: 0 });
+    const readiness = new Readiness(srv.ctx.db, { ldapEnabled: false, probeEveryMs: 0 });
     const app = createApp(srv.ctx, readiness);
     const failing = readiness.startupTask('loading the demo account', loadDemo(srv.ctx, join(srv.dataDir, 'no-such-demo.json')));
     await expect(failing).rejects.toThrow(/no-such-demo\.json is missing/);

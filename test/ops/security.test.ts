@@ -151,15 +151,15 @@ describe('password hashing', () => {
     const legacy = `scrypt$16384$8$1$${salt.toString('base64')}$${scryptSync('legacy-password-1', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`;
     expect(needsRehash(legacy)).toBe(true);
     await seedAccount(srv.ctx, { id: 'oldco', users: [{ username: 'ed', scope: 'basic' }] });
-    const ed = srv.ctx.store.findUserByLogin('oldco', 'ed')!;
-    srv.ctx.store.updateUser('oldco', ed.id, { passwordHash: legacy }, { id: 'test' });
+    const ed = (await srv.ctx.db.findUserByLogin('oldco', 'ed'))!;
+    await srv.ctx.db.updateUser('oldco', ed.id, { passwordHash: legacy }, { id: 'test' });
 
     const wrong = await request(srv.httpUrl).post('/api/v1/session').send({ account: 'oldco', login: 'ed', password: 'not-it-1234' });
     expect(wrong.status).toBe(401);
-    expect(srv.ctx.store.findUserByLogin('oldco', 'ed')!.passwordHash).toBe(legacy);
+    expect((await srv.ctx.db.findUserByLogin('oldco', 'ed'))!.passwordHash).toBe(legacy);
 
     expect((await request(srv.httpUrl).post('/api/v1/session').send({ account: 'oldco', login: 'ed', password: 'legacy-password-1' })).status).toBe(201);
-    const upgraded = srv.ctx.store.findUserByLogin('oldco', 'ed')!.passwordHash!;
+    const upgraded = (await srv.ctx.db.findUserByLogin('oldco', 'ed'))!.passwordHash!;
     expect(upgraded.split('$')[1]).toBe(String(2 ** 17));
     expect(needsRehash(upgraded)).toBe(false);
     expect((await request(srv.httpUrl).post('/api/v1/session').send({ account: 'oldco', login: 'ed', password: 'legacy-password-1' })).status).toBe(201);

@@ -55,9 +55,9 @@ describe('stored portal sessions', () => {
     const { agent } = await signIn('bob', 'bob-password-1');
     const mine = (await agent.get('/api/v1/me/sessions')).body.items as { id: string; current: boolean }[];
     const current = mine.find((s) => s.current)!;
-    srv.ctx.store.touchSession(current.id, Date.now() - 10_000, Date.now() - 1);
+    await srv.ctx.db.touchSession(current.id, Date.now() - 10_000, Date.now() - 1);
     expect((await agent.get('/api/v1/me')).status).toBe(401);
-    expect(srv.ctx.store.listUserSessions('acme', acme.users.bob.id, 0).map((s) => s.id)).not.toContain(current.id);
+    expect((await srv.ctx.db.listUserSessions('acme', acme.users.bob.id, 0)).map((s) => s.id)).not.toContain(current.id);
   });
 
   it('lets a user list their sessions and end another one of their own, not someone else\'s', async () => {

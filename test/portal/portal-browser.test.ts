@@ -193,12 +193,12 @@ describe('portal for a manager', () => {
     await expect.poll(() => page.locator(`${shown} table.warnings`).textContent(), UI).toContain('not a valid number for region US');
     await page.getByRole('button', { name: /^Import 4 contact/ }).click();
     await expect.poll(() => page.locator('#import-result').textContent(), UI).toContain('Import done: 4 created');
-    const stored = srv.ctx.store.allContacts('acme', { source: 'shared' }).find((c) => c.company === 'Bäckerei Müller GmbH');
+    const stored = (await srv.ctx.db.allContacts('acme', { source: 'shared' })).find((c) => c.company === 'Bäckerei Müller GmbH');
     expect(stored?.numbers[0]).toMatchObject({ raw: '030 52037728', e164: null });
   }, 60_000);
 
   it('pages the shared list with the keyset cursor', async () => {
-    srv.ctx.store.applyBatch('acme', { source: 'shared' }, Array.from({ length: 60 }, (_, i) => ({
+    await srv.ctx.db.applyBatch('acme', { source: 'shared' }, Array.from({ length: 60 }, (_, i) => ({
       op: 'create' as const, contact: prepareContact({ lastName: `Paged${String(i).padStart(2, '0')}`, workNumber: `214-555-${2000 + i}` }, 'US'),
     })), { id: 'test' });
     // leave each page only once it has its answers (the list reloaded after the last import, then
@@ -272,8 +272,8 @@ describe('portal navigation', () => {
     await signIn(page, 'olivia', 'olivia-password');
     await expect.poll(() => rows(page).count(), UI).toBeGreaterThan(0);
     await idle(page);
-    const suppliers = srv.ctx.store.allContacts('acme', { source: 'shared' }).filter((c) => c.groups.includes('Suppliers')).length;
-    const all = srv.ctx.store.allContacts('acme', { source: 'shared' }).length;
+    const suppliers = (await srv.ctx.db.allContacts('acme', { source: 'shared' })).filter((c) => c.groups.includes('Suppliers')).length;
+    const all = (await srv.ctx.db.allContacts('acme', { source: 'shared' })).length;
     expect(all).toBeGreaterThan(suppliers);
     // the next list request (a new sort, all groups) answers 800 ms late; the one after at once
     let delayed = false;

@@ -27,20 +27,20 @@ export function contactRoutes(ctx: AppContext, router: Router, o: ContactRoutesO
     const s = o.scope(req);
     return s.source === 'shared' ? { shared: true, users: false, personalOf: null } : { shared: false, users: false, personalOf: s.userId };
   };
-  const region = (req: Request) => ctx.store.getAccount(o.accountId(req))!.region;
-  const find = (req: Request) => {
-    const c = ctx.store.getContact(o.accountId(req), String(req.params.id), visibility(req));
+  const region = async (req: Request) => (await ctx.db.getAccount(o.accountId(req)))!.region;
+  const find = async (req: Request) => {
+    const c = await ctx.db.getContact(o.accountId(req), String(req.params.id), visibility(req));
     if (!c) throw new NotFoundError('Contact');
     return c;
   };
 
   declare(router, o.prefix, { method: 'get', path: '/', summary: 'List contacts (search q, group, sort, paging)', permission: o.readPermission, query: contactListQuerySchema, tag: o.tag },
-    (req, _res, { query }) => {
+    async (req, _res, { query }) => {
       const where = query.group ? { and: [searchCriterion(query.q), { group: query.group }] } : searchCriterion(query.q);
       if (query.after !== undefined && query.offset > 0) {
         throw new ValidationError('Use either offset or after, not both', [{ field: 'after', value: query.after, reason: 'cannot be combined with offset' }]);
       }
-      const page = ctx.store.queryContacts(o.accountId(req), {
+      const page = await ctx.db.queryContacts(o.accountId(req), {
         visibility: visibility(req), where, sort: query.sort, limit: query.limit, offset: query.offset, after: query.after, withTotal: true,
       });
       // next: the cursor of the following page (pass it as ?after=), null on the last page
@@ -48,45 +48,45 @@ export function contactRoutes(ctx: AppContext, router: Router, o: ContactRoutesO
     });
 
   declare(router, o.prefix, { method: 'post', path: '/', summary: 'Add a contact', permission: o.writePermission, body: contactInputSchema, tag: o.tag },
-    (req, res) => {
+    async (req, res) => {
       // req.body, not the parsed body: the warnings name what the clean-up changed in the input
-      const p = prepareContactWithWarnings(req.body, region(req));
-      const c = ctx.store.createContact(o.accountId(req), o.scope(req), p.contact, actorOf(req));
+      const p = prepareContactWithWarnings(req.body, await region(req));
+      const c = await ctx.db.createContact(o.accountId(req), o.scope(req), p.contact, actorOf(req));
       res.setHeader('Location', `${req.baseUrl}/${c.id}`);
       sendWritten(res, c, p.warnings, 201);
     });
 
   declare(router, o.prefix, { method: 'get', path: '/:id', summary: 'Get a contact (with ETag)', permission: o.readPermission, tag: o.tag },
-    (req, res) => {
-      const c = find(req);
+    async (req, res) => {
+      const c = await find(req);
       if (req.headers['if-none-match'] === `"r${c.revision}"`) return void res.status(304).end();
       sendContact(res, c);
     });
 
   declare(router, o.prefix, { method: 'put', path: '/:id', summary: 'Replace a contact (If-Match honoured)', permission: o.writePermission, body: contactInputSchema, tag: o.tag },
-    (req, res) => {
-      const current = find(req);
+    async (req, res) => {
+      const current = await find(req);
       const rev = ifMatchRevision(req, current);
-      const p = prepareContactWithWarnings(req.body, region(req));
-      const c = ctx.store.updateContact(o.accountId(req), o.scope(req), current.id, p.contact, actorOf(req), rev ?? current.revision);
+      const p = prepareContactWithWarnings(req.body, await region(req));
+      const c = await ctx.db.updateContact(o.accountId(req), o.scope(req), current.id, p.contact, actorOf(req), rev ?? current.revision);
       sendWritten(res, c, p.warnings);
     });
 
   declare(router, o.prefix, { method: 'patch', path: '/:id', summary: 'Change some fields of a contact (If-Match honoured)', permission: o.writePermission, body: contactPatchSchema, tag: o.tag },
-    (req, res) => {
-      const current = find(req);
+    async (req, res) => {
+      const current = await find(req);
       const rev = ifMatchRevision(req, current);
       const merged = { ...contactFields(current), ...stripUndefined(req.body as object) };
-      const p = prepareContactWithWarnings(merged, region(req));
-      const c = ctx.store.updateContact(o.accountId(req), o.scope(req), current.id, p.contact, actorOf(req), rev ?? current.revision);
+      const p = prepareContactWithWarnings(merged, await region(req));
+      const c = await ctx.db.updateContact(o.accountId(req), o.scope(req), current.id, p.contact, actorOf(req), rev ?? current.revision);
       sendWritten(res, c, p.warnings);
     });
 
   declare(router, o.prefix, { method: 'delete', path: '/:id', summary: 'Delete a contact (If-Match honoured)', permission: o.writePermission, tag: o.tag },
-    (req, res) => {
-      const current = find(req);
+    async (req, res) => {
+      const current = await find(req);
       const rev = ifMatchRevision(req, current);
-      ctx.store.deleteContact(o.accountId(req), o.scope(req), current.id, actorOf(req), rev ?? current.revision);
+      await ctx.db.deleteContact(o.accountId(req), o.scope(req), current.id, actorOf(req), rev ?? current.revision);
       res.status(204).end();
     });
 }

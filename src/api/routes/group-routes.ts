@@ -15,22 +15,22 @@ const auditQuerySchema = z.object({
 export function groupRoutes(ctx: AppContext, account: Router): void {
   const prefix = '/accounts/{account}';
   declare(account, prefix, { method: 'get', path: '/groups', summary: 'List groups with contact counts', permission: 'member', tag: 'groups' },
-    (req) => ({ items: ctx.store.listGroups(accountOf(req).id) }));
+    async (req) => ({ items: await ctx.db.listGroups(accountOf(req).id) }));
 
   declare(account, prefix, { method: 'post', path: '/groups', summary: 'Create a group', permission: 'manager', body: groupCreateSchema, tag: 'groups' },
-    (req, res, { body }) => {
-      res.status(201).json(ctx.store.createGroup(accountOf(req).id, body.name, actorOf(req)));
+    async (req, res, { body }) => {
+      res.status(201).json(await ctx.db.createGroup(accountOf(req).id, body.name, actorOf(req)));
     });
 
   declare(account, prefix, { method: 'patch', path: '/groups/:id', summary: 'Rename a group', permission: 'manager', body: groupPatchSchema, tag: 'groups' },
-    (req, _res, { body }) => ctx.store.renameGroup(accountOf(req).id, String(req.params.id), body.name, actorOf(req)));
+    (req, _res, { body }) => ctx.db.renameGroup(accountOf(req).id, String(req.params.id), body.name, actorOf(req)));
 
   declare(account, prefix, { method: 'delete', path: '/groups/:id', summary: 'Delete a group (its contacts stay)', permission: 'manager', tag: 'groups' },
-    (req, res) => {
-      ctx.store.deleteGroup(accountOf(req).id, String(req.params.id), actorOf(req));
+    async (req, res) => {
+      await ctx.db.deleteGroup(accountOf(req).id, String(req.params.id), actorOf(req));
       res.status(204).end();
     });
 
   declare(account, prefix, { method: 'get', path: '/audit', summary: 'Change history, newest first (page with before=<id>)', permission: 'manager', query: auditQuerySchema, tag: 'audit' },
-    (req, _res, { query }) => ({ items: ctx.store.listAudit(accountOf(req).id, query) }));
+    async (req, _res, { query }) => ({ items: await ctx.db.listAudit(accountOf(req).id, query) }));
 }

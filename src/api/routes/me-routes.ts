@@ -20,10 +20,10 @@ const directoryQuerySchema = z.object({
 
 export function meRoutes(ctx: AppContext, me: Router, meContacts: Router): void {
   declare(me, '/me', { method: 'get', path: '/', summary: 'Who am I: user, account and what I may do', permission: 'authenticated', tag: 'me' },
-    (req) => {
+    async (req) => {
       const p = principalOf(req);
-      if (p.kind === 'platform') return { platform: true, accounts: ctx.store.listAccounts() };
-      const account = ctx.store.getAccount(p.accountId);
+      if (p.kind === 'platform') return { platform: true, accounts: await ctx.db.listAccounts() };
+      const account = await ctx.db.getAccount(p.accountId);
       if (!account) throw new NotFoundError('Account');
       return { user: p.user, account, canManageShared: canManageShared(p, account) };
     });
@@ -35,7 +35,7 @@ export function meRoutes(ctx: AppContext, me: Router, meContacts: Router): void 
   });
 
   declare(me, '/me', { method: 'get', path: '/directory', summary: 'Shared, personal and internal users in one list (the Contacts page)', permission: 'user', query: directoryQuerySchema, tag: 'me' },
-    (req, _res, { query }) => {
+    async (req, _res, { query }) => {
       const user = userOf(req);
       const s = query.source;
       const visibility: Visibility = {
@@ -44,7 +44,7 @@ export function meRoutes(ctx: AppContext, me: Router, meContacts: Router): void 
         personalOf: s === 'all' || s === 'personal' ? user.id : null,
       };
       const where = query.group ? { and: [searchCriterion(query.q), { group: query.group }] } : searchCriterion(query.q);
-      const page = ctx.store.queryContacts(user.accountId, {
+      const page = await ctx.db.queryContacts(user.accountId, {
         visibility, where, sort: query.sort, limit: query.limit, offset: query.offset, withTotal: true,
       });
       return { items: page.contacts.map(contactView), total: page.total, limit: query.limit, offset: query.offset };

@@ -9,37 +9,37 @@ import { accountOf, userOf } from '../principal.ts';
 import { declare } from '../route-spec.ts';
 
 export function sessionListRoutes(ctx: AppContext, me: Router, account: Router): void {
-  const sessions = new SessionStore(ctx.store, ctx.config.portal.sessionTtlMinutes * 60_000);
+  const sessions = new SessionStore(ctx.db, ctx.config.portal.sessionTtlMinutes * 60_000);
   const tag = 'sessions';
 
   declare(me, '/me', { method: 'get', path: '/sessions', summary: 'My portal sessions (current: the one making this request)', permission: 'user', tag },
-    (req) => {
+    async (req) => {
       const user = userOf(req);
       const current = sessionOf(req)?.id ?? null;
-      return { items: sessions.list(user.accountId, user.id).map((s) => ({ ...s, current: s.id === current })) };
+      return { items: (await sessions.list(user.accountId, user.id)).map((s) => ({ ...s, current: s.id === current })) };
     });
 
   declare(me, '/me', { method: 'delete', path: '/sessions/:id', summary: 'End one of my portal sessions', permission: 'user', tag },
-    (req) => {
+    async (req) => {
       const user = userOf(req);
-      if (!sessions.endOwn(user.accountId, user.id, String(req.params.id))) throw new NotFoundError('Session');
+      if (!(await sessions.endOwn(user.accountId, user.id, String(req.params.id)))) throw new NotFoundError('Session');
     });
 
   const prefix = '/accounts/{account}';
-  const userIn = (accountId: string, userId: string) => {
-    const u = ctx.store.getUser(accountId, userId);
+  const userIn = async (accountId: string, userId: string) => {
+    const u = await ctx.db.getUser(accountId, userId);
     if (!u) throw new NotFoundError('User');
     return u;
   };
   declare(account, prefix, { method: 'get', path: '/users/:id/sessions', summary: 'A user\'s portal sessions', permission: 'manager', tag },
-    (req) => {
-      const u = userIn(accountOf(req).id, String(req.params.id));
-      return { items: sessions.list(u.accountId, u.id) };
+    async (req) => {
+      const u = await userIn(accountOf(req).id, String(req.params.id));
+      return { items: await sessions.list(u.accountId, u.id) };
     });
 
   declare(account, prefix, { method: 'delete', path: '/users/:id/sessions', summary: 'End every portal session of a user', permission: 'manager', tag },
-    (req) => {
-      const u = userIn(accountOf(req).id, String(req.params.id));
-      return { ended: sessions.endAll(u.accountId, u.id) };
+    async (req) => {
+      const u = await userIn(accountOf(req).id, String(req.params.id));
+      return { ended: await sessions.endAll(u.accountId, u.id) };
     });
 }

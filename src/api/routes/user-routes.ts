@@ -23,8 +23,8 @@ const userPatchRequestSchema = userPatchSchema.extend({
 export function userRoutes(ctx: AppContext, account: Router): void {
   const prefix = '/accounts/{account}';
   const tag = 'users';
-  const findUser = (req: Request) => {
-    const u = ctx.store.getUser(accountOf(req).id, String(req.params.id));
+  const findUser = async (req: Request) => {
+    const u = await ctx.db.getUser(accountOf(req).id, String(req.params.id));
     if (!u) throw new NotFoundError('User');
     return u;
   };
@@ -37,13 +37,13 @@ export function userRoutes(ctx: AppContext, account: Router): void {
   };
 
   declare(account, prefix, { method: 'get', path: '/users', summary: 'List users', permission: 'member', tag },
-    (req) => ({ items: ctx.store.listUsers(accountOf(req).id) }));
+    async (req) => ({ items: await ctx.db.listUsers(accountOf(req).id) }));
 
   declare(account, prefix, { method: 'post', path: '/users', summary: 'Add a user', permission: 'manager', body: userCreateSchema, tag },
     async (req, res, { body }) => {
       const { password, ...rest } = body;
       const passwordHash = password ? await hashPassword(password) : null;
-      res.status(201).json(ctx.store.createUser(accountOf(req).id, { ...rest, passwordHash }, actorOf(req)));
+      res.status(201).json(await ctx.db.createUser(accountOf(req).id, { ...rest, passwordHash }, actorOf(req)));
     });
 
   declare(account, prefix, { method: 'get', path: '/users/:id', summary: 'Get a user', permission: 'member', tag },
@@ -51,13 +51,13 @@ export function userRoutes(ctx: AppContext, account: Router): void {
 
   declare(account, prefix, { method: 'patch', path: '/users/:id', summary: 'Change a user (name, scope, numbers, password: your own needs currentPassword)', permission: 'member', body: userPatchRequestSchema, tag },
     async (req, _res, { body }) => {
-      const user = findUser(req);
+      const user = await findUser(req);
       selfOrManager(req, user.id);
       const p = principalOf(req);
       // Anyone may change their own name, numbers and password; only managers change a scope.
       if (body.scope !== undefined && !canManageShared(p, accountOf(req))) throw new ForbiddenError('Only managers can change scopes');
       const { password, currentPassword, keepAppPasswords, ...rest } = body;
-      if (!password) return ctx.store.updateUser(accountOf(req).id, user.id, rest, actorOf(req));
+      if (!password) return ctx.db.updateUser(accountOf(req).id, user.id, rest, actorOf(req));
       let revoke: CredentialRevocation;
       if (isSelf(p, user.id)) {
         // app-password-scope.ts keeps app passwords away from this route; this says it here too.
@@ -75,25 +75,25 @@ export function userRoutes(ctx: AppContext, account: Router): void {
         }
         revoke = { keepTokens: false };
       }
-      return ctx.store.updateUser(accountOf(req).id, user.id, { ...rest, passwordHash: await hashPassword(password) }, actorOf(req), revoke);
+      return ctx.db.updateUser(accountOf(req).id, user.id, { ...rest, passwordHash: await hashPassword(password) }, actorOf(req), revoke);
     });
 
   declare(account, prefix, { method: 'delete', path: '/users/:id', summary: 'Delete a user (their personal contacts and tokens go too)', permission: 'manager', tag },
-    (req, res) => {
-      ctx.store.deleteUser(accountOf(req).id, findUser(req).id, actorOf(req));
+    async (req, res) => {
+      await ctx.db.deleteUser(accountOf(req).id, (await findUser(req)).id, actorOf(req));
       res.status(204).end();
     });
 
   declare(account, prefix, { method: 'get', path: '/users/:id/tokens', summary: "List a user's API tokens", permission: 'member', tag },
-    (req) => {
-      const user = findUser(req);
+    async (req) => {
+      const user = await findUser(req);
       selfOrManager(req, user.id);
-      return { items: ctx.store.listTokens(accountOf(req).id, user.id) };
+      return { items: await ctx.db.listTokens(accountOf(req).id, user.id) };
     });
 
   declare(account, prefix, { method: 'post', path: '/users/:id/tokens', summary: 'Create one of your own app passwords (or, managers, an API token); shown once; needs a recent portal sign-in or currentPassword', permission: 'member', body: tokenCreateSchema, tag },
     async (req, res, { body }) => {
-      const user = findUser(req);
+      const user = await findUser(req);
       const p = principalOf(req);
       if (p.kind !== 'user' || !isSelf(p, user.id)) {
         throw new ForbiddenError('Only the user creates their own app passwords (managers may list and revoke them, or reset the password)');
@@ -102,20 +102,20 @@ export function userRoutes(ctx: AppContext, account: Router): void {
       if (body.kind === 'api' && !canManageShared(p, accountOf(req))) throw new ForbiddenError('Only managers create API tokens: create an app password');
       await requireRecentSignIn(ctx, req, p, body.currentPassword);
       const token = newToken();
-      const info = ctx.store.createToken({ accountId: accountOf(req).id, userId: user.id, label: body.label, tokenHash: hashToken(token), kind: body.kind });
+      const info = await ctx.db.createToken({ accountId: accountOf(req).id, userId: user.id, label: body.label, tokenHash: hashToken(token), kind: body.kind });
       res.status(201).json({ ...info, token });
     });
 
   declare(account, prefix, { method: 'delete', path: '/tokens/:tokenId', summary: 'Revoke an API token', permission: 'member', tag },
-    (req, res) => {
+    async (req, res) => {
       const accountId = accountOf(req).id;
       const p = principalOf(req);
       const tokenId = String(req.params.tokenId);
       if (!canManageShared(p, accountOf(req))) {
-        const own = p.kind === 'user' && ctx.store.listTokens(accountId, p.user.id).some((t) => t.id === tokenId);
+        const own = p.kind === 'user' && (await ctx.db.listTokens(accountId, p.user.id)).some((t) => t.id === tokenId);
         if (!own) throw new NotFoundError('Token');
       }
-      if (!ctx.store.deleteToken(accountId, tokenId)) throw new NotFoundError('Token');
+      if (!(await ctx.db.deleteToken(accountId, tokenId))) throw new NotFoundError('Token');
       res.status(204).end();
     });
 }

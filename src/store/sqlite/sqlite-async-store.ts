@@ -154,7 +154,7 @@ export function openSqliteAsyncStore(file: string, over?: Store, opts: SqliteAsy
     getUser: async (a, id) => store.getUser(a, id),
     findUserByLogin: async (a, login) => store.findUserByLogin(a, login),
     listUsers: async (a) => store.listUsers(a),
-    updateUser: (a, id, patch, actor) => write(a, () => store.updateUser(a, id, patch, actor)),
+    updateUser: (a, id, patch, actor, revoke) => write(a, () => store.updateUser(a, id, patch, actor, revoke)),
     deleteUser: (a, id, actor) => write(a, () => store.deleteUser(a, id, actor)),
     upgradePasswordHash: (a, id, expected, next) => write(null, () => store.upgradePasswordHash(a, id, expected, next)),
 

@@ -3,7 +3,7 @@
 // (scattered typos never add up while a guessing run does), the members (keyed hashes) each counter has counted, and when each login
 // last signed in from each source. A failure is read-and-written in one IMMEDIATE transaction,
 // so two processes recording at once neither lose a failure nor count one member twice.
-import { signinWaitMs, type SigninCount, type SigninFailureStore } from '../store.ts';
+import type { SigninCount, SigninFailurePolicy, SigninFailureStore } from '../store.ts';
 import type { Db, StatementCache } from './database.ts';
 
 /** Every this many writes, counters that have leaked away (with their members) and sources not
@@ -62,7 +62,7 @@ export class SqliteSigninFailures {
     if (!added) return { key: e.key, failures: left, lastAt: row?.lastAt ?? nowMs, leakFrom: row?.leakFrom ?? nowMs, added };
     const failures = left + 1;
     const lastAt = Math.max(row?.lastAt ?? 0, nowMs);
-    const leakFrom = lastAt + signinWaitMs(failures, e.free, policy.maxDelayMs);
+    const leakFrom = lastAt + policy.waitMs(failures, e.free);
     this.stmts.get(`INSERT INTO signin_failures (key, failures, last_at, leak_from) VALUES (?, ?, ?, ?)
       ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at, leak_from = excluded.leak_from`).run(e.key, failures, lastAt, leakFrom);
     return { key: e.key, failures, lastAt, leakFrom, added };
@@ -70,7 +70,7 @@ export class SqliteSigninFailures {
 }
 
 type Entry = { key: string; member: string; free: number };
-type Policy = { leakMs: number; maxDelayMs: number };
+type Policy = SigninFailurePolicy;
 type Recorded = SigninCount & { key: string; added: boolean };
 type Row = { failures: number; lastAt: number; leakFrom: number };
 
