@@ -6,7 +6,7 @@
 // transaction-level advisory lock per key (taken in key order, so two recorders never deadlock):
 // a row lock cannot serialise the first failure of a key, whose row does not exist yet.
 import type pg from 'pg';
-import { signinWaitMs, type SigninCount, type SigninFailureStore } from '../store.ts';
+import type { SigninCount, SigninFailurePolicy, SigninFailureStore } from '../store.ts';
 
 /** Every this many writes (per instance), counters that have leaked away (with their members) and
  *  sources not seen for the known-source period are deleted, so a flood of distinct keys leaves no lasting rows. */
@@ -16,7 +16,7 @@ const SWEEP_EVERY = 1000;
 const LOCK_CLASS = 0x7369;
 
 type Entry = { key: string; member: string; free: number };
-type Policy = { leakMs: number; maxDelayMs: number };
+type Policy = SigninFailurePolicy;
 type Recorded = SigninCount & { key: string; added: boolean };
 type Row = { failures: number; lastAt: number; leakFrom: number };
 type CounterRow = { key: string; failures: number; last_at: string; leak_from: string };
@@ -85,7 +85,7 @@ export class PgSigninFailures {
     if (!added) return { key: e.key, failures: left, lastAt: row?.lastAt ?? nowMs, leakFrom: row?.leakFrom ?? nowMs, added };
     const failures = left + 1;
     const lastAt = Math.max(row?.lastAt ?? 0, nowMs);
-    const leakFrom = lastAt + signinWaitMs(failures, e.free, policy.maxDelayMs);
+    const leakFrom = lastAt + policy.waitMs(failures, e.free);
     await c.query(`INSERT INTO signin_failures (key, failures, last_at, leak_from) VALUES ($1, $2, $3, $4)
       ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at, leak_from = excluded.leak_from`, [e.key, failures, lastAt, leakFrom]);
     return { key: e.key, failures, lastAt, leakFrom, added };

@@ -1,6 +1,7 @@
 // The contract suite's part for people and credentials, over both engines: users (each mirrored
 // as a directory entry), API tokens, CardDAV card names, portal sessions and the sign-in
 // limiter's counters, which must be shared by every instance on one database.
+import { signinFailurePolicy } from '../../../src/auth/signin-wait.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareContact } from '../../../src/domain/prepare-contact.ts';
 import { ConflictError, NotFoundError } from '../../../src/errors.ts';
@@ -10,7 +11,7 @@ import { KINDS, type ContractStore } from './stores.ts';
 const actor = { id: 'test' };
 const SHARED = { source: 'shared' } as const;
 const USERS = { shared: false, users: true, personalOf: null };
-const POLICY = { leakMs: 60_000, maxDelayMs: 30_000 };
+const POLICY = signinFailurePolicy({ forgetFailureSeconds: 60, maxDelaySeconds: 30 });
 const prep = (lastName: string) => prepareContact({ lastName, workNumber: '+1 469 429 2000' }, 'US');
 
 for (const makeKind of KINDS) {
