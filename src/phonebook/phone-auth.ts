@@ -14,7 +14,7 @@ export class PhoneUnauthorizedError extends AppError {
 }
 
 /** The account a request may read, or an error. Unknown accounts look like wrong credentials. */
-export function authorizePhone(ctx: AppContext, req: Request, route: { accountId?: string; token?: string }): Account {
+export async function authorizePhone(ctx: AppContext, req: Request, route: { accountId?: string; token?: string }): Promise<Account> {
   let accountId: string | null = null;
   // Only a credential that is actually checked goes through the sign-in limiter: a phone's first
   // request without Authorization (asking for the Basic challenge) is no guess.
@@ -34,7 +34,7 @@ export function authorizePhone(ctx: AppContext, req: Request, route: { accountId
     if (accountId) attempt.succeeded();
     else attempt.failed();
   }
-  const account = accountId ? ctx.store.getAccount(accountId) : null;
+  const account = accountId ? await ctx.db.getAccount(accountId) : null;
   if (!account) throw new PhoneUnauthorizedError();
   if (!allowedAddress(clientAddress(req), account.settings.phoneAllowList)) throw new ForbiddenError('This address may not fetch the phonebook');
   return account;

@@ -11,7 +11,7 @@ export function phonebookRouter(ctx: AppContext, registry: VendorRegistry): Rout
   const service = new PhonebookService(ctx);
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
 
-  const handle = (route: { accountId?: string; token?: string }) => (req: Request, res: Response) => {
+  const handle = (route: { accountId?: string; token?: string }) => async (req: Request, res: Response) => {
     const file = ([] as string[]).concat(req.params.file as string | string[]).join('/');
     const vendor = registry.match(file);
     if (!vendor) throw new NotFoundError(`Phonebook file "${file}"`);
@@ -19,7 +19,7 @@ export function phonebookRouter(ctx: AppContext, registry: VendorRegistry): Rout
       res.setHeader('Allow', vendor.descriptor.allowPost ? 'GET, HEAD, POST' : 'GET, HEAD');
       throw new AppError(405, 'method_not_allowed', `${req.method} is not allowed here`);
     }
-    const account = authorizePhone(ctx, req, route);
+    const account = await authorizePhone(ctx, req, route);
     const params = phoneParams(req);
     const q = readQuery(vendor, params);
     // A view is looked up among the vendor's own templates only ("__proto__", "toString" are not views).
@@ -38,16 +38,16 @@ export function phonebookRouter(ctx: AppContext, registry: VendorRegistry): Rout
 
     const origin = ctx.config.publicUrl ?? `${req.protocol}://${req.get('host')}`;
     const base = `${origin.replace(/\/$/, '')}${req.baseUrl}${req.path}`;
-    const out = service.render(account, vendor, q, base);
+    const out = await service.render(account, vendor, q, base);
     res.setHeader('Content-Type', out.contentType);
     const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     if (gzip) res.setHeader('Content-Encoding', 'gzip');
     res.end(req.method === 'HEAD' ? undefined : gzip ? out.gzip : out.body);
   };
 
-  const wrap = (fn: (req: Request, res: Response) => void) => (req: Request, res: Response, next: (e?: unknown) => void) => {
+  const wrap = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: (e?: unknown) => void) => {
     try {
-      fn(req, res);
+      await fn(req, res);
     } catch (err) {
       if (err instanceof AppError && err.status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="dialbook phonebook", charset="UTF-8"');
       next(err);

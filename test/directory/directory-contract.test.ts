@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Directory } from '../../src/directory/directory.ts';
 import type { ContactSort } from '../../src/domain/contact-schemas.ts';
 import { prepareContact } from '../../src/domain/prepare-contact.ts';
+import type { AsyncStore } from '../../src/store/async-store.ts';
 import type { Criterion, Store, Visibility } from '../../src/store/store.ts';
+import { openSqliteAsyncStore } from '../../src/store/sqlite/sqlite-async-store.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 
 const FIRST = ['José', 'Jo', 'John', 'Joanna', 'Zoë', 'Ann', 'Ånn', 'Émile', 'Chen', '', 'Mary Ann', 'Jean-Luc'];
@@ -105,6 +107,8 @@ const SORTS: ContactSort[] = ['name', '-name', 'lastName', '-lastName', 'firstNa
 
 let dir: string;
 let store: Store;
+/** What the directory reads, over store: store's writes reach it through the feed (the poll, revisionCheckMs). */
+let db: AsyncStore;
 let directory: Directory;
 let ann: string;
 let bob: string;
@@ -119,7 +123,7 @@ function visibilities(): Visibility[] {
 }
 
 /** Every criterion, visibility and a few pages: the same ids in the same order, and the same totals. */
-function expectSameAnswers(sorts: ContactSort[] = ['name', '-name'], directory: Directory = shared()): void {
+async function expectSameAnswers(sorts: ContactSort[] = ['name', '-name'], directory: Directory = shared()): Promise<void> {
   let checked = 0;
   for (const where of CRITERIA) {
     for (const visibility of visibilities()) {
@@ -128,7 +132,7 @@ function expectSameAnswers(sorts: ContactSort[] = ['name', '-name'], directory: 
         for (const [limit, offset] of sort === 'name' ? [[50, 0], [7, 3], [1000, 0]] : [[50, 0], [7, 3]]) {
           const q = { visibility, where, sort, limit, offset, withTotal: true };
           const want = store.queryContacts('acme', q);
-          const got = directory.queryContacts('acme', q);
+          const got = await directory.queryContacts('acme', q);
           const label = JSON.stringify({ where, visibility, sort, limit, offset });
           expect(got.contacts.map((c) => c.id), label).toEqual(want.contacts.map((c) => c.id));
           expect(got.total, label).toBe(want.total);
@@ -163,20 +167,21 @@ beforeAll(() => {
   ];
   store.applyBatch('acme', { source: 'shared' }, odd.map((o, i) => ({ op: 'create' as const, contact: prepareContact({ ...o, workNumber: `+1 469 555 ${String(7000 + i)}` }, 'US') })), actor);
   // revisionCheckMs 0: every query checks the revision, so each test sees the writes before it
-  directory = new Directory(store, { idleEvictMinutes: 60, revisionCheckMs: 0 });
+  db = openSqliteAsyncStore(join(dir, 'dialbook.db'), store);
+  directory = new Directory(db, { idleEvictMinutes: 60, revisionCheckMs: 0 });
 });
 
-afterAll(() => {
-  directory.close();
-  store.close();
+afterAll(async () => {
+  await directory.close();
+  await db.close(); // closes store too
   rmSync(dir, { recursive: true, force: true });
 });
 
 const shared = () => directory;
 
 describe('directory read model answers like the store', () => {
-  it('for every criterion, visibility, page and sort', () => {
-    expectSameAnswers(SORTS);
+  it('for every criterion, visibility, page and sort', async () => {
+    await expectSameAnswers(SORTS);
   }, 60_000);
 
   it('finds display names of every shape: company only, one name, two-word names, names that fold to nothing', () => {
@@ -193,32 +198,32 @@ describe('directory read model answers like the store', () => {
   });
 
   it('when built in the background (read a page per turn, sorted in slices)', async () => {
-    const bg = new Directory(store, { idleEvictMinutes: 60, revisionCheckMs: 0, backgroundBuildMin: 1 });
+    const bg = new Directory(db, { idleEvictMinutes: 60, revisionCheckMs: 0, backgroundBuildMin: 1 });
     try {
-      // the first query is answered by the store while the build runs
-      expect(bg.queryContacts('acme', { visibility: visibilities()[0], limit: 5 }).contacts).toHaveLength(5);
+      // the first query waits for the build
+      expect((await bg.queryContacts('acme', { visibility: visibilities()[0], limit: 5 })).contacts).toHaveLength(5);
       await bg.settled('acme');
       expect(bg.counts.backgroundBuilds).toBe(1);
       expect(bg.loaded().acme).toBeGreaterThan(300);
-      expectSameAnswers(SORTS, bg);
+      await expectSameAnswers(SORTS, bg);
       expect(bg.counts.backgroundBuilds).toBe(1);
     } finally {
-      bg.close();
+      await bg.close();
     }
   }, 60_000);
 
-  it('keeps accounts apart', () => {
+  it('keeps accounts apart', async () => {
     const all = { visibility: { shared: true, users: true, personalOf: null }, limit: 1000 };
-    const other = directory.queryContacts('other', all).contacts;
+    const other = (await directory.queryContacts('other', all)).contacts;
     expect(other).toHaveLength(50);
     expect(other.every((c) => c.accountId === 'other')).toBe(true);
-    const acmeIds = new Set(directory.queryContacts('acme', all).contacts.map((c) => c.id));
+    const acmeIds = new Set((await directory.queryContacts('acme', all)).contacts.map((c) => c.id));
     expect(other.some((c) => acmeIds.has(c.id))).toBe(false);
-    expect(directory.getContactsByIds('other', [...acmeIds].slice(0, 5))).toEqual([]);
-    expect(directory.queryContacts('missing', all)).toEqual({ contacts: [], total: null });
+    expect(await directory.getContactsByIds('other', [...acmeIds].slice(0, 5))).toEqual([]);
+    expect(await directory.queryContacts('missing', all)).toEqual({ contacts: [], total: null });
   });
 
-  it('after single edits, deletes and creates (applied in place)', () => {
+  it('after single edits, deletes and creates (applied in place)', async () => {
     const actor = { id: 'test' };
     const before = directory.loaded().acme;
     const builds = directory.counts.builds;
@@ -227,15 +232,15 @@ describe('directory read model answers like the store', () => {
     store.deleteContact('acme', { source: 'shared' }, some[1].id, actor);
     const created = store.createContact('acme', { source: 'personal', userId: ann }, prepareContact({ firstName: 'Jo', lastName: 'Smith', workNumber: '4691000070' }, 'US'), actor);
     store.updateUser('acme', bob, { name: 'Robert Smith', extension: '1003' }, actor);
-    expectSameAnswers();
+    await expectSameAnswers();
     expect(directory.loaded().acme).toBe(before); // one created, one deleted
     expect(directory.counts.builds).toBe(builds); // changes applied in place, no rebuild
-    expect(directory.getContactsByIds('acme', [created.id, some[1].id]).map((c) => c.id)).toEqual([created.id]);
-    const renamed = directory.queryContacts('acme', { visibility: { shared: true, users: false, personalOf: null }, where: { number: 'work', op: 'eq', value: '4699990000' } });
+    expect((await directory.getContactsByIds('acme', [created.id, some[1].id])).map((c) => c.id)).toEqual([created.id]);
+    const renamed = await directory.queryContacts('acme', { visibility: { shared: true, users: false, personalOf: null }, where: { number: 'work', op: 'eq', value: '4699990000' } });
     expect(renamed.contacts.map((c) => c.lastName)).toEqual(['Aaronson']);
   }, 60_000);
 
-  it('after a group rename and a batch big enough to be merged in one pass', () => {
+  it('after a group rename and a batch big enough to be merged in one pass', async () => {
     const actor = { id: 'test' };
     const builds = directory.counts.builds;
     const vip = store.listGroups('acme').find((g) => g.name === 'VIP')!;
@@ -247,16 +252,16 @@ describe('directory read model answers like the store', () => {
       ...shared.slice(40, 80).map((c, i) => ({ op: 'update' as const, id: c.id, contact: prepareContact(fakeInput(5000 + i, rand), 'US') })),
       ...Array.from({ length: 40 }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeInput(6000 + i, rand), 'US') })),
     ], actor);
-    expect(directory.queryContacts('acme', { visibility: { shared: true, users: true, personalOf: null }, where: { group: 'very important' }, limit: 1 }).contacts).toHaveLength(1);
-    expectSameAnswers();
+    expect((await directory.queryContacts('acme', { visibility: { shared: true, users: true, personalOf: null }, where: { group: 'very important' }, limit: 1 })).contacts).toHaveLength(1);
+    await expectSameAnswers();
     expect(directory.counts.builds).toBe(builds);
   }, 60_000);
 
-  it('after a region change (rebuilt: numbers typed in national form now mean another country)', () => {
+  it('after a region change (rebuilt: numbers typed in national form now mean another country)', async () => {
     const builds = directory.counts.builds;
     store.updateAccount('acme', { region: 'GB' }, { id: 'test' });
-    expectSameAnswers();
-    const london = directory.queryContacts('acme', { visibility: { shared: true, users: true, personalOf: null }, where: { number: 'home', op: 'eq', value: '020 7946 0000' }, limit: 5 });
+    await expectSameAnswers();
+    const london = await directory.queryContacts('acme', { visibility: { shared: true, users: true, personalOf: null }, where: { number: 'home', op: 'eq', value: '020 7946 0000' }, limit: 5 });
     expect(london.contacts.length).toBeGreaterThan(0);
     expect(directory.counts.builds).toBe(builds + 1);
   }, 60_000);
