@@ -70,6 +70,35 @@ describe('directory lifecycle', () => {
     }
   });
 
+  it('sees a write through the async store in the very next query: the store hints it to the follower', async () => {
+    const d = new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 250, now: () => clock });
+    try {
+      clock = 7000; // and it stands still: no revision check falls due
+      const before = await names(d);
+      const c = await db.createContact('acme', { source: 'shared' }, prepareContact({ lastName: 'Baker', workNumber: '2145550103' }, 'US'), actor);
+      expect(await names(d)).toEqual(['Baker', ...before]);
+      await db.deleteContact('acme', { source: 'shared' }, c.id, actor);
+      expect(await names(d)).toEqual(before);
+      expect(d.counts).toMatchObject({ builds: 1, updates: 2 });
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('warms every account at start and says when its change channel is up (readiness)', async () => {
+    const d = new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 250, now: () => clock });
+    try {
+      await d.warmAll();
+      expect(d.listening).toBe(true);
+      const accounts = (await db.listAccounts()).map((a) => a.id).sort();
+      expect(Object.keys(d.loaded()).sort()).toEqual(accounts);
+      expect(d.counts.builds).toBe(accounts.length);
+    } finally {
+      await d.close();
+    }
+    expect(d.listening).toBe(false);
+  });
+
   it('drops an account unused for idleEvictMinutes and rebuilds it on the next query', async () => {
     const d = new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 250, now: () => clock });
     try {
