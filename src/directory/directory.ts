@@ -15,7 +15,7 @@
 // searches go on meanwhile.
 import type { AccountVersion } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
-import type { AsyncChangeFeed, AsyncStore, ChangeHint } from '../store/async-store.ts';
+import type { AsyncChangeFeed, AsyncStore, ChangeHint, RevisionChanges } from '../store/async-store.ts';
 import { ChangeFollower, type FollowedChange } from '../store/change-follower.ts';
 import type { ContactPage, ContactQuery, ContactRef } from '../store/store.ts';
 import type { AccountDirectory } from './account-directory.ts';
@@ -81,7 +81,16 @@ export class Directory {
     this.idleMs = opts.idleEvictMinutes * 60_000;
     this.now = opts.now ?? Date.now;
     this.onError = opts.onError ?? (() => undefined);
-    this.follower = new ChangeFollower(db, {
+    // The feed is keyed by (account, revision): an account deleted and created again under its id
+    // counts its revisions afresh, so the old model's revision may have no entry after it. Each
+    // feed read therefore also compares the incarnation, and a new one is a restart.
+    const feed: AsyncChangeFeed = {
+      changesSince: (accountId, after) => this.changesOfModel(accountId, after),
+      changeCount: (accountId, after) => db.changeCount(accountId, after),
+      pruneChangeLog: (before) => db.pruneChangeLog(before),
+      watchChanges: (onHint) => db.watchChanges(onHint),
+    };
+    this.follower = new ChangeFollower(feed, {
       from: new Map(),
       onChange: (change) => this.deliver(change),
       onHint: (hint) => this.hinted(hint),
@@ -219,6 +228,17 @@ export class Directory {
       if (this.building.has(accountId) || now - slot.checkedAt < this.checkMs) continue;
       this.check(accountId, slot).catch(this.onError);
     }
+  }
+
+  /** The feed after the model's revision; null (read afresh) when the account is not the model's incarnation any more. */
+  private async changesOfModel(accountId: string, after: number): Promise<RevisionChanges | null> {
+    const changes = await this.db.changesSince(accountId, after);
+    if (changes === null) return null;
+    // read after the feed: a re-creation before the feed read shows here
+    const version = await this.db.getAccountVersion(accountId);
+    const slot = this.slots.get(accountId);
+    if (version === null || (slot && slot.dir.incarnation !== version.incarnation)) return null;
+    return changes;
   }
 
   private hinted(hint: ChangeHint): void {

@@ -191,6 +191,23 @@ describe('directory lifecycle', () => {
     }
   });
 
+  it('reads an account deleted and created again between two checks afresh (the feed alone cannot tell)', async () => {
+    const d = new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 0, now: () => clock });
+    try {
+      const lastNames = async () => (await d.queryContacts('twice', ALL)).contacts.map((c) => c.lastName);
+      raw.createAccount({ id: 'twice', name: 'Old', region: 'US' }, actor);
+      raw.createContact('twice', { source: 'shared' }, prepareContact({ lastName: 'Oldtenant', workNumber: '2145550104' }, 'US'), actor);
+      expect(await lastNames()).toEqual(['Oldtenant']);
+      // the new tenant's revisions start again below the old model's: no feed entry after it
+      raw.deleteAccount('twice');
+      raw.createAccount({ id: 'twice', name: 'New', region: 'US' }, actor);
+      raw.createContact('twice', { source: 'shared' }, prepareContact({ lastName: 'Newtenant', workNumber: '2145550105' }, 'US'), actor);
+      expect(await lastNames()).toEqual(['Newtenant']);
+    } finally {
+      await d.close();
+    }
+  });
+
   it('forgets a deleted account', async () => {
     const d = new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 0, now: () => clock });
     try {
