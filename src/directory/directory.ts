@@ -1,7 +1,7 @@
 // The directory read model every phone read is served from: one AccountDirectory per account,
 // built from the store a page at a time (account-build.ts), kept current by following the change
 // feed by revision (ChangeFollower over db.watchChanges: every hint, every (re)connect, and a
-// safety poll of the accounts not checked for revisionCheckMs), and dropped after
+// safety poll of the accounts in use not checked for revisionCheckMs), and dropped after
 // idleEvictMinutes unused. On PostgreSQL a write on another instance arrives as a hint; on SQLite
 // a write by another process (the import thread) is found by the poll, or by the next search
 // once revisionCheckMs has passed. Same call shapes as the store's queryContacts /
@@ -57,6 +57,12 @@ interface BuildJob {
 
 /** Reads of one search (check, build, check again) before it takes what there is. */
 const MAX_ROUNDS = 4;
+/**
+ * The safety poll reads the feed of accounts searched within this time only: polling every
+ * loaded account every revisionCheckMs costs two queries each (8,000 a second for 1,000 idle
+ * accounts on SQLite), and an idle model is checked by its next search anyway.
+ */
+const POLL_ACTIVE_MS = 60_000;
 
 export class Directory {
   private readonly slots = new Map<string, Slot>();
@@ -221,11 +227,11 @@ export class Directory {
     if (slot.hints === hints && slot.checkedAt < at) slot.checkedAt = at;
   }
 
-  /** The safety poll: every model not checked for checkMs reads its feed. */
+  /** The safety poll: every model in use not checked for checkMs reads its feed. */
   private pollStale(): void {
     const now = this.now();
     for (const [accountId, slot] of this.slots) {
-      if (this.building.has(accountId) || now - slot.checkedAt < this.checkMs) continue;
+      if (this.building.has(accountId) || now - slot.checkedAt < this.checkMs || now - slot.usedAt > POLL_ACTIVE_MS) continue;
       this.check(accountId, slot).catch(this.onError);
     }
   }
