@@ -221,6 +221,12 @@ export class Directory {
 
   /** Reads the account's feed (shared with reads already under way) and applies it. */
   private async check(accountId: string, slot: Slot): Promise<void> {
+    // Not followed and not being built: a rebuild failed or gave up (a store error, an account
+    // re-created again and again under it). Its feed position is lost: read the account afresh.
+    if (this.follower.position(accountId) === undefined && !this.building.has(accountId)) {
+      this.startBuild(accountId);
+      return;
+    }
     const hints = slot.hints;
     const at = this.now();
     await this.follower.catchUpAccount(accountId);

@@ -213,6 +213,41 @@ describe('directory lifecycle', () => {
     }
   });
 
+  it('reads an account afresh after its rebuild failed (a store error), and follows it again', async () => {
+    let fail = false;
+    const flaky: AsyncStore = {
+      ...db,
+      accountContactsAfter: async (...args) => {
+        if (fail) {
+          fail = false;
+          throw new Error('disk I/O error');
+        }
+        return db.accountContactsAfter(...args);
+      },
+    };
+    const errors: unknown[] = [];
+    const d = new Directory(flaky, { idleEvictMinutes: 5, revisionCheckMs: 0, now: () => clock, onError: (err) => errors.push(err) });
+    try {
+      const lastNames = async () => (await d.queryContacts('flaky', ALL)).contacts.map((c) => c.lastName);
+      await other.createAccount({ id: 'flaky', name: 'Flaky', region: 'US' }, actor);
+      await other.createContact('flaky', { source: 'shared' }, prepareContact({ lastName: 'Before', workNumber: '2145550106' }, 'US'), actor);
+      expect(await lastNames()).toEqual(['Before']);
+      fail = true;
+      await other.updateAccount('flaky', { region: 'GB' }, actor); // settings: the feed says "read afresh"
+      // the failed rebuild: this search gets the error or the previous model, whichever came first
+      await lastNames().catch(() => undefined);
+      expect(errors).toHaveLength(1);
+      expect(String(errors[0])).toMatch(/disk I\/O error/);
+      expect(await lastNames()).toEqual(['Before']);
+      expect(d.counts.builds).toBe(2);
+      await other.createContact('flaky', { source: 'shared' }, prepareContact({ lastName: 'After', workNumber: '2145550107' }, 'US'), actor);
+      expect(await lastNames()).toEqual(['After', 'Before']);
+      expect(d.counts).toMatchObject({ builds: 2, updates: 1 });
+    } finally {
+      await d.close();
+    }
+  });
+
   it('forgets a deleted account', async () => {
     const d = new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 0, now: () => clock });
     try {
