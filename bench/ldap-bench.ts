@@ -186,7 +186,7 @@ export async function run(): Promise<void> {
     let t = Date.now();
     loadDialbook(dbDir, list);
     console.log(`dialbook loaded ${N} contacts in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-    console.log(readModelFigures(join(dbDir, 'dialbook.db'), 'bench', filters));
+    console.log(await readModelFigures(join(dbDir, 'dialbook.db'), 'bench', filters));
     t = Date.now();
     const conf = loadSlapd(join(work, 'slapd'), list);
     console.log(`slapd loaded ${N} entries in ${((Date.now() - t) / 1000).toFixed(1)} s`);

@@ -49,12 +49,14 @@ export function buildContext(config: Config): AppContext {
     sqlite.close();
     throw err;
   }
-  const directory = new Directory(sqlite, config.directory);
-  // writes made in this process reach the directory at once; other processes' within revisionCheckMs
-  const store = withWriteNotices(sqlite, (accountId) => directory.changed(accountId));
+  // writes made in this process through the (retiring) synchronous store reach the directory at
+  // once; ctx.db's writes hint its change follower themselves; other processes' within revisionCheckMs
+  let directory: Directory | null = null;
+  const store = withWriteNotices(sqlite, (accountId) => directory?.changed(accountId));
   // Over the same connection and the same write notices, so both paths reach the directory.
   const db = openSqliteAsyncStore(databaseFile(config), store);
   const logger = createLogger(config.log.level);
+  directory = new Directory(db, { ...config.directory, onError: (err) => logger.error({ err }, 'read model: a build or change-feed read failed') });
   const metrics = createMetrics();
   return {
     config,
@@ -136,7 +138,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const grace = setTimeout(() => { for (const srv of others) srv.closeAllConnections(); }, config.http.shutdownGraceMs);
     await Promise.all([httpCloser.close(config.http.shutdownGraceMs), ...closed, ldap?.close(config.http.shutdownGraceMs)]);
     clearTimeout(grace);
-    ctx.directory.close();
+    await ctx.directory.close();
     await ctx.db.close(); // closes the synchronous store under it too
     ctx.logger.info('stopped');
   })());

@@ -59,10 +59,10 @@ export class AccountDirectory implements PlanSources {
   /**
    * contacts: every contact of the account in insertion order (the store's tie-break), or their
    * entries already made (toEntry(contact, its position in that order)) by a build that made them
-   * a page at a time. incarnation / revision / changePoint: what the caller read before the
-   * contacts, to know when to refresh (and that a change point belongs to this incarnation).
+   * a page at a time. incarnation / revision: what the caller read before the contacts; the
+   * revision is also where the change feed is followed from (writes during the read come again).
    */
-  constructor(contacts: readonly Contact[] | PreparedDirectory, public region: string, readonly incarnation: string, public revision: number, public changePoint: number) {
+  constructor(contacts: readonly Contact[] | PreparedDirectory, public region: string, readonly incarnation: string, public revision: number) {
     const prepared = Array.isArray(contacts) ? null : (contacts as PreparedDirectory);
     this.entries = prepared ? prepared.entries : (contacts as readonly Contact[]).map((c, i) => toEntry(c, i));
     if (!prepared) this.entries.sort(compareEntries);

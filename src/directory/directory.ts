@@ -1,54 +1,72 @@
 // The directory read model every phone read is served from: one AccountDirectory per account,
-// built from the store on first use, kept current by the account revision (checked at most every
-// revisionCheckMs per account, so another process's writes show within that time; writes in this
-// process mark the account for a check at once), and dropped after idleEvictMinutes unused.
-// Same call shapes as the store's queryContacts / queryContactRefs / getContactsByIds.
+// built from the store a page at a time (account-build.ts), kept current by following the change
+// feed by revision (ChangeFollower over db.watchChanges: every hint, every (re)connect, and a
+// safety poll of the accounts in use not checked for revisionCheckMs), and dropped after
+// idleEvictMinutes unused. On PostgreSQL a write on another instance arrives as a hint; on SQLite
+// a write by another process (the import thread) is found by the poll, or by the next search
+// once revisionCheckMs has passed. Same call shapes as the store's queryContacts /
+// queryContactRefs / getContactsByIds, awaited.
 //
-// A large account is (re)built in the background, a page of contacts per turn of the event loop,
-// then sorted a slice per turn (sliced-sort.ts): building 100,000 contacts at once held the
-// event loop for 3-4 s (after a restart, or after a large import), and every phone waited. While
-// a rebuild runs, the previous model answers (a few seconds behind the import that caused it);
-// only an account with no model yet (a first build) is answered by the store itself meanwhile
-// (same answers, tested by directory-contract.test.ts; at a million contacts a search by SQL took
-// seconds).
+// There is no search by SQL for phones (issue 24: at a million contacts one took seconds). While
+// a large account is rebuilt (after an import changed most of it, a settings change, a pruned
+// feed), its previous model answers, a few seconds behind the change; a small account's rebuild
+// (milliseconds) is awaited. An account with no model yet is built by its first search, which
+// waits for it; a large one's build gives the event loop back every page, so other accounts'
+// searches go on meanwhile.
 import type { AccountVersion } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
-import type { ContactPage, ContactQuery, ContactRef, Store } from '../store/store.ts';
-import { AccountDirectory } from './account-directory.ts';
-import { toEntry, type DirEntry } from './directory-entry.ts';
+import type { AsyncChangeFeed, AsyncStore, ChangeHint, RevisionChanges } from '../store/async-store.ts';
+import { ChangeFollower, type FollowedChange } from '../store/change-follower.ts';
+import type { ContactPage, ContactQuery, ContactRef } from '../store/store.ts';
+import type { AccountDirectory } from './account-directory.ts';
+import { buildAccountDirectory } from './account-build.ts';
+
+/** What the read model reads from the store. */
+export type DirectoryStore = Pick<AsyncStore, 'getAccount' | 'getAccountVersion' | 'listAccounts' | 'accountContactsAfter' | 'getContactsByIds'> & AsyncChangeFeed;
 
 export interface DirectoryOptions {
   /** Drop an account's read model when no search used it for this long. */
   idleEvictMinutes: number;
-  /** Accounts with at least this many contacts are built in the background (default 2,000). */
+  /** Accounts with at least this many contacts are built a page per turn, the previous model answering a rebuild (default 2,000). */
   backgroundBuildMin?: number;
-  /** How stale an account may be before its revision is read again (another process's writes). */
+  /** How stale an account may be before its feed is read again (another process's writes, a lost hint). */
   revisionCheckMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** A background build or feed read failed (the next search or poll tries again). */
+  onError?: (err: unknown) => void;
 }
 
 interface Slot {
   dir: AccountDirectory;
+  /** When the feed was last read for it (-Infinity: a hint says it changed). */
   checkedAt: number;
   usedAt: number;
+  /** Hints so far: a feed read that started before one does not count as a check. */
+  hints: number;
 }
 
 interface BuildJob {
   /** When a search last asked for the account (the new slot's last use). */
   wantedAt: number;
-  done: Promise<void>;
+  /** A hint arrived during the build: the new model is checked at its first search. */
+  hinted: boolean;
+  /** 'built', or 'no account'; 'abandoned' when superseded or closed. Rejects if the store failed. */
+  done: Promise<'built' | 'no account' | 'abandoned'>;
 }
 
-/** What current() answers while a large account is being built: ask the store. */
-const STORE = Symbol('store');
-
-/** Contacts read per turn of the event loop by a background build (about 15-20 ms of work). */
-const BUILD_PAGE = 250;
+/** Reads of one search (check, build, check again) before it takes what there is. */
+const MAX_ROUNDS = 4;
+/**
+ * The safety poll reads the feed of accounts searched within this time only: polling every
+ * loaded account every revisionCheckMs costs two queries each (8,000 a second for 1,000 idle
+ * accounts on SQLite), and an idle model is checked by its next search anyway.
+ */
+const POLL_ACTIVE_MS = 60_000;
 
 export class Directory {
   private readonly slots = new Map<string, Slot>();
-  /** Accounts being built in the background, and when each build was last wanted. */
+  /** Accounts being built, and when each build was last wanted. */
   private readonly building = new Map<string, BuildJob>();
   /** Full builds and in-place updates so far (metrics, and tests that check which one ran). */
   readonly counts = { builds: 0, updates: 0, backgroundBuilds: 0 };
@@ -56,44 +74,70 @@ export class Directory {
   private readonly idleMs: number;
   private readonly backgroundMin: number;
   private readonly now: () => number;
+  private readonly onError: (err: unknown) => void;
+  private readonly follower: ChangeFollower;
+  private readonly started: Promise<void>;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly poller: NodeJS.Timeout;
   private closed = false;
 
-  constructor(private readonly store: Store, opts: DirectoryOptions) {
+  constructor(private readonly db: DirectoryStore, opts: DirectoryOptions) {
     this.backgroundMin = opts.backgroundBuildMin ?? 2000;
     this.checkMs = opts.revisionCheckMs ?? 250;
     this.idleMs = opts.idleEvictMinutes * 60_000;
     this.now = opts.now ?? Date.now;
-    // unref: an idle sweep must never keep the process alive
+    this.onError = opts.onError ?? (() => undefined);
+    // The feed is keyed by (account, revision): an account deleted and created again under its id
+    // counts its revisions afresh, so the old model's revision may have no entry after it. Each
+    // feed read therefore also compares the incarnation, and a new one is a restart.
+    const feed: AsyncChangeFeed = {
+      changesSince: (accountId, after) => this.changesOfModel(accountId, after),
+      changeCount: (accountId, after) => db.changeCount(accountId, after),
+      pruneChangeLog: (before) => db.pruneChangeLog(before),
+      watchChanges: (onHint) => db.watchChanges(onHint),
+    };
+    this.follower = new ChangeFollower(feed, {
+      from: new Map(),
+      onChange: (change) => this.deliver(change),
+      onHint: (hint) => this.hinted(hint),
+      onError: this.onError,
+    });
+    this.started = this.follower.start().catch((err) => this.onError(err));
+    // unref: neither timer may keep the process alive
     this.sweeper = setInterval(() => this.evictIdle(), Math.min(this.idleMs, 60_000)).unref();
+    // The safety poll goes by the same clock as searches: an account checked within
+    // revisionCheckMs is not read again (a test's hand-driven clock decides when it is due).
+    this.poller = setInterval(() => this.pollStale(), Math.max(this.checkMs, 100)).unref();
+  }
+
+  /** Whether the change channel is up (PostgreSQL's LISTEN connection; SQLite: always): readiness reports it. */
+  get listening(): boolean {
+    return this.follower.connected;
   }
 
   /**
    * seen: the account as the caller read it (its incarnation and revision). A caller that keys a
    * cache or an ETag on that version must get entries at least that new, so a model older than
-   * it is checked against the store at once, however recently it was checked.
+   * it reads the feed at once, however recently it was checked, or waits for its rebuild.
    */
-  queryContacts(accountId: string, q: ContactQuery, seen?: AccountVersion): ContactPage {
-    const dir = this.current(accountId, seen);
-    if (dir === STORE) return this.store.queryContacts(accountId, q);
+  async queryContacts(accountId: string, q: ContactQuery, seen?: AccountVersion): Promise<ContactPage> {
+    const dir = await this.current(accountId, seen);
     if (!dir) return { contacts: [], total: q.withTotal ? 0 : null };
     const page = dir.query(q);
     return { contacts: page.entries.map((e) => e.contact), total: page.total };
   }
 
-  queryContactRefs(accountId: string, q: ContactQuery, seen?: AccountVersion): ContactRef[] {
-    const dir = this.current(accountId, seen);
-    if (dir === STORE) return this.store.queryContactRefs(accountId, q);
+  async queryContactRefs(accountId: string, q: ContactQuery, seen?: AccountVersion): Promise<ContactRef[]> {
+    const dir = await this.current(accountId, seen);
     if (!dir) return [];
     return dir.query(q).entries.map((e) => ({ id: e.contact.id, revision: e.contact.revision }));
   }
 
   /** Contacts by id, in the order of ids (unknown ids skipped), as the last query saw them
-   *  (seen: as for queryContacts, so that both read the same model or both the store). */
-  getContactsByIds(accountId: string, ids: readonly string[], seen?: AccountVersion): Contact[] {
+   *  (seen: as for queryContacts, so that both read the same model). */
+  async getContactsByIds(accountId: string, ids: readonly string[], seen?: AccountVersion): Promise<Contact[]> {
     const slot = this.slots.get(accountId);
-    const dir = slot && !isBehind(slot.dir, seen) ? slot.dir : this.current(accountId, seen);
-    if (dir === STORE) return this.store.getContactsByIds(accountId, [...ids]);
+    const dir = slot && !isBehind(slot.dir, seen) ? slot.dir : await this.current(accountId, seen);
     if (!dir) return [];
     const out: Contact[] = [];
     for (const id of ids) {
@@ -103,10 +147,23 @@ export class Directory {
     return out;
   }
 
-  /** A write in this process: the next read of the account checks its revision first. */
+  /** A write in this process: the next read of the account reads the feed first. */
   changed(accountId: string): void {
     const slot = this.slots.get(accountId);
-    if (slot) slot.checkedAt = -Infinity;
+    if (slot) {
+      slot.checkedAt = -Infinity;
+      slot.hints++;
+    }
+    const job = this.building.get(accountId);
+    if (job) job.hinted = true;
+  }
+
+  /** Builds every account's model (at start, so that readiness can wait for it); one at a time. */
+  async warmAll(): Promise<void> {
+    for (const account of await this.db.listAccounts()) {
+      if (this.closed) return;
+      await this.current(account.id);
+    }
   }
 
   /** Accounts held in memory and their entry counts (for metrics and tests). */
@@ -116,155 +173,153 @@ export class Directory {
 
   evictIdle(): void {
     const cutoff = this.now() - this.idleMs;
-    for (const [id, slot] of this.slots) if (slot.usedAt < cutoff) this.slots.delete(id);
+    for (const [id, slot] of this.slots) {
+      if (slot.usedAt >= cutoff || this.building.has(id)) continue;
+      this.slots.delete(id);
+      this.follower.unfollow(id);
+    }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
+    clearInterval(this.poller);
     this.slots.clear();
     this.building.clear();
+    await this.started;
+    await this.follower.stop().catch((err) => this.onError(err));
   }
 
-  /** Resolves when the account's background build (if one runs) is done: for tests and warm-ups. */
+  /** Resolves when the account's build (if one runs) is done: for tests and warm-ups. */
   async settled(accountId: string): Promise<void> {
-    await this.building.get(accountId)?.done;
+    for (let job = this.building.get(accountId); job; job = this.building.get(accountId)) await job.done.catch(() => undefined);
   }
 
-  /**
-   * The account's read model, current to within checkMs. While a large account is being rebuilt
-   * in the background (after an import changed most of it, a settings change, a pruned feed), its
-   * previous model keeps answering: a search of a big account answered by SQL took seconds and
-   * held every phone. STORE (ask the store meanwhile) only for a first build, or for a caller
-   * that keys on a newer version than the previous model (`seen`: phonebooks and their ETags).
-   * null when the account does not exist.
-   */
-  private current(accountId: string, seen?: AccountVersion): AccountDirectory | typeof STORE | null {
-    const now = this.now();
-    const pending = this.building.get(accountId);
-    let slot = this.slots.get(accountId);
-    if (pending) {
-      pending.wantedAt = now;
-      const version = this.store.getAccountVersion(accountId);
-      if (version === null) {
-        this.building.delete(accountId); // deleted: the build stops at its next page
-        this.slots.delete(accountId);
-        return null;
+  /** The account's read model, current to within checkMs (or to `seen`); null when the account does not exist. */
+  private async current(accountId: string, seen?: AccountVersion): Promise<AccountDirectory | null> {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const now = this.now();
+      let slot = this.slots.get(accountId);
+      let job = this.building.get(accountId);
+      // while the account is rebuilt its feed is not followed: the new model brings it current
+      if (slot && !job && (isBehind(slot.dir, seen) || now - slot.checkedAt >= this.checkMs)) {
+        await this.check(accountId, slot);
+        slot = this.slots.get(accountId);
+        job = this.building.get(accountId);
       }
-      if (slot && slot.dir.incarnation === version.incarnation && !isBehind(slot.dir, seen)) {
+      if (job) job.wantedAt = now;
+      // a large account's previous model answers its rebuild, unless the caller keys on a newer version
+      if (slot && !isBehind(slot.dir, seen) && (!job || slot.dir.size >= this.backgroundMin)) {
         slot.usedAt = now;
         return slot.dir;
       }
-      return STORE;
+      const outcome = await (job ?? this.startBuild(accountId)).done;
+      if (outcome === 'no account') return null;
     }
-    if (slot && (isBehind(slot.dir, seen) || now - slot.checkedAt >= this.checkMs)) {
-      const version = this.store.getAccountVersion(accountId);
-      if (version === null) {
-        this.slots.delete(accountId);
-        return null;
-      }
-      if (version.incarnation !== slot.dir.incarnation) {
-        // deleted and created again (here or in another process): nothing of the old model,
-        // its change point included, says anything about the new account
-        this.slots.delete(accountId);
-        slot = undefined;
-      } else if (version.revision !== slot.dir.revision) {
-        const dir = this.refresh(accountId, slot.dir, version.revision);
-        if (dir === STORE) {
-          // rebuilding in the background: the previous model answers meanwhile (see above)
-          slot.checkedAt = now;
-          slot.usedAt = now;
-          return isBehind(slot.dir, seen) ? STORE : slot.dir;
-        }
-        slot.dir = dir ?? slot.dir;
-      }
-      if (slot) slot.checkedAt = now;
-    }
-    if (!slot) {
-      if (this.store.countAccountContacts(accountId) >= this.backgroundMin) return this.buildInBackground(accountId);
-      const dir = this.build(accountId);
-      if (!dir) return null;
-      slot = { dir, checkedAt: now, usedAt: now };
-      this.slots.set(accountId, slot);
-    }
-    slot.usedAt = now;
-    return slot.dir;
+    return this.slots.get(accountId)?.dir ?? null;
   }
 
-  /** Starts a background build of the account. A previous model of the same incarnation stays
-   *  and answers until the new one replaces it; one of another incarnation goes. */
-  private buildInBackground(accountId: string): typeof STORE | null {
-    const version = this.store.getAccountVersion(accountId);
-    if (version === null) return null;
-    if (this.slots.get(accountId)?.dir.incarnation !== version.incarnation) this.slots.delete(accountId);
-    const job: BuildJob = { wantedAt: this.now(), done: Promise.resolve() };
-    job.done = this.backgroundBuild(accountId, job).catch(() => undefined).finally(() => {
+  /** Reads the account's feed (shared with reads already under way) and applies it. */
+  private async check(accountId: string, slot: Slot): Promise<void> {
+    // Not followed and not being built: a rebuild failed or gave up (a store error, an account
+    // re-created again and again under it). Its feed position is lost: read the account afresh.
+    if (this.follower.position(accountId) === undefined && !this.building.has(accountId)) {
+      this.startBuild(accountId);
+      return;
+    }
+    const hints = slot.hints;
+    const at = this.now();
+    await this.follower.catchUpAccount(accountId);
+    if (slot.hints === hints && slot.checkedAt < at) slot.checkedAt = at;
+  }
+
+  /** The safety poll: every model in use not checked for checkMs reads its feed. */
+  private pollStale(): void {
+    const now = this.now();
+    for (const [accountId, slot] of this.slots) {
+      if (this.building.has(accountId) || now - slot.checkedAt < this.checkMs || now - slot.usedAt > POLL_ACTIVE_MS) continue;
+      this.check(accountId, slot).catch(this.onError);
+    }
+  }
+
+  /** The feed after the model's revision; null (read afresh) when the account is not the model's incarnation any more. */
+  private async changesOfModel(accountId: string, after: number): Promise<RevisionChanges | null> {
+    const changes = await this.db.changesSince(accountId, after);
+    if (changes === null) return null;
+    // read after the feed: a re-creation before the feed read shows here
+    const version = await this.db.getAccountVersion(accountId);
+    const slot = this.slots.get(accountId);
+    if (version === null || (slot && slot.dir.incarnation !== version.incarnation)) return null;
+    return changes;
+  }
+
+  private hinted(hint: ChangeHint): void {
+    if (hint.kind === 'changed') return this.changed(hint.accountId);
+    // the channel (re)connected: anything may have been missed while it was down
+    for (const accountId of this.slots.keys()) this.changed(accountId);
+  }
+
+  /** What the follower found in an account's feed, applied to its model. */
+  private async deliver(change: FollowedChange): Promise<void> {
+    const { accountId } = change;
+    const slot = this.slots.get(accountId);
+    if (!slot) return;
+    if (change.kind === 'restart') return this.restart(accountId, slot);
+    const { changed, deleted, upTo } = change.changes;
+    const dir = slot.dir;
+    // most of the account changed (many writes since the last read): read it afresh instead
+    if (changed.length + deleted.length > Math.max(1000, dir.size / 2)) return void this.startBuild(accountId);
+    const contacts = await this.db.getContactsByIds(accountId, changed);
+    if (this.slots.get(accountId)?.dir !== dir) return; // rebuilt or dropped meanwhile
+    // a contact changed and then deleted after the feed was read is gone (its deletion comes next time)
+    const found = new Set(contacts.map((c) => c.id));
+    dir.apply(contacts, [...deleted, ...changed.filter((id) => !found.has(id))]);
+    dir.revision = upTo;
+    this.counts.updates++;
+  }
+
+  /** The feed cannot say what changed (settings, region, a large import, pruned, account gone). */
+  private async restart(accountId: string, slot: Slot): Promise<void> {
+    const version = await this.db.getAccountVersion(accountId);
+    if (this.slots.get(accountId) !== slot) return;
+    if (version === null || version.incarnation !== slot.dir.incarnation) {
+      // deleted (and maybe created again): nothing of the old model says anything about the account now
+      this.slots.delete(accountId);
+      return;
+    }
+    this.startBuild(accountId);
+  }
+
+  /** Starts a build of the account (or returns the one running); the feed is followed again from the new model. */
+  private startBuild(accountId: string): BuildJob {
+    const running = this.building.get(accountId);
+    if (running) return running;
+    this.follower.unfollow(accountId);
+    const job: BuildJob = { wantedAt: this.now(), hinted: false, done: Promise.resolve('abandoned' as const) };
+    const started = this.now();
+    job.done = this.build(accountId, job, started).finally(() => {
       if (this.building.get(accountId) === job) this.building.delete(accountId);
     });
+    job.done.catch(this.onError);
     this.building.set(accountId, job);
-    return STORE;
+    return job;
   }
 
-  private async backgroundBuild(accountId: string, job: BuildJob): Promise<void> {
-    const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-    await yieldTurn(); // never inside the search that asked for it
-    // Revision and change point first, as in build(): writes during the read are applied after.
-    const version = this.store.getAccountVersion(accountId);
-    const point = this.store.contactChangePoint(accountId);
-    const account = this.store.getAccount(accountId);
-    if (version === null || !account || account.incarnation !== version.incarnation) return;
-    // each page's entries (folded names) are made as it is read: less left for the last step
-    const entries: DirEntry[] = [];
-    for (let after: number | null = 0; after !== null;) {
-      if (this.closed || this.building.get(accountId) !== job) return; // closed, or the account was deleted
-      const page = this.store.accountContactsAfter(accountId, after, BUILD_PAGE);
-      for (const c of page.contacts) entries.push(toEntry(c, entries.length));
-      after = page.next;
-      await yieldTurn();
+  private async build(accountId: string, job: BuildJob, started: number): Promise<'built' | 'no account' | 'abandoned'> {
+    const wanted = () => !this.closed && this.building.get(accountId) === job;
+    const result = await buildAccountDirectory(this.db, accountId, { backgroundMin: this.backgroundMin, wanted });
+    if (!wanted()) return 'abandoned';
+    if (result === 'no account') {
+      this.slots.delete(accountId);
+      return result;
     }
-    if (this.closed) return;
-    // sorting the entries and the name and number indexes: six arrays of the account's size,
-    // also a turn at a time (in one piece, about a second at 100,000 contacts)
-    const prepared = await AccountDirectory.prepare(entries, yieldTurn);
-    if (this.closed || this.building.get(accountId) !== job) return;
-    const dir = new AccountDirectory(prepared, account.region, version.incarnation, version.revision, point);
+    if (result === 'abandoned') return result;
     this.counts.builds++;
-    this.counts.backgroundBuilds++;
-    // checkedAt -Infinity: the next search checks the revision and applies what changed meanwhile
-    this.slots.set(accountId, { dir, checkedAt: -Infinity, usedAt: job.wantedAt });
-  }
-
-  private build(accountId: string): AccountDirectory | null {
-    // Revision and change point first: a write landing while we read the contacts shows up as a
-    // newer revision at the next check, and its change is applied again (harmless).
-    const version = this.store.getAccountVersion(accountId);
-    const point = this.store.contactChangePoint(accountId);
-    const account = this.store.getAccount(accountId);
-    if (version === null || !account || account.incarnation !== version.incarnation) return null;
-    this.counts.builds++;
-    return new AccountDirectory(this.store.allAccountContacts(accountId), account.region, version.incarnation, version.revision, point);
-  }
-
-  /**
-   * Brings a read model up to the store: the contacts changed since its change point are read
-   * and applied in place. A full rebuild when the feed cannot say (settings or region changed,
-   * changes pruned) or when most of the account changed (a big import).
-   */
-  private refresh(accountId: string, dir: AccountDirectory, revision: number): AccountDirectory | typeof STORE | null {
-    const limit = Math.max(1000, dir.size / 2);
-    // counted first: reading a feed of 100,000 changes only to rebuild anyway cost 0.7 s
-    const count = this.store.contactChangeCount(accountId, dir.changePoint);
-    const changes = count === null || count > limit ? null : this.store.contactChangesSince(accountId, dir.changePoint);
-    if (!changes || changes.changed.length + changes.deleted.length > limit) {
-      // the account's size after the changes, at most (or counted, when the feed cannot say)
-      const size = count === null ? this.store.countAccountContacts(accountId) : dir.size + count;
-      return size >= this.backgroundMin ? this.buildInBackground(accountId) : this.build(accountId);
-    }
-    dir.apply(this.store.getContactsByIds(accountId, changes.changed), changes.deleted);
-    this.counts.updates++;
-    dir.changePoint = changes.upTo;
-    dir.revision = revision;
-    return dir;
+    if (result.big) this.counts.backgroundBuilds++;
+    // checked as of the build's start: a long build is checked at its first search
+    this.slots.set(accountId, { dir: result.dir, checkedAt: job.hinted ? -Infinity : started, usedAt: job.wantedAt, hints: 0 });
+    this.follower.follow(accountId, result.dir.revision);
+    return 'built';
   }
 }
 

@@ -1,6 +1,8 @@
-// The store as the application uses it, telling the directory which account each write touched,
-// so a change made in this process (admin API, import, CLI) is in the very next search. Writes
-// from other processes are found by the directory's periodic revision check instead.
+// The synchronous store as the not yet converted callers use it, telling the directory which
+// account each write touched, so a change made in this process (admin API, import, CLI) is in the
+// very next search. Writes through ctx.db need no wrapper: the store hints them to the directory's
+// change follower itself (db.watchChanges). Writes from other processes are found by the
+// follower's poll, or on PostgreSQL by its hints. Goes once no caller writes through ctx.store.
 import type { Store } from '../store/store.ts';
 
 /** Store methods that change what an account's directory shows; the account is the first argument. */

@@ -41,13 +41,13 @@ export function bindHandler(ctx: AppContext, names: DirectoryNames) {
     }
     let ok = false;
     try {
-      const account = target ? ctx.store.getAccount(target.accountId) : null;
+      const account = target ? await ctx.db.getAccount(target.accountId) : null;
       if (target && account) {
         if (await ctx.phoneCredentials.verify(target.accountId, target.username, req.password)) {
           setSession(conn, { accountId: target.accountId, incarnation: account.incarnation, userId: null });
           ok = true;
         } else {
-          const user = ctx.store.findUserByLogin(target.accountId, target.username);
+          const user = await ctx.db.findUserByLogin(target.accountId, target.username);
           if (await verifyPassword(req.password, user?.passwordHash ?? null)) {
             setSession(conn, { accountId: target.accountId, incarnation: account.incarnation, userId: user!.id });
             ok = true;

@@ -87,7 +87,7 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     const session = sessionOf(req.connection);
     const accountId = base.kind === 'suffix' ? session?.accountId : base.accountId;
     if (!accountId) return res.end(RC.success); // anonymous at the suffix: nothing to show
-    const account = ctx.store.getAccount(accountId);
+    const account = await ctx.db.getAccount(accountId);
     const allowed = account && (session ? session.accountId === accountId && session.incarnation === account.incarnation : account.settings.ldapAnonymous);
     // Another account's subtree does not exist as far as this connection can tell.
     if (!account || !allowed) return fail(res, RC.noSuchObject, 'No such entry in this directory');
@@ -116,12 +116,12 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     const paging = controls.paging && controls.paging.size > 0 ? controls.paging : null;
     const offset = paging?.offset ?? 0;
     const want = paging ? Math.min(paging.size, sizeLimit) : sizeLimit;
-    const refs = ctx.directory.queryContactRefs(account.id, { visibility, where, sort: controls.sort ?? 'name', limit: want + 1, offset });
+    const refs = await ctx.directory.queryContactRefs(account.id, { visibility, where, sort: controls.sort ?? 'name', limit: want + 1, offset });
     const timeLimitMs = Math.min(req.timeLimit > 0 ? req.timeLimit * 1000 : cfg.maxTimeLimitMs, cfg.maxTimeLimitMs);
     if (Date.now() - started > timeLimitMs) return fail(res, RC.timeLimitExceeded, 'Time limit exceeded');
 
     const more = refs.length > want;
-    sendContacts(req, res, account, refs.slice(0, want));
+    await sendContacts(req, res, account, refs.slice(0, want));
     if (controls.sort) res.addControl(sortResponse(RC.success));
     if (paging) {
       res.addControl(pagingResponse(pagingCookie(more ? offset + want : null)));
@@ -132,28 +132,28 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
   };
 
   /** One window of a sorted list: beforeCount entries before the target, afterCount after. */
-  function vlvSearch(req: SearchRequestLike, res: SearchResponseLike, account: Account, visibility: Visibility, where: Criterion,
-    sort: ContactSort | null, vlv: VlvRequest): void {
+  async function vlvSearch(req: SearchRequestLike, res: SearchResponseLike, account: Account, visibility: Visibility, where: Criterion,
+    sort: ContactSort | null, vlv: VlvRequest): Promise<void> {
     if (!sort) {
       res.addControl(vlvResponse(0, 0, RC.sortControlMissing));
       return fail(res, RC.sortControlMissing, 'Virtual list view needs a server-side sort control');
     }
-    const total = ctx.directory.queryContacts(account.id, { visibility, where, limit: 1, withTotal: true }).total ?? 0;
+    const total = (await ctx.directory.queryContacts(account.id, { visibility, where, limit: 1, withTotal: true })).total ?? 0;
     let position: number; // 1-based
     if ('offset' in vlv.target) {
       const { offset, contentCount } = vlv.target;
       position = contentCount > 0 && contentCount !== total ? Math.round(((offset - 1) * total) / contentCount) + 1 : offset;
     } else {
-      const before = ctx.directory.queryContacts(account.id, {
+      const before = (await ctx.directory.queryContacts(account.id, {
         visibility, where: { and: [where, { not: translateFilter({ type: 'GreaterThanEqualsFilter', attribute: 'sn', value: vlv.target.greaterThanOrEqual }, 0) }] },
         limit: 1, withTotal: true,
-      }).total ?? 0;
+      })).total ?? 0;
       position = before + 1;
     }
     position = Math.max(1, Math.min(position, total + 1));
     const start = Math.max(0, position - 1 - vlv.beforeCount);
     const count = Math.min(vlv.beforeCount + vlv.afterCount + 1, cfg.maxSizeLimit);
-    sendContacts(req, res, account, ctx.directory.queryContactRefs(account.id, { visibility, where, sort, limit: count, offset: start }));
+    await sendContacts(req, res, account, await ctx.directory.queryContactRefs(account.id, { visibility, where, sort, limit: count, offset: start }));
     res.addControl(sortResponse(RC.success));
     res.addControl(vlvResponse(position, total, 0));
     res.end(RC.success);
@@ -161,9 +161,9 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
 
   /**
    * All entries of a response in one socket write. Entries are encoded once per contact revision
-   * and attribute selection; the store is asked for whole contacts only for entries not cached.
+   * and attribute selection; the read model is asked for whole contacts only for entries not cached.
    */
-  function sendContacts(req: SearchRequestLike, res: SearchResponseLike, account: Account, refs: ContactRef[]): void {
+  async function sendContacts(req: SearchRequestLike, res: SearchResponseLike, account: Account, refs: ContactRef[]): Promise<void> {
     if (refs.length === 0) return;
     // null: a selection longer than phones send, answered but never cached
     const selection = selectionKey(req.attributes, req.typesOnly);
@@ -172,7 +172,7 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     const missing = refs.filter((_r, i) => !bodies[i]);
     if (missing.length > 0) {
       const built = new Map<string, Buffer>();
-      for (const c of ctx.directory.getContactsByIds(account.id, missing.map((r) => r.id))) {
+      for (const c of await ctx.directory.getContactsByIds(account.id, missing.map((r) => r.id))) {
         const dn = names.entry(account.id, c.id);
         const attrs = selectAttributes(req.attributes, userAttributes(c, account), () => operationalAttributes(c, dn));
         const body = encodeEntry(dn, attrs, req.typesOnly);

@@ -38,7 +38,7 @@ export function phonebookRouter(ctx: AppContext, registry: VendorRegistry): Rout
 
     const origin = ctx.config.publicUrl ?? `${req.protocol}://${req.get('host')}`;
     const base = `${origin.replace(/\/$/, '')}${req.baseUrl}${req.path}`;
-    const out = service.render(account, vendor, q, base);
+    const out = await service.render(account, vendor, q, base);
     res.setHeader('Content-Type', out.contentType);
     const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     if (gzip) res.setHeader('Content-Encoding', 'gzip');

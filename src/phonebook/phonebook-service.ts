@@ -127,13 +127,13 @@ export class PhonebookService {
   }
 
   /** base: the URL of the requested file without its query, from which templates' links are built. */
-  render(account: Account, vendor: Vendor, q: PhonebookQuery, base: string): Rendered {
+  async render(account: Account, vendor: Vendor, q: PhonebookQuery, base: string): Promise<Rendered> {
     const etag = this.etag(account, vendor, q);
     const key = `${account.id}\u0000${etag}\u0000${base}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
     const d = vendor.descriptor;
-    const model = this.model(account, vendor, q, base);
+    const model = await this.model(account, vendor, q, base);
     const template = vendor.templates[q.view] ?? vendor.templates.default;
     let body = Buffer.from(template(model), 'utf8');
     // Size guard (Polycom's dir.local limit, Gigaset's central phonebook): drop entries from the end until the answer fits.
@@ -196,28 +196,28 @@ export class PhonebookService {
     return `${account.id}\u0000${account.incarnation}\u0000${account.revision}\u0000${account.settings.showUsersInDirectory}\u0000${JSON.stringify(where)}`;
   }
 
-  private all(account: Account, where: Criterion): Contact[] {
+  private async all(account: Account, where: Criterion): Promise<Contact[]> {
     const key = this.allKey(account, where);
     const hit = this.fullReads.get(key);
     if (hit) return hit;
-    const { contacts } = this.query(account, where);
+    const { contacts } = await this.query(account, where);
     this.fullReads.set(key, contacts, contacts.length * 1024);
     return contacts;
   }
 
   /** The account's groups (ids are positions in this list), read once per revision. */
-  private groups(account: Account): { name: string }[] {
+  private async groups(account: Account): Promise<{ name: string }[]> {
     const hit = this.groupLists.get(account.id);
     if (hit && hit.incarnation === account.incarnation && hit.revision === account.revision) return hit.groups;
-    const groups = this.ctx.store.listGroups(account.id).map((g) => ({ name: g.name }));
+    const groups = (await this.ctx.db.listGroups(account.id)).map((g) => ({ name: g.name }));
     if (this.groupLists.size >= 10_000) this.groupLists.clear();
     this.groupLists.set(account.id, { incarnation: account.incarnation, revision: account.revision, groups });
     return groups;
   }
 
-  private query(account: Account, where: Criterion, extra: Partial<ContactQuery> = {}): { contacts: Contact[]; total: number | null } {
+  private async query(account: Account, where: Criterion, extra: Partial<ContactQuery> = {}): Promise<{ contacts: Contact[]; total: number | null }> {
     // the read model, as for LDAP: one statement of visibility, order and matching for phones
-    const page = this.ctx.directory.queryContacts(account.id, {
+    const page = await this.ctx.directory.queryContacts(account.id, {
       visibility: { shared: true, users: account.settings.showUsersInDirectory, personalOf: null },
       where, sort: 'name', limit: 1_000_000, ...extra,
     }, account);
@@ -226,22 +226,22 @@ export class PhonebookService {
   }
 
   /** The entries of one window [start, start + size) of the sorted directory, and the total. */
-  private window(account: Account, vendor: Vendor, where: Criterion, start: number, size: number, opts0: { groupIds: Map<string, number>; keepNumber?: (digits: string) => boolean }): { entries: ModelEntry[]; total: number } {
+  private async window(account: Account, vendor: Vendor, where: Criterion, start: number, size: number, opts0: { groupIds: Map<string, number>; keepNumber?: (digits: string) => boolean }): Promise<{ entries: ModelEntry[]; total: number }> {
     const d = vendor.descriptor;
     const opts = { ...opts0, firstIndex: start + 1 };
     if (!d.entryPerNumber) {
       // Caller-ID lookups (Gigaset first=1&count=1) match a handful of contacts: one query that
       // reads them all gives the total too, without a count over the account.
       if (opts0.keepNumber && start + size <= SMALL_MATCH) {
-        const few = this.query(account, where, { limit: SMALL_MATCH, offset: 0 });
+        const few = await this.query(account, where, { limit: SMALL_MATCH, offset: 0 });
         if (few.contacts.length < SMALL_MATCH) {
           return { entries: buildEntries(few.contacts.slice(start, start + size), account, d, opts), total: few.contacts.length };
         }
       }
-      const { contacts, total } = this.query(account, where, { limit: size, offset: start, withTotal: true });
+      const { contacts, total } = await this.query(account, where, { limit: size, offset: start, withTotal: true });
       return { entries: buildEntries(contacts, account, d, opts), total: total ?? contacts.length };
     }
-    const index = this.pageIndex(account, vendor, where, opts0.keepNumber);
+    const index = await this.pageIndex(account, vendor, where, opts0.keepNumber);
     const total = index.before[index.ids.length];
     // First contact whose entries reach into the window, then contacts until the window is full.
     let lo = 0;
@@ -260,7 +260,7 @@ export class PhonebookService {
       contacts = cached.slice(lo, end);
     } else {
       const ids = index.ids.slice(lo, end);
-      contacts = ids.length ? this.ctx.directory.getContactsByIds(account.id, ids, account) : [];
+      contacts = ids.length ? await this.ctx.directory.getContactsByIds(account.id, ids, account) : [];
       this.contactsRead.inc(contacts.length);
     }
     const skip = lo < index.ids.length ? start - index.before[lo] : 0;
@@ -268,11 +268,11 @@ export class PhonebookService {
     return { entries: built.slice(skip, skip + size), total };
   }
 
-  private pageIndex(account: Account, vendor: Vendor, where: Criterion, keepNumber?: (digits: string) => boolean): { ids: string[]; before: number[] } {
+  private async pageIndex(account: Account, vendor: Vendor, where: Criterion, keepNumber?: (digits: string) => boolean): Promise<{ ids: string[]; before: number[] }> {
     const key = `${account.id}\u0000${account.incarnation}\u0000${account.revision}\u0000${JSON.stringify(where)}`;
     const hit = this.pageIndexes.get(key);
     if (hit) return hit;
-    const contacts = this.all(account, where);
+    const contacts = await this.all(account, where);
     const before = [0];
     for (const c of contacts) before.push(before[before.length - 1] + entryCount(c, vendor.descriptor, keepNumber));
     const index = { ids: contacts.map((c) => c.id), before };
@@ -280,10 +280,10 @@ export class PhonebookService {
     return index;
   }
 
-  private model(account: Account, vendor: Vendor, q: PhonebookQuery, base: string): PhonebookModel {
+  private async model(account: Account, vendor: Vendor, q: PhonebookQuery, base: string): Promise<PhonebookModel> {
     const d = vendor.descriptor;
     const where = this.criteria(q);
-    const groupList = this.groups(account);
+    const groupList = await this.groups(account);
     const groupIds = new Map(groupList.map((g, i) => [g.name, i + 1]));
     const keepNumber = this.numberMatcher(account, q);
     const opts = { groupIds, keepNumber };
@@ -293,7 +293,7 @@ export class PhonebookService {
     let entries: ModelEntry[];
     let total: number;
     if (!paged) {
-      entries = buildEntries(this.all(account, where), account, d, opts);
+      entries = buildEntries(await this.all(account, where), account, d, opts);
       total = entries.length;
     } else {
       let size: number;
@@ -308,7 +308,7 @@ export class PhonebookService {
       }
       // The phone's cap holds whatever the request asked for; the user narrows the search instead.
       if (maxEntries > 0) size = Math.min(size, maxEntries);
-      ({ entries, total } = size > 0 ? this.window(account, vendor, where, start, size, opts) : { entries: [], total: 0 });
+      ({ entries, total } = size > 0 ? await this.window(account, vendor, where, start, size, opts) : { entries: [], total: 0 });
     }
     if (d.indexPerAnswer) entries.forEach((e, i) => { e.index = i + 1; });
     const pages = d.pageSize > 0 ? Math.max(1, Math.ceil(total / d.pageSize)) : 1;

@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Directory } from '../../src/directory/directory.ts';
 import type { ContactSort } from '../../src/domain/contact-schemas.ts';
 import { prepareContact } from '../../src/domain/prepare-contact.ts';
-import type { Criterion, Store, Visibility } from '../../src/store/store.ts';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { AsyncStore } from '../../src/store/async-store.ts';
+import type { Criterion, Visibility } from '../../src/store/store.ts';
+import { openSqliteAsyncStore } from '../../src/store/sqlite/sqlite-async-store.ts';
 
 const FIRST = ['José', 'Jo', 'John', 'Joanna', 'Zoë', 'Ann', 'Ånn', 'Émile', 'Chen', '', 'Mary Ann', 'Jean-Luc'];
 const LAST = ['Álvarez', 'Alvarez', 'Smith', 'Smithers', 'Müller', 'Mueller', 'Lee', '', 'O\'Brien', 'van Dijk', 'Jones', 'Jo'];
@@ -104,7 +105,8 @@ const CRITERIA: Criterion[] = [
 const SORTS: ContactSort[] = ['name', '-name', 'lastName', '-lastName', 'firstName', '-firstName', 'company', '-company'];
 
 let dir: string;
-let store: Store;
+/** The SQL answers to compare with, the writes, and what the directory reads (its writes hint the directory). */
+let store: AsyncStore;
 let directory: Directory;
 let ann: string;
 let bob: string;
@@ -119,7 +121,7 @@ function visibilities(): Visibility[] {
 }
 
 /** Every criterion, visibility and a few pages: the same ids in the same order, and the same totals. */
-function expectSameAnswers(sorts: ContactSort[] = ['name', '-name'], directory: Directory = shared()): void {
+async function expectSameAnswers(sorts: ContactSort[] = ['name', '-name'], directory: Directory = shared()): Promise<void> {
   let checked = 0;
   for (const where of CRITERIA) {
     for (const visibility of visibilities()) {
@@ -127,8 +129,8 @@ function expectSameAnswers(sorts: ContactSort[] = ['name', '-name'], directory: 
         // the whole account once per criterion and visibility; pages for every sort
         for (const [limit, offset] of sort === 'name' ? [[50, 0], [7, 3], [1000, 0]] : [[50, 0], [7, 3]]) {
           const q = { visibility, where, sort, limit, offset, withTotal: true };
-          const want = store.queryContacts('acme', q);
-          const got = directory.queryContacts('acme', q);
+          const want = await store.queryContacts('acme', q);
+          const got = await directory.queryContacts('acme', q);
           const label = JSON.stringify({ where, visibility, sort, limit, offset });
           expect(got.contacts.map((c) => c.id), label).toEqual(want.contacts.map((c) => c.id));
           expect(got.total, label).toBe(want.total);
@@ -140,20 +142,20 @@ function expectSameAnswers(sorts: ContactSort[] = ['name', '-name'], directory: 
   expect(checked).toBe(CRITERIA.length * 4 * (sorts.length * 2 + 1));
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dialbook-directory-'));
-  store = openSqliteStore(join(dir, 'dialbook.db'));
+  store = openSqliteAsyncStore(join(dir, 'dialbook.db'));
   const actor = { id: 'test' };
-  store.createAccount({ id: 'acme', name: 'Acme', region: 'US' }, actor);
-  store.createAccount({ id: 'other', name: 'Other', region: 'US' }, actor);
-  ann = store.createUser('acme', { username: 'ann', name: 'Ann Lee', scope: 'basic', extension: '1001', directNumber: '', email: '' }, actor).id;
-  bob = store.createUser('acme', { username: 'bob', name: 'Bob Smith', scope: 'basic', extension: '1002', directNumber: '', email: '' }, actor).id;
+  await store.createAccount({ id: 'acme', name: 'Acme', region: 'US' }, actor);
+  await store.createAccount({ id: 'other', name: 'Other', region: 'US' }, actor);
+  ann = (await store.createUser('acme', { username: 'ann', name: 'Ann Lee', scope: 'basic', extension: '1001', directNumber: '', email: '' }, actor)).id;
+  bob = (await store.createUser('acme', { username: 'bob', name: 'Bob Smith', scope: 'basic', extension: '1002', directNumber: '', email: '' }, actor)).id;
   const rand = rng(5);
   const batch = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeInput(from + i, rand), 'US') }));
-  store.applyBatch('acme', { source: 'shared' }, batch(300, 0), actor);
-  store.applyBatch('acme', { source: 'personal', userId: ann }, batch(40, 1000), actor);
-  store.applyBatch('acme', { source: 'personal', userId: bob }, batch(40, 2000), actor);
-  store.applyBatch('other', { source: 'shared' }, batch(50, 3000), actor);
+  await store.applyBatch('acme', { source: 'shared' }, batch(300, 0), actor);
+  await store.applyBatch('acme', { source: 'personal', userId: ann }, batch(40, 1000), actor);
+  await store.applyBatch('acme', { source: 'personal', userId: bob }, batch(40, 2000), actor);
+  await store.applyBatch('other', { source: 'shared' }, batch(50, 3000), actor);
   // every shape of display name: company only, last name only, first name only, a first name of
   // two words, names that fold to nothing (a lone combining mark)
   const odd = [
@@ -161,102 +163,102 @@ beforeAll(() => {
     { firstName: 'Mary Ann', lastName: 'Jones' }, { firstName: '\u0301', lastName: 'Jo' },
     { firstName: '\u0301', company: 'Acme Folded' }, { firstName: '\u0301', lastName: '\u0301', company: 'Acme Marks' },
   ];
-  store.applyBatch('acme', { source: 'shared' }, odd.map((o, i) => ({ op: 'create' as const, contact: prepareContact({ ...o, workNumber: `+1 469 555 ${String(7000 + i)}` }, 'US') })), actor);
-  // revisionCheckMs 0: every query checks the revision, so each test sees the writes before it
+  await store.applyBatch('acme', { source: 'shared' }, odd.map((o, i) => ({ op: 'create' as const, contact: prepareContact({ ...o, workNumber: `+1 469 555 ${String(7000 + i)}` }, 'US') })), actor);
+  // revisionCheckMs 0: every query reads the feed, so each test sees the writes before it (hinted too)
   directory = new Directory(store, { idleEvictMinutes: 60, revisionCheckMs: 0 });
 });
 
-afterAll(() => {
-  directory.close();
-  store.close();
+afterAll(async () => {
+  await directory.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 const shared = () => directory;
 
 describe('directory read model answers like the store', () => {
-  it('for every criterion, visibility, page and sort', () => {
-    expectSameAnswers(SORTS);
+  it('for every criterion, visibility, page and sort', async () => {
+    await expectSameAnswers(SORTS);
   }, 60_000);
 
-  it('finds display names of every shape: company only, one name, two-word names, names that fold to nothing', () => {
-    const count = (op: 'prefix' | 'eq', value: string) => store.queryContacts('acme', { visibility: { shared: true, users: true, personalOf: null }, where: { name: 'displayName', op, value }, limit: 1000 }).contacts.length;
-    expect(count('prefix', 'acme & sons d')).toBe(1); // company only
-    expect(count('prefix', 'van dijk-d')).toBe(1); // last name only
-    expect(count('eq', 'mary ann')).toBeGreaterThanOrEqual(1); // first name only, two words
-    expect(count('prefix', 'mary ann jo')).toBeGreaterThanOrEqual(1); // first name, then last name
-    expect(count('eq', 'jo')).toBeGreaterThanOrEqual(1); // includes the first name that folds to nothing
-    expect(count('prefix', 'acme folded')).toBe(0); // a name is present, so the company is not the display name
-    expect(count('eq', 'acme marks')).toBe(0);
-    expect(count('prefix', 'j')).toBeGreaterThan(count('prefix', 'jo sm'));
-    expect(count('prefix', 'jo sm')).toBeGreaterThan(0);
+  it('finds display names of every shape: company only, one name, two-word names, names that fold to nothing', async () => {
+    const count = async (op: 'prefix' | 'eq', value: string) => (await store.queryContacts('acme', { visibility: { shared: true, users: true, personalOf: null }, where: { name: 'displayName', op, value }, limit: 1000 })).contacts.length;
+    expect(await count('prefix', 'acme & sons d')).toBe(1); // company only
+    expect(await count('prefix', 'van dijk-d')).toBe(1); // last name only
+    expect(await count('eq', 'mary ann')).toBeGreaterThanOrEqual(1); // first name only, two words
+    expect(await count('prefix', 'mary ann jo')).toBeGreaterThanOrEqual(1); // first name, then last name
+    expect(await count('eq', 'jo')).toBeGreaterThanOrEqual(1); // includes the first name that folds to nothing
+    expect(await count('prefix', 'acme folded')).toBe(0); // a name is present, so the company is not the display name
+    expect(await count('eq', 'acme marks')).toBe(0);
+    expect(await count('prefix', 'j')).toBeGreaterThan(await count('prefix', 'jo sm'));
+    expect(await count('prefix', 'jo sm')).toBeGreaterThan(0);
   });
 
   it('when built in the background (read a page per turn, sorted in slices)', async () => {
     const bg = new Directory(store, { idleEvictMinutes: 60, revisionCheckMs: 0, backgroundBuildMin: 1 });
     try {
-      // the first query is answered by the store while the build runs
-      expect(bg.queryContacts('acme', { visibility: visibilities()[0], limit: 5 }).contacts).toHaveLength(5);
+      // the first query waits for the build
+      expect((await bg.queryContacts('acme', { visibility: visibilities()[0], limit: 5 })).contacts).toHaveLength(5);
       await bg.settled('acme');
       expect(bg.counts.backgroundBuilds).toBe(1);
       expect(bg.loaded().acme).toBeGreaterThan(300);
-      expectSameAnswers(SORTS, bg);
+      await expectSameAnswers(SORTS, bg);
       expect(bg.counts.backgroundBuilds).toBe(1);
     } finally {
-      bg.close();
+      await bg.close();
     }
   }, 60_000);
 
-  it('keeps accounts apart', () => {
+  it('keeps accounts apart', async () => {
     const all = { visibility: { shared: true, users: true, personalOf: null }, limit: 1000 };
-    const other = directory.queryContacts('other', all).contacts;
+    const other = (await directory.queryContacts('other', all)).contacts;
     expect(other).toHaveLength(50);
     expect(other.every((c) => c.accountId === 'other')).toBe(true);
-    const acmeIds = new Set(directory.queryContacts('acme', all).contacts.map((c) => c.id));
+    const acmeIds = new Set((await directory.queryContacts('acme', all)).contacts.map((c) => c.id));
     expect(other.some((c) => acmeIds.has(c.id))).toBe(false);
-    expect(directory.getContactsByIds('other', [...acmeIds].slice(0, 5))).toEqual([]);
-    expect(directory.queryContacts('missing', all)).toEqual({ contacts: [], total: null });
+    expect(await directory.getContactsByIds('other', [...acmeIds].slice(0, 5))).toEqual([]);
+    expect(await directory.queryContacts('missing', all)).toEqual({ contacts: [], total: null });
   });
 
-  it('after single edits, deletes and creates (applied in place)', () => {
+  it('after single edits, deletes and creates (applied in place)', async () => {
     const actor = { id: 'test' };
     const before = directory.loaded().acme;
     const builds = directory.counts.builds;
-    const some = store.queryContacts('acme', { visibility: { shared: true, users: false, personalOf: null }, limit: 10 }).contacts;
-    store.updateContact('acme', { source: 'shared' }, some[0].id, prepareContact({ lastName: 'Aaronson', workNumber: '+1 469 999 0000', groups: ['VIP'] }, 'US'), actor);
-    store.deleteContact('acme', { source: 'shared' }, some[1].id, actor);
-    const created = store.createContact('acme', { source: 'personal', userId: ann }, prepareContact({ firstName: 'Jo', lastName: 'Smith', workNumber: '4691000070' }, 'US'), actor);
-    store.updateUser('acme', bob, { name: 'Robert Smith', extension: '1003' }, actor);
-    expectSameAnswers();
+    const some = (await store.queryContacts('acme', { visibility: { shared: true, users: false, personalOf: null }, limit: 10 })).contacts;
+    await store.updateContact('acme', { source: 'shared' }, some[0].id, prepareContact({ lastName: 'Aaronson', workNumber: '+1 469 999 0000', groups: ['VIP'] }, 'US'), actor);
+    await store.deleteContact('acme', { source: 'shared' }, some[1].id, actor);
+    const created = await store.createContact('acme', { source: 'personal', userId: ann }, prepareContact({ firstName: 'Jo', lastName: 'Smith', workNumber: '4691000070' }, 'US'), actor);
+    await store.updateUser('acme', bob, { name: 'Robert Smith', extension: '1003' }, actor);
+    await expectSameAnswers();
     expect(directory.loaded().acme).toBe(before); // one created, one deleted
     expect(directory.counts.builds).toBe(builds); // changes applied in place, no rebuild
-    expect(directory.getContactsByIds('acme', [created.id, some[1].id]).map((c) => c.id)).toEqual([created.id]);
-    const renamed = directory.queryContacts('acme', { visibility: { shared: true, users: false, personalOf: null }, where: { number: 'work', op: 'eq', value: '4699990000' } });
+    expect((await directory.getContactsByIds('acme', [created.id, some[1].id])).map((c) => c.id)).toEqual([created.id]);
+    const renamed = await directory.queryContacts('acme', { visibility: { shared: true, users: false, personalOf: null }, where: { number: 'work', op: 'eq', value: '4699990000' } });
     expect(renamed.contacts.map((c) => c.lastName)).toEqual(['Aaronson']);
   }, 60_000);
 
-  it('after a group rename and a batch big enough to be merged in one pass', () => {
+  it('after a group rename and a batch big enough to be merged in one pass', async () => {
     const actor = { id: 'test' };
     const builds = directory.counts.builds;
-    const vip = store.listGroups('acme').find((g) => g.name === 'VIP')!;
-    store.renameGroup('acme', vip.id, 'Very Important', actor);
+    const vip = (await store.listGroups('acme')).find((g) => g.name === 'VIP')!;
+    await store.renameGroup('acme', vip.id, 'Very Important', actor);
     const rand = rng(9);
-    const shared = store.allContacts('acme', { source: 'shared' });
-    store.applyBatch('acme', { source: 'shared' }, [
+    const shared = await store.allContacts('acme', { source: 'shared' });
+    await store.applyBatch('acme', { source: 'shared' }, [
       ...shared.slice(0, 40).map((c) => ({ op: 'delete' as const, id: c.id })),
       ...shared.slice(40, 80).map((c, i) => ({ op: 'update' as const, id: c.id, contact: prepareContact(fakeInput(5000 + i, rand), 'US') })),
       ...Array.from({ length: 40 }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeInput(6000 + i, rand), 'US') })),
     ], actor);
-    expect(directory.queryContacts('acme', { visibility: { shared: true, users: true, personalOf: null }, where: { group: 'very important' }, limit: 1 }).contacts).toHaveLength(1);
-    expectSameAnswers();
+    expect((await directory.queryContacts('acme', { visibility: { shared: true, users: true, personalOf: null }, where: { group: 'very important' }, limit: 1 })).contacts).toHaveLength(1);
+    await expectSameAnswers();
     expect(directory.counts.builds).toBe(builds);
   }, 60_000);
 
-  it('after a region change (rebuilt: numbers typed in national form now mean another country)', () => {
+  it('after a region change (rebuilt: numbers typed in national form now mean another country)', async () => {
     const builds = directory.counts.builds;
-    store.updateAccount('acme', { region: 'GB' }, { id: 'test' });
-    expectSameAnswers();
-    const london = directory.queryContacts('acme', { visibility: { shared: true, users: true, personalOf: null }, where: { number: 'home', op: 'eq', value: '020 7946 0000' }, limit: 5 });
+    await store.updateAccount('acme', { region: 'GB' }, { id: 'test' });
+    await expectSameAnswers();
+    const london = await directory.queryContacts('acme', { visibility: { shared: true, users: true, personalOf: null }, where: { number: 'home', op: 'eq', value: '020 7946 0000' }, limit: 5 });
     expect(london.contacts.length).toBeGreaterThan(0);
     expect(directory.counts.builds).toBe(builds + 1);
   }, 60_000);

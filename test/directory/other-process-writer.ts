@@ -2,15 +2,15 @@
 // store, as a second dialbook process (CLI import, another server) would, and makes one change.
 // argv: <db file> <account> create <lastName> <number> | delete <contactId>
 import { prepareContact } from '../../src/domain/prepare-contact.ts';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { openSqliteAsyncStore } from '../../src/store/sqlite/sqlite-async-store.ts';
 
 const [file, account, action, a, b] = process.argv.slice(2);
-const store = openSqliteStore(file);
+const store = openSqliteAsyncStore(file);
 const actor = { id: 'other-process' };
 if (action === 'create') {
-  const c = store.createContact(account, { source: 'shared' }, prepareContact({ lastName: a, workNumber: b }, 'US'), actor);
+  const c = await store.createContact(account, { source: 'shared' }, prepareContact({ lastName: a, workNumber: b }, 'US'), actor);
   process.stdout.write(c.id);
 } else {
-  store.deleteContact(account, { source: 'shared' }, a, actor);
+  await store.deleteContact(account, { source: 'shared' }, a, actor);
 }
-store.close();
+await store.close();

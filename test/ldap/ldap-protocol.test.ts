@@ -73,7 +73,7 @@ describe.skipIf(!hasLdapUtils)('read-only and robust', () => {
   });
 
   it('shows a change made through the store in the very next search', async () => {
-    srv.ctx.store.createContact('acme', { source: 'shared' }, prepareContact({ lastName: 'Newcomb', workNumber: '2145559999' }, 'US'), { id: 'test' });
+    await srv.ctx.db.createContact('acme', { source: 'shared' }, prepareContact({ lastName: 'Newcomb', workNumber: '2145559999' }, 'US'), { id: 'test' });
     const r = await ldapsearch(port, [...PHONE, '-b', BASE, '(telephoneNumber=+12145559999)', 'sn']);
     expect(sns(r)).toEqual(['Newcomb']);
   });

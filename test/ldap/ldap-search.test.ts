@@ -164,9 +164,9 @@ describe.skipIf(!hasLdapUtils)('LDAP binds and isolation', () => {
   it('shows nothing to anonymous binds unless the account allows it', async () => {
     const r = await ldapsearch(port, ['-b', BASE, '(sn=smith)', 'cn']);
     expect(r.code).toBe(32);
-    await srv.ctx.store.updateAccount('acme', { settings: { ldapAnonymous: true } }, { id: 'test' });
+    await srv.ctx.db.updateAccount('acme', { settings: { ldapAnonymous: true } }, { id: 'test' });
     const allowed = await ldapsearch(port, ['-b', BASE, '(sn=smith)', 'cn']);
     expect(names(allowed)).toEqual(['John Smith']);
-    await srv.ctx.store.updateAccount('acme', { settings: { ldapAnonymous: false } }, { id: 'test' });
+    await srv.ctx.db.updateAccount('acme', { settings: { ldapAnonymous: false } }, { id: 'test' });
   });
 });

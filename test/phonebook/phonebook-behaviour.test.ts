@@ -54,11 +54,11 @@ describe('phone access', () => {
   });
 
   it('applies the account\'s IP allow-list', async () => {
-    await srv.ctx.store.updateAccount('acme', { settings: { phoneAllowList: ['10.9.8.0/24'] } }, { id: 'test' });
+    await srv.ctx.db.updateAccount('acme', { settings: { phoneAllowList: ['10.9.8.0/24'] } }, { id: 'test' });
     expect((await get('/phonebook/acme/yealink.xml')).status).toBe(403);
-    await srv.ctx.store.updateAccount('acme', { settings: { phoneAllowList: ['127.0.0.0/8', '::1/128'] } }, { id: 'test' });
+    await srv.ctx.db.updateAccount('acme', { settings: { phoneAllowList: ['127.0.0.0/8', '::1/128'] } }, { id: 'test' });
     expect((await get('/phonebook/acme/yealink.xml')).status).toBe(200);
-    await srv.ctx.store.updateAccount('acme', { settings: { phoneAllowList: [] } }, { id: 'test' });
+    await srv.ctx.db.updateAccount('acme', { settings: { phoneAllowList: [] } }, { id: 'test' });
   });
 
   it('answers unknown files with 404 and wrong methods with 405; Snom may POST', async () => {
@@ -92,7 +92,7 @@ describe('paging, search, groups, reverse lookup', () => {
     const p2 = await get('/phonebook/acme/cisco.xml?group=Odd&page=1');
     expect(count(p2.text, 'DirectoryEntry')).toBe(32);
     expect(p2.text).not.toContain('<Name>Next</Name>');
-    srv.ctx.store.createContact('acme', { source: 'shared' }, prepareContact({ lastName: 'Extra', workNumber: '7135550100', groups: ['Odd'] }, 'US'), { id: 'test' });
+    await srv.ctx.db.createContact('acme', { source: 'shared' }, prepareContact({ lastName: 'Extra', workNumber: '7135550100', groups: ['Odd'] }, 'US'), { id: 'test' });
     const after = await get('/phonebook/acme/cisco.xml?group=Odd');
     expect(after.text).toContain('<Name>Next</Name>');
     const last = await get('/phonebook/acme/cisco.xml?group=Odd&page=2');

@@ -104,7 +104,7 @@ describe('paged views render only their page', () => {
     const p2 = await (await fetch(`${srv.httpUrl}/phonebook/small/cisco.xml?page=2`, { headers: { authorization: AUTH } })).text();
     expect(p2).toContain('<Name>B32</Name>');
     const { prepareContact } = await import('../../src/domain/prepare-contact.ts');
-    srv.ctx.store.createContact('small', { source: 'shared' }, prepareContact({ lastName: 'A00', workNumber: '+1 214 555 0999' }, 'US'), { id: 'test' });
+    await srv.ctx.db.createContact('small', { source: 'shared' }, prepareContact({ lastName: 'A00', workNumber: '+1 214 555 0999' }, 'US'), { id: 'test' });
     const after = await (await fetch(`${srv.httpUrl}/phonebook/small/cisco.xml?page=2`, { headers: { authorization: AUTH } })).text();
     expect(after).toContain('<Name>B31</Name>');
     expect(after).toContain('33-41 of 41');

@@ -52,11 +52,11 @@ describe('Grandstream (defect 1)', () => {
     expect(Object.fromEntries(ids)).toEqual({ Sales: '1', Support: '2' });
     expect(r.text).toMatch(/<FirstName>Ana<\/FirstName>[\s\S]*?<Group>1<\/Group>/);
     expect(r.text).not.toMatch(/<Group>[A-Za-z]/);
-    await srv.ctx.store.updateAccount('acme', { settings: { phoneAccountIndex: 2 } }, { id: 'test' });
+    await srv.ctx.db.updateAccount('acme', { settings: { phoneAccountIndex: 2 } }, { id: 'test' });
     r = await get('/phonebook/acme/grandstream/phonebook.xml');
     expect(r.text).toContain('<accountindex>2</accountindex>');
     expect(r.text).not.toContain('<accountindex>0</accountindex>');
-    await srv.ctx.store.updateAccount('acme', { settings: { phoneAccountIndex: 0 } }, { id: 'test' });
+    await srv.ctx.db.updateAccount('acme', { settings: { phoneAccountIndex: 0 } }, { id: 'test' });
   });
 });
 
@@ -80,12 +80,12 @@ describe('Yealink (defects 2 and 5)', () => {
     expect(r.text).toContain('<Telephone label="Work">+14694292500</Telephone>');
     expect(r.text).toContain('<Telephone label="Mobile">+12145550101</Telephone>');
     for (const m of r.text.matchAll(/<Telephone[^>]*>([^<]*)</g)) expect(m[1]).toMatch(/^\+?[0-9*#]+$/);
-    await srv.ctx.store.updateAccount('acme', { settings: { dialNumberForm: 'national' } }, { id: 'test' });
+    await srv.ctx.db.updateAccount('acme', { settings: { dialNumberForm: 'national' } }, { id: 'test' });
     r = await get('/phonebook/acme/yealink.xml');
     expect(r.text).toContain('<Telephone label="Work">4694292500</Telephone>');
     // a foreign number cannot be dialled nationally: it stays E.164
     expect(r.text).toContain('<Telephone label="Work">+442079460958</Telephone>');
-    await srv.ctx.store.updateAccount('acme', { settings: { dialNumberForm: 'vendor' } }, { id: 'test' });
+    await srv.ctx.db.updateAccount('acme', { settings: { dialNumberForm: 'vendor' } }, { id: 'test' });
   });
 });
 
