@@ -7,9 +7,10 @@ const gzipAsync = promisify(gzip);
 import type { Request, Response } from 'express';
 import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../domain/audit.ts';
-import { DavConditionError } from '../errors.ts';
+import { DavConditionError, NotFoundError } from '../errors.ts';
 import type { AddressBook, DavUser } from './address-books.ts';
 import type { CardResources } from './dav-resources.ts';
+import type { CreateTurns } from './card-create-turns.ts';
 import type { DavTarget } from './dav-paths.ts';
 import { ELEMENTS_BEYOND_HREFS, parseXml, REQUEST_LIMITS, type XmlElement } from './dav-xml.ts';
 import type { VcardVersion } from './vcard-writer.ts';
@@ -17,6 +18,8 @@ import type { VcardVersion } from './vcard-writer.ts';
 export interface DavCall {
   ctx: AppContext;
   cards: CardResources;
+  /** Card-writing PUTs of one account take turns (card-create-turns.ts). */
+  createTurns: CreateTurns;
   user: DavUser;
   /** Checked: names the signed-in user's own home, one of their books, or a card in one. */
   target: Exclude<DavTarget, { kind: 'unknown' }>;
@@ -30,6 +33,13 @@ export interface DavCall {
 export function xmlBody(call: DavCall): XmlElement | null {
   const maxElements = call.ctx.config.carddav.maxMultigetHrefs + ELEMENTS_BEYOND_HREFS;
   return parseXml(call.body.toString('utf8'), { ...REQUEST_LIMITS, maxElements });
+}
+
+/** The account's revision: its change-feed position, what sync tokens and ctags name. */
+export async function accountRevision(call: DavCall): Promise<number> {
+  const version = await call.ctx.db.getAccountVersion(call.user.account.id);
+  if (!version) throw new NotFoundError('Account');
+  return version.revision;
 }
 
 /** Audit and created/updated-by name the user the same way the admin API does. */
