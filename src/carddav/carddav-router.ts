@@ -5,6 +5,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import type { AppContext } from '../app-context.ts';
 import { AppError, DavConditionError, NotFoundError } from '../errors.ts';
 import { findBook } from './address-books.ts';
+import { directoryBookReads } from './book-reads.ts';
 import { deleteCard, getCard, putCard } from './card-methods.ts';
 import { DavAuthenticator } from './carddav-auth.ts';
 import { CreateTurns } from './card-create-turns.ts';
@@ -20,7 +21,8 @@ const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT';
 /** Mounted at /carddav. */
 export function carddavRouter(ctx: AppContext): Router {
   const auth = new DavAuthenticator(ctx);
-  const cards = new CardResources(ctx.db);
+  // Listings and batches from the read model phones use (book-reads.ts); single cards from the store.
+  const cards = new CardResources(ctx.db, directoryBookReads(ctx.directory));
   const createTurns = new CreateTurns();
   const router = Router();
   router.use(express.raw({ type: () => true, limit: ctx.config.carddav.maxBodyBytes }));

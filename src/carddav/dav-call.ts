@@ -6,6 +6,7 @@ import { gzip, gzipSync } from 'node:zlib';
 const gzipAsync = promisify(gzip);
 import type { Request, Response } from 'express';
 import type { AppContext } from '../app-context.ts';
+import type { AccountVersion } from '../domain/account-schemas.ts';
 import type { Actor } from '../domain/audit.ts';
 import { DavConditionError, NotFoundError } from '../errors.ts';
 import type { AddressBook, DavUser } from './address-books.ts';
@@ -35,11 +36,11 @@ export function xmlBody(call: DavCall): XmlElement | null {
   return parseXml(call.body.toString('utf8'), { ...REQUEST_LIMITS, maxElements });
 }
 
-/** The account's revision: its change-feed position, what sync tokens and ctags name. */
-export async function accountRevision(call: DavCall): Promise<number> {
+/** The account's version: its revision is the change-feed position sync tokens and ctags name. */
+export async function accountVersion(call: DavCall): Promise<AccountVersion> {
   const version = await call.ctx.db.getAccountVersion(call.user.account.id);
   if (!version) throw new NotFoundError('Account');
-  return version.revision;
+  return version;
 }
 
 /** Audit and created/updated-by name the user the same way the admin API does. */

@@ -1,10 +1,12 @@
 // Cards as resources: their names (href segment), UIDs, ETags and bodies, and finding a card by
 // its name. A contact created over CardDAV keeps the name and UID its client chose (store's card
 // names); every other contact is "<id>.vcf" with its id as UID.
+import type { AccountVersion } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import type { AsyncStore } from '../store/async-store.ts';
 import type { CardName, Criterion } from '../store/store.ts';
 import type { AddressBook, DavUser } from './address-books.ts';
+import type { BookReads } from './book-reads.ts';
 import { contactToCard, type VcardVersion } from './vcard-writer.ts';
 
 /** A contact with what CardDAV needs to show it. */
@@ -21,7 +23,8 @@ const ID_NAME = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})
 export const idOfName = (name: string): string | undefined => ID_NAME.exec(name)?.[1];
 
 export class CardResources {
-  constructor(private readonly db: AsyncStore) {}
+  /** `reads`: where listings and batches come from (book-reads.ts); single cards come from `db`. */
+  constructor(private readonly db: AsyncStore, readonly reads: BookReads) {}
 
   /** Wraps contacts as cards (one store read for the names of all of them). */
   async cards(u: DavUser, contacts: Contact[]): Promise<Card[]> {
@@ -38,10 +41,9 @@ export class CardResources {
     };
   }
 
-  /** Every card of a book, or those matching a criterion, sorted by name. */
-  async list(u: DavUser, book: AddressBook, where?: Criterion, limit = Number.MAX_SAFE_INTEGER): Promise<Card[]> {
-    const page = await this.db.queryContacts(u.account.id, { visibility: book.visibility, where, sort: 'name', limit });
-    return this.cards(u, page.contacts);
+  /** Every card of a book, or those matching a criterion, sorted by name; at least as new as `seen`. */
+  async list(u: DavUser, book: AddressBook, seen: AccountVersion, where?: Criterion, limit = Number.MAX_SAFE_INTEGER): Promise<Card[]> {
+    return this.cards(u, await this.reads.query(u.account.id, { visibility: book.visibility, where, sort: 'name', limit }, seen));
   }
 
   /** The card a name points at in a book, or null. */

@@ -5,7 +5,7 @@
 // revisions (dav-properties.ts) gets DAV:valid-sync-token, and the app starts over.
 import { DavConditionError, ValidationError } from '../errors.ts';
 import { inBook, type AddressBook } from './address-books.ts';
-import { accountRevision, sendXml, xmlBody, type DavCall } from './dav-call.ts';
+import { accountVersion, sendXml, xmlBody, type DavCall } from './dav-call.ts';
 import { cardResource, parseSyncToken, syncToken } from './dav-properties.ts';
 import { bookHref, cardHref, hrefToDavPath, parseDavPath } from './dav-paths.ts';
 import { idOfName, type Card } from './dav-resources.ts';
@@ -57,8 +57,10 @@ async function multiget(call: DavCall, book: AddressBook, body: XmlElement): Pro
   const ids = names.map((n) => (n ? idOfName(n) : undefined)).filter((x): x is string => !!x);
   const byId = new Map<string, Card>();
   const slice = slicer();
+  // At least as new as the account is now: never older than a listing the app read before.
+  const seen = ids.length > 0 ? await accountVersion(call) : null;
   for (let i = 0; i < ids.length; i += IDS_PER_TURN) {
-    const some = (await ctx.db.getContactsByIds(user.account.id, ids.slice(i, i + IDS_PER_TURN))).filter((c) => inBook(book, c));
+    const some = (await cards.reads.byIds(user.account.id, ids.slice(i, i + IDS_PER_TURN), seen!)).filter((c) => inBook(book, c));
     for (const c of await cards.cards(user, some)) byId.set(c.contact.id, c);
     await slice();
   }
@@ -82,7 +84,7 @@ async function query(call: DavCall, book: AddressBook, body: XmlElement): Promis
   const limitEl = child(body, NS.card, 'limit');
   const nresults = limitEl && child(limitEl, NS.card, 'nresults');
   const limit = nresults ? Number.parseInt(nresults.text, 10) : NaN;
-  let list = await cards.list(user, book, f.where);
+  let list = await cards.list(user, book, await accountVersion(call), f.where);
   for (const p of f.telPrefixes) {
     list = list.filter((c) => c.contact.numbers.some((n) => n.digits.startsWith(p.digits) || n.raw.replace(/\D/g, '').startsWith(p.digits)) !== p.negate);
   }
@@ -108,11 +110,12 @@ async function syncCollection(call: DavCall, book: AddressBook, body: XmlElement
   const version = versionOf(body);
   const tokenText = child(body, NS.dav, 'sync-token')?.text.trim() ?? '';
   // Read before the cards, as in PROPFIND: a write in between is reported now and again next time.
-  const now = await accountRevision(call);
+  const account = await accountVersion(call);
+  const now = account.revision;
   const out = new Multistatus();
   const slice = slicer();
   if (tokenText === '') {
-    for (const card of await cards.list(user, book)) {
+    for (const card of await cards.list(user, book, account)) {
       out.resource(cardResource(user, book, card, cards, version), want);
       await slice();
     }
@@ -125,7 +128,9 @@ async function syncCollection(call: DavCall, book: AddressBook, body: XmlElement
   if (from < now) {
     const changes = await ctx.db.changesSince(accountId, from);
     if (!changes) throw invalidToken();
-    const changed = await cards.cards(user, (await ctx.db.getContactsByIds(accountId, changes.changed)).filter((c) => inBook(book, c)));
+    // At least as new as the token handed out below.
+    const seen = { incarnation: account.incarnation, revision: Math.max(now, changes.upTo) };
+    const changed = await cards.cards(user, (await cards.reads.byIds(accountId, changes.changed, seen)).filter((c) => inBook(book, c)));
     for (const card of changed) {
       out.resource(cardResource(user, book, card, cards, version), want);
       await slice();
