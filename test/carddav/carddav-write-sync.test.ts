@@ -2,6 +2,9 @@
 // sync-collection over the change feed, with raw XML; plus sign-in and account isolation.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareContact } from '../../src/domain/prepare-contact.ts';
+import { openSqliteAsyncStore } from '../../src/store/sqlite/sqlite-async-store.ts';
+import { databaseFile } from '../../src/store/sqlite/sqlite-store.ts';
 import { cardLines, dav, multistatus, PASSWORDS, PROP_ETAG_DATA, startDavFixture, type DavFixture } from './carddav-helpers.ts';
 
 let f: DavFixture;
@@ -167,6 +170,23 @@ describe('sync-collection', () => {
     const renamed = multistatus((await dav(f.server, 'REPORT', SHARED, { body: syncBody(delta.syncToken!) })).text);
     expect(renamed.responses).toHaveLength(1);
     expect(cardLines(renamed.responses[0].props.get(C('address-data'))!.text)).toContain('CATEGORIES:Suppliers,Sales');
+  });
+
+  it('shows a write by another process at once, to a sync and a listing, though the read model checks only every 250 ms', async () => {
+    const SHARED = '/carddav/acme/ann/shared/';
+    const start = multistatus((await dav(f.server, 'REPORT', SHARED, { body: syncBody('') })).text).syncToken!;
+    // another instance on the same database: its write sends this server's read model no notice
+    const other = openSqliteAsyncStore(databaseFile({ dataDir: f.server.dataDir }));
+    let id: string;
+    try {
+      id = (await other.createContact('acme', { source: 'shared' }, prepareContact({ firstName: 'Elsewhere', lastName: 'Written', workNumber: '+1 415 555 0166' }, 'US'), { id: 'test' })).id;
+    } finally {
+      await other.close();
+    }
+    const delta = multistatus((await dav(f.server, 'REPORT', SHARED, { body: syncBody(start) })).text);
+    expect(delta.responses.map((r) => r.href)).toEqual([`${SHARED}${id}.vcf`]);
+    const listing = multistatus((await dav(f.server, 'PROPFIND', SHARED, { depth: '1', body: PROP_ETAG_DATA })).text);
+    expect(listing.responses.map((r) => r.href)).toContain(`${SHARED}${id}.vcf`);
   });
 
   it('reports a deleted app-created card under its own name, in its own book only', async () => {
