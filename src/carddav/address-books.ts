@@ -1,8 +1,10 @@
-// The address books a signed-in user sees, and the one rule for what each holds and who may
-// write it. Every CardDAV method asks this file, never the store's visibility directly.
+// The address books a signed-in user sees: what each holds (as a Visibility) and who may write
+// it. Every CardDAV method asks this file, never the store's visibility directly. Whether a
+// contact is visible is the directory's one rule (directory-entry.ts), not restated here.
 import type { Account } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import type { User } from '../domain/user-schemas.ts';
+import { isVisible } from '../directory/directory-entry.ts';
 import type { Visibility, WriteScope } from '../store/store.ts';
 
 export type BookKind = 'shared' | 'personal' | 'colleagues';
@@ -52,8 +54,5 @@ export function findBook(u: DavUser, kind: string): AddressBook | null {
 
 /** Whether a contact (read by id, e.g. from the change feed) belongs in a book. */
 export function inBook(book: AddressBook, c: Contact): boolean {
-  const v = book.visibility;
-  if (c.source === 'shared') return v.shared;
-  if (c.source === 'user') return v.users;
-  return v.personalOf !== null && c.userId === v.personalOf;
+  return isVisible(c, book.visibility);
 }

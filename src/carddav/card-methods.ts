@@ -13,13 +13,13 @@ import { VCARD_CONTENT_TYPE } from './vcard-writer.ts';
 
 const NAME = /^[A-Za-z0-9@._~+=-]{1,200}$/;
 
-function cardOf(call: DavCall): Card | null {
+function cardOf(call: DavCall): Promise<Card | null> {
   if (call.target.kind !== 'card' || !call.book) throw new NotFoundError('Card');
   return call.cards.find(call.user, call.book, call.target.name);
 }
 
-export function getCard(call: DavCall): void {
-  const card = cardOf(call);
+export async function getCard(call: DavCall): Promise<void> {
+  const card = await cardOf(call);
   if (!card) throw new NotFoundError('Card');
   const { res, req } = call;
   res.setHeader('ETag', card.etag);
@@ -44,7 +44,7 @@ function checkPreconditions(call: DavCall, card: Card | null): void {
   }
 }
 
-export function putCard(call: DavCall): void {
+export async function putCard(call: DavCall): Promise<void> {
   const { user, req, res, ctx } = call;
   const book = call.book!;
   if (call.target.kind !== 'card') throw new NotFoundError('Card');
@@ -56,31 +56,36 @@ export function putCard(call: DavCall): void {
   if (call.body.length > ctx.config.carddav.maxCardBytes) {
     throw new PayloadTooLargeError(`A card may be at most ${ctx.config.carddav.maxCardBytes} bytes`);
   }
-  const current = cardOf(call);
-  checkPreconditions(call, current);
-  const parsed = cardToContactInput(call.body.toString('utf8'));
-  const contact = prepareContact(parsed.input, user.account.region);
-  const scope = book.writeScope!;
-  if (current) {
-    ctx.store.updateContact(user.account.id, scope, current.contact.id, contact, actorOf(call), current.contact.revision);
-    return void res.status(204).end();
-  }
-  const uid = parsed.uid ?? name.replace(/\.vcf$/i, '');
-  if (call.cards.uidTaken(user, book, uid)) {
-    throw new DavConditionError(409, '{urn:ietf:params:xml:ns:carddav}no-uid-conflict', `A card with UID ${uid} already exists in this address book`);
-  }
-  ctx.store.createContactWithCard(user.account.id, scope, contact, actorOf(call), { name, uid });
-  res.setHeader('Location', cardHref(bookHref(user.account.id, user.user.username, book.kind), name));
-  res.status(201).end();
+  // From "is there a card of this name / UID?" to the write, no other PUT of the account runs.
+  await call.createTurns.run(user.account.id, async () => {
+    const current = await cardOf(call);
+    checkPreconditions(call, current);
+    const parsed = cardToContactInput(call.body.toString('utf8'));
+    const contact = prepareContact(parsed.input, user.account.region);
+    const scope = book.writeScope!;
+    if (current) {
+      // The expected revision makes this one atomic in the store (412 if the card changed meanwhile).
+      await ctx.db.updateContact(user.account.id, scope, current.contact.id, contact, actorOf(call), current.contact.revision);
+      return void res.status(204).end();
+    }
+    const uid = parsed.uid ?? name.replace(/\.vcf$/i, '');
+    if (await call.cards.uidTaken(user, book, uid)) {
+      throw new DavConditionError(409, '{urn:ietf:params:xml:ns:carddav}no-uid-conflict', `A card with UID ${uid} already exists in this address book`);
+    }
+    await ctx.db.createContactWithCard(user.account.id, scope, contact, actorOf(call), { name, uid });
+    res.setHeader('Location', cardHref(bookHref(user.account.id, user.user.username, book.kind), name));
+    res.status(201).end();
+  });
 }
 
-export function deleteCard(call: DavCall): void {
+export async function deleteCard(call: DavCall): Promise<void> {
   const { user, ctx, res } = call;
   const book = call.book!;
   forbidReadOnly(book);
-  const current = cardOf(call);
+  const current = await cardOf(call);
   if (!current) throw new NotFoundError('Card');
   checkPreconditions(call, current);
-  ctx.store.deleteContact(user.account.id, book.writeScope!, current.contact.id, actorOf(call), current.contact.revision);
+  // The expected revision makes the check and the delete one step in the store (412 otherwise).
+  await ctx.db.deleteContact(user.account.id, book.writeScope!, current.contact.id, actorOf(call), current.contact.revision);
   res.status(204).end();
 }

@@ -47,11 +47,11 @@ export class DavAuthenticator {
   private async check(login: string, password: string): Promise<DavUser | null> {
     const at = login.lastIndexOf('@');
     const accountId = at > 0 ? login.slice(at + 1).toLowerCase() : '';
-    const account = accountId ? this.ctx.store.getAccount(accountId) : null;
-    const user = account ? this.ctx.store.findUserByLogin(account.id, login.slice(0, at)) : null;
+    const account = accountId ? await this.ctx.db.getAccount(accountId) : null;
+    const user = account ? await this.ctx.db.findUserByLogin(account.id, login.slice(0, at)) : null;
     if (password.startsWith('dbk_')) {
       const hash = hashToken(password);
-      const t = this.ctx.store.findTokenByHash(hash);
+      const t = await this.ctx.db.findTokenByHash(hash);
       if (!account || !user || !t || !sameHash(t.tokenHash, hash) || t.accountId !== account.id || t.userId !== user.id) return null;
       this.touch(t.id);
       return { account, user: stripHash(user) };
@@ -76,7 +76,9 @@ export class DavAuthenticator {
     if ((this.tokenTouched.get(tokenId) ?? 0) > t - TOUCH_INTERVAL_MS) return;
     if (this.tokenTouched.size >= MAX_CACHE) this.tokenTouched.clear();
     this.tokenTouched.set(tokenId, t);
-    this.ctx.store.touchToken(tokenId);
+    // Not awaited: "last used" is not worth holding a sign-in for (the write may queue behind an
+    // import), and a failure to note it is no reason to refuse one.
+    this.ctx.db.touchToken(tokenId).catch((err: unknown) => this.ctx.logger.warn({ err }, 'carddav: could not note an app password\'s use'));
   }
 }
 

@@ -5,8 +5,10 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import type { AppContext } from '../app-context.ts';
 import { AppError, DavConditionError, NotFoundError } from '../errors.ts';
 import { findBook } from './address-books.ts';
+import { directoryBookReads } from './book-reads.ts';
 import { deleteCard, getCard, putCard } from './card-methods.ts';
 import { DavAuthenticator } from './carddav-auth.ts';
+import { CreateTurns } from './card-create-turns.ts';
 import type { DavCall } from './dav-call.ts';
 import { parseDavPath, ROOT } from './dav-paths.ts';
 import { CardResources } from './dav-resources.ts';
@@ -19,7 +21,9 @@ const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT';
 /** Mounted at /carddav. */
 export function carddavRouter(ctx: AppContext): Router {
   const auth = new DavAuthenticator(ctx);
-  const cards = new CardResources(ctx);
+  // Listings and batches from the read model phones use (book-reads.ts); single cards from the store.
+  const cards = new CardResources(ctx.db, directoryBookReads(ctx.directory));
+  const createTurns = new CreateTurns();
   const router = Router();
   router.use(express.raw({ type: () => true, limit: ctx.config.carddav.maxBodyBytes }));
   router.use(async (req: Request, res: Response, next: NextFunction) => {
@@ -36,7 +40,7 @@ export function carddavRouter(ctx: AppContext): Router {
       if (target.kind !== 'root' && (target.accountId !== user.account.id || target.username !== user.user.username)) throw new NotFoundError('Resource');
       const book = target.kind === 'book' || target.kind === 'card' ? findBook(user, target.book) : null;
       if ((target.kind === 'book' || target.kind === 'card') && !book) throw new NotFoundError('Address book');
-      const call: DavCall = { ctx, cards, user, target, book, req, res, body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) };
+      const call: DavCall = { ctx, cards, createTurns, user, target, book, req, res, body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) };
       switch (req.method) {
         case 'PROPFIND': return await propfind(call);
         case 'REPORT': return await report(call);
@@ -46,13 +50,13 @@ export function carddavRouter(ctx: AppContext): Router {
             res.status(200).type('text/plain').send('dialbook CardDAV: add this server to a contacts app (see the portal\'s Phone set-up page).\n');
             return;
           }
-          return getCard(call);
+          return await getCard(call);
         case 'PUT':
           if (target.kind !== 'card') throw methodNotAllowed();
-          return putCard(call);
+          return await putCard(call);
         case 'DELETE':
           if (target.kind !== 'card') throw methodNotAllowed();
-          return deleteCard(call);
+          return await deleteCard(call);
         default:
           throw methodNotAllowed();
       }

@@ -6,10 +6,12 @@ import { gzip, gzipSync } from 'node:zlib';
 const gzipAsync = promisify(gzip);
 import type { Request, Response } from 'express';
 import type { AppContext } from '../app-context.ts';
+import type { AccountVersion } from '../domain/account-schemas.ts';
 import type { Actor } from '../domain/audit.ts';
-import { DavConditionError } from '../errors.ts';
+import { DavConditionError, NotFoundError } from '../errors.ts';
 import type { AddressBook, DavUser } from './address-books.ts';
 import type { CardResources } from './dav-resources.ts';
+import type { CreateTurns } from './card-create-turns.ts';
 import type { DavTarget } from './dav-paths.ts';
 import { ELEMENTS_BEYOND_HREFS, parseXml, REQUEST_LIMITS, type XmlElement } from './dav-xml.ts';
 import type { VcardVersion } from './vcard-writer.ts';
@@ -17,6 +19,8 @@ import type { VcardVersion } from './vcard-writer.ts';
 export interface DavCall {
   ctx: AppContext;
   cards: CardResources;
+  /** Card-writing PUTs of one account take turns (card-create-turns.ts). */
+  createTurns: CreateTurns;
   user: DavUser;
   /** Checked: names the signed-in user's own home, one of their books, or a card in one. */
   target: Exclude<DavTarget, { kind: 'unknown' }>;
@@ -30,6 +34,13 @@ export interface DavCall {
 export function xmlBody(call: DavCall): XmlElement | null {
   const maxElements = call.ctx.config.carddav.maxMultigetHrefs + ELEMENTS_BEYOND_HREFS;
   return parseXml(call.body.toString('utf8'), { ...REQUEST_LIMITS, maxElements });
+}
+
+/** The account's version: its revision is the change-feed position sync tokens and ctags name. */
+export async function accountVersion(call: DavCall): Promise<AccountVersion> {
+  const version = await call.ctx.db.getAccountVersion(call.user.account.id);
+  if (!version) throw new NotFoundError('Account');
+  return version;
 }
 
 /** Audit and created/updated-by name the user the same way the admin API does. */

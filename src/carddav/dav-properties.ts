@@ -26,22 +26,25 @@ function privileges(writable: boolean): PropWriter {
   };
 }
 
-/** Sync tokens are URIs (RFC 6578 4): this one names the account's incarnation and the
- *  change-log point. The incarnation makes a token of a deleted account invalid in the account
- *  created again under its id (whose change log says nothing of the old one's cards). */
+/** Sync tokens are URIs (RFC 6578 4): this one names the account's incarnation and revision,
+ *  the position of its change feed. The incarnation makes a token of a deleted account invalid
+ *  in the account created again under its id (whose feed says nothing of the old one's cards).
+ *  The "r" marks a revision: tokens from before it held a change-log id ("<incarnation>/<id>",
+ *  or a bare id before incarnations), a number of another series that, read as a revision, could
+ *  skip changes; such a token is refused and the app syncs afresh, once. */
 export const SYNC_TOKEN_PREFIX = 'http://dialbook.org/ns/sync/';
-export const syncToken = (incarnation: string, point: number) => `${SYNC_TOKEN_PREFIX}${incarnation}/${point}`;
+export const syncToken = (incarnation: string, revision: number) => `${SYNC_TOKEN_PREFIX}${incarnation}/r${revision}`;
 
-/** The change point a token names, or null when it is not one of this incarnation's tokens.
- *  Tokens from before incarnations (a bare point) are still taken: every client holds one. */
+/** The revision a token names, or null when it is not one of this incarnation's tokens. */
 export function parseSyncToken(token: string, incarnation: string): number | null {
-  if (!token.startsWith(SYNC_TOKEN_PREFIX)) return null;
-  const rest = token.slice(SYNC_TOKEN_PREFIX.length);
-  const slash = rest.indexOf('/');
-  if (slash >= 0 && rest.slice(0, slash) !== incarnation) return null;
-  const point = slash >= 0 ? rest.slice(slash + 1) : rest;
-  return /^[0-9]{1,15}$/.test(point) ? Number(point) : null;
+  if (!token.startsWith(`${SYNC_TOKEN_PREFIX}${incarnation}/r`)) return null;
+  const revision = token.slice(SYNC_TOKEN_PREFIX.length + incarnation.length + 2);
+  return /^[0-9]{1,15}$/.test(revision) ? Number(revision) : null;
 }
+
+/** The CalendarServer ctag: changes whenever the sync token does. Marked like the token, so that
+ *  no ctag of a revision equals an older ctag of a change-log id and hides a change. */
+export const ctag = (incarnation: string, revision: number) => `${incarnation}-r${revision}`;
 
 function common(u: DavUser): Map<string, PropWriter> {
   return new Map<string, PropWriter>([
@@ -70,15 +73,15 @@ export function homeResource(u: DavUser): DavResource {
   return { href: home, props, allprop: [D('resourcetype'), D('displayname')] };
 }
 
-export function bookResource(u: DavUser, book: AddressBook, point: number, maxCardBytes: number): DavResource {
+export function bookResource(u: DavUser, book: AddressBook, revision: number, maxCardBytes: number): DavResource {
   const home = homeHref(u.account.id, u.user.username);
   const props = common(u);
   props.set(D('resourcetype'), elements([NS.dav, 'collection'], [NS.card, 'addressbook']));
   props.set(D('displayname'), text(book.displayName));
   props.set(C('addressbook-description'), text(book.description));
   props.set(D('owner'), href(home));
-  props.set(CS('getctag'), text(`${u.account.incarnation}-${point}`));
-  props.set(D('sync-token'), text(syncToken(u.account.incarnation, point)));
+  props.set(CS('getctag'), text(ctag(u.account.incarnation, revision)));
+  props.set(D('sync-token'), text(syncToken(u.account.incarnation, revision)));
   props.set(D('supported-report-set'), (el) => {
     for (const [ns, name] of [[NS.card, 'addressbook-multiget'], [NS.card, 'addressbook-query'], [NS.dav, 'sync-collection']]) {
       el.ele(NS.dav, 'd:supported-report').ele(NS.dav, 'd:report').ele(ns, `${ns === NS.dav ? 'd' : 'card'}:${name}`);

@@ -1,10 +1,12 @@
 // Cards as resources: their names (href segment), UIDs, ETags and bodies, and finding a card by
 // its name. A contact created over CardDAV keeps the name and UID its client chose (store's card
 // names); every other contact is "<id>.vcf" with its id as UID.
-import type { AppContext } from '../app-context.ts';
+import type { AccountVersion } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
+import type { AsyncStore } from '../store/async-store.ts';
 import type { CardName, Criterion } from '../store/store.ts';
 import type { AddressBook, DavUser } from './address-books.ts';
+import type { BookReads } from './book-reads.ts';
 import { contactToCard, type VcardVersion } from './vcard-writer.ts';
 
 /** A contact with what CardDAV needs to show it. */
@@ -21,11 +23,12 @@ const ID_NAME = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})
 export const idOfName = (name: string): string | undefined => ID_NAME.exec(name)?.[1];
 
 export class CardResources {
-  constructor(private readonly ctx: AppContext) {}
+  /** `reads`: where listings and batches come from (book-reads.ts); single cards come from `db`. */
+  constructor(private readonly db: AsyncStore, readonly reads: BookReads) {}
 
   /** Wraps contacts as cards (one store read for the names of all of them). */
-  cards(u: DavUser, contacts: Contact[]): Card[] {
-    const names = this.ctx.store.cardNames(u.account.id, contacts.map((c) => c.id));
+  async cards(u: DavUser, contacts: Contact[]): Promise<Card[]> {
+    const names = await this.db.cardNames(u.account.id, contacts.map((c) => c.id));
     return contacts.map((c) => this.card(u, c, names.get(c.id)));
   }
 
@@ -38,31 +41,33 @@ export class CardResources {
     };
   }
 
-  /** Every card of a book, or those matching a criterion, sorted by name. */
-  list(u: DavUser, book: AddressBook, where?: Criterion, limit = Number.MAX_SAFE_INTEGER): Card[] {
-    const page = this.ctx.store.queryContacts(u.account.id, { visibility: book.visibility, where, sort: 'name', limit });
-    return this.cards(u, page.contacts);
+  /** Every card of a book, or those matching a criterion, sorted by name; at least as new as `seen`. */
+  async list(u: DavUser, book: AddressBook, seen: AccountVersion, where?: Criterion, limit = Number.MAX_SAFE_INTEGER): Promise<Card[]> {
+    return this.cards(u, await this.reads.query(u.account.id, { visibility: book.visibility, where, sort: 'name', limit }, seen));
   }
 
   /** The card a name points at in a book, or null. */
-  find(u: DavUser, book: AddressBook, name: string): Card | null {
+  async find(u: DavUser, book: AddressBook, name: string): Promise<Card | null> {
     const byId = idOfName(name);
     if (byId) {
-      const c = this.ctx.store.getContact(u.account.id, byId, book.visibility);
-      if (c) return this.cards(u, [c])[0];
+      const c = await this.db.getContact(u.account.id, byId, book.visibility);
+      if (c) return (await this.cards(u, [c]))[0];
     }
-    for (const id of this.ctx.store.findContactIdsByCard(u.account.id, { name })) {
-      const c = this.ctx.store.getContact(u.account.id, id, book.visibility);
-      if (c) return this.cards(u, [c])[0];
+    for (const id of await this.db.findContactIdsByCard(u.account.id, { name })) {
+      const c = await this.db.getContact(u.account.id, id, book.visibility);
+      if (c) return (await this.cards(u, [c]))[0];
     }
     return null;
   }
 
   /** Whether a UID is already used by a card of this book (other than `exceptId`). */
-  uidTaken(u: DavUser, book: AddressBook, uid: string, exceptId?: string): boolean {
-    const ids = [...this.ctx.store.findContactIdsByCard(u.account.id, { uid })];
+  async uidTaken(u: DavUser, book: AddressBook, uid: string, exceptId?: string): Promise<boolean> {
+    const ids = [...await this.db.findContactIdsByCard(u.account.id, { uid })];
     if (/^[0-9a-f-]{36}$/.test(uid)) ids.push(uid);
-    return ids.some((id) => id !== exceptId && this.ctx.store.getContact(u.account.id, id, book.visibility) !== null);
+    for (const id of ids) {
+      if (id !== exceptId && (await this.db.getContact(u.account.id, id, book.visibility)) !== null) return true;
+    }
+    return false;
   }
 
   body(u: DavUser, card: Card, version: VcardVersion): string {

@@ -2,7 +2,7 @@
 // (or no Depth header) is answered as Depth 1, as sabre/dav does: a book has no sub-collections.
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { booksOf } from './address-books.ts';
-import { sendXml, xmlBody, type DavCall } from './dav-call.ts';
+import { accountVersion, sendXml, xmlBody, type DavCall } from './dav-call.ts';
 import { bookResource, cardResource, homeResource, rootResource } from './dav-properties.ts';
 import { is, MAX_PROPERTIES, NS, propKey, type XmlElement } from './dav-xml.ts';
 import { limitError } from './xml-reader.ts';
@@ -30,7 +30,6 @@ export async function propfind(call: DavCall): Promise<void> {
   const want = propRequest(body);
   const depth = call.req.headers.depth === '0' ? 0 : 1;
   const { ctx, user, target } = call;
-  const point = () => ctx.store.contactChangePoint(user.account.id);
   const maxCard = ctx.config.carddav.maxCardBytes;
   const out = new Multistatus();
   const slice = slicer();
@@ -42,21 +41,24 @@ export async function propfind(call: DavCall): Promise<void> {
   } else if (target.kind === 'home') {
     add(homeResource(user));
     if (depth === 1) {
-      const p = point();
-      for (const b of booksOf(user)) add(bookResource(user, b, p, maxCard));
+      const { revision } = await accountVersion(call);
+      for (const b of booksOf(user)) add(bookResource(user, b, revision, maxCard));
     }
   } else if (target.kind === 'book') {
     const book = call.book!;
-    add(bookResource(user, book, point(), maxCard));
+    // The revision is read before the cards: a write in between shows in the cards and again in
+    // the next sync, never in neither.
+    const version = await accountVersion(call);
+    add(bookResource(user, book, version.revision, maxCard));
     if (depth === 1) {
-      for (const card of call.cards.list(user, book)) {
+      for (const card of await call.cards.list(user, book, version)) {
         add(cardResource(user, book, card, call.cards, '3.0'));
         await slice();
       }
     }
   } else {
     const book = call.book!;
-    const card = call.cards.find(user, book, target.name);
+    const card = await call.cards.find(user, book, target.name);
     if (!card) throw new NotFoundError('Card');
     add(cardResource(user, book, card, call.cards, '3.0'));
   }

@@ -1,11 +1,11 @@
 // REPORT on an address book: addressbook-multiget and addressbook-query (RFC 6352 8.6, 8.7) and
-// sync-collection (RFC 6578). A sync token names a point of the account's change log; changes
-// after it come from the store's change feed, so an app that synced once gets only what changed,
-// deletions included. A token older than the kept log (store.changeLogDays) or from elsewhere
-// gets DAV:valid-sync-token, and the app starts over.
+// sync-collection (RFC 6578). A sync token names a revision of the account; changes after it come
+// from the store's change feed, so an app that synced once gets only what changed, deletions
+// included. A token older than the kept log (store.changeLogDays), from elsewhere or from before
+// revisions (dav-properties.ts) gets DAV:valid-sync-token, and the app starts over.
 import { DavConditionError, ValidationError } from '../errors.ts';
 import { inBook, type AddressBook } from './address-books.ts';
-import { sendXml, xmlBody, type DavCall } from './dav-call.ts';
+import { accountVersion, sendXml, xmlBody, type DavCall } from './dav-call.ts';
 import { cardResource, parseSyncToken, syncToken } from './dav-properties.ts';
 import { bookHref, cardHref, hrefToDavPath, parseDavPath } from './dav-paths.ts';
 import { idOfName, type Card } from './dav-resources.ts';
@@ -57,9 +57,11 @@ async function multiget(call: DavCall, book: AddressBook, body: XmlElement): Pro
   const ids = names.map((n) => (n ? idOfName(n) : undefined)).filter((x): x is string => !!x);
   const byId = new Map<string, Card>();
   const slice = slicer();
+  // At least as new as the account is now: never older than a listing the app read before.
+  const seen = ids.length > 0 ? await accountVersion(call) : null;
   for (let i = 0; i < ids.length; i += IDS_PER_TURN) {
-    const some = ctx.store.getContactsByIds(user.account.id, ids.slice(i, i + IDS_PER_TURN)).filter((c) => inBook(book, c));
-    for (const c of cards.cards(user, some)) byId.set(c.contact.id, c);
+    const some = (await cards.reads.byIds(user.account.id, ids.slice(i, i + IDS_PER_TURN), seen!)).filter((c) => inBook(book, c));
+    for (const c of await cards.cards(user, some)) byId.set(c.contact.id, c);
     await slice();
   }
   const out = new Multistatus();
@@ -67,7 +69,7 @@ async function multiget(call: DavCall, book: AddressBook, body: XmlElement): Pro
     const h = hrefs[i];
     const name = names[i];
     const id = name ? idOfName(name) : undefined;
-    const card = name ? (id && byId.get(id)) || cards.find(user, book, name) : null;
+    const card = name ? (id && byId.get(id)) || (await cards.find(user, book, name)) : null;
     const href = hrefToDavPath(h) ? `/carddav${hrefToDavPath(h)}` : h;
     if (!card) out.status(href, 'HTTP/1.1 404 Not Found');
     else out.resource({ ...cardResource(user, book, card, cards, version), href }, want);
@@ -82,7 +84,7 @@ async function query(call: DavCall, book: AddressBook, body: XmlElement): Promis
   const limitEl = child(body, NS.card, 'limit');
   const nresults = limitEl && child(limitEl, NS.card, 'nresults');
   const limit = nresults ? Number.parseInt(nresults.text, 10) : NaN;
-  let list = cards.list(user, book, f.where);
+  let list = await cards.list(user, book, await accountVersion(call), f.where);
   for (const p of f.telPrefixes) {
     list = list.filter((c) => c.contact.numbers.some((n) => n.digits.startsWith(p.digits) || n.raw.replace(/\D/g, '').startsWith(p.digits)) !== p.negate);
   }
@@ -107,11 +109,13 @@ async function syncCollection(call: DavCall, book: AddressBook, body: XmlElement
   const want: PropRequest = propRequest(body);
   const version = versionOf(body);
   const tokenText = child(body, NS.dav, 'sync-token')?.text.trim() ?? '';
-  const now = ctx.store.contactChangePoint(accountId);
+  // Read before the cards, as in PROPFIND: a write in between is reported now and again next time.
+  const account = await accountVersion(call);
+  const now = account.revision;
   const out = new Multistatus();
   const slice = slicer();
   if (tokenText === '') {
-    for (const card of cards.list(user, book)) {
+    for (const card of await cards.list(user, book, account)) {
       out.resource(cardResource(user, book, card, cards, version), want);
       await slice();
     }
@@ -119,12 +123,14 @@ async function syncCollection(call: DavCall, book: AddressBook, body: XmlElement
     return sendXml(call, 207, out.end());
   }
   const from = parseSyncToken(tokenText, user.account.incarnation);
-  // A token of the current point needs no read; one past it (a log pruned empty) is stale.
+  // A token of the current revision needs no read; one past it was never handed out.
   if (from === null || from > now) throw invalidToken();
   if (from < now) {
-    const changes = ctx.store.contactChangesSince(accountId, from);
+    const changes = await ctx.db.changesSince(accountId, from);
     if (!changes) throw invalidToken();
-    const changed = cards.cards(user, ctx.store.getContactsByIds(accountId, changes.changed).filter((c) => inBook(book, c)));
+    // At least as new as the token handed out below.
+    const seen = { incarnation: account.incarnation, revision: Math.max(now, changes.upTo) };
+    const changed = await cards.cards(user, (await cards.reads.byIds(accountId, changes.changed, seen)).filter((c) => inBook(book, c)));
     for (const card of changed) {
       out.resource(cardResource(user, book, card, cards, version), want);
       await slice();
@@ -132,7 +138,7 @@ async function syncCollection(call: DavCall, book: AddressBook, body: XmlElement
     // The feed does not say which book a deleted contact was in. A card an app created is
     // reported in its own book only (its name row says where); any other deleted contact, by its
     // id, in each book: apps ignore deletions of cards they never had (RFC 6578 3.5.2).
-    const names = ctx.store.cardNames(accountId, changes.deleted);
+    const names = await ctx.db.cardNames(accountId, changes.deleted);
     const url = bookHref(accountId, user.user.username, book.kind);
     for (const id of changes.deleted) {
       const n = names.get(id);

@@ -51,8 +51,8 @@ describe('discovery', () => {
     expect(books.map((b) => b.href)).toEqual(['/carddav/acme/ann/shared/', '/carddav/acme/ann/personal/', '/carddav/acme/ann/colleagues/']);
     expect(books.map((b) => b.props.get(D('displayname'))!.text)).toEqual(['Shared contacts', 'Personal', 'Colleagues']);
     const shared = books[0];
-    expect(shared.props.get(D('sync-token'))!.text).toMatch(/^http:\/\/dialbook\.org\/ns\/sync\/[0-9a-f]{24}\/\d+$/);
-    expect(shared.props.get('{http://calendarserver.org/ns/}getctag')!.text).toMatch(/^[0-9a-f]{24}-\d+$/);
+    expect(shared.props.get(D('sync-token'))!.text).toMatch(/^http:\/\/dialbook\.org\/ns\/sync\/[0-9a-f]{24}\/r\d+$/);
+    expect(shared.props.get('{http://calendarserver.org/ns/}getctag')!.text).toMatch(/^[0-9a-f]{24}-r\d+$/);
     const reports = shared.props.get(D('supported-report-set'))!.el.children.map((s) => s.children[0].children[0].name);
     expect(reports).toEqual(['addressbook-multiget', 'addressbook-query', 'sync-collection']);
     const versions = shared.props.get(C('supported-address-data'))!.el.children.map((x) => x.attrs.version);
@@ -67,14 +67,14 @@ describe('discovery', () => {
     const r = await dav(f.server, 'PROPFIND', '/carddav/acme/bob/shared/', { login: 'bob@acme', password: 'bob-password-2', depth: '0', body });
     const privs = multistatus(r.text).responses[0].props.get(D('current-user-privilege-set'))!.el.children.map((p) => p.children[0].name);
     expect(privs).toEqual(['read', 'read-current-user-privilege-set']);
-    f.server.ctx.store.updateAccount('acme', { settings: { showUsersInDirectory: false } }, { id: 'test' });
+    await f.server.ctx.db.updateAccount('acme', { settings: { showUsersInDirectory: false } }, { id: 'test' });
     try {
       const home = await dav(f.server, 'PROPFIND', '/carddav/acme/bob/', { login: 'bob@acme', password: 'bob-password-2', depth: '1' });
       expect(multistatus(home.text).responses.map((x) => x.href)).toEqual(['/carddav/acme/bob/', '/carddav/acme/bob/shared/', '/carddav/acme/bob/personal/']);
       const col = await dav(f.server, 'PROPFIND', '/carddav/acme/bob/colleagues/', { login: 'bob@acme', password: 'bob-password-2', depth: '0' });
       expect(col.status).toBe(404);
     } finally {
-      f.server.ctx.store.updateAccount('acme', { settings: { showUsersInDirectory: true } }, { id: 'test' });
+      await f.server.ctx.db.updateAccount('acme', { settings: { showUsersInDirectory: true } }, { id: 'test' });
     }
   });
 });

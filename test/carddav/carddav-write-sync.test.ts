@@ -2,6 +2,9 @@
 // sync-collection over the change feed, with raw XML; plus sign-in and account isolation.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareContact } from '../../src/domain/prepare-contact.ts';
+import { openSqliteAsyncStore } from '../../src/store/sqlite/sqlite-async-store.ts';
+import { databaseFile } from '../../src/store/sqlite/sqlite-store.ts';
 import { cardLines, dav, multistatus, PASSWORDS, PROP_ETAG_DATA, startDavFixture, type DavFixture } from './carddav-helpers.ts';
 
 let f: DavFixture;
@@ -38,7 +41,7 @@ describe('PUT and DELETE', () => {
     expect(item).toMatchObject({ firstName: 'Carla', company: 'Client Co', mobileNumber: '+44 20 7946 0018', email: 'carla@client.test', groups: ['Friends'] });
     expect(item.createdBy).toBe(`user:${f.acme.users.bob.id}:bob`);
     // a personal contact is the user's own: nothing of it in the history managers read
-    expect(f.server.ctx.store.listAudit('acme', { limit: 5, contactId: item.id })).toEqual([]);
+    expect(await f.server.ctx.db.listAudit('acme', { limit: 5, contactId: item.id })).toEqual([]);
     // Ann (another user) does not see it.
     const ann = await dav(f.server, 'GET', `/carddav/acme/ann/personal/client-uid-1.vcf`);
     expect(ann.status).toBe(404);
@@ -85,6 +88,28 @@ describe('PUT and DELETE', () => {
     expect((await dav(f.server, 'GET', `${PERSONAL}bad.vcf`, bob)).status).toBe(404);
   });
 
+  it('creates one card when several PUTs with one UID arrive at once, and answers the others 409', async () => {
+    // Signed in once, so that the four PUTs skip the password hash and arrive together; card
+    // lookups take a while, as on a server database: without turns, every PUT finds the UID free.
+    expect((await dav(f.server, 'PROPFIND', PERSONAL, { ...bob, depth: '0' })).status).toBe(207);
+    const db = f.server.ctx.db;
+    const lookup = db.findContactIdsByCard;
+    db.findContactIdsByCard = async (...args) => {
+      const ids = await lookup(...args);
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the answer is on its way back
+      return ids;
+    };
+    let all;
+    try {
+      all = await Promise.all([1, 2, 3, 4].map((i) => put(`${PERSONAL}race-${i}.vcf`, card('race-uid', `Race Runner${i}`), { 'if-none-match': '*' })));
+    } finally {
+      db.findContactIdsByCard = lookup;
+    }
+    expect(all.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+    const found = await Promise.all([1, 2, 3, 4].map((i) => dav(f.server, 'GET', `${PERSONAL}race-${i}.vcf`, bob)));
+    expect(found.filter((r) => r.status === 200)).toHaveLength(1);
+  });
+
   it('keeps the shared book read-only for a basic user and writable for a manager', async () => {
     const ro = await put('/carddav/acme/bob/shared/x.vcf', card('x', 'Read Only'), { 'if-none-match': '*' });
     expect(ro.status).toBe(403);
@@ -114,8 +139,8 @@ describe('sync-collection', () => {
     expect(first.status).toBe(207);
     const initial = multistatus(first.text);
     const count = initial.responses.length;
-    expect(count).toBe(f.server.ctx.store.queryContacts('acme', { visibility: { shared: true, users: false, personalOf: null }, limit: 1000 }).contacts.length);
-    expect(initial.syncToken).toMatch(/^http:\/\/dialbook\.org\/ns\/sync\/[0-9a-f]{24}\/\d+$/);
+    expect(count).toBe((await f.server.ctx.db.queryContacts('acme', { visibility: { shared: true, users: false, personalOf: null }, limit: 1000 })).contacts.length);
+    expect(initial.syncToken).toMatch(/^http:\/\/dialbook\.org\/ns\/sync\/[0-9a-f]{24}\/r\d+$/);
 
     const nothing = multistatus((await dav(f.server, 'REPORT', SHARED, { body: syncBody(initial.syncToken!) })).text);
     expect(nothing.responses).toHaveLength(0);
@@ -147,6 +172,23 @@ describe('sync-collection', () => {
     expect(cardLines(renamed.responses[0].props.get(C('address-data'))!.text)).toContain('CATEGORIES:Suppliers,Sales');
   });
 
+  it('shows a write by another process at once, to a sync and a listing, though the read model checks only every 250 ms', async () => {
+    const SHARED = '/carddav/acme/ann/shared/';
+    const start = multistatus((await dav(f.server, 'REPORT', SHARED, { body: syncBody('') })).text).syncToken!;
+    // another instance on the same database: its write sends this server's read model no notice
+    const other = openSqliteAsyncStore(databaseFile({ dataDir: f.server.dataDir }));
+    let id: string;
+    try {
+      id = (await other.createContact('acme', { source: 'shared' }, prepareContact({ firstName: 'Elsewhere', lastName: 'Written', workNumber: '+1 415 555 0166' }, 'US'), { id: 'test' })).id;
+    } finally {
+      await other.close();
+    }
+    const delta = multistatus((await dav(f.server, 'REPORT', SHARED, { body: syncBody(start) })).text);
+    expect(delta.responses.map((r) => r.href)).toEqual([`${SHARED}${id}.vcf`]);
+    const listing = multistatus((await dav(f.server, 'PROPFIND', SHARED, { depth: '1', body: PROP_ETAG_DATA })).text);
+    expect(listing.responses.map((r) => r.href)).toContain(`${SHARED}${id}.vcf`);
+  });
+
   it('reports a deleted app-created card under its own name, in its own book only', async () => {
     const tokenOf = async (path: string, who = {}) => multistatus((await dav(f.server, 'REPORT', path, { ...who, body: syncBody('') })).text).syncToken!;
     await put(`${PERSONAL}gone-soon.vcf`, card('gone-soon', 'Temp Orary'), { 'if-none-match': '*' });
@@ -166,8 +208,12 @@ describe('sync-collection', () => {
       expect(r.text).toContain('valid-sync-token');
     }
     const start = multistatus((await dav(f.server, 'REPORT', '/carddav/acme/ann/shared/', { body: syncBody('') })).text).syncToken!;
+    // a token of this account from before revisions: its number is a change-log id, not a revision
+    const beforeRevisions = await dav(f.server, 'REPORT', '/carddav/acme/ann/shared/', { body: syncBody(start.replace(/\/r(\d+)$/, '/$1')) });
+    expect(beforeRevisions.status).toBe(403);
+    expect(beforeRevisions.text).toContain('valid-sync-token');
     await request(f.server.httpUrl).post('/api/v1/accounts/acme/contacts').set('Authorization', `Bearer ${f.acme.tokens.ann}`).send({ firstName: 'Late', workNumber: '+1 415 555 0177' }).expect(201);
-    f.server.ctx.store.pruneChangeLog(Math.floor(Date.now() / 1000) + 10);
+    await f.server.ctx.db.pruneChangeLog(Math.floor(Date.now() / 1000) + 10);
     const r = await dav(f.server, 'REPORT', '/carddav/acme/ann/shared/', { body: syncBody(start) });
     expect(r.status).toBe(403);
     expect(r.text).toContain('valid-sync-token');
