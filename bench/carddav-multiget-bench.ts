@@ -19,16 +19,16 @@ const PASSWORD = 'bench-password-1';
 export async function run(): Promise<void> {
   const { dir, srv } = await startBenchServer('multiget');
   try {
-    const store = srv.ctx.store;
+    const store = srv.ctx.db;
     const rand = rng(13);
-    seedBenchAccounts(srv, [['bench', N], ['probe', 1000]], rand);
-    store.createUser('bench', { username: 'ann', name: 'Ann', scope: 'basic', passwordHash: await hashPassword(PASSWORD) }, ACTOR);
+    await seedBenchAccounts(srv, [['bench', N], ['probe', 1000]], rand);
+    await store.createUser('bench', { username: 'ann', name: 'Ann', scope: 'basic', passwordHash: await hashPassword(PASSWORD) }, ACTOR);
     // ann's personal book: cards an app uploaded, under names and UIDs the app chose (urn:uuid
     // names, as DAVx5 makes them), so each href is looked up by name, not by contact id
-    const ann = store.findUserByLogin('bench', 'ann')!;
+    const ann = (await store.findUserByLogin('bench', 'ann'))!;
     for (let i = 0; i < N; i++) {
       const uid = `urn:uuid:${String(i).padStart(8, '0')}-4a1b-4c2d-8e3f-${String(i).padStart(12, '0')}`;
-      store.createContactWithCard('bench', { source: 'personal', userId: ann.id }, prepareContact(fakeContact(i, rand), 'US'), ACTOR, { name: `${uid}.vcf`, uid });
+      await store.createContactWithCard('bench', { source: 'personal', userId: ann.id }, prepareContact(fakeContact(i, rand), 'US'), ACTOR, { name: `${uid}.vcf`, uid });
     }
     const base = `http://127.0.0.1:${srv.httpPort}`;
     for (const book of ['/carddav/bench/ann/shared/', '/carddav/bench/ann/personal/']) await firstSync(srv, base, book);

@@ -15,7 +15,7 @@ export async function run(): Promise<void> {
   const { dir, srv } = await startBenchServer('export');
   try {
     const db = srv.ctx.db;
-    seedBenchAccounts(srv, [['bench', N], ['probe', 1000]], rng(11));
+    await seedBenchAccounts(srv, [['bench', N], ['probe', 1000]], rng(11));
     const token = newToken();
     await db.createToken({ accountId: null, userId: null, label: 'bench', tokenHash: hashToken(token) });
     const get = async (account: string, format: ExportFormat) => {

@@ -17,7 +17,7 @@ export async function run(): Promise<void> {
   const { dir, srv } = await startBenchServer('rebuild');
   try {
     const rand = rng(17);
-    seedBenchAccounts(srv, [['probe', N]], rand);
+    await seedBenchAccounts(srv, [['probe', N]], rand);
     const { ctx } = srv;
     // the model is built (in the background, the store answering the first searches)
     await probe(srv, new Promise((r) => setTimeout(r, 200)), 'probe', false);
@@ -28,7 +28,7 @@ export async function run(): Promise<void> {
 
     const more = Math.round(N * 0.6);
     const t = process.hrtime.bigint();
-    ctx.store.applyBatch('probe', { source: 'shared' }, Array.from({ length: more }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeContact(N + i, rand), 'US') })), BENCH_ACTOR);
+    await ctx.db.applyBatch('probe', { source: 'shared' }, Array.from({ length: more }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeContact(N + i, rand), 'US') })), BENCH_ACTOR);
     console.log(`batch of ${more.toLocaleString('en-US')} new contacts committed in ${secs(t).toFixed(1)} s; the next search starts the rebuild`);
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();

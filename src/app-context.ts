@@ -2,7 +2,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from './config/config-schema.ts';
-import type { Store } from './store/store.ts';
 import type { AsyncStore } from './store/async-store.ts';
 import type { SecretBox } from './auth/secret-box.ts';
 import type { PhoneCredentialService } from './auth/phone-credentials.ts';
@@ -11,11 +10,6 @@ import type { SigninLimiter } from './auth/signin-limiter.ts';
 
 export interface AppContext {
   config: Config;
-  /**
-   * The synchronous SQLite store: being retired (issue 19). New and converted code uses `db`;
-   * once no caller is left this field goes.
-   */
-  store: Store;
   /** The store every caller awaits: SQLite by default, PostgreSQL with database.url (issue 19). */
   db: AsyncStore;
   logger: Logger;

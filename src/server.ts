@@ -15,14 +15,12 @@ import { answerClientErrors } from './http/client-errors.ts';
 import { gracefulCloser } from './http/graceful-close.ts';
 import { createLogger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
-import { databaseFile, openSqliteStore } from './store/sqlite/sqlite-store.ts';
-import { openSqliteAsyncStore } from './store/sqlite/sqlite-async-store.ts';
-import { ensureAdminToken, openSecrets } from './bootstrap.ts';
+import { openConfiguredStore } from './store/open-store.ts';
+import { ensureAdminToken, openSecretsOf } from './bootstrap.ts';
 import { startLdapServer } from './ldap/ldap-server.ts';
 import { Readiness } from './ops/readiness.ts';
 import { importRunning } from './spreadsheet/import-thread.ts';
 import { Directory } from './directory/directory.ts';
-import { withWriteNotices } from './directory/store-write-notices.ts';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -39,28 +37,24 @@ export interface RunningServer {
   reloadTls(): void;
 }
 
-export function buildContext(config: Config): AppContext {
+export async function buildContext(config: Config): Promise<AppContext> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const sqlite = openSqliteStore(databaseFile(config));
+  // SQLite in dataDir, or PostgreSQL with database.url: nothing below knows which.
+  const db = await openConfiguredStore(config);
   let secrets: SecretBox;
   try {
-    secrets = openSecrets(config, sqlite);
+    secrets = await openSecretsOf(config, db);
   } catch (err) {
-    sqlite.close();
+    await db.close();
     throw err;
   }
-  // writes made in this process through the (retiring) synchronous store reach the directory at
-  // once; ctx.db's writes hint its change follower themselves; other processes' within revisionCheckMs
-  let directory: Directory | null = null;
-  const store = withWriteNotices(sqlite, (accountId) => directory?.changed(accountId));
-  // Over the same connection and the same write notices, so both paths reach the directory.
-  const db = openSqliteAsyncStore(databaseFile(config), store);
   const logger = createLogger(config.log.level);
-  directory = new Directory(db, { ...config.directory, onError: (err) => logger.error({ err }, 'read model: a build or change-feed read failed') });
+  // The read model follows the store's change feed: this process's writes by their hints at
+  // once, other processes' and instances' by their hints (PostgreSQL) or the safety poll.
+  const directory = new Directory(db, { ...config.directory, onError: (err) => logger.error({ err }, 'read model: a build or change-feed read failed') });
   const metrics = createMetrics();
   return {
     config,
-    store,
     db,
     directory,
     logger,
@@ -71,12 +65,21 @@ export function buildContext(config: Config): AppContext {
   };
 }
 
+/** Closes what buildContext opened: the read model's follower, the credential watch, the store. */
+export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.directory.close();
+  await ctx.phoneCredentials.close();
+  await ctx.db.close();
+}
+
 export async function startServer(config: Config): Promise<RunningServer> {
   // Read before anything opens or listens: a missing certificate stops the start cleanly.
   const tls = config.http.httpsPort !== null ? readTls(config) : null;
-  const ctx = buildContext(config);
+  const ctx = await buildContext(config);
   const createdAdminToken = await ensureAdminToken(ctx);
-  const pruneChangeLog = () => ctx.store.pruneChangeLog(Math.floor(Date.now() / 1000) - config.store.changeLogDays * 86_400);
+  // Every instance prunes; the deletes are idempotent. A failure (database away) waits for the next turn.
+  const pruneChangeLog = () => void ctx.db.pruneChangeLog(Math.floor(Date.now() / 1000) - config.store.changeLogDays * 86_400)
+    .catch((err: unknown) => ctx.logger.warn({ err }, 'pruning the change log failed; next try in 6 hours'));
   pruneChangeLog();
   const pruneTimer = setInterval(pruneChangeLog, 6 * 3_600_000).unref();
   const readiness = new Readiness(ctx.db, { ldapEnabled: config.ldap.enabled, ownWriteRunning: importRunning });
@@ -138,8 +141,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const grace = setTimeout(() => { for (const srv of others) srv.closeAllConnections(); }, config.http.shutdownGraceMs);
     await Promise.all([httpCloser.close(config.http.shutdownGraceMs), ...closed, ldap?.close(config.http.shutdownGraceMs)]);
     clearTimeout(grace);
-    await ctx.directory.close();
-    await ctx.db.close(); // closes the synchronous store under it too
+    await closeContext(ctx);
     ctx.logger.info('stopped');
   })());
   return { ctx, httpPort, httpsPort, metricsPort, ldapPort: ldap?.port ?? null, createdAdminToken, readiness, stop, reloadTls };

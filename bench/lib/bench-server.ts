@@ -22,11 +22,11 @@ export async function startBenchServer(name: string): Promise<{ dir: string; srv
 }
 
 /** Accounts of n fake shared contacts each, then the probe account's phone credentials. */
-export function seedBenchAccounts(srv: RunningServer, accounts: readonly (readonly [string, number])[], rand: () => number): void {
-  const store = srv.ctx.store;
+export async function seedBenchAccounts(srv: RunningServer, accounts: readonly (readonly [string, number])[], rand: () => number): Promise<void> {
+  const store = srv.ctx.db;
   for (const [id, n] of accounts) {
-    store.createAccount({ id, name: id, region: 'US' }, BENCH_ACTOR);
-    store.applyBatch(id, { source: 'shared' }, Array.from({ length: n }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeContact(i, rand), 'US') })), BENCH_ACTOR);
+    await store.createAccount({ id, name: id, region: 'US' }, BENCH_ACTOR);
+    await store.applyBatch(id, { source: 'shared' }, Array.from({ length: n }, (_, i) => ({ op: 'create' as const, contact: prepareContact(fakeContact(i, rand), 'US') })), BENCH_ACTOR);
   }
-  if (accounts.some(([id]) => id === 'probe')) srv.ctx.phoneCredentials.set('probe', 'phones', 'probe-password', BENCH_ACTOR);
+  if (accounts.some(([id]) => id === 'probe')) await srv.ctx.phoneCredentials.set('probe', 'phones', 'probe-password', BENCH_ACTOR);
 }

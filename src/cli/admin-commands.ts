@@ -5,18 +5,18 @@ import { hashPassword } from '../auth/passwords.ts';
 import type { Config } from '../config/config-schema.ts';
 import { accountCreateSchema, userScopeSchema } from '../domain/account-schemas.ts';
 import { userCreateSchema } from '../domain/user-schemas.ts';
-import { buildContext } from '../server.ts';
+import { buildContext, closeContext } from '../server.ts';
 import type { AppContext } from '../app-context.ts';
 import { NotFoundError } from '../errors.ts';
 
 const CLI_ACTOR = { id: 'cli' };
 
 async function withContext<T>(config: () => Config, fn: (ctx: AppContext) => Promise<T> | T): Promise<T> {
-  const ctx = buildContext({ ...config(), log: { level: 'silent' } });
+  const ctx = await buildContext({ ...config(), log: { level: 'silent' } });
   try {
     return await fn(ctx);
   } finally {
-    await ctx.db.close(); // closes the synchronous store under it too
+    await closeContext(ctx);
   }
 }
 

@@ -4,7 +4,7 @@ import { extname } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config/config-schema.ts';
 import { NotFoundError } from '../errors.ts';
-import { buildContext } from '../server.ts';
+import { buildContext, closeContext } from '../server.ts';
 import { buildExport, type ExportFormat } from '../spreadsheet/export-service.ts';
 import { runImport } from '../spreadsheet/import-service.ts';
 
@@ -22,7 +22,7 @@ export function registerSpreadsheetCommands(program: Command, config: () => Conf
     .option('--on-error <policy>', 'abort | skip', 'abort')
     .option('--dry-run', 'report what would happen, change nothing')
     .action(async (accountId: string, file: string, o: { mode: string; onError: string; dryRun?: boolean }) => {
-      const ctx = buildContext({ ...config(), log: { level: 'silent' } });
+      const ctx = await buildContext({ ...config(), log: { level: 'silent' } });
       try {
         const account = await ctx.db.getAccount(accountId);
         if (!account) throw new NotFoundError(`Account ${accountId}`);
@@ -30,7 +30,7 @@ export function registerSpreadsheetCommands(program: Command, config: () => Conf
           { mode: o.mode, onError: o.onError, dryRun: o.dryRun ?? false }, { id: 'cli' });
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       } finally {
-        await ctx.db.close(); // closes the synchronous store under it too
+        await closeContext(ctx);
       }
     });
 
@@ -38,7 +38,7 @@ export function registerSpreadsheetCommands(program: Command, config: () => Conf
     .description('export the account\'s shared contacts (format from the file name: .csv, .xlsx or .vcf)')
     .option('--group <name>', 'only this group')
     .action(async (accountId: string, file: string, o: { group?: string }) => {
-      const ctx = buildContext({ ...config(), log: { level: 'silent' } });
+      const ctx = await buildContext({ ...config(), log: { level: 'silent' } });
       try {
         const account = await ctx.db.getAccount(accountId);
         if (!account) throw new NotFoundError(`Account ${accountId}`);
@@ -48,7 +48,7 @@ export function registerSpreadsheetCommands(program: Command, config: () => Conf
         writeFileSync(file, out.body);
         process.stderr.write(`${out.count} contacts written to ${file}\n`);
       } finally {
-        await ctx.db.close(); // closes the synchronous store under it too
+        await closeContext(ctx);
       }
     });
 }

@@ -84,6 +84,9 @@ export interface RevisionChanges {
   deleted: string[];
 }
 
+/** The revision a hint carries when its account was deleted: above any real one, so every follower reads the feed (which then says "start over"). */
+export const ACCOUNT_GONE_REVISION = Number.MAX_SAFE_INTEGER;
+
 /** A hint that something may have changed; the follower reads the feed to learn what. */
 export type ChangeHint =
   | { kind: 'changed'; accountId: string; revision: number }

@@ -3,7 +3,7 @@
 // locator. PostgreSQL's driver is loaded only when a PostgreSQL locator is opened, so an
 // installation on SQLite never loads `pg`.
 import type {
-  AsyncAccountStore, AsyncContactReads, AsyncContactWrites, AsyncGroupStore, AsyncStoreLifecycle, StoreLocator,
+  AsyncStore, AsyncAccountStore, AsyncContactReads, AsyncContactWrites, AsyncGroupStore, AsyncStoreLifecycle, StoreLocator,
 } from './async-store.ts';
 import { openSqliteAsyncStore } from './sqlite/sqlite-async-store.ts';
 import { databaseFile } from './sqlite/sqlite-store.ts';
@@ -20,12 +20,27 @@ export interface OpenStoreOptions {
   readOnly?: boolean;
 }
 
+/** What picks the engine: database.url (PostgreSQL) or else SQLite in dataDir. */
+export interface StoreConfig {
+  dataDir: string;
+  database: { url: string | null; poolSize: number; connectTimeoutMs: number };
+}
+
+/** The database the configuration names (the server's, and the threads' and commands' it hands on). */
+export function configuredLocator(config: StoreConfig): StoreLocator {
+  return config.database.url ? { engine: 'postgres', url: config.database.url } : { engine: 'sqlite', file: databaseFile(config) };
+}
+
 /**
- * The database the configuration names, for commands that open it without a server (backup).
- * SQLite in the data dir: no option selects PostgreSQL yet (database.url, issue 19, goes here).
+ * The server's store. PostgreSQL: its pool of database.poolSize, migrated under the advisory
+ * lock; unreachable within connectTimeoutMs, it throws one error naming host and port (never the
+ * password), and the start stops there.
  */
-export function configuredLocator(config: { dataDir: string }): StoreLocator {
-  return { engine: 'sqlite', file: databaseFile(config) };
+export async function openConfiguredStore(config: StoreConfig): Promise<AsyncStore> {
+  const locator = configuredLocator(config);
+  if (locator.engine === 'sqlite') return openSqliteAsyncStore(locator.file);
+  const { openPostgresStore } = await import('./postgres/pg-store.ts');
+  return openPostgresStore({ url: locator.url, poolSize: config.database.poolSize, connectTimeoutMs: config.database.connectTimeoutMs });
 }
 
 export async function openStoreFor(locator: StoreLocator, opts: OpenStoreOptions = {}): Promise<ThreadStore> {

@@ -7,17 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Directory } from '../../src/directory/directory.ts';
-import { withWriteNotices } from '../../src/directory/store-write-notices.ts';
 import { prepareContact } from '../../src/domain/prepare-contact.ts';
 import type { AsyncStore } from '../../src/store/async-store.ts';
-import type { Store } from '../../src/store/store.ts';
 import { openSqliteAsyncStore } from '../../src/store/sqlite/sqlite-async-store.ts';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 
 let dir: string;
 /** The synchronous store, for the write-notices wrapper only (it goes once every caller writes through AsyncStore). */
-let raw: Store;
-/** What the directories read (over raw). */
+/** What the directories read. */
 let db: AsyncStore;
 /** Another store on the same file: its writes are not hinted to db's watchers, like another process's. */
 let other: AsyncStore;
@@ -27,15 +23,14 @@ const ALL = { visibility: { shared: true, users: true, personalOf: null }, limit
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dialbook-directory-cache-'));
-  raw = openSqliteStore(join(dir, 'dialbook.db'));
-  db = openSqliteAsyncStore(join(dir, 'dialbook.db'), raw);
+  db = openSqliteAsyncStore(join(dir, 'dialbook.db'));
   other = openSqliteAsyncStore(join(dir, 'dialbook.db'));
   await other.createAccount({ id: 'acme', name: 'Acme', region: 'US' }, actor);
   await other.createContact('acme', { source: 'shared' }, prepareContact({ lastName: 'Smith', workNumber: '2145550100' }, 'US'), actor);
 });
 afterAll(async () => {
   await other.close();
-  await db.close(); // closes raw too
+  await db.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -54,22 +49,6 @@ describe('directory lifecycle', () => {
       clock = 1250;
       expect(await names(d)).toEqual(['Jones', 'Smith']);
       expect(d.counts).toEqual({ builds: 1, updates: 1, backgroundBuilds: 0 });
-    } finally {
-      await d.close();
-    }
-  });
-
-  it('sees a write made through the notifying store in the very next query', async () => {
-    const d = new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 250, now: () => clock });
-    const store = withWriteNotices(raw, (id) => d.changed(id));
-    try {
-      clock = 5000;
-      const before = await names(d);
-      const c = store.createContact('acme', { source: 'shared' }, prepareContact({ lastName: 'Adams', workNumber: '2145550102' }, 'US'), actor);
-      expect(await names(d)).toEqual(['Adams', ...before]);
-      store.deleteContact('acme', { source: 'shared' }, c.id, actor);
-      expect(await names(d)).toEqual(before);
-      expect(d.counts.builds).toBe(1);
     } finally {
       await d.close();
     }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AppContext } from '../../src/app-context.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { buildContext } from '../../src/server.ts';
+import { buildContext, closeContext } from '../../src/server.ts';
 import { CLI_ARGS } from './cli.ts';
 import { ADMIN_TOKEN } from './test-server.ts';
 
@@ -27,11 +27,11 @@ export interface ChildServer {
 /** Seeds a fresh data folder through the real store, then closes it (the child opens it next). */
 export async function seedDataDir(seed: (ctx: AppContext) => Promise<void> | void): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dialbook-child-'));
-  const ctx = buildContext(loadConfig({ env: {}, overrides: { dataDir, adminToken: ADMIN_TOKEN, log: { level: 'silent' } } }));
+  const ctx = await buildContext(loadConfig({ env: {}, overrides: { dataDir, adminToken: ADMIN_TOKEN, log: { level: 'silent' } } }));
   try {
     await seed(ctx);
   } finally {
-    await ctx.db.close();
+    await closeContext(ctx);
   }
   return dataDir;
 }

@@ -10,6 +10,8 @@ import type { Actor } from '../../domain/audit.ts';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { PhoneCredentials } from '../async-store.ts';
 import type { PgStore } from './pg-store.ts';
+import { ACCOUNT_GONE_REVISION } from '../async-store.ts';
+import { CHANGE_CHANNEL } from './pg-listener.ts';
 
 const now = (): string => new Date().toISOString();
 const newIncarnation = (): string => randomBytes(12).toString('hex');
@@ -78,6 +80,10 @@ export class PgAccountStore {
       await c.query('DELETE FROM contact_words WHERE account_id = $1', [id]);
       await c.query('DELETE FROM change_log WHERE account_id = $1', [id]);
       await c.query('DELETE FROM change_floor WHERE account_id = $1', [id]);
+      // Other instances drop the account's read model and cached credentials now, not at their
+      // next poll: a revision above any real one makes every follower read the feed, which
+      // answers "start over" for an account that is gone (delivered at commit only).
+      await c.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, `${id}:${ACCOUNT_GONE_REVISION}`]);
     });
   }
 

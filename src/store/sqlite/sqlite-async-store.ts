@@ -7,6 +7,7 @@
 //  - The feed is read by revision (migration 8 tags change rows with the revision they committed
 //    as). Hints are in-process (this store's own writes); writes by other processes on the file
 //    (the import and export threads) are found by the follower's safety poll.
+import { ACCOUNT_GONE_REVISION } from '../async-store.ts';
 import type { AsyncStore, BatchOp, ChangeHint, ChangeWatch, RevisionChanges } from '../async-store.ts';
 import type { Store, WriteScope } from '../store.ts';
 import type { Actor } from '../../domain/audit.ts';
@@ -109,7 +110,10 @@ export function openSqliteAsyncStore(file: string, over?: Store, opts: SqliteAsy
     getAccount: async (id) => store.getAccount(id),
     listAccounts: async () => store.listAccounts(),
     updateAccount: (id, patch, actor) => write(id, () => store.updateAccount(id, patch, actor)),
-    deleteAccount: (id) => write(null, () => store.deleteAccount(id)),
+    deleteAccount: (id) => write(null, () => {
+      store.deleteAccount(id);
+      for (const w of watchers) w({ kind: 'changed', accountId: id, revision: ACCOUNT_GONE_REVISION });
+    }),
     getAccountVersion: async (id) => store.getAccountVersion(id),
     setPhoneCredentials: (id, creds, actor) => write(id, () => store.setPhoneCredentials(id, creds, actor)),
     getPhoneCredentials: async (id) => store.getPhoneCredentials(id),
