@@ -133,12 +133,24 @@ export class ServerBusyError extends AppError {
  */
 export function storageFailure(err: unknown): AppError | null {
   const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : '';
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return new StorageFullError();
-  if (/^SQLITE_(IOERR|BUSY|LOCKED|READONLY|CANTOPEN|PROTOCOL)/.test(code) || code === 'EROFS' || code === 'EIO') {
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || code === PG_DISK_FULL) return new StorageFullError();
+  if (/^SQLITE_(IOERR|BUSY|LOCKED|READONLY|CANTOPEN|PROTOCOL)/.test(code) || code === 'EROFS' || code === 'EIO'
+    || PG_UNREACHABLE.test(code) || NET_UNREACHABLE.has(code) || PG_POOL_LOST.test((err as Error)?.message ?? '')) {
     return new StorageUnavailableError();
   }
   return null;
 }
+
+// PostgreSQL lost while running (issue 19: writes answer 503 with Retry-After, the instance
+// recovers without a restart). SQLSTATE class 08 = connection exception; 57P01-57P03 = the server
+// is shutting down, crashed or still starting; 53300 = too many connections; 53100 = disk full
+// (PostgreSQL manual, Appendix A "PostgreSQL Error Codes").
+const PG_DISK_FULL = '53100';
+const PG_UNREACHABLE = /^(08\d{3}|08P01|57P0[123]|53300)$/;
+const NET_UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+// node-postgres reports these without a code: a pool that could not connect in time, and a
+// connection the server closed under a query (pg-pool and pg's client.js messages).
+const PG_POOL_LOST = /^(timeout exceeded when trying to connect|Connection terminated( unexpectedly| due to connection timeout)?|Client has encountered a connection error)/;
 
 /**
  * A WebDAV/CardDAV precondition or postcondition the request broke (RFC 4918 16), named in Clark

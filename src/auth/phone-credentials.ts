@@ -5,12 +5,14 @@
 // database round trip. Another instance's change reaches this one through the change feed's
 // hints (watchChanges): a hint for an account drops its entry, a (re)connect drops them all
 // (hints are lost while the channel is down), and while the channel is down nothing is cached.
+// While the database itself cannot be read, the credentials as last read answer (phones keep
+// working through a PostgreSQL outage).
 // Hints reach only the processes of the engine that sends them (SQLite: this process; a second
 // server or the CLI on the same file sends none), so a credential that does not match the cached
 // one is read again before it is refused (new credentials work at once everywhere), and an entry
 // is trusted only CACHE_MS (replaced credentials stop working within that time without a hint).
 import { randomBytes } from 'node:crypto';
-import type { AsyncStore, ChangeHint, ChangeWatch } from '../store/async-store.ts';
+import { ACCOUNT_GONE_REVISION, type AsyncStore, type ChangeHint, type ChangeWatch } from '../store/async-store.ts';
 import type { SecretBox } from './secret-box.ts';
 import { sameSecret } from './api-tokens.ts';
 import type { Actor } from '../domain/audit.ts';
@@ -36,6 +38,8 @@ export class PhoneCredentialService {
   private readonly byAccount = new Map<string, { creds: PhoneCredentials; readAt: number }>();
   /** Path token → account, for the accounts in byAccount. */
   private readonly byToken = new Map<string, string>();
+  /** The credentials as last read from the store, per account: answered only while the store cannot be read. */
+  private readonly lastKnown = new Map<string, PhoneCredentials>();
   /** Bumped by every drop: a read that started before a drop must not fill the cache. */
   private drops = 0;
   private watch: ChangeWatch | null = null;
@@ -97,7 +101,14 @@ export class PhoneCredentialService {
   async accountForPathToken(pathToken: string): Promise<string | null> {
     const cached = this.byToken.get(pathToken);
     if (cached !== undefined && this.cached(cached)) return cached;
-    const accountId = await this.db.findAccountByPathToken(pathToken);
+    let accountId: string | null;
+    try {
+      accountId = await this.db.findAccountByPathToken(pathToken);
+    } catch (err) {
+      // The database is away: the token as last read (see lastKnown).
+      for (const [id, c] of this.lastKnown) if (sameSecret(pathToken, c.pathToken)) return id;
+      throw err;
+    }
     if (accountId === null) return null;
     // Loading the account's credentials is what files the token (and finds a token rotated meanwhile).
     const c = await this.load(accountId);
@@ -109,6 +120,7 @@ export class PhoneCredentialService {
     const watch = this.watch;
     this.watch = null;
     this.dropAll();
+    this.lastKnown.clear();
     await watch?.close();
   }
 
@@ -150,8 +162,21 @@ export class PhoneCredentialService {
     await this.follow();
     const drops = this.drops;
     const readAt = this.clock();
-    const stored = await this.db.getPhoneCredentials(accountId);
+    let stored;
+    try {
+      stored = await this.db.getPhoneCredentials(accountId);
+    } catch (err) {
+      // PostgreSQL lost (issue 19): phones keep being answered from memory, so a bind or a
+      // phonebook request is checked against the credentials as last read. Nobody can change
+      // them meanwhile through this database; a change that reached it before is dropped by its
+      // hint, or at the latest by the reconnect's catch-up.
+      const known = this.lastKnown.get(accountId);
+      if (known) return known;
+      throw err;
+    }
     const c = stored ? { username: stored.username, password: this.box.open(stored.secretSealed), pathToken: stored.pathToken } : null;
+    if (c) this.lastKnown.set(accountId, c);
+    else this.lastKnown.delete(accountId);
     if (drops === this.drops) {
       this.forget(accountId);
       if (c && this.watch?.connected) {
@@ -173,7 +198,10 @@ export class PhoneCredentialService {
 
   private onHint(hint: ChangeHint): void {
     if (hint.kind === 'connected') this.dropAll();
-    else this.drop(hint.accountId);
+    else {
+      this.drop(hint.accountId);
+      if (hint.revision === ACCOUNT_GONE_REVISION) this.lastKnown.delete(hint.accountId);
+    }
   }
 
   private drop(accountId: string): void {

@@ -55,7 +55,7 @@ export async function buildAccountDirectory(db: BuildSource, accountId: string, 
     // a turn at a time for a large account (in one piece, about a second at 100,000 contacts)
     const prepared = await AccountDirectory.prepare(entries, big ? yieldTurn : noPause);
     if (!opts.wanted()) return 'abandoned';
-    return { dir: new AccountDirectory(prepared, account.region, version.incarnation, version.revision), big };
+    return { dir: new AccountDirectory(prepared, account, version.incarnation, version.revision), big };
   }
   return 'abandoned';
 }

@@ -1,6 +1,7 @@
 // One account's directory in memory: every contact (all sources) in directory order, with the
 // name, number, group and id indexes, answering ContactQuery like the store does. Results come
 // out in directory order, so "first 50 of j*" visits about 50 matching entries, not all of them.
+import type { Account } from '../domain/account-schemas.ts';
 import type { Contact, ContactSort } from '../domain/contact-schemas.ts';
 import type { ContactQuery } from '../store/store.ts';
 import { compileCriterion, groupKey } from './criterion-match.ts';
@@ -62,7 +63,14 @@ export class AccountDirectory implements PlanSources {
    * a page at a time. incarnation / revision: what the caller read before the contacts; the
    * revision is also where the change feed is followed from (writes during the read come again).
    */
-  constructor(contacts: readonly Contact[] | PreparedDirectory, public region: string, readonly incarnation: string, public revision: number) {
+  readonly region: string;
+
+  /**
+   * account: the account as read with the contacts; phone paths (binds, searches, phonebooks)
+   * read it from here, not from the database (a settings change rebuilds the model).
+   */
+  constructor(contacts: readonly Contact[] | PreparedDirectory, readonly account: Account, readonly incarnation: string, public revision: number) {
+    this.region = account.region;
     const prepared = Array.isArray(contacts) ? null : (contacts as PreparedDirectory);
     this.entries = prepared ? prepared.entries : (contacts as readonly Contact[]).map((c, i) => toEntry(c, i));
     if (!prepared) this.entries.sort(compareEntries);

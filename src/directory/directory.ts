@@ -13,7 +13,7 @@
 // (milliseconds) is awaited. An account with no model yet is built by its first search, which
 // waits for it; a large one's build gives the event loop back every page, so other accounts'
 // searches go on meanwhile.
-import type { AccountVersion } from '../domain/account-schemas.ts';
+import type { Account, AccountVersion } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import type { AsyncChangeFeed, AsyncStore, ChangeHint, RevisionChanges } from '../store/async-store.ts';
 import { ChangeFollower, type FollowedChange } from '../store/change-follower.ts';
@@ -133,6 +133,17 @@ export class Directory {
     return dir.query(q).entries.map((e) => ({ id: e.contact.id, revision: e.contact.revision }));
   }
 
+  /**
+   * The account as its read model holds it (built with it, rebuilt when its settings change):
+   * what phone binds, searches and phonebooks check, so they cost no database round trip and go
+   * on working while the database is away. null when the account does not exist.
+   */
+  async account(accountId: string, seen?: AccountVersion): Promise<Account | null> {
+    const dir = await this.current(accountId, seen);
+    // the revision the model is current to (ETags and caches key on it), not the one it was built at
+    return dir ? { ...dir.account, revision: dir.revision } : null;
+  }
+
   /** Contacts by id, in the order of ids (unknown ids skipped), as the last query saw them
    *  (seen: as for queryContacts, so that both read the same model). */
   async getContactsByIds(accountId: string, ids: readonly string[], seen?: AccountVersion): Promise<Contact[]> {
@@ -203,7 +214,16 @@ export class Directory {
       let job = this.building.get(accountId);
       // while the account is rebuilt its feed is not followed: the new model brings it current
       if (slot && !job && (isBehind(slot.dir, seen) || now - slot.checkedAt >= this.checkMs)) {
-        await this.check(accountId, slot);
+        try {
+          await this.check(accountId, slot);
+        } catch (err) {
+          // The database is away (issue 19: phones keep being answered from memory): the model
+          // as it stands answers, and the feed is tried again after checkMs. A caller that keys
+          // on a newer version than the model cannot be answered from it.
+          if (isBehind(slot.dir, seen)) throw err;
+          this.onError(err);
+          slot.checkedAt = now;
+        }
         slot = this.slots.get(accountId);
         job = this.building.get(accountId);
       }

@@ -41,7 +41,7 @@ export function bindHandler(ctx: AppContext, names: DirectoryNames) {
     }
     let ok = false;
     try {
-      const account = target ? await ctx.db.getAccount(target.accountId) : null;
+      const account = target ? await ctx.directory.account(target.accountId) : null;
       if (target && account) {
         if (await ctx.phoneCredentials.verify(target.accountId, target.username, req.password)) {
           setSession(conn, { accountId: target.accountId, incarnation: account.incarnation, userId: null });

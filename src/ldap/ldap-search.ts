@@ -87,7 +87,7 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     const session = sessionOf(req.connection);
     const accountId = base.kind === 'suffix' ? session?.accountId : base.accountId;
     if (!accountId) return res.end(RC.success); // anonymous at the suffix: nothing to show
-    const account = await ctx.db.getAccount(accountId);
+    const account = await ctx.directory.account(accountId);
     const allowed = account && (session ? session.accountId === accountId && session.incarnation === account.incarnation : account.settings.ldapAnonymous);
     // Another account's subtree does not exist as far as this connection can tell.
     if (!account || !allowed) return fail(res, RC.noSuchObject, 'No such entry in this directory');

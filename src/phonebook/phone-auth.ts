@@ -34,7 +34,7 @@ export async function authorizePhone(ctx: AppContext, req: Request, route: { acc
     if (accountId) attempt.succeeded();
     else await attempt.failed();
   }
-  const account = accountId ? await ctx.db.getAccount(accountId) : null;
+  const account = accountId ? await ctx.directory.account(accountId) : null;
   if (!account) throw new PhoneUnauthorizedError();
   if (!allowedAddress(clientAddress(req), account.settings.phoneAllowList)) throw new ForbiddenError('This address may not fetch the phonebook');
   return account;

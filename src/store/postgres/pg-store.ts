@@ -85,8 +85,13 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Postgres
   const pool = new pg.Pool({
     connectionString: opts.url, max: opts.poolSize ?? 10, application_name: 'dialbook', connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
   });
-  // An idle pooled connection that dies (server restart) must not crash the process.
+  // A pooled connection that dies (server restart, pg_terminate_backend) must not crash the
+  // process. pg-pool listens on idle clients only (pool 'error'); a client checked out between
+  // two statements (a transaction awaiting its next chunk) emits 'error' on itself, and an
+  // 'error' with no listener throws (measured: a PostgreSQL restart killed an instance). The
+  // statement in flight fails on its own; release() sees the client is broken and drops it.
   pool.on('error', () => {});
+  pool.on('connect', (client) => { client.on('error', () => {}); });
   let appliedMigrations: number[];
   const client = await connectOrExplain(pool, opts.url);
   try {
