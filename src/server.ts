@@ -82,7 +82,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     .catch((err: unknown) => ctx.logger.warn({ err }, 'pruning the change log failed; next try in 6 hours'));
   pruneChangeLog();
   const pruneTimer = setInterval(pruneChangeLog, 6 * 3_600_000).unref();
-  const readiness = new Readiness(ctx.db, { ldapEnabled: config.ldap.enabled, ownWriteRunning: importRunning });
+  const readiness = new Readiness(ctx.db, { ldapEnabled: config.ldap.enabled, ownWriteRunning: importRunning, feedUp: () => ctx.directory.listening });
+  // A load balancer sends phones here only once every account's read model is built (issue 24):
+  // no phone waits for a cold build. Failures are logged by the directory; the task ends anyway.
+  if (config.directory.warmAtStart) void readiness.startupTask('building read models', ctx.directory.warmAll().catch(() => undefined));
   const app = createApp(ctx, readiness);
   const http = createServer(app);
   const httpCloser = gracefulCloser(http);

@@ -58,7 +58,8 @@ export const configSchema = z.object({
   }).strict(),
   directory: z.object({
     idleEvictMinutes: z.number().int().min(1).describe('Drop an account\'s in-memory directory (the read model LDAP searches are served from) when no search used it for this many minutes; the next search rebuilds it'),
-    revisionCheckMs: z.number().int().min(0).max(1000).describe('How often, at most, a search checks the account revision in the database, so changes written by another process reach LDAP within this time'),
+    revisionCheckMs: z.number().int().min(0).max(1000).describe('How often, at most, the change feed of an account in use is read when no change notice came (the safety poll), so changes written by another process reach phones within this time'),
+    warmAtStart: z.boolean().describe('Build every account\'s read model at start; /readyz answers 503 until done, so a load balancer sends no phone to a cold instance'),
   }).strict(),
   phonebook: z.object({
     templatesDir: z.string().describe('Folder of vendor phonebook templates and descriptors'),

@@ -1,10 +1,11 @@
-// What /readyz reports: ready only when the database takes writes, the LDAP listener is up (when
-// enabled), the phonebook templates are loaded and start-up tasks (the demo account) are done;
+// What /readyz reports: ready only when the database takes writes, the change listener is up,
+// the LDAP listener is up (when enabled), the phonebook templates are loaded and start-up tasks
+// (the demo account, building the read models) are done;
 // not ready while stopping. /healthz stays the
 // cheap liveness check (the process answers at all).
 import type { AsyncStore } from '../store/async-store.ts';
 
-export type CheckName = 'database' | 'ldap' | 'templates' | 'starting' | 'stopping';
+export type CheckName = 'database' | 'feed' | 'ldap' | 'templates' | 'starting' | 'stopping';
 
 // The write probe runs at most this often (a failing one waits up to 200 ms): /readyz is public,
 // and load balancers poll it.
@@ -26,6 +27,7 @@ export class Readiness {
   private readonly probeEveryMs: number;
 
   private readonly ownWriteRunning: () => boolean;
+  private readonly feedUp: () => boolean;
 
   /**
    * ownWriteRunning: true while this server itself holds the write lock for a long batch (an
@@ -33,8 +35,13 @@ export class Readiness {
    * the probe's "locked" is not a reason to be taken out of a load balancer for an import's
    * duration. A lock held by anything else still makes the server not ready.
    */
-  constructor(private readonly store: Pick<AsyncStore, 'probeWrite'>, opts: { ldapEnabled: boolean; probeEveryMs?: number; ownWriteRunning?: () => boolean }) {
+  /**
+   * feedUp: false while the read model's change listener is down (PostgreSQL's LISTEN
+   * connection): this instance's answers may then be behind other instances' writes.
+   */
+  constructor(private readonly store: Pick<AsyncStore, 'probeWrite'>, opts: { ldapEnabled: boolean; probeEveryMs?: number; ownWriteRunning?: () => boolean; feedUp?: () => boolean }) {
     this.ldap = !opts.ldapEnabled;
+    this.feedUp = opts.feedUp ?? (() => true);
     this.probeEveryMs = opts.probeEveryMs ?? PROBE_EVERY_MS;
     this.ownWriteRunning = opts.ownWriteRunning ?? (() => false);
   }
@@ -62,6 +69,7 @@ export class Readiness {
     if (this.stopping) failing.stopping = 'the server is shutting down';
     if (!this.templates) failing.templates = 'phonebook templates not loaded yet';
     if (!this.ldap) failing.ldap = 'LDAP listener not started yet';
+    if (!this.feedUp()) failing.feed = 'the change listener is down: answers may miss other instances\' writes';
     if (this.startupTasks.size > 0) failing.starting = `still ${[...this.startupTasks].join(', ')}`;
     if (this.lastProbe.at === 0 || now - this.lastProbe.at >= this.probeEveryMs) {
       this.probing ??= this.probe(now).finally(() => { this.probing = null; });
