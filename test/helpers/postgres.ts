@@ -41,6 +41,10 @@ export interface TestPostgres {
   createDatabase(name: string): Promise<string>;
   /** A superuser connection to the maintenance database (for terminating backends and the like). */
   admin(): Promise<pg.Client>;
+  /** Shuts the server down (fast: every session ends), keeping its data: PostgreSQL lost. */
+  pause(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,31 +83,46 @@ export async function startPostgres(): Promise<TestPostgres> {
     throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
   }
 
-  let server: ChildProcess | null = null;
-  let port = 0;
   let log = '';
-  for (let attempt = 0; attempt < 3 && !server; attempt++) {
-    port = await freePort();
+  const launch = async (atPort: number): Promise<ChildProcess | null> => {
     // Durability off: a test database is thrown away; this keeps commits cheap on a shared machine.
-    const [cmd, ...args] = asServerUser([join(bin, 'postgres'), '-D', data, '-p', String(port), '-k', dir,
+    const [cmd, ...args] = asServerUser([join(bin, 'postgres'), '-D', data, '-p', String(atPort), '-k', dir,
       '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
       '-c', 'max_connections=100', '-c', 'shared_buffers=32MB']);
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => { log += d.toString(); });
     child.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
-    if (await ready(superuser, port, child)) server = child;
-    else child.kill('SIGKILL');
+    if (await ready(superuser, atPort, child)) return child;
+    child.kill('SIGKILL');
+    return null;
+  };
+  let server: ChildProcess | null = null;
+  let port = 0;
+  for (let attempt = 0; attempt < 3 && !server; attempt++) {
+    port = await freePort();
+    server = await launch(port);
   }
   if (!server) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`PostgreSQL did not start: ${log.slice(-2000)}`);
   }
-  const running = server;
+  let running = server;
   // A test process that dies without afterAll must not leave a server behind.
   const orphan = () => {
     try { process.kill(Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGKILL'); } catch { /* gone */ }
   };
   process.once('exit', orphan);
+  const shutDown = async () => {
+    if (running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    // Fast shutdown (SIGINT ends every session) sent to the postmaster itself: runuser, when
+    // it stands between, does not pass SIGINT on.
+    const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    try { process.kill(postmaster, 'SIGINT'); } catch { running.kill('SIGINT'); }
+    const kill = setTimeout(() => { try { process.kill(postmaster, 'SIGKILL'); } catch { /* gone */ } running.kill('SIGKILL'); }, 10_000);
+    await exited;
+    clearTimeout(kill);
+  };
   const url = (database: string) => `postgres://${superuser}@127.0.0.1:${port}/${database}`;
   const admin = async () => {
     const c = new pg.Client({ connectionString: url('postgres') });
@@ -122,17 +141,16 @@ export async function startPostgres(): Promise<TestPostgres> {
       }
       return url(name);
     },
+    async pause() {
+      await shutDown();
+    },
+    async resume() {
+      const again = await launch(port);
+      if (!again) throw new Error(`PostgreSQL did not start again on port ${port}: ${log.slice(-2000)}`);
+      running = again;
+    },
     async stop() {
-      if (running.exitCode === null) {
-        const exited = new Promise((resolve) => running.once('exit', resolve));
-        // Fast shutdown (SIGINT ends every session) sent to the postmaster itself: runuser, when
-        // it stands between, does not pass SIGINT on.
-        const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-        try { process.kill(postmaster, 'SIGINT'); } catch { running.kill('SIGINT'); }
-        const kill = setTimeout(() => { try { process.kill(postmaster, 'SIGKILL'); } catch { /* gone */ } running.kill('SIGKILL'); }, 10_000);
-        await exited;
-        clearTimeout(kill);
-      }
+      await shutDown();
       process.off('exit', orphan);
       rmSync(dir, { recursive: true, force: true });
     },

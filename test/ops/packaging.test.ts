@@ -28,9 +28,24 @@ describe('Dockerfile and compose file', () => {
     expect(dockerfile).toMatch(/^VOLUME \["\/var\/lib\/dialbook"\]$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/readyz/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/opt\/dialbook\/bin\/dialbook\.js"\]$/m);
+    const single = readFileSync(join(ROOT, 'packaging/docker-compose.single.yml'), 'utf8');
+    expect(single).toContain('dialbook-data:/var/lib/dialbook');
+    expect(single).toMatch(/restart: always/);
+  });
+
+  it('runs three instances over PostgreSQL behind HAProxy with one secrets key, and sets every address packaging/haproxy.cfg reads', () => {
     const compose = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
-    expect(compose).toContain('dialbook-data:/var/lib/dialbook');
-    expect(compose).toMatch(/restart: always/);
+    for (const name of ['dialbook-a', 'dialbook-b', 'dialbook-c', 'postgres', 'haproxy']) expect(compose).toMatch(new RegExp(`^  ${name}:`, 'm'));
+    expect(compose).toMatch(/DIALBOOK_DATABASE_URL: postgres:\/\//);
+    expect(compose).toMatch(/DIALBOOK_SECRET_KEY_FILE: \/run\/secrets\/secret\.key/);
+    expect(compose).toContain('./packaging/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro');
+    // The instances share one definition (a YAML anchor), so they cannot drift apart.
+    expect(compose.match(/^  dialbook-[abc]: \*dialbook$/gm)).toHaveLength(3);
+    const haproxy = readFileSync(join(ROOT, 'packaging/haproxy.cfg'), 'utf8');
+    const wanted = [...new Set([...haproxy.matchAll(/\$\{(DIALBOOK_[A-Z_]+)\}/g)].map((m) => m[1]))];
+    expect(wanted.length).toBeGreaterThan(5);
+    const haproxyService = compose.slice(compose.indexOf('\n  haproxy:'));
+    for (const v of wanted) expect(haproxyService, v).toMatch(new RegExp(`^      ${v}: `, 'm'));
   });
 });
 
