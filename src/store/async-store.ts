@@ -1,9 +1,7 @@
-// The store interface as it will be once every caller awaits it (issue 19): the same concepts as
-// store.ts, each call a Promise, and the parts shaped around SQLite redesigned so that a server
-// database (PostgreSQL) and several instances fit. docs/store-contract.md says why each change.
-// NOT wired yet: the running server still uses the synchronous Store of store.ts. Implementations:
-// sqlite/sqlite-async-store.ts (over today's SQLite store) and postgres/ (in part: see
-// PostgresImplemented there).
+// The store contract every caller awaits (issue 19): each call a Promise, shaped so that a server
+// database (PostgreSQL) and several instances fit. docs/store-contract.md says why each part is as
+// it is. Implementations: sqlite/sqlite-async-store.ts (the embedded default, over the synchronous
+// SQLite store) and postgres/pg-store.ts; open-store.ts picks one by configuration.
 import type { Account, AccountCreate, AccountPatch, AccountVersion } from '../domain/account-schemas.ts';
 import type { Actor, AuditEntry } from '../domain/audit.ts';
 import type { Contact } from '../domain/contact-schemas.ts';

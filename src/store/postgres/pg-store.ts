@@ -5,7 +5,7 @@
 // revision FIRST (UPDATE ... RETURNING holds the account row's lock to commit: writes to one
 // account serialize, other accounts never wait), writes its change row under that revision, and
 // NOTIFYs inside the transaction: PostgreSQL delivers a NOTIFY only at commit, so a hint never
-// announces what is not there. NOT wired into the server yet (issue 19).
+// announces what is not there. Chosen by database.url (open-store.ts).
 import pg from 'pg';
 import type { Account, AccountCreate, AccountPatch, AccountVersion } from '../../domain/account-schemas.ts';
 import type { Actor, AuditAction, AuditEntry } from '../../domain/audit.ts';

@@ -1,6 +1,6 @@
 // The asynchronous store contract (async-store.ts) over today's synchronous SQLite store: the
 // embedded default keeps working through the same contract and the same change feed as
-// PostgreSQL. Not wired into the server yet (issue 19); the server still uses openSqliteStore.
+// PostgreSQL; what the server runs on when database.url is not set (open-store.ts).
 //  - Writes go through one queue: an import holds SQLite's write lock on a connection of its own
 //    while its chunks arrive, and a write on the main connection meanwhile would block the event
 //    loop in busy_timeout; queued, it just waits for the import to commit.
