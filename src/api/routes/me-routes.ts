@@ -44,9 +44,13 @@ export function meRoutes(ctx: AppContext, me: Router, meContacts: Router): void 
         personalOf: s === 'all' || s === 'personal' ? user.id : null,
       };
       const where = query.group ? { and: [searchCriterion(query.q), { group: query.group }] } : searchCriterion(query.q);
-      const page = await ctx.db.queryContacts(user.accountId, {
+      // From the read model, like phones and apps (issue 19: one read engine). The version read
+      // first makes the model catch up to it: a user sees their own write in the next listing
+      // even when its notification has not arrived yet (PostgreSQL).
+      const seen = await ctx.db.getAccountVersion(user.accountId);
+      const page = await ctx.directory.queryContacts(user.accountId, {
         visibility, where, sort: query.sort, limit: query.limit, offset: query.offset, withTotal: true,
-      });
+      }, seen ?? undefined);
       return { items: page.contacts.map(contactView), total: page.total, limit: query.limit, offset: query.offset };
     });
 }
