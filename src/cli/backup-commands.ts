@@ -5,7 +5,7 @@
 // dir, so a broken or mismatched backup never replaces a working one.
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { SecretBox } from '../auth/secret-box.ts';
 import type { Config } from '../config/config-schema.ts';
@@ -13,7 +13,7 @@ import type { StoreLocator } from '../store/async-store.ts';
 import { configuredLocator, openStoreFor } from '../store/open-store.ts';
 import { backupSqliteFile } from '../store/sqlite/sqlite-backup.ts';
 import { DATABASE_FILE_NAME, databaseFile } from '../store/sqlite/sqlite-store.ts';
-import { PG_RESTORE_HINT, pgDump } from './pg-dump.ts';
+import { PG_RESTORE_HINT, pgDump, pgRestore } from './pg-dump.ts';
 
 const FORMAT = 'dialbook-backup';
 const DB = DATABASE_FILE_NAME;
@@ -100,7 +100,7 @@ export async function restore(config: Config, dir: string, opts: { force: boolea
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
   if (manifest.format !== FORMAT || manifest.version !== 1) throw new Error(`${manifestFile}: unknown backup format`);
   const engine = manifest.engine ?? 'sqlite';
-  if (engine !== 'sqlite') throw new Error(`${dir} is a ${engine} backup: ${PG_RESTORE_HINT}`);
+  if (engine === 'postgres') return restorePostgres(config, dir, manifest, opts);
   for (const name of [DB, KEY]) {
     const file = join(dir, name);
     if (!existsSync(file)) throw new Error(`Backup ${dir} lacks ${name}`);
@@ -129,6 +129,36 @@ export async function restore(config: Config, dir: string, opts: { force: boolea
   }
 }
 
+/**
+ * A PostgreSQL backup into the database database.url names: refused when that database already
+ * holds dialbook's tables unless `force` (then what the dump holds replaces them); pg_restore in
+ * one transaction; then the migrations and the key are proven on the restored database and the
+ * key is put in place. Stop every instance first.
+ */
+async function restorePostgres(config: Config, dir: string, manifest: Manifest, opts: { force: boolean }): Promise<void> {
+  const url = config.database.url;
+  if (!url) throw new Error(`${dir} is a postgres backup: set database.url (DIALBOOK_DATABASE_URL) to the database to restore it into, or ${PG_RESTORE_HINT}`);
+  const dump = DUMPS.postgres.file;
+  for (const name of [dump, KEY]) {
+    const file = join(dir, name);
+    if (!existsSync(file)) throw new Error(`Backup ${dir} lacks ${name}`);
+    if (sha256(file) !== manifest.files[name]) throw new Error(`Backup ${dir}: ${name} does not match its checksum (damaged or altered)`);
+  }
+  const { hasDialbookSchema, serverOf } = await import('../store/postgres/pg-connect.ts');
+  if (!opts.force && await hasDialbookSchema(url)) throw new Error(`The database at ${serverOf(url)} already holds dialbook's tables; stop every instance and pass --force to replace them`);
+  await pgRestore(url, join(dir, dump), opts.force);
+  const keyFile = SecretBox.keyFile(config);
+  const tmpKey = `${keyFile}.restoring`;
+  mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(tmpKey, readFileSync(join(dir, KEY)), { mode: 0o600 });
+    await proveKey({ engine: 'postgres', url }, tmpKey);
+    renameSync(tmpKey, keyFile);
+  } finally {
+    rmSync(tmpKey, { force: true });
+  }
+}
+
 export function registerBackupCommands(program: Command, config: () => Config): void {
   program.command('backup <dir>')
     .description('write a backup folder: the database (SQLite: an online copy; PostgreSQL: pg_dump), the secrets key and a manifest (safe while the server runs)')
@@ -137,7 +167,7 @@ export function registerBackupCommands(program: Command, config: () => Config): 
       process.stderr.write(`backup written to ${dir} (it holds the secrets key: store it as safely as the data dir)\n`);
     });
   program.command('restore <dir>')
-    .description('restore a backup folder into the data dir (stop the server first)')
+    .description('restore a backup folder: SQLite into the data dir, PostgreSQL into database.url (stop every instance first)')
     .option('--force', 'replace an existing database')
     .action(async (dir: string, o: { force?: boolean }) => {
       const c = config();

@@ -37,3 +37,15 @@ function passwordOf(url: string): string {
   const c = new pg.Client({ connectionString: url });
   return typeof c.password === 'string' ? c.password : '';
 }
+
+/** Whether the database at url already has dialbook's schema table (read without migrating: a restore checks it). */
+export async function hasDialbookSchema(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ t: string | null }>("SELECT to_regclass('dialbook_schema')::text AS t");
+    return typeof rows[0]?.t === 'string';
+  } finally {
+    await c.end();
+  }
+}
