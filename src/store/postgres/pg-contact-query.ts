@@ -5,7 +5,7 @@
 // same shape as SQLite's: base64url JSON of [sort, key values..., seq].
 import type pg from 'pg';
 import type { Contact, ContactSort } from '../../domain/contact-schemas.ts';
-import { ValidationError } from '../../errors.ts';
+import { decodeAfter, encodeAfter } from '../contact-cursor.ts';
 import type { ContactPage, ContactQuery, ContactRef, Criterion } from '../store.ts';
 import { criterionSql, Params, visibilitySql } from './pg-criterion.ts';
 import { publicContact, selectContacts } from './pg-rows.ts';
@@ -31,20 +31,6 @@ const orderBy = (sort: ContactSort): string => {
   const k = KEYS[sort];
   return [...k.cols, 'c.seq'].map((col) => (k.desc ? `${col} DESC` : col)).join(', ');
 };
-
-function encodeAfter(sort: ContactSort, values: unknown[]): string {
-  return Buffer.from(JSON.stringify([sort, ...values])).toString('base64url');
-}
-
-function decodeAfter(sort: ContactSort, after: string): unknown[] {
-  let v: unknown;
-  try { v = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')); } catch { v = null; }
-  const n = KEYS[sort].cols.length + 1;
-  if (!Array.isArray(v) || v.length !== n + 1 || v[0] !== sort || !v.slice(1, n).every((x) => typeof x === 'string') || !Number.isInteger(v[n])) {
-    throw new ValidationError('after is not a cursor this list returned for this sort (use the "next" of the previous page)', [{ field: 'after', value: after, reason: 'is not a valid cursor for this sort' }]);
-  }
-  return v.slice(1);
-}
 
 type PageRow = { id: string; revision: number; seq: string } & Record<string, unknown>;
 
@@ -80,7 +66,7 @@ export class PgContactQuery {
     if (q.after !== undefined) {
       // rows after the cursor's (keys..., seq) in sort order: one row comparison, a range of the sort index
       const k = KEYS[sort];
-      const values = decodeAfter(sort, q.after);
+      const values = decodeAfter(sort, q.after, KEYS[sort].cols.length);
       const placeholders = values.map((v, i) => (i < k.cols.length ? p.add(v) : `${p.add(v)}::bigint`));
       keyset = ` AND (${k.cols.join(', ')}, c.seq) ${k.desc ? '<' : '>'} (${placeholders.join(', ')})`;
     }

@@ -6,6 +6,7 @@
 import type { Criterion, NameField, NumberKindFilter, Visibility } from '../store.ts';
 import { fold, words } from '../../domain/text-fold.ts';
 import { queryDigits, reverse } from '../../domain/phone-number.ts';
+import { KIND_SQL } from '../number-kind-sql.ts';
 
 /** The parameters of one statement; add() returns the placeholder of the value added. */
 export class Params {
@@ -28,15 +29,6 @@ const NAME_COLUMN: Record<NameField, string> = {
   sortName: 'split_part(c.sort_key, chr(1), 1)',
 };
 
-// 'work' includes internal users' extensions: both are "the office number" to a phone.
-const KIND_SQL: Record<NumberKindFilter, string> = {
-  any: '',
-  work: ` AND n.kind IN ('work','extension')`,
-  mobile: ` AND n.kind = 'mobile'`,
-  home: ` AND n.kind = 'home'`,
-  fax: ` AND n.kind = 'fax'`,
-  extension: ` AND n.kind = 'extension'`,
-};
 
 export function visibilitySql(v: Visibility, p: Params): string {
   const parts: string[] = [];

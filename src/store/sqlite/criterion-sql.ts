@@ -3,6 +3,7 @@
 import type { Criterion, NameField, NumberKindFilter, Visibility } from '../../store/store.ts';
 import { fold, words } from '../../domain/text-fold.ts';
 import { queryDigits, reverse } from '../../domain/phone-number.ts';
+import { KIND_SQL } from '../number-kind-sql.ts';
 
 export interface SqlPart {
   sql: string;
@@ -20,15 +21,6 @@ const NAME_COLUMN: Record<NameField, string> = {
 const SEP = '\u0001';
 const AFTER_SEP = '\u0002';
 
-// 'work' includes internal users' extensions: both are "the office number" to a phone.
-const KIND_SQL: Record<NumberKindFilter, string> = {
-  any: '',
-  work: ` AND n.kind IN ('work','extension')`,
-  mobile: ` AND n.kind = 'mobile'`,
-  home: ` AND n.kind = 'home'`,
-  fax: ` AND n.kind = 'fax'`,
-  extension: ` AND n.kind = 'extension'`,
-};
 
 const UPPER = '\uffff';
 const TRUE: SqlPart = { sql: '1', params: [] };

@@ -1,6 +1,7 @@
 // Reading contacts: paged queries from the Criterion AST, single lookups, whole lists.
 import type { Contact, ContactSort } from '../../domain/contact-schemas.ts';
-import { NotFoundError, ValidationError } from '../../errors.ts';
+import { NotFoundError } from '../../errors.ts';
+import { decodeAfter, encodeAfter } from '../contact-cursor.ts';
 import type { ContactPage, ContactQuery, ContactRef, Visibility, WriteScope } from '../store.ts';
 import { criterionSql, visibilitySql } from './criterion-sql.ts';
 import { StatementCache } from './database.ts';
@@ -20,23 +21,6 @@ const KEYS: Record<ContactSort, { cols: string[]; desc: boolean }> = {
   updatedAt: { cols: ['c.updated_at'], desc: false },
   '-updatedAt': { cols: ['c.updated_at'], desc: true },
 };
-
-/**
- * Keyset cursors: the sort, the key columns' values and the rowid of a page's last row, as
- * base64url JSON. A cursor for another sort, or one that does not decode, is refused.
- */
-function encodeAfter(sort: ContactSort, values: unknown[]): string {
-  return Buffer.from(JSON.stringify([sort, ...values])).toString('base64url');
-}
-function decodeAfter(sort: ContactSort, after: string): unknown[] {
-  let v: unknown;
-  try { v = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')); } catch { v = null; }
-  const n = KEYS[sort].cols.length + 1;
-  if (!Array.isArray(v) || v.length !== n + 1 || v[0] !== sort || !v.slice(1, n).every((x) => typeof x === 'string') || !Number.isInteger(v[n])) {
-    throw new ValidationError('after is not a cursor this list returned for this sort (use the "next" of the previous page)', [{ field: 'after', value: after, reason: 'is not a valid cursor for this sort' }]);
-  }
-  return v.slice(1);
-}
 
 const ORDER: Record<ContactSort, string> = {
   name: 'c.sort_key, c.rowid',
@@ -114,7 +98,7 @@ export class SqliteContactReader {
     if (q.after !== undefined) {
       const k = KEYS[sort];
       keyset = ` AND (${k.cols.join(', ')}, c.rowid) ${k.desc ? '<' : '>'} (${k.cols.map(() => '?').join(', ')}, ?)`;
-      keyParams = decodeAfter(sort, q.after);
+      keyParams = decodeAfter(sort, q.after, KEYS[sort].cols.length);
     }
     return {
       sql: `SELECT c.rowid AS rid FROM contacts c WHERE ${filter}${keyset} ORDER BY ${order} LIMIT ? OFFSET ?`,
