@@ -51,7 +51,18 @@ export async function buildContext(config: Config): Promise<AppContext> {
   const logger = createLogger(config.log.level);
   // The read model follows the store's change feed: this process's writes by their hints at
   // once, other processes' and instances' by their hints (PostgreSQL) or the safety poll.
-  const directory = new Directory(db, { ...config.directory, onError: (err) => logger.error({ err }, 'read model: a build or change-feed read failed') });
+  // While the database is away every model in use fails its feed read each revisionCheckMs: one
+  // line per 10 s with a count says so without flooding the log.
+  let lastLogged = 0;
+  let quiet = 0;
+  const onError = (err: unknown) => {
+    const now = Date.now();
+    if (now - lastLogged < 10_000) return void quiet++;
+    logger.error({ err, alsoFailed: quiet }, 'read model: a build or change-feed read failed (answers come from the models as they stand)');
+    lastLogged = now;
+    quiet = 0;
+  };
+  const directory = new Directory(db, { ...config.directory, onError });
   const metrics = createMetrics();
   return {
     config,
