@@ -110,9 +110,9 @@ export class Directory {
     this.poller = setInterval(() => this.pollStale(), Math.max(this.checkMs, 100)).unref();
   }
 
-  /** Whether the change channel is up (PostgreSQL's LISTEN connection; SQLite: always): readiness reports it. */
+  /** Whether the change channel is up (PostgreSQL's LISTEN connection; SQLite: always) and caught up since it (re)connected: readiness reports it. */
   get listening(): boolean {
-    return this.follower.connected;
+    return this.follower.current;
   }
 
   /**

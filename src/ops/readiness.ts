@@ -69,7 +69,7 @@ export class Readiness {
     if (this.stopping) failing.stopping = 'the server is shutting down';
     if (!this.templates) failing.templates = 'phonebook templates not loaded yet';
     if (!this.ldap) failing.ldap = 'LDAP listener not started yet';
-    if (!this.feedUp()) failing.feed = 'the change listener is down: answers may miss other instances\' writes';
+    if (!this.feedUp()) failing.feed = 'the change listener is down or still catching up: answers may miss other instances\' writes';
     if (this.startupTasks.size > 0) failing.starting = `still ${[...this.startupTasks].join(', ')}`;
     if (this.lastProbe.at === 0 || now - this.lastProbe.at >= this.probeEveryMs) {
       this.probing ??= this.probe(now).finally(() => { this.probing = null; });

@@ -43,6 +43,8 @@ export class ChangeFollower {
   private running: Promise<void> | null = null;
   private again = false;
   private readonly reads = new Map<string, AccountRead>();
+  /** The catch-up after the latest (re)connect, until it is done. */
+  private behind: Promise<void> | null = null;
 
   constructor(private readonly feed: AsyncChangeFeed, private readonly opts: FollowerOptions) {
     this.positions = new Map(opts.from);
@@ -52,7 +54,12 @@ export class ChangeFollower {
     this.watch = await this.feed.watchChanges((hint) => {
       this.opts.onHint?.(hint);
       // a hint of one account reads that account only; a (re)connect may have missed anything
-      if (hint.kind === 'connected') this.background(this.catchUp());
+      if (hint.kind === 'connected') {
+        // behind until the catch-up after this (re)connect has read every followed account
+        const caughtUp = this.catchUp();
+        this.behind = caughtUp;
+        this.background(caughtUp.finally(() => { if (this.behind === caughtUp) this.behind = null; }));
+      }
       else if (this.positions.has(hint.accountId) && hint.revision > this.positions.get(hint.accountId)!) this.background(this.catchUpAccount(hint.accountId));
     });
     if (this.opts.pollMs) {
@@ -79,6 +86,11 @@ export class ChangeFollower {
 
   get connected(): boolean {
     return this.watch?.connected ?? false;
+  }
+
+  /** Connected and caught up since the last (re)connect: what readiness reports as the feed being up. */
+  get current(): boolean {
+    return this.connected && this.behind === null;
   }
 
   /** Reads every followed account's feed from its position; resolves when done (coalesces overlapping calls). */
