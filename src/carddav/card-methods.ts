@@ -5,6 +5,7 @@
 // card back to see what was kept.
 import { DavConditionError, NotFoundError, PayloadTooLargeError, PreconditionFailedError, UnsupportedMediaTypeError } from '../errors.ts';
 import { prepareContact } from '../domain/prepare-contact.ts';
+import { CardTakenError } from '../store/card-taken.ts';
 import { actorOf, forbidReadOnly, versionFrom, type DavCall } from './dav-call.ts';
 import type { Card } from './dav-resources.ts';
 import { bookHref, cardHref } from './dav-paths.ts';
@@ -44,8 +45,18 @@ function checkPreconditions(call: DavCall, card: Card | null): void {
   }
 }
 
+/**
+ * The store refused a UID a card of the book has (CARDDAV:no-uid-conflict, RFC 6352 6.3.2.1):
+ * the DAV:error names that card's URL in a DAV:href, so the client can fetch it instead.
+ */
+export class UidConflictError extends DavConditionError {
+  constructor(readonly href: string, message: string) {
+    super(409, '{urn:ietf:params:xml:ns:carddav}no-uid-conflict', message);
+  }
+}
+
 export async function putCard(call: DavCall): Promise<void> {
-  const { user, req, res, ctx } = call;
+  const { req, ctx } = call;
   const book = call.book!;
   if (call.target.kind !== 'card') throw new NotFoundError('Card');
   const name = call.target.name;
@@ -56,26 +67,47 @@ export async function putCard(call: DavCall): Promise<void> {
   if (call.body.length > ctx.config.carddav.maxCardBytes) {
     throw new PayloadTooLargeError(`A card may be at most ${ctx.config.carddav.maxCardBytes} bytes`);
   }
-  // From "is there a card of this name / UID?" to the write, no other PUT of the account runs.
-  await call.createTurns.run(user.account.id, async () => {
-    const current = await cardOf(call);
-    checkPreconditions(call, current);
-    const parsed = cardToContactInput(call.body.toString('utf8'));
-    const contact = prepareContact(parsed.input, user.account.region);
-    const scope = book.writeScope!;
-    if (current) {
-      // The expected revision makes this one atomic in the store (412 if the card changed meanwhile).
-      await ctx.db.updateContact(user.account.id, scope, current.contact.id, contact, actorOf(call), current.contact.revision);
-      return void res.status(204).end();
-    }
-    const uid = parsed.uid ?? name.replace(/\.vcf$/i, '');
-    if (await call.cards.uidTaken(user, book, uid)) {
-      throw new DavConditionError(409, '{urn:ietf:params:xml:ns:carddav}no-uid-conflict', `A card with UID ${uid} already exists in this address book`);
-    }
+  try {
+    await putOnce(call, name);
+  } catch (err) {
+    // Another PUT (on this instance or another) created a card of this name between our read and
+    // our create, and the store refused ours: answer as if this PUT had come second, i.e. against
+    // that card (412 for If-None-Match: *, otherwise an update, with If-Match checked).
+    if (!(err instanceof CardTakenError && err.taken === 'name')) throw err;
+    await putOnce(call, name);
+  }
+}
+
+/**
+ * One try: read the card of this name, check the preconditions against it, then update it (the
+ * expected revision makes that atomic) or create it. The create is atomic too: the store refuses
+ * a name or UID a card of the book has, whoever wrote it meanwhile (createContactWithCard).
+ */
+async function putOnce(call: DavCall, name: string): Promise<void> {
+  const { user, res, ctx } = call;
+  const book = call.book!;
+  const current = await cardOf(call);
+  checkPreconditions(call, current);
+  const parsed = cardToContactInput(call.body.toString('utf8'));
+  const contact = prepareContact(parsed.input, user.account.region);
+  const scope = book.writeScope!;
+  if (current) {
+    // The expected revision makes this one atomic in the store (412 if the card changed meanwhile).
+    await ctx.db.updateContact(user.account.id, scope, current.contact.id, contact, actorOf(call), current.contact.revision);
+    return void res.status(204).end();
+  }
+  const uid = parsed.uid ?? name.replace(/\.vcf$/i, '');
+  const bookUrl = bookHref(user.account.id, user.user.username, book.kind);
+  try {
     await ctx.db.createContactWithCard(user.account.id, scope, contact, actorOf(call), { name, uid });
-    res.setHeader('Location', cardHref(bookHref(user.account.id, user.user.username, book.kind), name));
-    res.status(201).end();
-  });
+  } catch (err) {
+    if (err instanceof CardTakenError && err.taken === 'uid') {
+      throw new UidConflictError(cardHref(bookUrl, err.existing.name), `A card with UID ${uid} already exists in this address book: ${err.existing.name}`);
+    }
+    throw err;
+  }
+  res.setHeader('Location', cardHref(bookUrl, name));
+  res.status(201).end();
 }
 
 export async function deleteCard(call: DavCall): Promise<void> {

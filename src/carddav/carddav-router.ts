@@ -6,9 +6,8 @@ import type { AppContext } from '../app-context.ts';
 import { AppError, DavConditionError, NotFoundError } from '../errors.ts';
 import { findBook } from './address-books.ts';
 import { directoryBookReads } from './book-reads.ts';
-import { deleteCard, getCard, putCard } from './card-methods.ts';
+import { deleteCard, getCard, putCard, UidConflictError } from './card-methods.ts';
 import { DavAuthenticator } from './carddav-auth.ts';
-import { CreateTurns } from './card-create-turns.ts';
 import type { DavCall } from './dav-call.ts';
 import { parseDavPath, ROOT } from './dav-paths.ts';
 import { CardResources } from './dav-resources.ts';
@@ -23,7 +22,6 @@ export function carddavRouter(ctx: AppContext): Router {
   const auth = new DavAuthenticator(ctx);
   // Listings and batches from the read model phones use (book-reads.ts); single cards from the store.
   const cards = new CardResources(ctx.db, directoryBookReads(ctx.directory));
-  const createTurns = new CreateTurns();
   const router = Router();
   router.use(express.raw({ type: () => true, limit: ctx.config.carddav.maxBodyBytes }));
   router.use(async (req: Request, res: Response, next: NextFunction) => {
@@ -40,7 +38,7 @@ export function carddavRouter(ctx: AppContext): Router {
       if (target.kind !== 'root' && (target.accountId !== user.account.id || target.username !== user.user.username)) throw new NotFoundError('Resource');
       const book = target.kind === 'book' || target.kind === 'card' ? findBook(user, target.book) : null;
       if ((target.kind === 'book' || target.kind === 'card') && !book) throw new NotFoundError('Address book');
-      const call: DavCall = { ctx, cards, createTurns, user, target, book, req, res, body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) };
+      const call: DavCall = { ctx, cards, user, target, book, req, res, body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) };
       switch (req.method) {
         case 'PROPFIND': return await propfind(call);
         case 'REPORT': return await report(call);
@@ -97,7 +95,7 @@ function renderError(ctx: AppContext, err: unknown, req: Request, res: Response)
   // Messages name the problem, not the input; the clipping is a net for one that forgets.
   const message = clip(appErr.message, 500);
   if (appErr instanceof DavConditionError) {
-    res.status(appErr.status).type('application/xml; charset=utf-8').send(davErrorBody(appErr.condition, message));
+    res.status(appErr.status).type('application/xml; charset=utf-8').send(davErrorBody(appErr.condition, message, appErr instanceof UidConflictError ? appErr.href : undefined));
     return;
   }
   const details = appErr.details.slice(0, 3).map((d) => `\n- ${clip(d.field ?? 'card', 50)}: ${clip(d.reason, 200)}`).join('');

@@ -11,7 +11,6 @@ import type { Actor } from '../domain/audit.ts';
 import { DavConditionError, NotFoundError } from '../errors.ts';
 import type { AddressBook, DavUser } from './address-books.ts';
 import type { CardResources } from './dav-resources.ts';
-import type { CreateTurns } from './card-create-turns.ts';
 import type { DavTarget } from './dav-paths.ts';
 import { ELEMENTS_BEYOND_HREFS, parseXml, REQUEST_LIMITS, type XmlElement } from './dav-xml.ts';
 import type { VcardVersion } from './vcard-writer.ts';
@@ -19,8 +18,6 @@ import type { VcardVersion } from './vcard-writer.ts';
 export interface DavCall {
   ctx: AppContext;
   cards: CardResources;
-  /** Card-writing PUTs of one account take turns (card-create-turns.ts). */
-  createTurns: CreateTurns;
   user: DavUser;
   /** Checked: names the signed-in user's own home, one of their books, or a card in one. */
   target: Exclude<DavTarget, { kind: 'unknown' }>;

@@ -1,9 +1,11 @@
 // Cards as resources: their names (href segment), UIDs, ETags and bodies, and finding a card by
 // its name. A contact created over CardDAV keeps the name and UID its client chose (store's card
-// names); every other contact is "<id>.vcf" with its id as UID.
+// names); every other contact is "<id>.vcf" with its id as UID. Whether a name or UID is free
+// is checked by the store, in the transaction that creates the card (createContactWithCard).
 import type { AccountVersion } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import type { AsyncStore } from '../store/async-store.ts';
+import { idOfCardName } from '../store/card-taken.ts';
 import type { CardName, Criterion } from '../store/store.ts';
 import type { AddressBook, DavUser } from './address-books.ts';
 import type { BookReads } from './book-reads.ts';
@@ -17,10 +19,8 @@ export interface Card {
   etag: string;
 }
 
-const ID_NAME = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.vcf$/;
-
-/** The contact id a card name "<id>.vcf" names, if it has that form. */
-export const idOfName = (name: string): string | undefined => ID_NAME.exec(name)?.[1];
+/** The contact id a card name "<id>.vcf" names, if it has that form (the store's rule, card-taken.ts). */
+export const idOfName = idOfCardName;
 
 export class CardResources {
   /** `reads`: where listings and batches come from (book-reads.ts); single cards come from `db`. */
@@ -58,16 +58,6 @@ export class CardResources {
       if (c) return (await this.cards(u, [c]))[0];
     }
     return null;
-  }
-
-  /** Whether a UID is already used by a card of this book (other than `exceptId`). */
-  async uidTaken(u: DavUser, book: AddressBook, uid: string, exceptId?: string): Promise<boolean> {
-    const ids = [...await this.db.findContactIdsByCard(u.account.id, { uid })];
-    if (/^[0-9a-f-]{36}$/.test(uid)) ids.push(uid);
-    for (const id of ids) {
-      if (id !== exceptId && (await this.db.getContact(u.account.id, id, book.visibility)) !== null) return true;
-    }
-    return false;
   }
 
   body(u: DavUser, card: Card, version: VcardVersion): string {

@@ -76,10 +76,15 @@ export function ele(parent: XMLBuilder, key: string): XMLBuilder {
   return ns === '' ? parent.ele(name) : parent.ele(ns, `x:${name}`).att('http://www.w3.org/2000/xmlns/', 'xmlns:x', ns);
 }
 
-/** A DAV:error body naming the condition a request broke (RFC 4918 16). */
-export function davErrorBody(condition: string, message: string): string {
+/**
+ * A DAV:error body naming the condition a request broke (RFC 4918 16), with the URL of the
+ * resource it concerns when the condition carries one (CARDDAV:no-uid-conflict: the card that
+ * has the UID).
+ */
+export function davErrorBody(condition: string, message: string, href?: string): string {
   const { doc, root } = davDocument('error');
-  ele(root, condition);
+  const el = ele(root, condition);
+  if (href !== undefined) el.ele(NS.dav, 'd:href').txt(href);
   root.ele(NS.dav, 'd:responsedescription').txt(message);
   return doc.end();
 }

@@ -156,6 +156,12 @@ export interface AsyncAuditStore {
 export interface AsyncCardStore {
   cardNames(accountId: string, contactIds: string[]): Promise<Map<string, StoredCardName>>;
   findContactIdsByCard(accountId: string, by: { name: string } | { uid: string }): Promise<string[]>;
+  /**
+   * createContact plus the card's name, in one transaction. Refuses atomically, writing nothing,
+   * when a card of the book (the write scope: shared, or the user's personal contacts) already
+   * has this name or this UID, whichever instance created it: CardTakenError (a ConflictError;
+   * `taken` says which, name checked first, `existing` names the card). See card-taken.ts.
+   */
   createContactWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Promise<Contact>;
 }
 

@@ -85,12 +85,15 @@ describe('PUT and DELETE', () => {
     const dup = await put(`${PERSONAL}other-name.vcf`, card('u2', 'Dup Licate'), { 'if-none-match': '*' });
     expect(dup.status).toBe(409);
     expect(dup.text).toContain('no-uid-conflict');
+    // RFC 6352 6.3.2.1: the condition names the card that has the UID
+    expect(dup.text).toMatch(new RegExp(`<card:no-uid-conflict><d:href>${PERSONAL}u2\\.vcf</d:href></card:no-uid-conflict>`));
     expect((await dav(f.server, 'GET', `${PERSONAL}bad.vcf`, bob)).status).toBe(404);
   });
 
   it('creates one card when several PUTs with one UID arrive at once, and answers the others 409', async () => {
     // Signed in once, so that the four PUTs skip the password hash and arrive together; card
-    // lookups take a while, as on a server database: without turns, every PUT finds the UID free.
+    // lookups take a while, as on a server database: every PUT finds no card of its name and asks
+    // the store to create it, which refuses the UID to all but the first (in its transaction).
     expect((await dav(f.server, 'PROPFIND', PERSONAL, { ...bob, depth: '0' })).status).toBe(207);
     const db = f.server.ctx.db;
     const lookup = db.findContactIdsByCard;
@@ -108,6 +111,53 @@ describe('PUT and DELETE', () => {
     expect(all.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
     const found = await Promise.all([1, 2, 3, 4].map((i) => dav(f.server, 'GET', `${PERSONAL}race-${i}.vcf`, bob)));
     expect(found.filter((r) => r.status === 200)).toHaveLength(1);
+  });
+
+  it('answers PUTs of one new name arriving at once as if they came one after another: 201, then 204 or 412', async () => {
+    expect((await dav(f.server, 'PROPFIND', PERSONAL, { ...bob, depth: '0' })).status).toBe(207);
+    const db = f.server.ctx.db;
+    const lookup = db.findContactIdsByCard;
+    db.findContactIdsByCard = async (...args) => {
+      const ids = await lookup(...args);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return ids;
+    };
+    let plain;
+    let guarded;
+    try {
+      plain = await Promise.all([1, 2, 3].map((i) => put(`${PERSONAL}same-name.vcf`, card(`same-name-${i}`, `Same Name${i}`), {})));
+      guarded = await Promise.all([1, 2, 3].map((i) => put(`${PERSONAL}same-guarded.vcf`, card(`same-guarded-${i}`, `Same Guarded${i}`), { 'if-none-match': '*' })));
+    } finally {
+      db.findContactIdsByCard = lookup;
+    }
+    expect(plain.map((r) => r.status).sort()).toEqual([201, 204, 204]);
+    expect(guarded.map((r) => r.status).sort()).toEqual([201, 412, 412]);
+    expect(await db.findContactIdsByCard('acme', { name: 'same-name.vcf' })).toHaveLength(1);
+    expect(await db.findContactIdsByCard('acme', { name: 'same-guarded.vcf' })).toHaveLength(1);
+  });
+
+  it('refuses a UID another instance gave a card between this PUT\'s read and its write, naming that card', async () => {
+    const other = openSqliteAsyncStore(databaseFile({ dataDir: f.server.dataDir }));
+    const db = f.server.ctx.db;
+    const lookup = db.findContactIdsByCard;
+    db.findContactIdsByCard = async (...args) => {
+      const ids = await lookup(...args);
+      db.findContactIdsByCard = lookup;
+      // the other instance creates its card now: this PUT has just found the name free
+      await other.createContactWithCard('acme', { source: 'personal', userId: f.acme.users.bob.id },
+        prepareContact({ firstName: 'Other', lastName: 'Instance', workNumber: '+1 415 555 0188' }, 'US'), { id: 'test' }, { name: 'elsewhere.vcf', uid: 'shared-uid' });
+      return ids;
+    };
+    try {
+      const r = await put(`${PERSONAL}here.vcf`, card('shared-uid', 'Here Too'), { 'if-none-match': '*' });
+      expect(r.status).toBe(409);
+      expect(r.text).toContain(`<d:href>${PERSONAL}elsewhere.vcf</d:href>`);
+    } finally {
+      db.findContactIdsByCard = lookup;
+      await other.close();
+    }
+    expect((await dav(f.server, 'GET', `${PERSONAL}here.vcf`, bob)).status).toBe(404);
+    expect((await dav(f.server, 'GET', `${PERSONAL}elsewhere.vcf`, bob)).status).toBe(200);
   });
 
   it('keeps the shared book read-only for a basic user and writable for a manager', async () => {

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { Actor } from '../../domain/audit.ts';
 import type { Contact } from '../../domain/contact-schemas.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
+import { CardTakenError, idOfCardName, idOfUid, takenBy } from '../card-taken.ts';
 import type { CardName, StoredCardName, WriteScope } from '../store.ts';
 import type { PgStore } from './pg-store.ts';
 
@@ -28,12 +29,37 @@ export class PgCardStore {
     return rows.map((r) => r.contact_id);
   }
 
+  /**
+   * createContact plus the card's name, refused (CardTakenError, nothing written) when a card of
+   * the book already has the name or the UID (card-taken.ts). The check runs after accountTx took
+   * the account's revision row lock, which every write of the account takes first: a concurrent
+   * create on any instance waits for this one to commit, and (READ COMMITTED: each statement reads
+   * what is committed when it starts) then sees its card.
+   */
   createWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Promise<Contact> {
     return this.store.accountTx(accountId, async (t) => {
+      await this.refuseTaken(t.client, accountId, scope, card);
       const c = await this.store.createOn(t, accountId, scope, contact, actor);
       await t.client.query('INSERT INTO carddav_cards (contact_id, account_id, owner_id, name, uid) VALUES ($1,$2,$3,$4,$5)',
         [c.id, accountId, scope.source === 'personal' ? scope.userId : null, card.name, card.uid]);
       return { result: c, feed: { changed: [c.id], deleted: [] } };
     });
+  }
+
+  private async refuseTaken(c: pg.ClientBase, accountId: string, scope: WriteScope, card: CardName): Promise<void> {
+    const name = await this.visibleCard(c, accountId, scope, 'name', card.name, idOfCardName(card.name));
+    if (name) throw new CardTakenError('name', takenBy(name), card.name);
+    const uid = await this.visibleCard(c, accountId, scope, 'uid', card.uid, idOfUid(card.uid));
+    if (uid) throw new CardTakenError('uid', takenBy(uid), card.uid);
+  }
+
+  /** A contact of the book whose card has this name (or UID), or whose id it is. */
+  private async visibleCard(c: pg.ClientBase, accountId: string, scope: WriteScope, by: 'name' | 'uid', value: string, id: string | undefined): Promise<{ id: string; name: string | null } | undefined> {
+    const o = scope.source === 'personal' ? { source: 'personal', userId: scope.userId } : { source: 'shared', userId: null };
+    const { rows } = await c.query<{ id: string; name: string | null }>(`SELECT c.id, k.name FROM contacts c LEFT JOIN carddav_cards k ON k.contact_id = c.id
+      WHERE c.id IN (SELECT contact_id FROM carddav_cards WHERE account_id = $1 AND ${by} = $2 UNION ALL SELECT $3::text)
+        AND c.account_id = $1 AND c.source = $4 AND c.user_id IS NOT DISTINCT FROM $5::text ORDER BY c.id LIMIT 1`,
+    [accountId, value, id ?? null, o.source, o.userId]);
+    return rows[0];
   }
 }

@@ -4,6 +4,7 @@
 import type { Actor } from '../../domain/audit.ts';
 import type { Contact } from '../../domain/contact-schemas.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
+import { CardTakenError, idOfCardName, idOfUid, takenBy } from '../card-taken.ts';
 import type { CardName, StoredCardName, WriteScope } from '../store.ts';
 import type { Db, StatementCache } from './database.ts';
 import type { SqliteContactWriter } from './sqlite-contact-writer.ts';
@@ -31,12 +32,35 @@ export class SqliteCardStore {
     return (rows as { contact_id: string }[]).map((r) => r.contact_id);
   }
 
+  /**
+   * createContact plus the card's name, refused (CardTakenError, nothing written) when a card of
+   * the book already has the name or the UID (card-taken.ts). IMMEDIATE: the check runs under
+   * the database's write lock, so no other connection (another process on the file) can create
+   * the same card between the check and the insert.
+   */
   createWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Contact {
     return this.db.transaction(() => {
+      this.refuseTaken(accountId, scope, card);
       const c = this.writer.create(accountId, scope, contact, actor);
       this.stmts.get('INSERT INTO carddav_cards (contact_id, account_id, owner_id, name, uid) VALUES (?,?,?,?,?)')
         .run(c.id, accountId, scope.source === 'personal' ? scope.userId : null, card.name, card.uid);
       return c;
-    })();
+    }).immediate();
+  }
+
+  private refuseTaken(accountId: string, scope: WriteScope, card: CardName): void {
+    const name = this.visibleCard(accountId, scope, 'name', card.name, idOfCardName(card.name));
+    if (name) throw new CardTakenError('name', takenBy(name), card.name);
+    const uid = this.visibleCard(accountId, scope, 'uid', card.uid, idOfUid(card.uid));
+    if (uid) throw new CardTakenError('uid', takenBy(uid), card.uid);
+  }
+
+  /** A contact of the book whose card has this name (or UID), or whose id it is. */
+  private visibleCard(accountId: string, scope: WriteScope, by: 'name' | 'uid', value: string, id: string | undefined): { id: string; name: string | null } | undefined {
+    const o = scope.source === 'personal' ? { source: 'personal', userId: scope.userId } : { source: 'shared', userId: null };
+    return this.stmts.get(`SELECT c.id, k.name FROM contacts c LEFT JOIN carddav_cards k ON k.contact_id = c.id
+      WHERE c.id IN (SELECT contact_id FROM carddav_cards WHERE account_id = ? AND ${by} = ? UNION ALL SELECT ?)
+        AND c.account_id = ? AND c.source = ? AND c.user_id IS ? ORDER BY c.id LIMIT 1`)
+      .get(accountId, value, id ?? null, accountId, o.source, o.userId) as { id: string; name: string | null } | undefined;
   }
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareContact } from '../../../src/domain/prepare-contact.ts';
 import { ConflictError, NotFoundError } from '../../../src/errors.ts';
 import type { SessionRecord } from '../../../src/store/async-store.ts';
+import { CardTakenError } from '../../../src/store/card-taken.ts';
 import { KINDS, type ContractStore } from './stores.ts';
 
 const actor = { id: 'test' };
@@ -120,6 +121,67 @@ for (const makeKind of KINDS) {
       await store.deleteContact('acme', SHARED, shared.id, actor);
       expect((await store.cardNames('acme', [shared.id])).get(shared.id)).toMatchObject({ name: 'abc.vcf' });
       expect(await store.cardNames('acme', [])).toEqual(new Map());
+    });
+
+    it('refuses a card whose name or UID a card of the same book has, writing nothing; other books, deleted cards and plain contacts as the rule says', async () => {
+      const dee = await store.createUser('acme', { username: 'dee', name: 'Dee Dupe', scope: 'basic' }, actor);
+      const eve = await store.createUser('acme', { username: 'eve', name: 'Eve Else', scope: 'basic' }, actor);
+      const DEE = { source: 'personal', userId: dee.id } as const;
+      const EVE = { source: 'personal', userId: eve.id } as const;
+      const first = await store.createContactWithCard('acme', DEE, prep('First'), actor, { name: 'dup.vcf', uid: 'dup-uid' });
+      const v0 = (await store.getAccountVersion('acme'))!.revision;
+      const refused = async (scope: typeof DEE | typeof SHARED, card: { name: string; uid: string }, taken: 'name' | 'uid', existing: { contactId: string; name: string }) => {
+        const err = await store.createContactWithCard('acme', scope, prep('Refused'), actor, card).then(() => null, (e: unknown) => e);
+        expect(err).toBeInstanceOf(CardTakenError);
+        expect(err).toBeInstanceOf(ConflictError);
+        expect(err).toMatchObject({ taken, existing, status: 409 });
+      };
+      await refused(DEE, { name: 'dup.vcf', uid: 'other-uid' }, 'name', { contactId: first.id, name: 'dup.vcf' });
+      await refused(DEE, { name: 'other.vcf', uid: 'dup-uid' }, 'uid', { contactId: first.id, name: 'dup.vcf' });
+      await refused(DEE, { name: 'dup.vcf', uid: 'dup-uid' }, 'name', { contactId: first.id, name: 'dup.vcf' }); // the name is checked first
+      // a contact without a chosen name is the card "<id>.vcf" with its id as UID
+      const plain = await store.createContact('acme', DEE, prep('Plain'), actor);
+      const v1 = (await store.getAccountVersion('acme'))!.revision;
+      await refused(DEE, { name: `${plain.id}.vcf`, uid: 'fresh-uid' }, 'name', { contactId: plain.id, name: `${plain.id}.vcf` });
+      await refused(DEE, { name: 'fresh.vcf', uid: plain.id }, 'uid', { contactId: plain.id, name: `${plain.id}.vcf` });
+      await refused(DEE, { name: 'fresh.vcf', uid: first.id }, 'uid', { contactId: first.id, name: 'dup.vcf' });
+      // nothing written by a refusal: no revision, no contact, no card name
+      expect((await store.getAccountVersion('acme'))!.revision).toBe(v1);
+      expect(v1).toBe(v0 + 1);
+      expect(await store.findContactIdsByCard('acme', { name: 'other.vcf' })).toEqual([]);
+      expect(await store.findContactIdsByCard('acme', { uid: 'other-uid' })).toEqual([]);
+      expect(await store.findContactIdsByCard('acme', { uid: 'dup-uid' })).toEqual([first.id]);
+
+      // Another user's personal book, and the shared book, are other books: the same name and UID are free there.
+      const eves = await store.createContactWithCard('acme', EVE, prep('Eves'), actor, { name: 'dup.vcf', uid: 'dup-uid' });
+      const shared = await store.createContactWithCard('acme', SHARED, prep('Shared'), actor, { name: 'dup.vcf', uid: 'dup-uid' });
+      await refused(SHARED, { name: 'x.vcf', uid: 'dup-uid' }, 'uid', { contactId: shared.id, name: 'dup.vcf' });
+      // A deleted card frees its name and UID (its name row stays, for sync reports).
+      await store.deleteContact('acme', DEE, first.id, actor);
+      const again = await store.createContactWithCard('acme', DEE, prep('Again'), actor, { name: 'dup.vcf', uid: 'dup-uid' });
+      expect((await store.findContactIdsByCard('acme', { uid: 'dup-uid' })).sort()).toEqual([first.id, eves.id, shared.id, again.id].sort());
+    });
+
+    it('creates one card when two instances on one database create the same name or UID at once', async () => {
+      const other = await kind.open();
+      const fay = await store.createUser('acme', { username: 'fay', name: 'Fay Fast', scope: 'basic' }, actor);
+      const FAY = { source: 'personal', userId: fay.id } as const;
+      for (const [i, cards] of [
+        [{ name: 'same-0.vcf', uid: 'same-0' }, { name: 'same-0.vcf', uid: 'same-0' }], // both
+        [{ name: 'same-1.vcf', uid: 'a-1' }, { name: 'same-1.vcf', uid: 'b-1' }], // the name
+        [{ name: 'a-2.vcf', uid: 'same-2' }, { name: 'b-2.vcf', uid: 'same-2' }], // the UID
+        [{ name: 'a-3.vcf', uid: 'same-3' }, { name: 'b-3.vcf', uid: 'same-3' }, { name: 'c-3.vcf', uid: 'same-3' }, { name: 'd-3.vcf', uid: 'same-3' }],
+      ].entries()) {
+        const v0 = (await store.getAccountVersion('acme'))!.revision;
+        const results = await Promise.allSettled(cards.map((card, j) =>
+          (j % 2 === 0 ? store : other).createContactWithCard('acme', i % 2 === 0 ? FAY : SHARED, prep(`Racer${j}`), actor, card)));
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(CardTakenError);
+        const winner = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ id: string }>).value;
+        const uid = cards[results.findIndex((r) => r.status === 'fulfilled')].uid;
+        expect(await store.findContactIdsByCard('acme', { uid })).toEqual([winner.id]);
+        expect((await store.getAccountVersion('acme'))!.revision).toBe(v0 + 1);
+      }
     });
 
     it('keeps portal sessions: by hash, touched, re-authenticated, listed per user unexpired, ended one or all', async () => {
