@@ -18,6 +18,8 @@ export const LdapCode = {
   noSuchObject: 32,
   invalidCredentials: 49,
   insufficientAccessRights: 50,
+  busy: 51,
+  unavailable: 52,
   unwillingToPerform: 53,
   constraintViolation: 19,
   entryAlreadyExists: 68,
@@ -115,14 +117,16 @@ export class StorageFullError extends AppError {
 /** The database could not be read or written (I/O error, locked, read-only): worth retrying later. */
 export class StorageUnavailableError extends AppError {
   constructor(retryAfterSeconds = 5) {
-    super(503, 'storage_unavailable', 'The server cannot reach its storage right now; nothing was changed. Try again later.', [], LdapCode.unwillingToPerform, retryAfterSeconds);
+    // LDAP: unavailable (52), "the server (or a part thereof) is not available" (RFC 4511 A.2), on
+    // which a phone with a second directory server configured tries that one.
+    super(503, 'storage_unavailable', 'The server cannot reach its storage right now; nothing was changed. Try again later.', [], LdapCode.unavailable, retryAfterSeconds);
   }
 }
 
 /** Too much of one kind of heavy work (exports) is already waiting: refused, worth retrying soon. */
 export class ServerBusyError extends AppError {
   constructor(why: string, retryAfterSeconds = 10) {
-    super(503, 'busy', `The server is busy (${why}); try again in ${retryAfterSeconds} s.`, [], LdapCode.unwillingToPerform, retryAfterSeconds);
+    super(503, 'busy', `The server is busy (${why}); try again in ${retryAfterSeconds} s.`, [], LdapCode.busy, retryAfterSeconds);
   }
 }
 

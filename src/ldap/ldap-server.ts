@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type SecureContextOptions, TLSSocket } from 'node:tls';
 import type { AppContext } from '../app-context.ts';
+import { AppError, storageFailure } from '../errors.ts';
 import { normaliseSource } from '../auth/signin-limiter.ts';
 import { bindHandler } from './ldap-bind.ts';
 import { DirectoryNames } from './ldap-dn.ts';
@@ -170,6 +171,13 @@ function requestHandler(ctx: AppContext, names: DirectoryNames) {
         default: return undefined; // unbind and abandon are handled by the connection
       }
     } catch (err) {
+      // Our errors carry their LDAP result code (a database away: unavailable, 52); anything
+      // else is a defect of ours: operationsError, logged with its stack.
+      const known = err instanceof AppError ? err : storageFailure(err);
+      if (known) {
+        ctx.logger.warn({ err, code: known.code }, 'ldap request failed');
+        return answer(conn, req, known.ldapCode, known.message);
+      }
       ctx.logger.error({ err }, 'ldap handler failed');
       answer(conn, req, RESULT.operationsError, 'Internal error');
     }

@@ -210,6 +210,10 @@ describe.skipIf(!available)('three instances over PostgreSQL behind HAProxy', ()
       const during = await ldapsearch(a.ldapPort, ['-D', BIND, '-w', PHONE.password, '-b', BASE, '(sn=Seed)', 'sn']);
       expect(during.code, during.stderr).toBe(0);
       expect(during.entries.map((e) => e.attrs.sn[0])).toEqual(['Seed']);
+      // a bind that needs the database (a user's password, never checked here before) is told
+      // "unavailable" (52), on which a phone tries its second server, not "invalid credentials"
+      const user = await ldapsearch(a.ldapPort, ['-D', `cn=ann,${BASE}`, '-w', ANN.password, '-b', BASE, '(sn=Seed)', 'sn']);
+      expect(user.code, user.stderr).toBe(52);
     } finally {
       await c.pg.resume();
     }
