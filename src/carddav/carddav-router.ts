@@ -3,7 +3,7 @@
 // conditions as a DAV:error body, others as plain text with the reason.
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../app-context.ts';
-import { AppError, DavConditionError, NotFoundError } from '../errors.ts';
+import { AppError, storageFailure, DavConditionError, NotFoundError } from '../errors.ts';
 import { findBook } from './address-books.ts';
 import { directoryBookReads } from './book-reads.ts';
 import { deleteCard, getCard, putCard, UidConflictError } from './card-methods.ts';
@@ -82,7 +82,8 @@ function renderError(ctx: AppContext, err: unknown, req: Request, res: Response)
     : e?.type === 'entity.too.large' ? new AppError(413, 'payload_too_large', `The request body is larger than ${ctx.config.carddav.maxBodyBytes} bytes`)
       // body-parser's messages may quote a header (Content-Encoding): cut short like all below
       : typeof e?.status === 'number' && e.status >= 400 && e.status < 500 ? new AppError(e.status, 'bad_request', clip(String((err as Error).message), 200))
-        : null;
+        // a full disk (507) or a database away (503 with Retry-After), as the admin API answers them
+        : storageFailure(err);
   if (!appErr) {
     ctx.logger.error({ err, reqId: req.id }, 'carddav request failed');
     if (!res.headersSent) res.status(500).type('text/plain').send('Internal server error\n');

@@ -214,6 +214,14 @@ describe.skipIf(!available)('three instances over PostgreSQL behind HAProxy', ()
       // "unavailable" (52), on which a phone tries its second server, not "invalid credentials"
       const user = await ldapsearch(a.ldapPort, ['-D', `cn=ann,${BASE}`, '-w', ANN.password, '-b', BASE, '(sn=Seed)', 'sn']);
       expect(user.code, user.stderr).toBe(52);
+      // a CardDAV write is told the same as an API write: 503, try again later
+      const card = 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:down-1\r\nFN:Down Card\r\nN:Card;Down;;;\r\nTEL;TYPE=WORK:+12145550177\r\nEND:VCARD\r\n';
+      const put = await fetch(`${a.httpUrl}/carddav/acme/ann/personal/down-1.vcf`, {
+        method: 'PUT', body: card, headers: { 'Content-Type': 'text/vcard', Authorization: basic(ANN.login, ANN.password), 'If-None-Match': '*' },
+      });
+      await put.arrayBuffer();
+      expect(put.status).toBe(503);
+      expect(Number(put.headers.get('retry-after'))).toBeGreaterThan(0);
     } finally {
       await c.pg.resume();
     }
