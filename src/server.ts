@@ -6,7 +6,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import type { AppContext } from './app-context.ts';
 import { PhoneCredentialService } from './auth/phone-credentials.ts';
-import { sameSecret } from './auth/api-tokens.ts';
+import { METRICS_CHALLENGE, metricsAuthorized } from './auth/metrics-access.ts';
 import type { SecretBox } from './auth/secret-box.ts';
 import { SigninLimiter } from './auth/signin-limiter.ts';
 import type { Config } from './config/config-schema.ts';
@@ -116,9 +116,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (config.metrics.port !== null) {
     const token = config.metrics.token;
     metricsServer = createServer((req, res) => {
-      const authorized = !token || sameSecret(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '', token);
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') return void res.writeHead(404).end();
-      if (!authorized) return void res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="metrics"' }).end();
+      if (!metricsAuthorized(req.headers.authorization, token)) return void res.writeHead(401, { 'WWW-Authenticate': METRICS_CHALLENGE }).end();
       ctx.metrics.metrics().then(
         (text) => void res.writeHead(200, { 'Content-Type': ctx.metrics.contentType }).end(text),
         () => void res.writeHead(500).end(),

@@ -4,7 +4,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../app-context.ts';
 import { hashToken, sameHash } from '../auth/api-tokens.ts';
 import { NotFoundError, TooManyAttemptsError, UnauthorizedError } from '../errors.ts';
-import { clientAddress } from '../http/client-address.ts';
+import { clientAddress } from '../auth/client-address.ts';
 
 const TOUCH_INTERVAL_MS = 60_000;
 

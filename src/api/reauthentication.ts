@@ -8,7 +8,7 @@ import type { AppContext } from '../app-context.ts';
 import { verifyPassword } from '../auth/passwords.ts';
 import type { User } from '../domain/user-schemas.ts';
 import { AppError, TooManyAttemptsError, ValidationError } from '../errors.ts';
-import { clientAddress } from '../http/client-address.ts';
+import { clientAddress } from '../auth/client-address.ts';
 import type { Principal } from './principal.ts';
 
 /** Throws unless `password` is the user's current password. */

@@ -1,9 +1,9 @@
 // The Criterion AST evaluated on one in-memory entry. This is the single statement of what each
-// criterion means for the directory (names folded, numbers by digits, groups case-insensitive),
+// criterion means for the directory (names folded, numbers by digits, groups by their folded key),
 // kept identical to the store's SQL (src/store/sqlite/criterion-sql.ts) so either answers alike.
 import type { PhoneNumber } from '../domain/contact-schemas.ts';
 import { queryDigits } from '../domain/phone-number.ts';
-import { fold, words } from '../domain/text-fold.ts';
+import { fold, groupKey, words } from '../domain/text-fold.ts';
 import type { Criterion, NameField, NumberKindFilter } from '../store/store.ts';
 import { AFTER_SEP, type DirEntry, sortName, UPPER } from './directory-entry.ts';
 
@@ -30,10 +30,8 @@ export function equalityDigits(value: string, region: string): string {
   return q.full ?? q.digits;
 }
 
-/** Group names compare like the store's COLLATE NOCASE: ASCII letters only. */
-export function groupKey(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
-}
+/** Group names compare by the one group key (folded), as the stores' groups.name_key. */
+export { groupKey };
 
 export function compileCriterion(c: Criterion, region: string): Match {
   if ('all' in c) return TRUE;

@@ -7,6 +7,7 @@ import {
 import { cleanLine, describeCleaning } from './clean-text.ts';
 import { normalizeNumber } from './phone-number.ts';
 import { searchForms, type SearchForms } from './search-forms.ts';
+import { groupKey } from './text-fold.ts';
 import { detailsFromZod, ValidationError, type ErrorDetail } from '../errors.ts';
 
 /**
@@ -105,12 +106,12 @@ function summarize(errors: ErrorDetail[]): string {
   return 'Invalid contact: ' + errors.map((e) => `${e.field ?? 'contact'}: ${e.reason}`).join('; ');
 }
 
-/** Group names are unique per account regardless of case; keep the first spelling. */
+/** Group names are unique per account by their folded key; keep the first spelling. */
 function dedupeGroups(groups: string[]): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const g of groups) {
-    const key = g.toLowerCase();
+    const key = groupKey(g);
     if (!seen.has(key)) { seen.add(key); out.push(g); }
   }
   return out;

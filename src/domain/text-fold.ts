@@ -20,6 +20,15 @@ export function fold(text: string): string {
     .trim();
 }
 
+/**
+ * The one key group names compare by, everywhere (uniqueness in both stores, contacts' group
+ * lists, criteria, LDAP filters, exports): the name folded, so "Équipe", "équipe" and "EQUIPE"
+ * are one group. Both stores keep it in groups.name_key under a unique index.
+ */
+export function groupKey(name: string): string {
+  return fold(name);
+}
+
 /** Words of a folded text, for word-prefix search ("smi" finds "John Smith"). */
 export function words(text: string): string[] {
   return foldedWords(fold(text));

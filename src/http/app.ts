@@ -6,7 +6,7 @@ import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../app-context.ts';
 import { adminApi } from '../api/admin-api.ts';
 import { errorHandler } from '../api/error-handler.ts';
-import { sameSecret } from '../auth/api-tokens.ts';
+import { METRICS_CHALLENGE, metricsAuthorized } from '../auth/metrics-access.ts';
 import { carddavDiscovery, carddavRouter } from '../carddav/carddav-router.ts';
 import { NotFoundError, UnauthorizedError } from '../errors.ts';
 import { counter, httpMetrics } from '../ops/metrics.ts';
@@ -68,9 +68,8 @@ export function createApp(ctx: AppContext, readiness = new Readiness(ctx.db, { l
   const metricsToken = ctx.config.metrics.token;
   app.get('/metrics', (req, res, next) => {
     if (!metricsToken) return next(new NotFoundError('Route GET /metrics (set metrics.token, or metrics.port for a separate listener)'));
-    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-    if (!m || !sameSecret(m[1], metricsToken)) {
-      res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+    if (!metricsAuthorized(req.headers.authorization, metricsToken)) {
+      res.setHeader('WWW-Authenticate', METRICS_CHALLENGE);
       return next(new UnauthorizedError('GET /metrics needs the metrics token (Authorization: Bearer ...)'));
     }
     ctx.metrics.metrics().then((text) => {

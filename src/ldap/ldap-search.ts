@@ -2,8 +2,8 @@
 // the in-memory directory (src/directory/), and send entries with size limits, paging and sorting.
 // The protocol layer (protocol/) hands requests in already decoded and writes what the response
 // collects in one go.
-import { Gauge } from 'prom-client';
 import type { AppContext } from '../app-context.ts';
+import { gauge } from '../ops/metrics.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import type { ContactSort } from '../domain/contact-schemas.ts';
 import type { ContactRef, Criterion, Visibility } from '../store/store.ts';
@@ -45,8 +45,8 @@ export interface SearchResponseLike {
 export function searchHandler(ctx: AppContext, names: DirectoryNames) {
   const cfg = ctx.config.ldap;
   const cache = new EntryCache(cfg.entryCacheBytes);
-  gauge(ctx, 'dialbook_ldap_entry_cache_bytes', 'Bytes held by the LDAP encoded-entry cache', () => cache.size.bytes);
-  gauge(ctx, 'dialbook_ldap_entry_cache_entries', 'Entries held by the LDAP encoded-entry cache', () => cache.size.entries);
+  gauge(ctx.metrics, 'dialbook_ldap_entry_cache_bytes', 'Bytes held by the LDAP encoded-entry cache', () => cache.size.bytes);
+  gauge(ctx.metrics, 'dialbook_ldap_entry_cache_entries', 'Entries held by the LDAP encoded-entry cache', () => cache.size.entries);
 
   function sendEntry(req: SearchRequestLike, res: SearchResponseLike, dn: string, attrs: Attributes): void {
     res.write(frame(res.messageId, encodeEntry(dn, attrs, req.typesOnly)));
@@ -183,12 +183,6 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     }
     res.write(frameAll(res.messageId, bodies.filter((b): b is Buffer => b !== undefined)));
   }
-}
-
-/** A gauge read when metrics are collected (one per registry: one per running server). */
-function gauge(ctx: AppContext, name: string, help: string, read: () => number): void {
-  if (ctx.metrics.getSingleMetric(name)) ctx.metrics.removeSingleMetric(name);
-  new Gauge({ name, help, registers: [ctx.metrics], collect() { this.set(read()); } });
 }
 
 function normalizeScope(scope: string | number): 'base' | 'one' | 'sub' {

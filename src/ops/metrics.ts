@@ -1,5 +1,5 @@
 // Prometheus metrics: process defaults plus request counts and latencies per front end.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export function createMetrics(): Registry {
   const registry = new Registry();
@@ -24,4 +24,14 @@ export function counter(registry: Registry, name: string, help: string, labelNam
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Counter<string>;
   return new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+/**
+ * A gauge read when metrics are collected, from `read`. A second registration under the same
+ * name REPLACES the first: the gauge reads the newest source (a cache built again for the same
+ * registry), and a source that is gone is not kept alive by the registry holding its reader.
+ */
+export function gauge(registry: Registry, name: string, help: string, read: () => number): void {
+  if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+  new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
 }

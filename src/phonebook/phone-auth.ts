@@ -5,7 +5,7 @@ import ipaddr from 'ipaddr.js';
 import type { AppContext } from '../app-context.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import { AppError, ForbiddenError, TooManyAttemptsError } from '../errors.ts';
-import { clientAddress } from '../http/client-address.ts';
+import { clientAddress } from '../auth/client-address.ts';
 
 export class PhoneUnauthorizedError extends AppError {
   constructor() {

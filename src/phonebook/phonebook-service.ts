@@ -9,12 +9,12 @@
 // contacts that fall on the page.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { Gauge, type Counter } from 'prom-client';
+import type { Counter } from 'prom-client';
 import type { AppContext } from '../app-context.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import { queryDigits } from '../domain/phone-number.ts';
-import { counter } from '../ops/metrics.ts';
+import { counter, gauge } from '../ops/metrics.ts';
 import type { ContactQuery, Criterion } from '../store/store.ts';
 import { buildEntries, clean, entryCount, type ModelEntry, type PhonebookModel } from './phonebook-model.ts';
 import { ByteLruCache, type CacheStats } from './render-cache.ts';
@@ -111,8 +111,8 @@ export class PhonebookService {
     this.contactsRead = counter(ctx.metrics, 'dialbook_phonebook_contacts_read_total', 'Contacts read from the store to render phonebooks');
     this.entriesRendered = counter(ctx.metrics, 'dialbook_phonebook_entries_rendered_total', 'Phonebook entries rendered (cache misses only)');
     const stats = () => this.cache.stats();
-    gauge(ctx, 'dialbook_phonebook_cache_bytes', 'Bytes held by the rendered-phonebook cache', () => stats().bytes);
-    gauge(ctx, 'dialbook_phonebook_cache_entries', 'Answers held by the rendered-phonebook cache', () => stats().entries);
+    gauge(ctx.metrics, 'dialbook_phonebook_cache_bytes', 'Bytes held by the rendered-phonebook cache', () => stats().bytes);
+    gauge(ctx.metrics, 'dialbook_phonebook_cache_entries', 'Answers held by the rendered-phonebook cache', () => stats().entries);
   }
 
   cacheStats(): CacheStats {
@@ -359,9 +359,4 @@ function withParams(url: string, params: Record<string, string>): string {
   const u = new URL(url);
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
   return u.toString();
-}
-
-function gauge(ctx: AppContext, name: string, help: string, read: () => number): void {
-  if (ctx.metrics.getSingleMetric(name)) return;
-  new Gauge({ name, help, registers: [ctx.metrics], collect() { this.set(read()); } });
 }

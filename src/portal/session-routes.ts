@@ -7,7 +7,7 @@ import type { AppContext } from '../app-context.ts';
 import { hashToken, sameHash, sameSecret } from '../auth/api-tokens.ts';
 import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.ts';
 import { AppError, detailsFromZod, TooManyAttemptsError, UnauthorizedError, ValidationError } from '../errors.ts';
-import { clientAddress } from '../http/client-address.ts';
+import { clientAddress } from '../auth/client-address.ts';
 import { SessionStore, type Session } from './session-store.ts';
 
 const COOKIE = 'dialbook_session';

@@ -7,6 +7,7 @@ import type { AppContext } from '../app-context.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import { cleanLine } from '../domain/clean-text.ts';
+import { groupKey } from '../domain/text-fold.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ThreadStore } from '../store/open-store.ts';
 import { runExportThread } from './export-thread.ts';
@@ -43,10 +44,10 @@ export async function buildExport(db: Pick<ThreadStore, 'allContacts' | 'listGro
   let contacts = await db.allContacts(account.id, { source: 'shared' });
   let suffix = '';
   if (opts.group) {
-    const wanted = opts.group.toLowerCase();
-    const group = (await db.listGroups(account.id)).find((g) => g.name.toLowerCase() === wanted);
+    const wanted = groupKey(opts.group);
+    const group = (await db.listGroups(account.id)).find((g) => groupKey(g.name) === wanted);
     if (!group) throw new NotFoundError(`Group "${opts.group}"`);
-    contacts = contacts.filter((c) => c.groups.some((g) => g.toLowerCase() === wanted));
+    contacts = contacts.filter((c) => c.groups.some((g) => groupKey(g) === wanted));
     suffix = '-' + group.name.replace(/[^\p{L}\p{N}_-]+/gu, '_');
   }
   const base = `${account.id}-contacts${suffix}`;

@@ -6,6 +6,7 @@
 // export is the common case, so this halves its cost. Anything else goes through tryPrepareContact.
 import { contactFields, type Contact, type ContactFields, type ContactInput } from '../domain/contact-schemas.ts';
 import { tryPrepareContact, type ContactWarning, type PreparedContact, type PrepareResult } from '../domain/prepare-contact.ts';
+import { groupKey } from '../domain/text-fold.ts';
 import type { ErrorDetail } from '../errors.ts';
 import type { BatchOp } from '../store/store.ts';
 import type { SheetRow } from './csv-dialect.ts';
@@ -265,8 +266,8 @@ function sameFields(a: ContactFields, b: ContactFields): boolean {
     && a.groups.length === b.groups.length && a.groups.every((g, i) => g === b.groups[i]);
 }
 
-/** Identity of a contact's content: every field as stored, groups in any order and case. */
+/** Identity of a contact's content: every field as stored, groups in any order by their key. */
 export function contentKey(f: ContactFields): string {
-  const groups = f.groups.map((g) => g.toLowerCase()).sort();
+  const groups = f.groups.map(groupKey).sort();
   return JSON.stringify([f.firstName, f.lastName, f.company, f.title, f.workNumber, f.mobileNumber, f.homeNumber, f.faxNumber, f.email, groups]);
 }

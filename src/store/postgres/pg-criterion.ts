@@ -4,7 +4,7 @@
 // on SQLite); only contains/suffix on names scan the account. Parameters are numbered as they are
 // added ($1, $2 ...), so one Params collects those of a whole statement.
 import type { Criterion, NameField, NumberKindFilter, Visibility } from '../store.ts';
-import { fold, words } from '../../domain/text-fold.ts';
+import { fold, groupKey, words } from '../../domain/text-fold.ts';
 import { queryDigits, reverse } from '../../domain/phone-number.ts';
 import { KIND_SQL } from '../number-kind-sql.ts';
 
@@ -48,9 +48,9 @@ export function criterionSql(c: Criterion, accountId: string, region: string, p:
   if ('words' in c) return wordsSql(c.words, accountId, p);
   if ('number' in c) return numberSql(c.number, c.op, c.value ?? '', accountId, region, p);
   if ('group' in c) {
-    // lower(): group names are unique regardless of case (SQLite: COLLATE NOCASE).
+    // groups by their key (groupKey), as on SQLite
     return `c.id IN (SELECT cg.contact_id FROM contact_groups cg JOIN groups g ON g.id = cg.group_id
-      WHERE g.account_id = ${p.add(accountId)} AND lower(g.name) = lower(${p.add(c.group)}))`;
+      WHERE g.account_id = ${p.add(accountId)} AND g.name_key = ${p.add(groupKey(c.group))})`;
   }
   if ('id' in c) return `c.id = ${p.add(c.id)}`;
   return `c.source = ${p.add(c.source)}`;

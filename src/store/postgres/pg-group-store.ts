@@ -1,8 +1,10 @@
-// Groups on PostgreSQL: names unique in an account regardless of case; a rename or deletion is a
-// change of every member (their entries show group names), so the feed reports the members.
+// Groups on PostgreSQL: names unique in an account by their key (groupKey: case and accents); a
+// rename or deletion is a change of every member (their entries show group names), so the feed
+// reports the members.
 import type pg from 'pg';
 import type { Actor } from '../../domain/audit.ts';
 import type { Group } from '../../domain/group-schemas.ts';
+import { groupKey } from '../../domain/text-fold.ts';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import { newId } from '../ids.ts';
 import type { PgStore } from './pg-store.ts';
@@ -13,7 +15,7 @@ export class PgGroupStore {
   async list(accountId: string): Promise<Group[]> {
     const { rows } = await this.pool.query<{ id: string; account_id: string; name: string; n: string }>(
       `SELECT g.id, g.account_id, g.name, (SELECT count(*) FROM contact_groups cg WHERE cg.group_id = g.id) AS n
-       FROM groups g WHERE g.account_id = $1 ORDER BY lower(g.name)`, [accountId]);
+       FROM groups g WHERE g.account_id = $1 ORDER BY g.name_key`, [accountId]);
     return rows.map((r) => ({ id: r.id, accountId: r.account_id, name: r.name, contactCount: Number(r.n) }));
   }
 
@@ -25,7 +27,7 @@ export class PgGroupStore {
   }
 
   private async assertFree(c: pg.ClientBase, accountId: string, name: string, exceptId: string | null): Promise<void> {
-    const { rows } = await c.query<{ id: string }>('SELECT id FROM groups WHERE account_id = $1 AND lower(name) = lower($2)', [accountId, name]);
+    const { rows } = await c.query<{ id: string }>('SELECT id FROM groups WHERE account_id = $1 AND name_key = $2', [accountId, groupKey(name)]);
     if (rows[0] && rows[0].id !== exceptId) throw new ConflictError(`A group named "${name}" already exists`, [{ field: 'name', value: name, reason: 'is taken' }]);
   }
 
@@ -33,7 +35,7 @@ export class PgGroupStore {
     return this.store.accountTx(accountId, async ({ client, at }) => {
       await this.assertFree(client, accountId, name, null);
       const id = newId();
-      await client.query('INSERT INTO groups (id, account_id, name, created_at) VALUES ($1,$2,$3,$4)', [id, accountId, name, at]);
+      await client.query('INSERT INTO groups (id, account_id, name, name_key, created_at) VALUES ($1,$2,$3,$4,$5)', [id, accountId, name, groupKey(name), at]);
       await this.store.audit(client, accountId, actor, 'group.create', id, null, { name }, at);
       return { result: await this.groupOn(client, accountId, id), feed: null };
     });
@@ -43,7 +45,7 @@ export class PgGroupStore {
     return this.store.accountTx(accountId, async ({ client, at }) => {
       const before = await this.groupOn(client, accountId, id);
       await this.assertFree(client, accountId, name, id);
-      await client.query('UPDATE groups SET name = $2 WHERE id = $1', [id, name]);
+      await client.query('UPDATE groups SET name = $2, name_key = $3 WHERE id = $1', [id, name, groupKey(name)]);
       await this.store.audit(client, accountId, actor, 'group.rename', id, { name: before.name }, { name }, at);
       const members = (await client.query<{ contact_id: string }>('SELECT contact_id FROM contact_groups WHERE group_id = $1', [id])).rows.map((r) => r.contact_id);
       return { result: await this.groupOn(client, accountId, id), feed: { changed: members, deleted: [] } };

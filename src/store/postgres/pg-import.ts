@@ -10,6 +10,7 @@ import type { Actor } from '../../domain/audit.ts';
 import { contactFields } from '../../domain/contact-schemas.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import { reverse } from '../../domain/phone-number.ts';
+import { groupKey } from '../../domain/text-fold.ts';
 import type { BatchOp, BatchResult, WriteScope } from '../async-store.ts';
 import { newId } from '../ids.ts';
 import { CONTENT_COLUMNS, contactValues } from '../contact-columns.ts';
@@ -87,7 +88,7 @@ export async function importInto(
       (function* () {
         for (let i = 0; i < creates.length; i++) {
           const groups = creates[i].fields.groups;
-          for (let k = 0; k < groups.length; k++) yield copyLine([ids[i], groupIds.get(groups[k].toLowerCase())!, k]);
+          for (let k = 0; k < groups.length; k++) yield copyLine([ids[i], groupIds.get(groupKey(groups[k]))!, k]);
         }
       })());
     // Personal contacts are not audited (PgStore.auditContact says why).

@@ -5,11 +5,15 @@
 // The schema mirrors SQLite's (sqlite/migrations.ts) except the change feed: one row per write
 // transaction keyed by (account, revision) instead of trigger rows on a global sequence.
 import type pg from 'pg';
+import { groupKey } from '../../domain/text-fold.ts';
 
 /** Any fixed 64-bit key, the same in every dialbook: pg_advisory_xact_lock(MIGRATION_LOCK). */
 const MIGRATION_LOCK = 0x6469616c626f6f6bn; // "dialbook"
 
-const MIGRATIONS: string[] = [
+/** A migration is SQL, or a step that needs the project's own rules (JavaScript) as well. */
+type Migration = string | ((c: pg.ClientBase) => Promise<void>);
+
+const MIGRATIONS: Migration[] = [
   // 1: everything the SQLite schema has up to its migration 8 (but the credential kinds of 7: in
   // 2), in PostgreSQL's terms. Folded
   // columns are COLLATE "C": a prefix search is then a plain B-tree range, whatever the locale.
@@ -218,7 +222,45 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (source, login)
   );
   `,
+  // 3: group names fold one way everywhere (groupKey: case AND accents, so "Équipe", "équipe"
+  // and "EQUIPE" are one group); lower(name) folded case only. Each group stores its key under a
+  // unique index, which replaces the lower(name) one. Groups that the new key makes one are
+  // merged into the oldest (SQLite's migration 11): members move over, the others go, and each
+  // account concerned gets a revision whose feed entry lists the members that moved.
+  async (c) => {
+    await c.query(`ALTER TABLE groups ADD COLUMN name_key text COLLATE "C" NOT NULL DEFAULT ''`);
+    await mergeFoldedGroups(c);
+    await c.query('DROP INDEX groups_name');
+    await c.query('CREATE UNIQUE INDEX groups_name_key ON groups(account_id, name_key)');
+  },
 ];
+
+/** Fills groups.name_key; groups whose keys meet are merged into the oldest (migration 3). */
+async function mergeFoldedGroups(c: pg.ClientBase): Promise<void> {
+  const { rows } = await c.query<{ id: string; account_id: string; name: string }>('SELECT id, account_id, name FROM groups ORDER BY account_id, created_at, id');
+  const kept = new Map<string, string>();
+  const moved = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const key = groupKey(r.name);
+    const into = kept.get(r.account_id + '\0' + key);
+    if (into === undefined) {
+      kept.set(r.account_id + '\0' + key, r.id);
+      await c.query('UPDATE groups SET name_key = $1 WHERE id = $2', [key, r.id]);
+      continue;
+    }
+    const members = await c.query<{ contact_id: string }>(`INSERT INTO contact_groups (contact_id, group_id, position)
+      SELECT contact_id, $1, position FROM contact_groups WHERE group_id = $2 ON CONFLICT DO NOTHING RETURNING contact_id`, [into, r.id]);
+    const all = await c.query<{ contact_id: string }>('DELETE FROM contact_groups WHERE group_id = $1 RETURNING contact_id', [r.id]);
+    await c.query('DELETE FROM groups WHERE id = $1', [r.id]);
+    let set = moved.get(r.account_id);
+    if (!set) moved.set(r.account_id, (set = new Set()));
+    for (const m of [...members.rows, ...all.rows]) set.add(m.contact_id);
+  }
+  for (const [accountId, changed] of moved) {
+    const { rows: rev } = await c.query<{ revision: string }>('UPDATE accounts SET revision = revision + 1 WHERE id = $1 RETURNING revision', [accountId]);
+    await c.query('INSERT INTO change_log (account_id, revision, changed) VALUES ($1, $2, $3)', [accountId, rev[0].revision, [...changed]]);
+  }
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -239,7 +281,9 @@ export async function migrate(client: pg.ClientBase): Promise<number[]> {
       throw new Error(`Database schema version ${current} is newer than this dialbook (${MIGRATIONS.length}); upgrade dialbook`);
     }
     for (let v = current; v < MIGRATIONS.length; v++) {
-      await client.query(MIGRATIONS[v]);
+      const step = MIGRATIONS[v];
+      if (typeof step === 'string') await client.query(step);
+      else await step(client);
       await client.query('INSERT INTO dialbook_schema (version) VALUES ($1)', [v + 1]);
       applied.push(v + 1);
     }

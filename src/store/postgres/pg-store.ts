@@ -14,6 +14,7 @@ import type { Group } from '../../domain/group-schemas.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import { reverse } from '../../domain/phone-number.ts';
 import { searchForms } from '../../domain/search-forms.ts';
+import { groupKey } from '../../domain/text-fold.ts';
 import { NotFoundError, PreconditionFailedError } from '../../errors.ts';
 import type { ApiTokenInfo, TokenKind, User, UserCreate, UserPatch } from '../../domain/user-schemas.ts';
 import type {
@@ -270,14 +271,14 @@ class PgStore implements PostgresStore {
 
   /** Groups named on a contact are created when they do not exist yet (as the spreadsheet expects). */
   async ensureGroup(c: pg.ClientBase, accountId: string, name: string, cache: Map<string, string>): Promise<string> {
-    const key = name.toLowerCase();
+    const key = groupKey(name);
     const cached = cache.get(key);
     if (cached) return cached;
-    const found = await c.query<{ id: string }>('SELECT id FROM groups WHERE account_id = $1 AND lower(name) = lower($2)', [accountId, name]);
+    const found = await c.query<{ id: string }>('SELECT id FROM groups WHERE account_id = $1 AND name_key = $2', [accountId, key]);
     let id = found.rows[0]?.id;
     if (!id) {
       id = newId();
-      await c.query('INSERT INTO groups (id, account_id, name, created_at) VALUES ($1, $2, $3, $4)', [id, accountId, name, now()]);
+      await c.query('INSERT INTO groups (id, account_id, name, name_key, created_at) VALUES ($1, $2, $3, $4, $5)', [id, accountId, name, key, now()]);
     }
     cache.set(key, id);
     return id;

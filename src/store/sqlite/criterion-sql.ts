@@ -1,7 +1,7 @@
 // Turns the store's Criterion AST into SQL over the contacts table (alias c). Name prefixes and
 // caller-ID tails become index range scans; only contains/suffix on names scan the account.
 import type { Criterion, NameField, NumberKindFilter, Visibility } from '../../store/store.ts';
-import { fold, words } from '../../domain/text-fold.ts';
+import { fold, groupKey, words } from '../../domain/text-fold.ts';
 import { queryDigits, reverse } from '../../domain/phone-number.ts';
 import { KIND_SQL } from '../number-kind-sql.ts';
 
@@ -53,8 +53,8 @@ export function criterionSql(c: Criterion, accountId: string, region: string): S
   if ('group' in c) {
     return {
       sql: `c.id IN (SELECT cg.contact_id FROM contact_groups cg JOIN groups g ON g.id = cg.group_id
-                     WHERE g.account_id = ? AND g.name = ?)`,
-      params: [accountId, c.group],
+                     WHERE g.account_id = ? AND g.name_key = ?)`,
+      params: [accountId, groupKey(c.group)],
     };
   }
   if ('id' in c) return { sql: 'c.id = ?', params: [c.id] };

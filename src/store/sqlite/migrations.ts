@@ -1,8 +1,12 @@
 // Versioned schema migrations, applied in order inside one transaction each.
 // PRAGMA user_version records how far a database has come.
 import type Database from 'better-sqlite3';
+import { groupKey } from '../../domain/text-fold.ts';
 
-const MIGRATIONS: string[] = [
+/** A migration is SQL, or a step that needs the project's own rules (JavaScript) as well. */
+type Migration = string | ((db: Database.Database) => void);
+
+const MIGRATIONS: Migration[] = [
   // 1: accounts, users, tokens, contacts, numbers, words, groups, audit
   `
   CREATE TABLE accounts (
@@ -326,7 +330,44 @@ const MIGRATIONS: string[] = [
   `
   DELETE FROM audit_log WHERE action LIKE 'contact.%' AND target_id IN (SELECT id FROM contacts WHERE source = 'personal');
   `,
+  // 11: group names fold one way everywhere (groupKey: case AND accents, so "Équipe", "équipe"
+  // and "EQUIPE" are one group); COLLATE NOCASE folded ASCII letters only. Each group stores its
+  // key under a unique index (the NOCASE constraint stays; the key is stricter). Groups that the
+  // new key makes one are merged into the oldest: members move over, the others go.
+  (db) => {
+    db.exec("ALTER TABLE groups ADD COLUMN name_key TEXT NOT NULL DEFAULT ''");
+    mergeFoldedGroups(db);
+    db.exec('CREATE UNIQUE INDEX groups_name_key ON groups(account_id, name_key)');
+  },
 ];
+
+/** Fills groups.name_key; groups whose keys meet are merged into the oldest (migration 11). */
+function mergeFoldedGroups(db: Database.Database): void {
+  const rows = db.prepare('SELECT id, account_id, name FROM groups ORDER BY account_id, created_at, id').all() as { id: string; account_id: string; name: string }[];
+  const setKey = db.prepare('UPDATE groups SET name_key = ? WHERE id = ?');
+  const moveMembers = db.prepare(`INSERT OR IGNORE INTO contact_groups (contact_id, group_id, position)
+    SELECT contact_id, ?, position FROM contact_groups WHERE group_id = ?`);
+  const dropMembers = db.prepare('DELETE FROM contact_groups WHERE group_id = ?');
+  const drop = db.prepare('DELETE FROM groups WHERE id = ?');
+  const kept = new Map<string, string>();
+  const merged = new Set<string>();
+  for (const r of rows) {
+    const key = groupKey(r.name);
+    const into = kept.get(r.account_id + '\0' + key);
+    if (into === undefined) {
+      kept.set(r.account_id + '\0' + key, r.id);
+      setKey.run(key, r.id);
+      continue;
+    }
+    moveMembers.run(into, r.id);
+    dropMembers.run(r.id); // their delete trigger logs the members as changed
+    drop.run(r.id);
+    merged.add(r.account_id);
+  }
+  // the bump tags the change rows the triggers wrote (migration 8)
+  const bump = db.prepare('UPDATE accounts SET revision = revision + 1 WHERE id = ?');
+  for (const accountId of merged) bump.run(accountId);
+}
 
 /** `upTo`: stop at that version (tests build an older database to migrate). */
 export function migrate(db: Database.Database, upTo = MIGRATIONS.length): void {
@@ -336,7 +377,9 @@ export function migrate(db: Database.Database, upTo = MIGRATIONS.length): void {
   }
   for (let v = current; v < Math.min(upTo, MIGRATIONS.length); v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]);
+      const step = MIGRATIONS[v];
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }

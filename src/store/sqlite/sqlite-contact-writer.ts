@@ -6,6 +6,7 @@ import { contactFields, type Contact } from '../../domain/contact-schemas.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import { searchForms } from '../../domain/search-forms.ts';
 import { reverse } from '../../domain/phone-number.ts';
+import { groupKey } from '../../domain/text-fold.ts';
 import { NotFoundError, PreconditionFailedError } from '../../errors.ts';
 import type { BatchOp, BatchResult, OpenBatch, WriteScope } from '../store.ts';
 import { now, refreshStatistics, RowInserter, type Db, type StatementCache } from './database.ts';
@@ -241,14 +242,14 @@ export class SqliteContactWriter {
 
   /** Groups named on a contact are created when they do not exist yet (as the spreadsheet expects). */
   ensureGroup(accountId: string, name: string, cache?: Map<string, string>): string {
-    const key = name.toLowerCase();
+    const key = groupKey(name);
     const cached = cache?.get(key);
     if (cached) return cached;
-    const row = this.stmts.get('SELECT id FROM groups WHERE account_id = ? AND name = ?').get(accountId, name) as { id: string } | undefined;
+    const row = this.stmts.get('SELECT id FROM groups WHERE account_id = ? AND name_key = ?').get(accountId, key) as { id: string } | undefined;
     let id = row?.id;
     if (!id) {
       id = newId();
-      this.stmts.get('INSERT INTO groups (id, account_id, name, created_at) VALUES (?,?,?,?)').run(id, accountId, name, now());
+      this.stmts.get('INSERT INTO groups (id, account_id, name, name_key, created_at) VALUES (?,?,?,?,?)').run(id, accountId, name, key, now());
     }
     cache?.set(key, id);
     return id;
@@ -276,7 +277,7 @@ export class SqliteContactWriter {
 interface BatchState {
   result: BatchResult;
   at: string;
-  /** Group ids by lower-case name, so each group is looked up once per batch. */
+  /** Group ids by group key (groupKey), so each group is looked up once per batch. */
   groupIds: Map<string, string>;
   /** The statements for the batch's new contacts, made at its first. */
   inserts: BatchInserts | null;

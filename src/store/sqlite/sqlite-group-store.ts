@@ -1,7 +1,8 @@
-// Groups and the audit log.
+// Groups and the audit log. Group names are unique in an account by their key (groupKey).
 import { newId } from '../ids.ts';
 import type { Actor, AuditEntry } from '../../domain/audit.ts';
 import type { Group } from '../../domain/group-schemas.ts';
+import { groupKey } from '../../domain/text-fold.ts';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import { now, type Db, type StatementCache } from './database.ts';
 import type { SqliteContactWriter } from './sqlite-contact-writer.ts';
@@ -14,7 +15,7 @@ export class SqliteGroupStore {
   constructor(private readonly db: Db, private readonly stmts: StatementCache, private readonly writer: SqliteContactWriter) {}
 
   list(accountId: string): Group[] {
-    return (this.stmts.get(`${GROUP_SELECT} WHERE g.account_id = ? ORDER BY g.name`).all(accountId) as GroupRow[]).map(toGroup);
+    return (this.stmts.get(`${GROUP_SELECT} WHERE g.account_id = ? ORDER BY g.name_key`).all(accountId) as GroupRow[]).map(toGroup);
   }
 
   private get(accountId: string, id: string): Group {
@@ -24,7 +25,7 @@ export class SqliteGroupStore {
   }
 
   private assertFree(accountId: string, name: string, exceptId: string | null): void {
-    const row = this.stmts.get('SELECT id FROM groups WHERE account_id = ? AND name = ?').get(accountId, name) as { id: string } | undefined;
+    const row = this.stmts.get('SELECT id FROM groups WHERE account_id = ? AND name_key = ?').get(accountId, groupKey(name)) as { id: string } | undefined;
     if (row && row.id !== exceptId) throw new ConflictError(`A group named "${name}" already exists`, [{ field: 'name', value: name, reason: 'is taken' }]);
   }
 
@@ -32,7 +33,7 @@ export class SqliteGroupStore {
     return this.db.transaction(() => {
       this.assertFree(accountId, name, null);
       const id = newId();
-      this.stmts.get('INSERT INTO groups (id, account_id, name, created_at) VALUES (?,?,?,?)').run(id, accountId, name, now());
+      this.stmts.get('INSERT INTO groups (id, account_id, name, name_key, created_at) VALUES (?,?,?,?,?)').run(id, accountId, name, groupKey(name), now());
       this.writer.audit(accountId, actor, 'group.create', id, null, { name });
       this.writer.bumpRevision(accountId);
       return this.get(accountId, id);
@@ -43,7 +44,7 @@ export class SqliteGroupStore {
     return this.db.transaction(() => {
       const before = this.get(accountId, id);
       this.assertFree(accountId, name, id);
-      this.stmts.get('UPDATE groups SET name = ? WHERE id = ?').run(name, id);
+      this.stmts.get('UPDATE groups SET name = ?, name_key = ? WHERE id = ?').run(name, groupKey(name), id);
       this.writer.audit(accountId, actor, 'group.rename', id, { name: before.name }, { name });
       this.writer.bumpRevision(accountId);
       return this.get(accountId, id);

@@ -4,6 +4,10 @@
 // when Debian's postgresql package is missing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareContact } from '../../../src/domain/prepare-contact.ts';
+import { groupKey } from '../../../src/domain/text-fold.ts';
+import { compileCriterion } from '../../../src/directory/criterion-match.ts';
+import { toEntry } from '../../../src/directory/directory-entry.ts';
+import { translateFilter } from '../../../src/ldap/ldap-filter.ts';
 import { ChangeFollower, type FollowedChange } from '../../../src/store/change-follower.ts';
 import type { BatchOp } from '../../../src/store/async-store.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../../src/errors.ts';
@@ -106,6 +110,32 @@ for (const makeKind of KINDS) {
       await store.deleteGroup('acme', g.id, actor);
       expect((await store.getContact('acme', member.id, EVERYONE))!.groups).toEqual([]);
       expect((await store.listGroups('acme')).some((x) => x.id === g.id)).toBe(false);
+    });
+
+    it('folds group names one way (case and accents): "Équipe", "équipe" and "EQUIPE" are one group, found by every filter', async () => {
+      const g = await store.createGroup('acme', 'Équipe', actor);
+      for (const other of ['équipe', 'EQUIPE', 'Equipe']) {
+        await expect(store.createGroup('acme', other, actor)).rejects.toBeInstanceOf(ConflictError);
+      }
+      const member = await store.createContact('acme', SHARED, prep({ lastName: 'Teammate', groups: ['EQUIPE', 'équipe'] }), actor);
+      expect(member.groups).toEqual(['Équipe']);
+      const batch = await store.importContacts('acme', SHARED, [[{ op: 'create', contact: prep({ lastName: 'Imported mate', groups: ['equipe', 'ÉQUIPE'] }) }]], actor);
+      expect(batch.created).toHaveLength(1);
+      expect((await store.listGroups('acme')).filter((x) => groupKey(x.name) === 'equipe')).toEqual([expect.objectContaining({ id: g.id, name: 'Équipe', contactCount: 2 })]);
+      // a rename to another spelling of the same name is the same group
+      expect((await store.renameGroup('acme', g.id, 'équipe', actor)).name).toBe('équipe');
+      const other = await store.createGroup('acme', 'Other', actor);
+      await expect(store.renameGroup('acme', other.id, 'ÉQUIPE', actor)).rejects.toBeInstanceOf(ConflictError);
+      // the store's criterion, the directory's (in memory) and an LDAP (ou=...) filter agree
+      for (const spelling of ['Équipe', 'équipe', 'EQUIPE', 'equipe']) {
+        const found = await store.queryContacts('acme', { visibility: EVERYONE, where: { group: spelling } });
+        expect(found.contacts.map((c) => c.lastName).sort(), spelling).toEqual(['Imported mate', 'Teammate']);
+        const ldap = translateFilter({ type: 'EqualityFilter', attribute: 'ou', value: spelling }, 4);
+        expect(ldap).toEqual({ group: spelling });
+        expect(compileCriterion(ldap, 'US')(toEntry((await store.getContact('acme', member.id, EVERYONE))!, 1)), spelling).toBe(true);
+      }
+      await store.deleteGroup('acme', other.id, actor);
+      await store.deleteGroup('acme', g.id, actor);
     });
 
     it('feeds every change by revision: writes, deletions, nothing of other accounts; settings restart readers', async () => {

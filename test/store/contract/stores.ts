@@ -28,6 +28,8 @@ export interface StoreKind {
   tearDown(): Promise<void>;
   /** The tables and columns of the test file's migrated database (after a first open). */
   schema(): Promise<Schema>;
+  /** Runs SQL straight on the test file's database (close the stores first), as an older dialbook left it. */
+  exec(sql: string): Promise<void>;
   /** The PostgreSQL server (postgres kind only). */
   server?: () => TestPostgres;
 }
@@ -47,6 +49,10 @@ export function sqliteKind(): StoreKind {
     async tearDown() {
       for (const s of opened.splice(0)) await s.close().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
+    },
+    async exec(sql) {
+      const db = new Database(join(dir, 'dialbook.db'));
+      try { db.exec(sql); } finally { db.close(); }
     },
     async schema() {
       const db = new Database(join(dir, 'dialbook.db'), { readonly: true });
@@ -79,6 +85,11 @@ export function postgresKind(): StoreKind {
     async tearDown() {
       for (const s of opened.splice(0)) await s.close().catch(() => {});
       await server?.stop();
+    },
+    async exec(sql) {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try { await c.query(sql); } finally { await c.end(); }
     },
     async schema() {
       const c = new pg.Client({ connectionString: url });
