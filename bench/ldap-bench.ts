@@ -209,7 +209,6 @@ export async function run(): Promise<void> {
     procs.push(slapd);
     waitForPort(slapdPort);
     console.log(`${CONNECTIONS} connections, ${SECONDS} s each, 70% name prefix / 30% caller-ID tail, sizeLimit 50`);
-    let s: ReturnType<typeof measure> | null = null;
     for (const [k, { dbDir, db }] of dialbooks.entries()) {
       const dbPort = basePort + k * 10;
       const httpPort = basePort + 2000 + k * 10;
@@ -221,10 +220,9 @@ export async function run(): Promise<void> {
       console.log(`${name}: ${loadAverage()}`);
       // taskset execs the server, so the pids are the servers'
       const d = measure(name, dialbook, client, dbPort, 'cn=phones,o=bench,dc=dialbook', 'o=bench,dc=dialbook', qfile);
-      if (!s) {
-        console.log(`slapd: ${loadAverage()}`);
-        s = measure('slapd', slapd, client, slapdPort, 'cn=admin,dc=dialbook', 'o=bench,dc=dialbook', qfile);
-      }
+      // slapd right after each dialbook run: the machine's load moves between runs
+      console.log(`slapd: ${loadAverage()}`);
+      const s = measure('slapd', slapd, client, slapdPort, 'cn=admin,dc=dialbook', 'o=bench,dc=dialbook', qfile);
       console.log(`ratio ${name}/slapd: throughput ${(d.rate / s.rate).toFixed(2)}, p99 ${(d.p99 / s.p99).toFixed(2)}, CPU per search ${(d.cpuPer / s.cpuPer).toFixed(2)}  (${loadAverage()})`);
       console.log(`server memory (RSS): ${name} ${rssMb(dialbook.pid!).toFixed(0)} MB, slapd ${rssMb(slapd.pid!).toFixed(0)} MB`);
       const compared = compareResults({ port: dbPort, bindDn: 'cn=phones,o=bench,dc=dialbook', password: 'bench-password' },

@@ -94,9 +94,8 @@ export async function run(): Promise<void> {
     const ngPort = basePort + 1000;
     const path = '/phonebook/bench/yealink.xml';
     let nginxEtag = '';
-    const results: { engine: BenchEngine; full: WrkResult; notModified: WrkResult; burst: string; load: string }[] = [];
-    let nginxFull: WrkResult | null = null;
-    let nginx304: WrkResult | null = null;
+    // nginx is measured next to each engine's run (the machine's load moves between them)
+    const results: { engine: BenchEngine; full: WrkResult; notModified: WrkResult; nginxFull: WrkResult; nginx304: WrkResult; burst: string; load: string }[] = [];
     for (const [k, engine] of benchEngines().entries()) {
       const dataDir = join(work, `data-${engine}`);
       mkdirSync(dataDir);
@@ -127,22 +126,18 @@ http { access_log off; default_type text/xml; etag on; keepalive_requests 100000
       }
       const load = loadAverage();
       const fullR = wrk(`http://127.0.0.1:${dbPort}${path}`, [`Authorization: ${AUTH}`]);
-      nginxFull ??= wrk(`http://127.0.0.1:${ngPort}/yealink.xml`, []);
+      const nginxFull = wrk(`http://127.0.0.1:${ngPort}/yealink.xml`, []);
       const nm = wrk(`http://127.0.0.1:${dbPort}${path}`, [`Authorization: ${AUTH}`, `If-None-Match: ${full.etag}`]);
-      nginx304 ??= wrk(`http://127.0.0.1:${ngPort}/yealink.xml`, [`If-None-Match: ${nginxEtag}`]);
+      const nginx304 = wrk(`http://127.0.0.1:${ngPort}/yealink.xml`, [`If-None-Match: ${nginxEtag}`]);
       const b = await burst(dbPort, path, full.body.length);
-      results.push({ engine, full: fullR, notModified: nm, burst: b, load });
+      results.push({ engine, full: fullR, notModified: nm, nginxFull, nginx304, burst: b, load });
       server.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 500));
     }
-    const rows: [string, WrkResult][] = [];
-    for (const r of results) rows.push([`dialbook/${r.engine} full GET`, r.full]);
-    rows.push(['nginx full GET', nginxFull!]);
-    for (const r of results) rows.push([`dialbook/${r.engine} 304`, r.notModified]);
-    rows.push(['nginx 304', nginx304!]);
-    for (const [name, r] of rows) console.log(`${name.padEnd(27)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99ms.toFixed(2)} ms  errors: ${r.errors}`);
     for (const r of results) {
-      console.log(`ratio dialbook (${engineName(r.engine)})/nginx: full GET ${(r.full.rps / nginxFull!.rps).toFixed(2)}, 304 ${(r.notModified.rps / nginx304!.rps).toFixed(2)}  (${r.load} at its start)`);
+      const rows: [string, WrkResult][] = [[`dialbook/${r.engine} full GET`, r.full], ['nginx full GET', r.nginxFull], [`dialbook/${r.engine} 304`, r.notModified], ['nginx 304', r.nginx304]];
+      for (const [name, w] of rows) console.log(`${name.padEnd(27)} ${w.rps.toFixed(0).padStart(7)} req/s  p99 ${w.p99ms.toFixed(2)} ms  errors: ${w.errors}`);
+      console.log(`ratio dialbook (${engineName(r.engine)})/nginx: full GET ${(r.full.rps / r.nginxFull.rps).toFixed(2)}, 304 ${(r.notModified.rps / r.nginx304.rps).toFixed(2)}  (${r.load} at its start)`);
       console.log(`  ${engineName(r.engine)}: ${r.burst}`);
     }
     console.log(`after: ${loadAverage()}`);

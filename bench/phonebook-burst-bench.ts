@@ -76,7 +76,10 @@ async function burst(port: number, paths: string[], pid: number): Promise<string
   const ms = results.map((r) => r.ms).sort((a, b) => a - b);
   const q = (f: number) => ms[Math.min(ms.length - 1, Math.floor(f * ms.length))];
   const failed = results.filter((r) => r.status !== 200).length;
-  return `${results.length} fetches, ${CLIENTS} clients: ${failed} failed, p50 ${q(0.5).toFixed(0)} ms, p99 ${q(0.99).toFixed(0)} ms, max ${ms[ms.length - 1].toFixed(0)} ms, all done in ${((performance.now() - t0) / 1000).toFixed(1)} s, server CPU ${(cpuSeconds(pid) - cpu0).toFixed(1)} s`;
+  const statuses = new Map<number, number>();
+  for (const r of results) if (r.status !== 200) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+  const why = [...statuses].map(([st, n]) => `${n} x ${st === 0 ? 'no answer' : `HTTP ${st}`}`).join(', ');
+  return `${results.length} fetches, ${CLIENTS} clients: ${failed} failed${why ? ` (${why})` : ''}, p50 ${q(0.5).toFixed(0)} ms, p99 ${q(0.99).toFixed(0)} ms, max ${ms[ms.length - 1].toFixed(0)} ms, all done in ${((performance.now() - t0) / 1000).toFixed(1)} s, server CPU ${(cpuSeconds(pid) - cpu0).toFixed(1)} s`;
 }
 
 export async function run(): Promise<void> {
