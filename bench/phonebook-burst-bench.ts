@@ -102,8 +102,10 @@ async function runOn(engine: BenchEngine): Promise<void> {
     await store.close();
     const port = 43000 + Math.floor(Math.random() * 1000);
     proc = spawn(process.execPath, [join(here, '../bin/dialbook.js'), 'serve', '--http-port', String(port), '--ldap-port', '0'],
-      { env: { ...process.env, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_LOG_LEVEL: 'warn', ...db.env }, stdio: 'ignore' });
-    await waitFor(port);
+      { env: { ...process.env, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_LOG_LEVEL: 'warn', ...db.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    await waitFor(port).catch((err: Error) => { throw new Error(`${err.message}; server stderr: ${stderr.slice(-2000)}`); });
     const paths = urls(contacts.map((c) => c.workNumber.replace(/\D/g, '')));
     // bin/dialbook.js is the server itself (tsx registers in-process), so its pid is the one to watch
     const pid = proc.pid ?? 0;
