@@ -8,6 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { hashPassword } from '../src/auth/passwords.ts';
 import { prepareContact } from '../src/domain/prepare-contact.ts';
 import type { RunningServer } from '../src/server.ts';
+import { benchEngines, loadAverage, type BenchEngine } from './lib/bench-db.ts';
 import { BENCH_ACTOR, seedBenchAccounts, startBenchServer } from './lib/bench-server.ts';
 import { fakeContact, rng } from './lib/fake-contacts.ts';
 import { printProbe, probe, secs } from './lib/phone-probe.ts';
@@ -17,7 +18,12 @@ const ACTOR = BENCH_ACTOR;
 const PASSWORD = 'bench-password-1';
 
 export async function run(): Promise<void> {
-  const { dir, srv } = await startBenchServer('multiget');
+  for (const engine of benchEngines()) await runOn(engine);
+}
+
+async function runOn(engine: BenchEngine): Promise<void> {
+  console.log(`\n--- multiget over ${engine === 'postgres' ? 'PostgreSQL' : 'SQLite'} (BENCH_DATABASE); ${loadAverage()}`);
+  const { dir, srv } = await startBenchServer('multiget', engine);
   try {
     const store = srv.ctx.db;
     const rand = rng(13);
@@ -70,6 +76,7 @@ async function firstSync(srv: RunningServer, base: string, book: string): Promis
       const cards = (answer.match(/<d:response>/g) ?? []).length;
       console.log(`multiget round ${round}: ${cards.toLocaleString('en-US')} cards, ${(answer.length / 1e6).toFixed(1)} MB, request -> last byte ${total.toFixed(2)} s`);
       printProbe('  phone probe during the multiget:', await during);
+      console.log(`  ${loadAverage()}`);
       console.log(`  event loop held: p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms`);
     }
   }

@@ -21,6 +21,7 @@ import { planImport } from '../src/spreadsheet/import-plan.ts';
 import { neutralizeCell } from '../src/spreadsheet/formula-guard.ts';
 import { readSheet } from '../src/spreadsheet/sheet-reader.ts';
 import { openStoreFor } from '../src/store/open-store.ts';
+import { benchDatabase, benchEngines, loadAverage, type BenchEngine } from './lib/bench-db.ts';
 import { fakeContact, rng } from './lib/fake-contacts.ts';
 import { printProbe, probe, secs } from './lib/phone-probe.ts';
 import { ensureDebianTools } from './lib/debian-tools.ts';
@@ -63,7 +64,13 @@ async function upload(srv: RunningServer, token: string, account: string, csv: B
 
 export async function run(): Promise<void> {
   ensureDebianTools(['sqlite3'], ['sqlite3']);
+  for (const engine of benchEngines()) await runOn(engine);
+}
+
+async function runOn(engine: BenchEngine): Promise<void> {
+  console.log(`\n--- import over ${engine === 'postgres' ? 'PostgreSQL' : 'SQLite'} (BENCH_DATABASE); ${loadAverage()}`);
   const dir = mkdtempSync(join(tmpdir(), 'dialbook-import-bench-'));
+  const database = await benchDatabase(engine, 'import');
   let srv: RunningServer | null = null;
   try {
     const csvFile = join(dir, 'contacts.csv');
@@ -74,7 +81,7 @@ export async function run(): Promise<void> {
     // 1. The real server; a manager token for the import, a small account for the phone probe.
     const config = loadConfig({ env: {}, overrides: {
       dataDir: join(dir, 'data'), log: { level: 'silent' }, http: { host: '127.0.0.1', port: 0 },
-      ldap: { host: '127.0.0.1', port: 0, failedBindDelayMs: 0 }, import: { maxUploadBytes: 64 << 20 },
+      ldap: { host: '127.0.0.1', port: 0, failedBindDelayMs: 0 }, import: { maxUploadBytes: 64 << 20 }, ...database.overrides,
     } });
     srv = await startServer(config);
     const db = srv.ctx.db;
@@ -149,7 +156,10 @@ export async function run(): Promise<void> {
     if (imported !== N) throw new Error(`sqlite3 .import loaded ${imported} rows`);
 
     // 6. Where the time goes: the same steps one by one (in this thread), into a fresh store.
-    const phases = await openStoreFor({ engine: 'sqlite', file: join(dir, 'phases.db') });
+    // (on PostgreSQL: a second database of the same server)
+    const phases = await openStoreFor(engine === 'postgres'
+      ? { engine: 'postgres', url: await database.pg!.createDatabase('dialbook_phases') }
+      : { engine: 'sqlite', file: join(dir, 'phases.db') });
     await phases.createAccount({ id: 'bench', name: 'Bench', region: 'US' }, ACTOR);
     let p = process.hrtime.bigint();
     const sheet = await readSheet(readFileSync(csvFile), 'text/csv');
@@ -170,6 +180,7 @@ export async function run(): Promise<void> {
     console.log(`round trip: the export re-imported (upsert)      ${upsertSecs.toFixed(2)} s  ${rate(upsertSecs)}  (${againCounts.unchanged.toLocaleString('en-US')} unchanged)`);
     console.log(`sqlite3 .import (bare table)                     ${floor.toFixed(2)} s  ${rate(floor)}`);
     console.log(`ratio (idle server)                              ${(alone / floor).toFixed(1)}x slower than sqlite3 .import`);
+    console.log(`load average after: ${loadAverage()}`);
     console.log(`floor 20,000 rows/s (idle server):               ${N / alone >= 20_000 ? 'met' : 'NOT met'}; goal 50,000: ${N / alone >= 50_000 ? 'met' : 'not met'}`);
     printProbe('phone probe, no import running (3 s):', idle);
     printProbe('phone probe while the import runs:', busy);
@@ -181,6 +192,7 @@ export async function run(): Promise<void> {
     console.log(`  store.importContacts (one txn)    ${tBatch.toFixed(2)} s  ${(tBatch / N * 1e6).toFixed(1)} us/row`);
   } finally {
     await srv?.stop();
+    await database.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

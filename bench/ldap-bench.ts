@@ -2,7 +2,8 @@
 // tail) over 16 persistent connections, against dialbook and against OpenLDAP's slapd (mdb,
 // indexed) loaded with the same contacts, with the same C load client (libldap) in the same run.
 // Servers are pinned to core 1, the client to core 0. Needs Debian's slapd, ldap-utils,
-// libldap2-dev and gcc: installed with apt-get when missing.
+// libldap2-dev and gcc: installed with apt-get when missing. BENCH_DATABASE=both measures dialbook
+// over SQLite and over PostgreSQL (a throwaway server, unpinned) against the same slapd.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +14,8 @@ import { stringify } from 'csv-stringify/sync';
 import { newPathToken } from '../src/auth/phone-credentials.ts';
 import { SecretBox } from '../src/auth/secret-box.ts';
 import { prepareContact } from '../src/domain/prepare-contact.ts';
-import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { EXPORT_COLUMNS, EXPORT_HEADERS } from '../src/spreadsheet/header-aliases.ts';
+import { benchDatabase, benchEngines, loadAverage, type BenchDatabase } from './lib/bench-db.ts';
 import { fakeContact, rng } from './lib/fake-contacts.ts';
 import { ensureDebianTools } from './lib/debian-tools.ts';
 import { compareResults } from './ldap/compare-results.ts';
@@ -43,12 +44,15 @@ function contacts(count = N, seed = 7, from = 0) {
   });
 }
 
-function loadDialbook(dir: string, list: ReturnType<typeof contacts>): void {
-  const store = openSqliteStore(join(dir, 'dialbook.db'));
-  store.createAccount({ id: 'bench', name: 'Bench', region: 'US', settings: { showUsersInDirectory: false } }, { id: 'bench' });
-  store.applyBatch('bench', { source: 'shared' }, list.map((c) => ({ op: 'create' as const, contact: prepareContact(c, 'US') })), { id: 'bench' });
-  store.setPhoneCredentials('bench', { username: 'phones', secretSealed: SecretBox.forDataDir(dir).seal('bench-password'), pathToken: newPathToken() }, { id: 'bench' });
-  store.close();
+async function loadDialbook(dir: string, list: ReturnType<typeof contacts>, db: BenchDatabase): Promise<void> {
+  const store = await db.open(dir);
+  try {
+    await store.createAccount({ id: 'bench', name: 'Bench', region: 'US', settings: { showUsersInDirectory: false } }, { id: 'bench' });
+    await store.applyBatch('bench', { source: 'shared' }, list.map((c) => ({ op: 'create' as const, contact: prepareContact(c, 'US') })), { id: 'bench' });
+    await store.setPhoneCredentials('bench', { username: 'phones', secretSealed: SecretBox.forDataDir(dir).seal('bench-password'), pathToken: newPathToken() }, { id: 'bench' });
+  } finally {
+    await store.close();
+  }
 }
 
 function loadSlapd(dir: string, list: ReturnType<typeof contacts>): string {
@@ -174,6 +178,7 @@ export async function run(): Promise<void> {
   ensureDebianTools(['/usr/sbin/slapd', 'ldapsearch', 'gcc', 'taskset', '/usr/include/ldap.h'], ['slapd', 'ldap-utils', 'libldap2-dev', 'gcc', 'util-linux']);
   const work = mkdtempSync(join(tmpdir(), 'dialbook-ldap-bench-'));
   const procs: ChildProcess[] = [];
+  const dbs: BenchDatabase[] = [];
   try {
     const client = join(work, 'ldapload');
     execFileSync('gcc', ['-O2', '-o', client, join(here, 'ldap/ldapload.c'), '-lldap', '-llber', '-lpthread'], { stdio: 'inherit' });
@@ -181,39 +186,56 @@ export async function run(): Promise<void> {
     const qfile = join(work, 'queries.txt');
     const filters = queries(list);
     writeFileSync(qfile, filters.join('\n') + '\n');
-    const dbDir = join(work, 'dialbook');
-    mkdirSync(dbDir);
-    let t = Date.now();
-    loadDialbook(dbDir, list);
-    console.log(`dialbook loaded ${N} contacts in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-    console.log(await readModelFigures(join(dbDir, 'dialbook.db'), 'bench', filters));
-    t = Date.now();
+    const engines = benchEngines();
+    const dialbooks: { dbDir: string; db: BenchDatabase }[] = [];
+    for (const engine of engines) {
+      const dbDir = join(work, `dialbook-${engine}`);
+      mkdirSync(dbDir);
+      const db = await benchDatabase(engine, 'ldap');
+      dbs.push(db);
+      const t = Date.now();
+      await loadDialbook(dbDir, list, db);
+      console.log(`dialbook (${engine}) loaded ${N} contacts in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      if (engine === 'sqlite') console.log(await readModelFigures(join(dbDir, 'dialbook.db'), 'bench', filters));
+      dialbooks.push({ dbDir, db });
+    }
+    const t = Date.now();
     const conf = loadSlapd(join(work, 'slapd'), list);
     console.log(`slapd loaded ${N} entries in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 
-    const dbPort = 39000 + Math.floor(Math.random() * 1000);
-    const slapdPort = dbPort + 1000;
-    const httpPort = dbPort + 2000;
-    const dialbook = spawn('taskset', ['-c', '1', process.execPath, join(root, 'bin/dialbook.js'), 'serve', '--http-port', String(httpPort), '--ldap-port', String(dbPort)],
-      { env: { ...process.env, DIALBOOK_DATA_DIR: dbDir, DIALBOOK_LOG_LEVEL: 'warn', DIALBOOK_ADMIN_TOKEN: ADMIN_TOKEN }, stdio: 'ignore' });
-    procs.push(dialbook);
+    const basePort = 39000 + Math.floor(Math.random() * 900);
+    const slapdPort = basePort + 1000;
     const slapd = spawn('taskset', ['-c', '1', '/usr/sbin/slapd', '-f', conf, '-h', `ldap://127.0.0.1:${slapdPort}/`, '-d', '0'], { stdio: 'ignore' });
     procs.push(slapd);
-    waitForPort(dbPort);
     waitForPort(slapdPort);
-    // taskset execs the server, so the pids are the servers'
     console.log(`${CONNECTIONS} connections, ${SECONDS} s each, 70% name prefix / 30% caller-ID tail, sizeLimit 50`);
-    const d = measure('dialbook', dialbook, client, dbPort, 'cn=phones,o=bench,dc=dialbook', 'o=bench,dc=dialbook', qfile);
-    const s = measure('slapd', slapd, client, slapdPort, 'cn=admin,dc=dialbook', 'o=bench,dc=dialbook', qfile);
-    console.log(`ratio dialbook/slapd: throughput ${(d.rate / s.rate).toFixed(2)}, p99 ${(d.p99 / s.p99).toFixed(2)}, CPU per search ${(d.cpuPer / s.cpuPer).toFixed(2)}`);
-    console.log(`server memory (RSS): dialbook ${rssMb(dialbook.pid!).toFixed(0)} MB, slapd ${rssMb(slapd.pid!).toFixed(0)} MB`);
-    const compared = compareResults({ port: dbPort, bindDn: 'cn=phones,o=bench,dc=dialbook', password: 'bench-password' },
-      { port: slapdPort, bindDn: 'cn=admin,dc=dialbook', password: 'bench-password' }, 'o=bench,dc=dialbook', filters, work);
-    for (const line of compared) console.log(line);
-    if (WITH_IMPORT) await loadDuringImport(client, dbPort, httpPort, qfile);
+    for (const [k, { dbDir, db }] of dialbooks.entries()) {
+      const dbPort = basePort + k * 10;
+      const httpPort = basePort + 2000 + k * 10;
+      const dialbook = spawn('taskset', ['-c', '1', process.execPath, join(root, 'bin/dialbook.js'), 'serve', '--http-port', String(httpPort), '--ldap-port', String(dbPort)],
+        { env: { ...process.env, DIALBOOK_DATA_DIR: dbDir, DIALBOOK_LOG_LEVEL: 'warn', DIALBOOK_ADMIN_TOKEN: ADMIN_TOKEN, ...db.env }, stdio: 'ignore' });
+      procs.push(dialbook);
+      waitForPort(dbPort);
+      const name = `dialbook/${db.engine}`;
+      console.log(`${name}: ${loadAverage()}`);
+      // taskset execs the server, so the pids are the servers'
+      const d = measure(name, dialbook, client, dbPort, 'cn=phones,o=bench,dc=dialbook', 'o=bench,dc=dialbook', qfile);
+      // slapd right after each dialbook run: the machine's load moves between runs
+      console.log(`slapd: ${loadAverage()}`);
+      const s = measure('slapd', slapd, client, slapdPort, 'cn=admin,dc=dialbook', 'o=bench,dc=dialbook', qfile);
+      console.log(`ratio ${name}/slapd: throughput ${(d.rate / s.rate).toFixed(2)}, p99 ${(d.p99 / s.p99).toFixed(2)}, CPU per search ${(d.cpuPer / s.cpuPer).toFixed(2)}  (${loadAverage()})`);
+      console.log(`server memory (RSS): ${name} ${rssMb(dialbook.pid!).toFixed(0)} MB, slapd ${rssMb(slapd.pid!).toFixed(0)} MB`);
+      const compared = compareResults({ port: dbPort, bindDn: 'cn=phones,o=bench,dc=dialbook', password: 'bench-password' },
+        { port: slapdPort, bindDn: 'cn=admin,dc=dialbook', password: 'bench-password' }, 'o=bench,dc=dialbook', filters, work);
+      for (const line of compared) console.log(line);
+      if (WITH_IMPORT) await loadDuringImport(client, dbPort, httpPort, qfile);
+      dialbook.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 500));
+    }
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
+    for (const db of dbs) await db.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }

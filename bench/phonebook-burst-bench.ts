@@ -2,7 +2,8 @@
 // freshly started server (empty cache), then 2,000 phone fetches from 200 clients at once:
 // Cisco and Aastra pages, Gigaset caller-ID lookups, and whole Yealink/Grandstream/Polycom
 // files, in a fixed pseudo-random mix. The same 2,000 URLs again give the warm figures.
-// Loopback only, bounded in count; about half a minute. `npm run bench phonebook-burst`.
+// Loopback only, bounded in count; about half a minute. `npm run bench phonebook-burst`;
+// BENCH_DATABASE=postgres (or both) runs it over a throwaway PostgreSQL (lib/bench-db.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest, Agent } from 'node:http';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { newPathToken } from '../src/auth/phone-credentials.ts';
 import { SecretBox } from '../src/auth/secret-box.ts';
 import { prepareContact } from '../src/domain/prepare-contact.ts';
-import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { benchDatabase, benchEngines, loadAverage, type BenchEngine } from './lib/bench-db.ts';
 import { fakeContact, rng } from './lib/fake-contacts.ts';
 
 const N = 8622;
@@ -75,35 +76,47 @@ async function burst(port: number, paths: string[], pid: number): Promise<string
   const ms = results.map((r) => r.ms).sort((a, b) => a - b);
   const q = (f: number) => ms[Math.min(ms.length - 1, Math.floor(f * ms.length))];
   const failed = results.filter((r) => r.status !== 200).length;
-  return `${results.length} fetches, ${CLIENTS} clients: ${failed} failed, p50 ${q(0.5).toFixed(0)} ms, p99 ${q(0.99).toFixed(0)} ms, max ${ms[ms.length - 1].toFixed(0)} ms, all done in ${((performance.now() - t0) / 1000).toFixed(1)} s, server CPU ${(cpuSeconds(pid) - cpu0).toFixed(1)} s`;
+  const statuses = new Map<number, number>();
+  for (const r of results) if (r.status !== 200) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+  const why = [...statuses].map(([st, n]) => `${n} x ${st === 0 ? 'no answer' : `HTTP ${st}`}`).join(', ');
+  return `${results.length} fetches, ${CLIENTS} clients: ${failed} failed${why ? ` (${why})` : ''}, p50 ${q(0.5).toFixed(0)} ms, p99 ${q(0.99).toFixed(0)} ms, max ${ms[ms.length - 1].toFixed(0)} ms, all done in ${((performance.now() - t0) / 1000).toFixed(1)} s, server CPU ${(cpuSeconds(pid) - cpu0).toFixed(1)} s`;
 }
 
 export async function run(): Promise<void> {
+  for (const engine of benchEngines()) await runOn(engine);
+}
+
+async function runOn(engine: BenchEngine): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'dialbook-burst-bench-'));
+  const db = await benchDatabase(engine, 'burst');
   let proc: ChildProcess | null = null;
   try {
     const dataDir = join(work, 'data');
     mkdirSync(dataDir);
-    const store = openSqliteStore(join(dataDir, 'dialbook.db'));
-    store.createAccount({ id: 'bench', name: 'Bench', region: 'US' }, { id: 'bench' });
+    const store = await db.open(dataDir);
+    await store.createAccount({ id: 'bench', name: 'Bench', region: 'US' }, { id: 'bench' });
     const rand = rng(3);
     const contacts = Array.from({ length: N }, (_, i) => fakeContact(i, rand));
-    store.applyBatch('bench', { source: 'shared' }, contacts.map((c) => ({ op: 'create' as const, contact: prepareContact(c, 'US') })), { id: 'bench' });
-    store.setPhoneCredentials('bench', { username: 'phones', secretSealed: SecretBox.forDataDir(dataDir).seal('bench-password'), pathToken: newPathToken() }, { id: 'bench' });
-    store.close();
+    await store.applyBatch('bench', { source: 'shared' }, contacts.map((c) => ({ op: 'create' as const, contact: prepareContact(c, 'US') })), { id: 'bench' });
+    await store.setPhoneCredentials('bench', { username: 'phones', secretSealed: SecretBox.forDataDir(dataDir).seal('bench-password'), pathToken: newPathToken() }, { id: 'bench' });
+    await store.close();
     const port = 43000 + Math.floor(Math.random() * 1000);
     proc = spawn(process.execPath, [join(here, '../bin/dialbook.js'), 'serve', '--http-port', String(port), '--ldap-port', '0'],
-      { env: { ...process.env, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_LOG_LEVEL: 'warn' }, stdio: 'ignore' });
-    await waitFor(port);
+      { env: { ...process.env, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_LOG_LEVEL: 'warn', ...db.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    await waitFor(port).catch((err: Error) => { throw new Error(`${err.message}; server stderr: ${stderr.slice(-2000)}`); });
     const paths = urls(contacts.map((c) => c.workNumber.replace(/\D/g, '')));
     // bin/dialbook.js is the server itself (tsx registers in-process), so its pid is the one to watch
     const pid = proc.pid ?? 0;
-    console.log(`phonebook burst: ${N} contacts; load average before: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+    console.log(`phonebook burst over ${engine === 'postgres' ? 'PostgreSQL' : 'SQLite'}: ${N} contacts; ${loadAverage()} before`);
     console.log(`cold (right after start): ${await burst(port, paths, pid)}`);
     console.log(`warm (same URLs again):   ${await burst(port, paths, pid)}`);
+    console.log(`after: ${loadAverage()}`);
   } finally {
     proc?.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
+    await db.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }
