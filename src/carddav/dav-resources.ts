@@ -7,7 +7,7 @@ import type { Contact } from '../domain/contact-schemas.ts';
 import type { AsyncStore } from '../store/async-store.ts';
 import { idOfCardName } from '../store/card-taken.ts';
 import type { CardName, Criterion } from '../store/store.ts';
-import type { AddressBook, DavUser } from './address-books.ts';
+import { inBook, type AddressBook, type DavUser } from './address-books.ts';
 import type { BookReads } from './book-reads.ts';
 import { contactToCard, type VcardVersion } from './vcard-writer.ts';
 
@@ -44,6 +44,13 @@ export class CardResources {
   /** Every card of a book, or those matching a criterion, sorted by name; at least as new as `seen`. */
   async list(u: DavUser, book: AddressBook, seen: AccountVersion, where?: Criterion, limit = Number.MAX_SAFE_INTEGER): Promise<Card[]> {
     return this.cards(u, await this.reads.query(u.account.id, { visibility: book.visibility, where, sort: 'name', limit }, seen));
+  }
+
+  /** The cards of a book behind names the app chose, at least as new as `seen` (one lookup for all names). */
+  async findByNames(u: DavUser, book: AddressBook, names: string[], seen: AccountVersion): Promise<Card[]> {
+    const found = await this.db.findContactIdsByCardNames(u.account.id, names);
+    const ids = [...new Set([...found.values()].flat())];
+    return this.cards(u, (await this.reads.byIds(u.account.id, ids, seen)).filter((c) => inBook(book, c)));
   }
 
   /** The card a name points at in a book, or null. */

@@ -64,12 +64,21 @@ async function multiget(call: DavCall, book: AddressBook, body: XmlElement): Pro
     for (const c of await cards.cards(user, some)) byId.set(c.contact.id, c);
     await slice();
   }
+  // Names the app chose (urn:uuid:….vcf): looked up IDS_PER_TURN at a time, then read from the
+  // read model like the others (one round trip per slice, not two per card).
+  const byName = new Map<string, Card>();
+  const chosen = [...new Set(names.filter((n): n is string => !!n && !byId.has(idOfName(n) ?? '')))];
+  const seenNamed = chosen.length > 0 ? seen ?? await accountVersion(call) : null;
+  for (let i = 0; i < chosen.length; i += IDS_PER_TURN) {
+    for (const card of await cards.findByNames(user, book, chosen.slice(i, i + IDS_PER_TURN), seenNamed!)) byName.set(card.name, card);
+    await slice();
+  }
   const out = new Multistatus();
   for (let i = 0; i < hrefs.length; i++) {
     const h = hrefs[i];
     const name = names[i];
     const id = name ? idOfName(name) : undefined;
-    const card = name ? (id && byId.get(id)) || (await cards.find(user, book, name)) : null;
+    const card = name ? (id && byId.get(id)) || byName.get(name) || null : null;
     const href = hrefToDavPath(h) ? `/carddav${hrefToDavPath(h)}` : h;
     if (!card) out.status(href, 'HTTP/1.1 404 Not Found');
     else out.resource({ ...cardResource(user, book, card, cards, version), href }, want);

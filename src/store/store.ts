@@ -253,6 +253,7 @@ export interface CardStore {
   cardNames(accountId: string, contactIds: string[]): Map<string, StoredCardName>;
   /** Ids of the contacts whose card has this name, or this UID (callers check visibility). */
   findContactIdsByCard(accountId: string, by: { name: string } | { uid: string }): string[];
+  findContactIdsByCardNames(accountId: string, names: string[]): Map<string, string[]>;
   /** createContact plus the card's name, in one transaction (the same write, audit and revision bump). */
   createContactWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Contact;
 }

@@ -182,6 +182,26 @@ describe('PUT and DELETE', () => {
   });
 });
 
+describe('addressbook-multiget of names the app chose', () => {
+  it('finds every card of the book by its own name in one request, and no other book\'s', async () => {
+    // apps name their cards (a UUID .vcf); Thunderbird's first sync multigets them all at once
+    const names = ['4f1c0e2a-0001.vcf', '4f1c0e2a-0002.vcf'];
+    for (const [i, n] of names.entries()) expect((await put(`${PERSONAL}${n}`, card(`mg-${i}`, `Multi Get${i}`), { 'if-none-match': '*' })).status).toBe(201);
+    const annName = '4f1c0e2a-0003.vcf';
+    expect((await put(`/carddav/acme/ann/personal/${annName}`, card('mg-ann', 'Ann Only'), { 'if-none-match': '*' }, { login: 'ann@acme', password: PASSWORDS.ann })).status).toBe(201);
+    const hrefs = [...names, annName, 'nobody-4f1c.vcf'].map((n) => `<d:href>${PERSONAL}${n}</d:href>`).join('');
+    const r = await dav(f.server, 'REPORT', PERSONAL, { ...bob, body: `<c:addressbook-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/><c:address-data/></d:prop>${hrefs}</c:addressbook-multiget>` });
+    expect(r.status).toBe(207);
+    const res = multistatus(r.text).responses;
+    const found = res.filter((x) => x.props.size > 0);
+    expect(found.map((x) => x.href).sort()).toEqual(names.map((n) => `${PERSONAL}${n}`).sort());
+    expect(found.every((x) => cardLines(x.props.get(C('address-data'))!.text).some((l) => l.startsWith('FN:Multi Get')))).toBe(true);
+    // ann's card under bob's book, and a name nobody has: 404
+    expect(res.filter((x) => x.status === 'HTTP/1.1 404 Not Found').map((x) => x.href).sort())
+      .toEqual([`${PERSONAL}${annName}`, `${PERSONAL}nobody-4f1c.vcf`].sort());
+  });
+});
+
 describe('sync-collection', () => {
   it('gives everything first, then only what changed, including deletions, then nothing', async () => {
     const SHARED = '/carddav/acme/ann/shared/';

@@ -22,6 +22,19 @@ export class PgCardStore {
     return out;
   }
 
+  /** name -> contact ids for many names, in one query. */
+  async findByNames(accountId: string, names: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (names.length === 0) return out;
+    const { rows } = await this.pool.query<{ name: string; contact_id: string }>(
+      'SELECT name, contact_id FROM carddav_cards WHERE account_id = $1 AND name = ANY($2::text[])', [accountId, names]);
+    for (const r of rows) {
+      const ids = out.get(r.name);
+      if (ids) ids.push(r.contact_id); else out.set(r.name, [r.contact_id]);
+    }
+    return out;
+  }
+
   async find(accountId: string, by: { name: string } | { uid: string }): Promise<string[]> {
     const { rows } = 'name' in by
       ? await this.pool.query<{ contact_id: string }>('SELECT contact_id FROM carddav_cards WHERE account_id = $1 AND name = $2', [accountId, by.name])

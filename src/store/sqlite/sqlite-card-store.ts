@@ -25,6 +25,19 @@ export class SqliteCardStore {
     return out;
   }
 
+  /** name -> contact ids for many names, in one statement (json_each, as the id lists do). */
+  findByNames(accountId: string, names: string[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    if (names.length === 0) return out;
+    const rows = this.stmts.get('SELECT c.name, c.contact_id FROM json_each(?) AS j CROSS JOIN carddav_cards c ON c.account_id = ? AND c.name = j.value')
+      .all(JSON.stringify(names), accountId) as { name: string; contact_id: string }[];
+    for (const r of rows) {
+      const ids = out.get(r.name);
+      if (ids) ids.push(r.contact_id); else out.set(r.name, [r.contact_id]);
+    }
+    return out;
+  }
+
   find(accountId: string, by: { name: string } | { uid: string }): string[] {
     const rows = 'name' in by
       ? this.stmts.get('SELECT contact_id FROM carddav_cards WHERE account_id = ? AND name = ?').all(accountId, by.name)

@@ -84,6 +84,7 @@ export function openSqliteStore(file: string, opts: OpenOptions = {}): Store {
 
     cardNames: (a, ids) => cards.names(a, ids),
     findContactIdsByCard: (a, by) => cards.find(a, by),
+    findContactIdsByCardNames: (a, names) => cards.findByNames(a, names),
     createContactWithCard: (a, scope, c, actor, card) => cards.createWithCard(a, scope, c, actor, card),
 
     listGroups: (a) => groups.list(a),
