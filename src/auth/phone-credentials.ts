@@ -40,6 +40,8 @@ export class PhoneCredentialService {
   private readonly byToken = new Map<string, string>();
   /** The credentials as last read from the store, per account: answered only while the store cannot be read. */
   private readonly lastKnown = new Map<string, PhoneCredentials>();
+  /** The store read under way per account (see load). */
+  private readonly reading = new Map<string, { drops: number; read: Promise<PhoneCredentials | null> }>();
   /** Bumped by every drop: a read that started before a drop must not fill the cache. */
   private drops = 0;
   private watch: ChangeWatch | null = null;
@@ -157,8 +159,25 @@ export class PhoneCredentialService {
     return entry && this.watch?.connected && this.clock() - entry.readAt < CACHE_MS ? entry.creds : null;
   }
 
+  /**
+   * One store read per account at a time: 2,000 phones coming back after a restart all miss the
+   * cache at once, and each reading the credentials queued them for the database's pool (the
+   * phonebook-burst bench on PostgreSQL answered some with 503). A read is shared only with
+   * callers that arrive before any drop (a change hint): a later caller must not get what was
+   * read before a change.
+   */
+  private load(accountId: string): Promise<PhoneCredentials | null> {
+    const shared = this.reading.get(accountId);
+    if (shared && shared.drops === this.drops) return shared.read;
+    const read: Promise<PhoneCredentials | null> = this.read(accountId).finally(() => {
+      if (this.reading.get(accountId)?.read === read) this.reading.delete(accountId);
+    });
+    this.reading.set(accountId, { drops: this.drops, read });
+    return read;
+  }
+
   /** Reads the account's credentials from the store, and caches them if nothing changed meanwhile. */
-  private async load(accountId: string): Promise<PhoneCredentials | null> {
+  private async read(accountId: string): Promise<PhoneCredentials | null> {
     await this.follow();
     const drops = this.drops;
     const readAt = this.clock();

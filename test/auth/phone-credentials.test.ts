@@ -36,6 +36,38 @@ function setup() {
 }
 
 describe('phone credentials in memory', () => {
+  it('reads the store once for many phones arriving together on a cold cache, but not across a change', async () => {
+    const { db, box, service } = setup();
+    db.rows.set('acme', { username: 'phones', secretSealed: box.seal('pw-1'), pathToken: 'tok-0123456789abcdef' });
+    const answers = await Promise.all(Array.from({ length: 200 }, () => service.verify('acme', 'phones', 'pw-1')));
+    expect(answers.every(Boolean)).toBe(true);
+    expect(db.reads).toBe(1);
+    // a read under way when a change is hinted is not handed to a caller that comes after it
+    await service.close();
+    const fresh = setup();
+    fresh.db.rows.set('acme', { username: 'phones', secretSealed: fresh.box.seal('old'), pathToken: 'tok-0123456789abcdef' });
+    // the first read takes the row as it is, then waits until the test lets it answer
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    let started!: () => void;
+    const reading = new Promise<void>((r) => { started = r; });
+    fresh.db.getPhoneCredentials = async (id: string) => {
+      const row = fresh.db.rows.get(id) ?? null;
+      fresh.db.reads++;
+      if (fresh.db.reads === 1) { started(); await gate; }
+      return row;
+    };
+    const before = fresh.service.verify('acme', 'phones', 'old');
+    await reading;
+    fresh.db.rows.set('acme', { username: 'phones', secretSealed: fresh.box.seal('new'), pathToken: 'tok-0123456789abcdef' });
+    fresh.db.hint({ kind: 'changed', accountId: 'acme', revision: 2 });
+    const after = fresh.service.verify('acme', 'phones', 'new');
+    expect(await after).toBe(true); // shared with the first read, it would have seen 'old'
+    release();
+    expect(await before).toBe(true);
+    await fresh.service.close();
+  });
+
   it('answers a right credential and a path token without reading the store once they are cached', async () => {
     const { db, service } = setup();
     const { pathToken } = await service.set('acme', 'phones', 'phone-password', actor);
