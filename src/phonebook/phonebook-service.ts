@@ -100,7 +100,7 @@ export class PhonebookService {
   /** Per revision and search: how many entries each contact makes, for vendors with one entry per number. */
   private readonly pageIndexes: ByteLruCache<{ ids: string[]; before: number[] }>;
   private readonly fullReads = new ByteLruCache<Contact[]>(FULL_READ_BYTES, 4);
-  private readonly groupLists = new Map<string, { incarnation: string; revision: number; groups: { name: string }[] }>();
+  private readonly groupLists = new Map<string, { incarnation: string; revision: number; groups: Promise<{ name: string }[]> }>();
   private readonly contactsRead: Counter<string>;
   private readonly entriesRendered: Counter<string>;
 
@@ -205,13 +205,20 @@ export class PhonebookService {
     return contacts;
   }
 
-  /** The account's groups (ids are positions in this list), read once per revision. */
-  private async groups(account: Account): Promise<{ name: string }[]> {
+  /**
+   * The account's groups (ids are positions in this list), read once per revision, and once for
+   * all the requests that miss together (2,000 phones after a restart each queued a read for the
+   * database's pool on PostgreSQL, and some waited past its timeout: 503).
+   */
+  private groups(account: Account): Promise<{ name: string }[]> {
     const hit = this.groupLists.get(account.id);
     if (hit && hit.incarnation === account.incarnation && hit.revision === account.revision) return hit.groups;
-    const groups = (await this.ctx.db.listGroups(account.id)).map((g) => ({ name: g.name }));
+    const groups = this.ctx.db.listGroups(account.id).then((list) => list.map((g) => ({ name: g.name })));
     if (this.groupLists.size >= 10_000) this.groupLists.clear();
-    this.groupLists.set(account.id, { incarnation: account.incarnation, revision: account.revision, groups });
+    const entry = { incarnation: account.incarnation, revision: account.revision, groups };
+    this.groupLists.set(account.id, entry);
+    // a failed read is not kept: the next request tries again
+    groups.catch(() => { if (this.groupLists.get(account.id) === entry) this.groupLists.delete(account.id); });
     return groups;
   }
 
