@@ -1,5 +1,5 @@
 // Several instances (issue 19, "Done when"): PostgreSQL + three instances (+ HAProxy when
-// installed) on loopback, as the cluster test starts them (lib/cluster.ts). CLUSTER_BENCH_WRITES
+// installed) on loopback, as the cluster test starts them (test/helpers/cluster.ts). CLUSTER_BENCH_WRITES
 // (default 200) contacts are created one after another through A; after each 201, B and C are
 // polled with real clients (every CLUSTER_BENCH_POLL_MS, default 10, after the previous poll
 // answered) until they show it (a) in an LDAP search (ldapsearch), (b) in the phonebook ETag
@@ -15,7 +15,8 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { CHANGE_CHANNEL } from '../src/store/postgres/pg-listener.ts';
 import { loadAverage } from './lib/bench-db.ts';
-import { CLUSTER_ADMIN_TOKEN, startCluster, type Instance } from './lib/cluster.ts';
+import { CLUSTER_ADMIN_TOKEN, startCluster, type Instance } from '../test/helpers/cluster.ts';
+import { BENCH_POSTGRES } from './lib/bench-db.ts';
 import { ensureDebianTools } from './lib/debian-tools.ts';
 import { pct } from './lib/phone-probe.ts';
 
@@ -94,7 +95,7 @@ export async function run(): Promise<void> {
   ensureDebianTools(['ldapsearch', '/usr/lib/postgresql'], ['ldap-utils', 'postgresql']);
   const haproxy = hasHaproxy();
   console.log(`starting PostgreSQL, instances a, b, c${haproxy ? ' and HAProxy (packaging/haproxy.cfg)' : ' (no haproxy installed: the kill -9 part is skipped)'}; ${loadAverage()}`);
-  const c = await startCluster({ haproxy, config: { signin: { freeFailuresPerAddress: 1000, freeLoginsPerAddress: 1000, freeFailuresPerLogin: 1000 } } });
+  const c = await startCluster({ haproxy, postgres: BENCH_POSTGRES, config: { signin: { freeFailuresPerAddress: 1000, freeLoginsPerAddress: 1000, freeFailuresPerLogin: 1000 } } });
   try {
     const [a, b, cc] = c.instances;
     const must = (r: { status: number; json: unknown }, want: number, what: string) => { if (r.status !== want) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.json)}`); };

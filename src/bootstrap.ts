@@ -10,7 +10,6 @@ import { accountCreateSchema } from './domain/account-schemas.ts';
 import { prepareContact } from './domain/prepare-contact.ts';
 import { PROJECT_ROOT } from './config/load-config.ts';
 import type { AsyncStore } from './store/async-store.ts';
-import type { Store } from './store/store.ts';
 
 /**
  * Makes sure a platform-admin token exists. On an empty data dir: DIALBOOK_ADMIN_TOKEN if set,
@@ -76,20 +75,6 @@ export async function openSecretsOf(config: SecretsConfig, db: Pick<AsyncStore, 
   const sealed: Sealed[] = [];
   for (const a of await db.listAccounts()) {
     const c = await db.getPhoneCredentials(a.id);
-    if (c) sealed.push({ accountId: a.id, value: c.secretSealed });
-  }
-  return openSecretsFor(config, sealed);
-}
-
-/**
- * openSecretsOf over the synchronous store, for the two callers that cannot await yet:
- * server.ts's buildContext and the restore command (cli/backup-commands.ts). It goes once they
- * await (buildContext must anyway, to open PostgreSQL).
- */
-export function openSecrets(config: SecretsConfig, store: Pick<Store, 'listAccounts' | 'getPhoneCredentials'>): SecretBox {
-  const sealed: Sealed[] = [];
-  for (const a of store.listAccounts()) {
-    const c = store.getPhoneCredentials(a.id);
     if (c) sealed.push({ accountId: a.id, value: c.secretSealed });
   }
   return openSecretsFor(config, sealed);

@@ -1,6 +1,6 @@
 // The one switch that puts a bench on PostgreSQL: BENCH_DATABASE=postgres (or sqlite, the default;
 // "both" or "sqlite,postgres" runs the bench once per engine where it loops over benchEngines()).
-// On PostgreSQL a throwaway server is started in a temp dir (lib/postgres.ts: loopback, fsync off,
+// On PostgreSQL a throwaway server is started in a temp dir (test/helpers/postgres.ts: loopback, fsync off,
 // as the tests run it) with one database for the bench; the server under test gets its URL as
 // database.url (in process) or DIALBOOK_DATABASE_URL (child process). The data dir stays what it
 // was (it holds secret.key, which the phone credentials are sealed with).
@@ -8,7 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AsyncStore } from '../../src/store/async-store.ts';
 import { openStoreFor, type ThreadStore } from '../../src/store/open-store.ts';
-import { startBenchPostgres, type BenchPostgres } from './postgres.ts';
+import { startPostgres, type TestPostgres } from '../../test/helpers/postgres.ts';
+
+/** Room for a server's pool, its threads' and the bench's own connections; buffers from BENCH_PG_SHARED_BUFFERS. */
+export const BENCH_POSTGRES = { maxConnections: 200, sharedBuffers: process.env.BENCH_PG_SHARED_BUFFERS ?? '128MB' };
 
 export type BenchEngine = 'sqlite' | 'postgres';
 
@@ -36,7 +39,7 @@ export interface BenchDatabase {
   open(dataDir: string): Promise<ThreadStore>;
   /** The server's `overrides` part for loadConfig (database.url on PostgreSQL). */
   overrides: { database?: { url: string } };
-  pg: BenchPostgres | null;
+  pg: TestPostgres | null;
   stop(): Promise<void>;
 }
 
@@ -49,7 +52,7 @@ export async function benchDatabase(engine: BenchEngine, name: string): Promise<
       stop: async () => {},
     };
   }
-  const pg = await startBenchPostgres();
+  const pg = await startPostgres(BENCH_POSTGRES);
   const url = await pg.createDatabase(`dialbook_${name.replace(/\W/g, '_')}`);
   return {
     engine, url, pg, env: { DIALBOOK_DATABASE_URL: url }, overrides: { database: { url } },

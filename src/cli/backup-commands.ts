@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { SecretBox } from '../auth/secret-box.ts';
+import { openSecretsOf } from '../bootstrap.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { StoreLocator } from '../store/async-store.ts';
 import { configuredLocator, openStoreFor } from '../store/open-store.ts';
@@ -46,23 +47,11 @@ const sha256 = (file: string) => createHash('sha256').update(readFileSync(file))
  */
 async function proveKey(locator: StoreLocator, keyFile: string): Promise<void> {
   const db = await openStoreFor(locator);
-  const sealed: { accountId: string; value: string }[] = [];
   try {
-    for (const a of await db.listAccounts()) {
-      const c = await db.getPhoneCredentials(a.id);
-      if (c) sealed.push({ accountId: a.id, value: c.secretSealed });
-    }
+    // the start's own check (bootstrap.ts), on this key file
+    await openSecretsOf({ dataDir: '', secretKeyFile: keyFile }, db);
   } finally {
     await db.close();
-  }
-  const box = SecretBox.fromFile(keyFile, { create: sealed.length === 0 });
-  for (const s of sealed) {
-    try {
-      box.open(s.value);
-    } catch (err) {
-      throw new Error(`The secrets key ${keyFile} cannot open the phone credentials of account "${s.accountId}" (${(err as Error).message}): `
-        + 'the database and the key do not belong together');
-    }
   }
 }
 

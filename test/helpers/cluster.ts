@@ -1,5 +1,5 @@
 // Several dialbook instances over one PostgreSQL behind HAProxy, all on loopback: what the cluster
-// test (test/cluster/) and its bench drive. PostgreSQL comes from test/helpers/postgres.ts, HAProxy
+// test (test/cluster/) and `npm run bench cluster` drive (no test runner imported here). PostgreSQL comes from test/helpers/postgres.ts, HAProxy
 // runs packaging/haproxy.cfg itself (the file operators get), with addresses from the environment.
 // Instances run from the sources like the other child-process tests, each with its own data dir
 // and the same secrets key and admin token, as docker-compose.yml sets them up.
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CLI_ARGS } from './cli.ts';
-import { startPostgres, type TestPostgres } from './postgres.ts';
+import { startPostgres, type PostgresOptions, type TestPostgres } from './postgres.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const CLUSTER_ADMIN_TOKEN = 'cluster-admin-token-0123456789abcdef';
@@ -57,6 +57,7 @@ export interface ClusterOptions {
   /** Extra configuration for every instance (the config file's JSON). */
   config?: Record<string, unknown>;
   haproxy?: boolean;
+  postgres?: PostgresOptions;
 }
 
 function waitFor(pred: () => boolean, what: string, out: () => string, timeoutMs = 60_000): Promise<void> {
@@ -72,7 +73,7 @@ function waitFor(pred: () => boolean, what: string, out: () => string, timeoutMs
 }
 
 export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
-  const pg = await startPostgres();
+  const pg = await startPostgres(o.postgres);
   const databaseUrl = await pg.createDatabase('dialbook_cluster');
   const dir = mkdtempSync(join(tmpdir(), 'dialbook-cluster-'));
   const keyFile = join(dir, 'secret.key');

@@ -64,7 +64,15 @@ function asServerUser(argv: string[]): string[] {
   return process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--', ...argv] : argv;
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+export interface PostgresOptions {
+  /** max_connections (default 100; a bench with several instances and their pools wants more). */
+  maxConnections?: number;
+  /** shared_buffers (default 32MB). */
+  sharedBuffers?: string;
+}
+
+/** Also what the benches start (bench/lib/bench-db.ts, cluster-bench.ts): this file imports no test runner. */
+export async function startPostgres(o: PostgresOptions = {}): Promise<TestPostgres> {
   const bin = findPostgresBin();
   if (!bin) throw new Error('PostgreSQL binaries not found (Debian package postgresql)');
   const dir = mkdtempSync(join(tmpdir(), 'dialbook-pg-'));
@@ -88,7 +96,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     // Durability off: a test database is thrown away; this keeps commits cheap on a shared machine.
     const [cmd, ...args] = asServerUser([join(bin, 'postgres'), '-D', data, '-p', String(atPort), '-k', dir,
       '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-      '-c', 'max_connections=100', '-c', 'shared_buffers=32MB']);
+      '-c', `max_connections=${o.maxConnections ?? 100}`, '-c', `shared_buffers=${o.sharedBuffers ?? '32MB'}`]);
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => { log += d.toString(); });
     child.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
