@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashPassword } from '../src/auth/passwords.ts';
-import { contactToCard } from '../src/carddav/vcard-writer.ts';
+import { contactToCard } from '../src/vcard/card-writer.ts';
 import { prepareContact } from '../src/domain/prepare-contact.ts';
 import { contactFields } from '../src/domain/contact-schemas.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';

@@ -1,26 +1,34 @@
-// GET/HEAD, PUT and DELETE of one card. Writes take the admin API's path: the card becomes the
-// API's contact input, prepareContact validates and normalises it, and the store writes it with
-// the expected revision, audit entry and revision bump. The server stores what it models, not
-// the client's bytes, so a PUT answers without an ETag (RFC 7231 4.3.4) and the client reads the
-// card back to see what was kept.
+// GET/HEAD, PUT and DELETE of one card. Writes take the admin API's path: the card's fields
+// (src/vcard/card-contact.ts) go through prepareContact, and the store writes them with the
+// expected revision, audit entry and revision bump, and keeps the card itself beside them, so the
+// app gets back everything it wrote (src/vcard/card-merge.ts). When the card served back is the
+// card sent, byte for byte, the PUT answers with its ETag and the app need not read it back
+// (RFC 7231 4.3.4 allows an ETag only then).
 import { DavConditionError, NotFoundError, PayloadTooLargeError, PreconditionFailedError, UnsupportedMediaTypeError } from '../errors.ts';
-import { prepareContact } from '../domain/prepare-contact.ts';
+import type { Contact } from '../domain/contact-schemas.ts';
 import { CardTakenError } from '../store/card-taken.ts';
+import { cardToContact } from '../vcard/card-contact.ts';
+import { VCARD_CONTENT_TYPE } from '../vcard/card-writer.ts';
 import { actorOf, forbidReadOnly, versionFrom, type DavCall } from './dav-call.ts';
-import type { Card } from './dav-resources.ts';
+import { etagOf, type Card } from './dav-resources.ts';
 import { bookHref, cardHref } from './dav-paths.ts';
-import { cardToContactInput } from './vcard-reader.ts';
-import { VCARD_CONTENT_TYPE } from './vcard-writer.ts';
 
-const NAME = /^[A-Za-z0-9@._~+=-]{1,200}$/;
+/**
+ * RFC 6352 leaves resource names to the client, and apps use that: DAVx5 names cards after their
+ * UID ("urn:uuid:….vcf", keeping ":" ";" "&", DavUtils.kt fileNameFromUid). Any name is taken
+ * but those no path can hold or no store should: control characters, and more than 255 bytes.
+ */
+function validName(name: string): boolean {
+  return name !== '.' && name !== '..' && Buffer.byteLength(name) <= 255 && !/[\u0000-\u001f\u007f/\\]/.test(name);
+}
 
-function cardOf(call: DavCall): Promise<Card | null> {
+function cardOf(call: DavCall, bodies = false): Promise<Card | null> {
   if (call.target.kind !== 'card' || !call.book) throw new NotFoundError('Card');
-  return call.cards.find(call.user, call.book, call.target.name);
+  return call.cards.find(call.user, call.book, call.target.name, bodies);
 }
 
 export async function getCard(call: DavCall): Promise<void> {
-  const card = await cardOf(call);
+  const card = await cardOf(call, true);
   if (!card) throw new NotFoundError('Card');
   const { res, req } = call;
   res.setHeader('ETag', card.etag);
@@ -60,7 +68,7 @@ export async function putCard(call: DavCall): Promise<void> {
   const book = call.book!;
   if (call.target.kind !== 'card') throw new NotFoundError('Card');
   const name = call.target.name;
-  if (!NAME.test(name)) throw new DavConditionError(403, '{DAV:}valid-resource-name', 'A card name may hold letters, digits and @ . _ ~ + = - only (at most 200)');
+  if (!validName(name)) throw new DavConditionError(403, '{DAV:}valid-resource-name', 'A card name may not hold control characters, "/" or "\\", and is at most 255 bytes');
   forbidReadOnly(book);
   const type = String(req.headers['content-type'] ?? 'text/vcard').toLowerCase();
   if (!/^text\/(x-)?vcard\b/.test(type)) throw new UnsupportedMediaTypeError('A card must be sent as text/vcard');
@@ -88,26 +96,39 @@ async function putOnce(call: DavCall, name: string): Promise<void> {
   const book = call.book!;
   const current = await cardOf(call);
   checkPreconditions(call, current);
-  const parsed = cardToContactInput(call.body.toString('utf8'));
-  const contact = prepareContact(parsed.input, user.account.region);
+  const text = call.body.toString('utf8');
+  const parsed = cardToContact(text, user.account.region);
+  const contact = { ...parsed.contact, vcard: text };
   const scope = book.writeScope!;
   if (current) {
     // The expected revision makes this one atomic in the store (412 if the card changed meanwhile).
-    await ctx.db.updateContact(user.account.id, scope, current.contact.id, contact, actorOf(call), current.contact.revision);
+    const stored = await ctx.db.updateContact(user.account.id, scope, current.contact.id, contact, actorOf(call), current.contact.revision);
+    sendEtagIfAsSent(call, { ...current, contact: stored, kept: text }, text);
     return void res.status(204).end();
   }
-  const uid = parsed.uid ?? name.replace(/\.vcf$/i, '');
+  const uid = parsed.reading.uid || name.replace(/\.vcf$/i, '');
   const bookUrl = bookHref(user.account.id, user.user.username, book.kind);
+  let stored: Contact;
   try {
-    await ctx.db.createContactWithCard(user.account.id, scope, contact, actorOf(call), { name, uid });
+    stored = await ctx.db.createContactWithCard(user.account.id, scope, contact, actorOf(call), { name, uid });
   } catch (err) {
     if (err instanceof CardTakenError && err.taken === 'uid') {
       throw new UidConflictError(cardHref(bookUrl, err.existing.name), `A card with UID ${uid} already exists in this address book: ${err.existing.name}`);
     }
     throw err;
   }
+  sendEtagIfAsSent(call, { ...call.cards.card(user, stored, { name, uid }), kept: text }, text);
   res.setHeader('Location', cardHref(bookUrl, name));
   res.status(201).end();
+}
+
+/**
+ * The ETag, when what a GET now serves is exactly the card sent (nothing cleaned, normalised or
+ * merged); else none, and the app reads the card back (Evolution and DAVx5 do, Thunderbird reads
+ * it with a multiget anyway).
+ */
+function sendEtagIfAsSent(call: DavCall, card: Card, sent: string): void {
+  if (call.cards.body(call.user, card, '3.0') === sent) call.res.setHeader('ETag', etagOf(card.contact, call.user.account.settings.nameFormat));
 }
 
 export async function deleteCard(call: DavCall): Promise<void> {

@@ -13,7 +13,7 @@ import type { AddressBook, DavUser } from './address-books.ts';
 import type { CardResources } from './dav-resources.ts';
 import type { DavTarget } from './dav-paths.ts';
 import { ELEMENTS_BEYOND_HREFS, parseXml, REQUEST_LIMITS, type XmlElement } from './dav-xml.ts';
-import type { VcardVersion } from './vcard-writer.ts';
+import type { VcardVersion } from '../vcard/card-writer.ts';
 
 export interface DavCall {
   ctx: AppContext;

@@ -7,7 +7,7 @@ import type { Card, CardResources } from './dav-resources.ts';
 import { bookHref, cardHref, homeHref, ROOT } from './dav-paths.ts';
 import { clark, NS } from './dav-xml.ts';
 import type { DavResource, PropWriter } from './multistatus.ts';
-import { VCARD_CONTENT_TYPE, type VcardVersion } from './vcard-writer.ts';
+import { VCARD_CONTENT_TYPE, type VcardVersion } from '../vcard/card-writer.ts';
 
 const D = (n: string) => clark(NS.dav, n);
 const C = (n: string) => clark(NS.card, n);

@@ -9,7 +9,8 @@ import { idOfCardName } from '../store/card-taken.ts';
 import type { CardName, Criterion } from '../store/store.ts';
 import { inBook, type AddressBook, type DavUser } from './address-books.ts';
 import type { BookReads } from './book-reads.ts';
-import { contactToCard, type VcardVersion } from './vcard-writer.ts';
+import { contactToCard, type VcardVersion } from '../vcard/card-writer.ts';
+import { mergeCard } from '../vcard/card-merge.ts';
 
 /** A contact with what CardDAV needs to show it. */
 export interface Card {
@@ -17,6 +18,8 @@ export interface Card {
   name: string;
   uid: string;
   etag: string;
+  /** The card an app wrote for this contact, when bodies were asked for (withKeptCards). */
+  kept?: string;
 }
 
 /** The contact id a card name "<id>.vcf" names, if it has that form (the store's rule, card-taken.ts). */
@@ -26,10 +29,14 @@ export class CardResources {
   /** `reads`: where listings and batches come from (book-reads.ts); single cards come from `db`. */
   constructor(private readonly db: AsyncStore, readonly reads: BookReads) {}
 
-  /** Wraps contacts as cards (one store read for the names of all of them). */
-  async cards(u: DavUser, contacts: Contact[]): Promise<Card[]> {
+  /**
+   * Wraps contacts as cards (one store read for the names of all of them; with `bodies`, one
+   * more for the cards apps wrote, see withKeptCards).
+   */
+  async cards(u: DavUser, contacts: Contact[], bodies = false): Promise<Card[]> {
     const names = await this.db.cardNames(u.account.id, contacts.map((c) => c.id));
-    return contacts.map((c) => this.card(u, c, names.get(c.id)));
+    const cards = contacts.map((c) => this.card(u, c, names.get(c.id)));
+    return bodies ? this.withKeptCards(u, cards) : cards;
   }
 
   card(u: DavUser, c: Contact, name?: CardName): Card {
@@ -42,33 +49,55 @@ export class CardResources {
   }
 
   /** Every card of a book, or those matching a criterion, sorted by name; at least as new as `seen`. */
-  async list(u: DavUser, book: AddressBook, seen: AccountVersion, where?: Criterion, limit = Number.MAX_SAFE_INTEGER): Promise<Card[]> {
-    return this.cards(u, await this.reads.query(u.account.id, { visibility: book.visibility, where, sort: 'name', limit }, seen));
+  async list(u: DavUser, book: AddressBook, seen: AccountVersion, where?: Criterion, limit = Number.MAX_SAFE_INTEGER, bodies = false): Promise<Card[]> {
+    return this.cards(u, await this.reads.query(u.account.id, { visibility: book.visibility, where, sort: 'name', limit }, seen), bodies);
   }
 
   /** The cards of a book behind names the app chose, at least as new as `seen` (one lookup for all names). */
-  async findByNames(u: DavUser, book: AddressBook, names: string[], seen: AccountVersion): Promise<Card[]> {
+  async findByNames(u: DavUser, book: AddressBook, names: string[], seen: AccountVersion, bodies = false): Promise<Card[]> {
     const found = await this.db.findContactIdsByCardNames(u.account.id, names);
     const ids = [...new Set([...found.values()].flat())];
-    return this.cards(u, (await this.reads.byIds(u.account.id, ids, seen)).filter((c) => inBook(book, c)));
+    return this.cards(u, (await this.reads.byIds(u.account.id, ids, seen)).filter((c) => inBook(book, c)), bodies);
   }
 
   /** The card a name points at in a book, or null. */
-  async find(u: DavUser, book: AddressBook, name: string): Promise<Card | null> {
+  async find(u: DavUser, book: AddressBook, name: string, bodies = false): Promise<Card | null> {
     const byId = idOfName(name);
     if (byId) {
       const c = await this.db.getContact(u.account.id, byId, book.visibility);
-      if (c) return (await this.cards(u, [c]))[0];
+      if (c) return (await this.cards(u, [c], bodies))[0];
     }
     for (const id of await this.db.findContactIdsByCard(u.account.id, { name })) {
       const c = await this.db.getContact(u.account.id, id, book.visibility);
-      if (c) return (await this.cards(u, [c]))[0];
+      if (c) return (await this.cards(u, [c], bodies))[0];
     }
     return null;
   }
 
+  /**
+   * Loads the cards apps wrote for these (one store read), for body(): a listing that sends
+   * bodies calls it first; one that sends ETags only never reads a photo.
+   */
+  async withKeptCards(u: DavUser, cards: Card[]): Promise<Card[]> {
+    const kept = await this.db.storedVcards(u.account.id, cards.map((c) => c.contact.id));
+    for (const c of cards) c.kept = kept.get(c.contact.id);
+    return cards;
+  }
+
+  /**
+   * The card's body: the card an app wrote, with what changed since laid over it (in its own
+   * vCard version: apps take the version they wrote), or the contact as a card.
+   */
   body(u: DavUser, card: Card, version: VcardVersion): string {
-    return contactToCard(card.contact, { version, uid: card.uid, nameFormat: u.account.settings.nameFormat });
+    const { settings, region } = u.account;
+    if (card.kept !== undefined) {
+      try {
+        return mergeCard(card.kept, card.contact, { region, nameFormat: settings.nameFormat });
+      } catch {
+        // a kept card this version cannot read any more: the contact as dialbook has it
+      }
+    }
+    return contactToCard(card.contact, { version, uid: card.uid, nameFormat: settings.nameFormat });
   }
 }
 

@@ -2,7 +2,7 @@
 // for but missing (404), in one propstat each. Resources describe their properties as writers,
 // called only for the properties a client asked for (a card body is rendered only on demand).
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
-import { davDocument, ele, NS } from './dav-xml.ts';
+import { clark, davDocument, ele, NS } from './dav-xml.ts';
 
 /** Writes a property's value into its (already created) element. */
 export type PropWriter = (el: XMLBuilder) => void;
@@ -16,6 +16,11 @@ export interface DavResource {
 
 /** What a PROPFIND or REPORT asked for: named properties, all, or the names only. */
 export type PropRequest = { names: string[] } | { all: true } | { propnames: true };
+
+/** Whether a request asks for card bodies (address-data, or a length only a body gives). */
+export function wantsBody(want: PropRequest): boolean {
+  return 'names' in want && want.names.some((n) => n === clark(NS.card, 'address-data') || n === clark(NS.dav, 'getcontentlength'));
+}
 
 /** Responses per part: a part is serialised in one piece (a few ms at 100 cards with vCards). */
 export const RESPONSES_PER_PART = 100;

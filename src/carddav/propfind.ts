@@ -6,7 +6,7 @@ import { accountVersion, sendXml, xmlBody, type DavCall } from './dav-call.ts';
 import { bookResource, cardResource, homeResource, rootResource } from './dav-properties.ts';
 import { is, MAX_PROPERTIES, NS, propKey, type XmlElement } from './dav-xml.ts';
 import { limitError } from './xml-reader.ts';
-import { Multistatus, slicer, type DavResource, type PropRequest } from './multistatus.ts';
+import { Multistatus, slicer, wantsBody, type DavResource, type PropRequest } from './multistatus.ts';
 
 export function propRequest(e: XmlElement | null): PropRequest {
   if (!e) return { all: true };
@@ -51,14 +51,14 @@ export async function propfind(call: DavCall): Promise<void> {
     const version = await accountVersion(call);
     add(bookResource(user, book, version.revision, maxCard));
     if (depth === 1) {
-      for (const card of await call.cards.list(user, book, version)) {
+      for (const card of await call.cards.list(user, book, version, undefined, undefined, wantsBody(want))) {
         add(cardResource(user, book, card, call.cards, '3.0'));
         await slice();
       }
     }
   } else {
     const book = call.book!;
-    const card = await call.cards.find(user, book, target.name);
+    const card = await call.cards.find(user, book, target.name, wantsBody(want));
     if (!card) throw new NotFoundError('Card');
     add(cardResource(user, book, card, call.cards, '3.0'));
   }

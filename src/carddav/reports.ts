@@ -10,10 +10,10 @@ import { cardResource, parseSyncToken, syncToken } from './dav-properties.ts';
 import { bookHref, cardHref, hrefToDavPath, parseDavPath } from './dav-paths.ts';
 import { idOfName, type Card } from './dav-resources.ts';
 import { child, childrenOf, is, NS, type XmlElement } from './dav-xml.ts';
-import { Multistatus, slicer, type PropRequest } from './multistatus.ts';
+import { Multistatus, slicer, wantsBody, type PropRequest } from './multistatus.ts';
 import { propRequest } from './propfind.ts';
 import { filterToCriterion } from './query-filter.ts';
-import type { VcardVersion } from './vcard-writer.ts';
+import type { VcardVersion } from '../vcard/card-writer.ts';
 
 export async function report(call: DavCall): Promise<void> {
   const body = xmlBody(call);
@@ -61,7 +61,7 @@ async function multiget(call: DavCall, book: AddressBook, body: XmlElement): Pro
   const seen = ids.length > 0 ? await accountVersion(call) : null;
   for (let i = 0; i < ids.length; i += IDS_PER_TURN) {
     const some = (await cards.reads.byIds(user.account.id, ids.slice(i, i + IDS_PER_TURN), seen!)).filter((c) => inBook(book, c));
-    for (const c of await cards.cards(user, some)) byId.set(c.contact.id, c);
+    for (const c of await cards.cards(user, some, wantsBody(want))) byId.set(c.contact.id, c);
     await slice();
   }
   // Names the app chose (urn:uuid:….vcf): looked up IDS_PER_TURN at a time, then read from the
@@ -70,7 +70,7 @@ async function multiget(call: DavCall, book: AddressBook, body: XmlElement): Pro
   const chosen = [...new Set(names.filter((n): n is string => !!n && !byId.has(idOfName(n) ?? '')))];
   const seenNamed = chosen.length > 0 ? seen ?? await accountVersion(call) : null;
   for (let i = 0; i < chosen.length; i += IDS_PER_TURN) {
-    for (const card of await cards.findByNames(user, book, chosen.slice(i, i + IDS_PER_TURN), seenNamed!)) byName.set(card.name, card);
+    for (const card of await cards.findByNames(user, book, chosen.slice(i, i + IDS_PER_TURN), seenNamed!, wantsBody(want))) byName.set(card.name, card);
     await slice();
   }
   const out = new Multistatus();
@@ -93,13 +93,14 @@ async function query(call: DavCall, book: AddressBook, body: XmlElement): Promis
   const limitEl = child(body, NS.card, 'limit');
   const nresults = limitEl && child(limitEl, NS.card, 'nresults');
   const limit = nresults ? Number.parseInt(nresults.text, 10) : NaN;
+  const want = propRequest(body);
   let list = await cards.list(user, book, await accountVersion(call), f.where);
   for (const p of f.telPrefixes) {
     list = list.filter((c) => c.contact.numbers.some((n) => n.digits.startsWith(p.digits) || n.raw.replace(/\D/g, '').startsWith(p.digits)) !== p.negate);
   }
   const truncated = Number.isFinite(limit) && limit >= 0 && list.length > limit;
   if (truncated) list = list.slice(0, limit);
-  const want = propRequest(body);
+  if (wantsBody(want)) await cards.withKeptCards(user, list);
   const version = versionOf(body);
   const out = new Multistatus();
   const slice = slicer();
@@ -124,7 +125,7 @@ async function syncCollection(call: DavCall, book: AddressBook, body: XmlElement
   const out = new Multistatus();
   const slice = slicer();
   if (tokenText === '') {
-    for (const card of await cards.list(user, book, account)) {
+    for (const card of await cards.list(user, book, account, undefined, undefined, wantsBody(want))) {
       out.resource(cardResource(user, book, card, cards, version), want);
       await slice();
     }
@@ -139,7 +140,7 @@ async function syncCollection(call: DavCall, book: AddressBook, body: XmlElement
     if (!changes) throw invalidToken();
     // At least as new as the token handed out below.
     const seen = { incarnation: account.incarnation, revision: Math.max(now, changes.upTo) };
-    const changed = await cards.cards(user, (await cards.reads.byIds(accountId, changes.changed, seen)).filter((c) => inBook(book, c)));
+    const changed = await cards.cards(user, (await cards.reads.byIds(accountId, changes.changed, seen)).filter((c) => inBook(book, c)), wantsBody(want));
     for (const card of changed) {
       out.resource(cardResource(user, book, card, cards, version), want);
       await slice();

@@ -86,7 +86,7 @@ export const configSchema = z.object({
     enabled: z.boolean().describe('Serve address books to apps over CardDAV at /carddav (and /.well-known/carddav)'),
     maxBodyBytes: z.number().int().min(1024).describe('Largest accepted CardDAV request body (PROPFIND, REPORT, PUT), in bytes (larger: 413)'),
     maxMultigetHrefs: z.number().int().min(1).describe('Most hrefs one addressbook-multiget may ask for (more: 403 with an explanation); vdirsyncer asks for a whole book at once'),
-    maxCardBytes: z.number().int().min(256).describe('Largest vCard a client may PUT, in bytes (larger: 413, and CARDDAV:max-resource-size)'),
+    maxCardBytes: z.number().int().min(256).describe('Largest vCard a client may PUT, in bytes, photo included (a 256 KiB photo takes about 350 KB; larger: 413, and CARDDAV:max-resource-size)'),
     authCacheSeconds: z.number().int().min(0).describe('How long a verified user password is remembered (as a keyed hash, in memory) so each request of a sync does not pay a full password hash; 0 = never'),
   }).strict(),
   portal: z.object({

@@ -38,9 +38,11 @@ export function compareEntries(a: DirEntry, b: DirEntry): number {
 
 /**
  * Who sees an entry: shared contacts when the reader may see shared ones, internal users'
- * entries when the account shows users in its directory, personal contacts only to their owner.
+ * entries when the account shows users in its directory, personal contacts only to their owner;
+ * for phones (dialable), only those with a number.
  */
 export function isVisible(c: Contact, v: Visibility): boolean {
+  if (v.dialable && c.numbers.length === 0) return false;
   if (c.source === 'shared') return v.shared;
   if (c.source === 'user') return v.users;
   return v.personalOf !== null && c.userId === v.personalOf;

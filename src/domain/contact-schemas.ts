@@ -50,7 +50,7 @@ const contactFieldsShape = {
 export const contactInputSchema = z
   .object(contactFieldsShape)
   .strict()
-  .superRefine((c, ctx) => requireNameAndNumber(c, ctx));
+  .superRefine((c, ctx) => requireName(c, ctx));
 
 /** PATCH: any subset; the merged result is validated with contactInputSchema. */
 export const contactPatchSchema = z.object(contactFieldsShape).strict();
@@ -60,12 +60,12 @@ export type ContactPatch = z.infer<typeof contactPatchSchema>;
 /** Every editable field with a value (absent and null are ''): a prepared or stored contact's fields. */
 export type ContactFields = { [K in keyof ContactInput]-?: NonNullable<ContactInput[K]> };
 
-function requireNameAndNumber(c: ContactPatch, ctx: z.RefinementCtx): void {
+// A number is not required: apps keep e-mail-only contacts and group cards, and refusing them
+// stops an app's sync (issue 20). Phones skip contacts without one (Visibility.dialable); the
+// writer is warned (prepare-contact.ts).
+function requireName(c: ContactPatch, ctx: z.RefinementCtx): void {
   if (!NAME_FIELDS.some((f) => (c[f] ?? '') !== '')) {
     ctx.addIssue({ code: 'custom', path: ['firstName'], message: 'a contact needs a first name, last name or company' });
-  }
-  if (!NUMBER_FIELDS.some((f) => (c[f] ?? '') !== '')) {
-    ctx.addIssue({ code: 'custom', path: ['workNumber'], message: 'a contact needs at least one phone number' });
   }
 }
 

@@ -18,7 +18,7 @@ export interface NormalizedNumber {
  * still works on its digits.
  */
 export type NumberResult =
-  | { ok: true; value: NormalizedNumber; warning?: { code: 'number_not_valid_for_region'; reason: string } }
+  | { ok: true; value: NormalizedNumber; warning?: { code: 'number_not_valid_for_region' | 'dial_string'; reason: string } }
   | { ok: false; reason: string };
 
 /** Internal numbers (extensions, feature codes) are at most this many digits and carry no '+'. */
@@ -30,6 +30,40 @@ const MAX_DIGITS = 18;
 /** Dialable characters; '+' only before the first digit. An extension marker may follow. */
 const DIALABLE = /^[(]?[+]?[0-9 ()./\-*#]+$/;
 const EXTENSION = /\s*(?:x|ext\.?|extension|#)\s*([0-9]{1,6})$/i;
+
+/**
+ * Where a dial string's number ends: "," pauses and ";" waits (RFC 3966 "visual separators" aside,
+ * what iOS and Android dialers write), Android also "p" and "w" after a digit. What follows (a
+ * conference PIN, an extension to key in) is dialled after the call connects.
+ */
+const PAUSE = /\s*(?:[,;]|(?<=[0-9])\s*[pw](?=[\s0-9*#,;]|$))/i;
+/** A vanity number: digits, then a word of at least three letters ("1-800-FLOWERS"). */
+const VANITY = /^[+(]?[0-9][0-9 ()./-]*[A-Za-z][A-Za-z0-9 ()./-]*$/;
+/** ITU E.161 keypad letters. */
+const KEYPAD: Record<string, string> = Object.fromEntries(
+  ['ABC', 'DEF', 'GHI', 'JKL', 'MNO', 'PQRS', 'TUV', 'WXYZ'].flatMap((letters, i) => [...letters].map((l) => [l, String(i + 2)])),
+);
+
+/**
+ * The part of a dial string a phone can dial ("+1 415 555 0100,,123456#" -> "+1 415 555 0100";
+ * "1-800-FLOWERS" -> "1-800-3569377"), or null when the number is no dial string.
+ */
+export function dialPart(raw: string): string | null {
+  let s = raw;
+  let changed = false;
+  const pause = PAUSE.exec(s);
+  if (pause && pause.index > 0) {
+    s = s.slice(0, pause.index).trim();
+    changed = true;
+  }
+  const ext = EXTENSION.exec(s);
+  const main = ext && /[0-9]/.test(s.slice(0, ext.index)) ? s.slice(0, ext.index) : s;
+  if (/[A-Za-z]{3}/.test(main) && VANITY.test(main)) {
+    s = main.replace(/[A-Za-z]/g, (l) => KEYPAD[l.toUpperCase()]) + s.slice(main.length);
+    changed = true;
+  }
+  return changed ? s : null;
+}
 
 /** Regions of the North American Numbering Plan (calling code 1), cached per region. */
 const nanp = new Map<string, boolean>();
@@ -71,6 +105,17 @@ function nanpNotPossible(main: string, digits: string, region: string): boolean 
 export function normalizeNumber(input: string, region: string): NumberResult {
   const raw = input.trim().replace(/\s+/g, ' ');
   if (raw === '') return { ok: false, reason: 'is empty' };
+  // A dial string is kept as entered (what people see); phones dial its number (e164, digits).
+  const dial = dialPart(raw);
+  if (dial !== null) {
+    const inner = normalizeNumber(dial, region);
+    if (!inner.ok) return inner;
+    return {
+      ok: true,
+      value: { raw, e164: inner.value.e164, digits: inner.value.digits },
+      warning: { code: 'dial_string', reason: `is a dial string: kept as entered; phones dial ${inner.value.e164 ?? dial}` },
+    };
+  }
   if (DIALABLE.test(raw) && !raw.includes('+')) {
     const all = raw.replace(/\D/g, '');
     if (all.length > 0 && all.length <= MAX_EXTENSION_DIGITS) return { ok: true, value: { raw, e164: null, digits: all } };
@@ -78,7 +123,7 @@ export function normalizeNumber(input: string, region: string): NumberResult {
   const ext = EXTENSION.exec(raw);
   const main = ext && /[0-9]/.test(raw.slice(0, ext.index)) ? raw.slice(0, ext.index) : raw;
   if (!DIALABLE.test(main) || (main !== raw && !/[0-9]/.test(main))) {
-    return { ok: false, reason: 'is not a phone number (only digits, spaces, + ( ) - . / * # and an extension like "x123" are allowed)' };
+    return { ok: false, reason: 'is not a phone number (only digits, spaces, + ( ) - . / * #, an extension like "x123", a pause "," or ";" and a vanity word like 1-800-FLOWERS are allowed)' };
   }
   const digits = main.replace(/\D/g, '');
   if (digits.length === 0) return { ok: false, reason: 'has no digits' };
@@ -155,7 +200,7 @@ function nationalBySingleParse(e164: string, region: string): string {
  * account's region, and E.164 for foreign numbers, which cannot be dialled nationally.
  */
 export function dialableNumber(n: { raw: string; e164: string | null; digits: string }, form: DialForm, region: string): string {
-  if (n.e164 === null) return n.raw.replace(/[^0-9*#]/g, '') || n.digits;
+  if (n.e164 === null) return (dialPart(n.raw) ?? n.raw).replace(/[^0-9*#]/g, '') || n.digits;
   if (form === 'e164') return n.e164;
   const key = `${region}\u0000${n.e164.slice(0, 5)}`;
   let rule = nationalRules.get(key);

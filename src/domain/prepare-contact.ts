@@ -19,7 +19,7 @@ export interface ContactWarning {
   row?: number;
   field: string;
   value: string;
-  code: 'text_cleaned' | 'number_not_valid_for_region' | 'value_not_imported';
+  code: 'text_cleaned' | 'number_not_valid_for_region' | 'value_not_imported' | 'no_phone_number' | 'dial_string';
   reason: string;
 }
 
@@ -34,6 +34,12 @@ export interface PreparedContact {
    * thread makes it (checkRow in import-plan.ts), so that the thread that writes need not.
    */
   fieldsJson?: string;
+  /**
+   * The vCard an app sent (CardDAV PUT), kept beside the fields: everything dialbook does not
+   * model (photo, address, note, further numbers ...) comes back from it (src/vcard/card-merge.ts).
+   * Absent: a write that leaves the stored card as it is (the admin API, imports).
+   */
+  vcard?: string;
 }
 
 export type PrepareResult =
@@ -88,6 +94,9 @@ export function tryPrepareContact(input: unknown, region: string): PrepareResult
     if (result.warning) warnings.push({ field, value, code: result.warning.code, reason: `${field} ${result.warning.reason}` });
   }
   if (errors.length > 0) return { ok: false, errors };
+  if (numbers.length === 0) {
+    warnings.push({ field: 'workNumber', value: '', code: 'no_phone_number', reason: 'the contact has no phone number: apps show it, desk phones do not list it' });
+  }
   return { ok: true, contact: { fields, numbers, search: searchForms(fields) }, warnings };
 }
 

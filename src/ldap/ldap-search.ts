@@ -106,7 +106,7 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     }
     if (base.kind === 'entry' && scope === 'one') return res.end(RC.success); // entries are leaves
 
-    const visibility: Visibility = { shared: true, users: account.settings.showUsersInDirectory, personalOf: session?.userId ?? null };
+    const visibility: Visibility = { shared: true, users: account.settings.showUsersInDirectory, personalOf: session?.userId ?? null, dialable: true };
     let where: Criterion = translateFilter(req.filter, ctx.config.numbers.minTailDigits);
     if (base.kind === 'entry') where = { and: [{ id: base.entryId }, where] };
 

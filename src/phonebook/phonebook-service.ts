@@ -225,7 +225,7 @@ export class PhonebookService {
   private async query(account: Account, where: Criterion, extra: Partial<ContactQuery> = {}): Promise<{ contacts: Contact[]; total: number | null }> {
     // the read model, as for LDAP: one statement of visibility, order and matching for phones
     const page = await this.ctx.directory.queryContacts(account.id, {
-      visibility: { shared: true, users: account.settings.showUsersInDirectory, personalOf: null },
+      visibility: { shared: true, users: account.settings.showUsersInDirectory, personalOf: null, dialable: true },
       where, sort: 'name', limit: 1_000_000, ...extra,
     }, account);
     this.contactsRead.inc(page.contacts.length);

@@ -15,7 +15,7 @@ import { EXPORT_COLUMNS, EXPORT_HEADERS, type ColumnKey } from './header-aliases
 import { neutralizeCell } from './formula-guard.ts';
 import { joinGroups } from './row-input.ts';
 import { XLSX_TYPE } from './sheet-reader.ts';
-import { contactToVcard } from './vcard.ts';
+import { contactToCard } from '../vcard/card-writer.ts';
 
 export type ExportFormat = 'csv' | 'xlsx' | 'vcf';
 
@@ -52,7 +52,7 @@ export async function buildExport(db: Pick<ThreadStore, 'allContacts' | 'listGro
   }
   const base = `${account.id}-contacts${suffix}`;
   if (opts.format === 'vcf') {
-    return { filename: `${base}.vcf`, contentType: 'text/vcard; charset=utf-8', body: Buffer.from(contacts.map(contactToVcard).join(''), 'utf8'), count: contacts.length };
+    return { filename: `${base}.vcf`, contentType: 'text/vcard; charset=utf-8', body: Buffer.from(contacts.map((c) => contactToCard(c, { version: '3.0', uid: c.id, nameFormat: account.settings.nameFormat, numbers: 'as-entered' })).join(''), 'utf8'), count: contacts.length };
   }
   if (opts.format === 'xlsx') {
     return { filename: `${base}.xlsx`, contentType: XLSX_TYPE, body: await toXlsx(contacts), count: contacts.length };

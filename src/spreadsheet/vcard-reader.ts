@@ -8,6 +8,7 @@ import iconv from 'iconv-lite';
 import type { ErrorDetail } from '../errors.ts';
 import type { SheetRow } from './csv-dialect.ts';
 import { EXPORT_COLUMNS, EXPORT_HEADERS, type ColumnKey } from './header-aliases.ts';
+import { readCard } from '../vcard/card-fields.ts';
 import { joinGroups } from './row-input.ts';
 import { SheetLimitError, type SheetLimits } from './sheet-limits.ts';
 
@@ -100,38 +101,6 @@ function indexOfValue(line: string): number {
   return -1;
 }
 
-type Slot = 'workNumber' | 'mobileNumber' | 'homeNumber' | 'faxNumber';
-
-/** The field a TEL's types ask for (fax wins over home/work; cell over voice). */
-function telSlot(types: string[]): Slot {
-  if (types.some((t) => t.includes('fax'))) return 'faxNumber';
-  if (types.some((t) => t === 'cell' || t === 'mobile' || t === 'iphone')) return 'mobileNumber';
-  if (types.includes('home')) return 'homeNumber';
-  return 'workNumber';
-}
-
-function paramList(v: unknown): string[] {
-  const list = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
-  return list.flatMap((x) => String(x).split(',')).map((x) => x.trim().toLowerCase()).filter(Boolean);
-}
-
-/**
- * A value as text. RFC 2426 escapes ";" in every text value, but ical.js unescapes it only in
- * structured ones (N, ORG), so a "\;" left in a plain value is undone here.
- */
-function textOf(v: unknown): string {
-  if (Array.isArray(v)) return v.map(textOf).filter((s) => s !== '').join(', ');
-  return v === null || v === undefined ? '' : String(v).replace(/\\;/g, ';');
-}
-
-/** A vCard 4 "tel:" URI as people write numbers: "tel:+1-555-0100;ext=12" -> "+1-555-0100 x12". */
-function telText(v: string): string {
-  if (!/^tel:/i.test(v)) return v;
-  const [num, ...params] = v.slice(4).split(';');
-  const ext = params.find((p) => /^ext=/i.test(p));
-  return ext ? `${num} x${ext.slice(4)}` : num;
-}
-
 /** What the preview shows for vCards: which property feeds which field. */
 export const VCARD_MAPPING = [
   { column: 'UID', field: 'id' }, { column: 'N (given name)', field: 'firstName' }, { column: 'N (family name)', field: 'lastName' },
@@ -154,35 +123,10 @@ export function readVcards(text: string, limits: SheetLimits): VcardSheet {
       out.rowErrors.push({ row, reason: `card ${i + 1} could not be read: ${(err as Error).message}` });
       return;
     }
-    const cells: Partial<Record<ColumnKey, string>> = {};
-    const props = comp.getAllProperties();
-    const named = (name: string) => props.filter((p) => p.name.replace(/^.*\./, '') === name);
-    const first = (name: string) => named(name)[0];
-    cells.id = textOf(first('uid')?.getFirstValue());
-    const n = first('n')?.getFirstValue() as unknown;
-    const nParts = Array.isArray(n) ? n.map(textOf) : typeof n === 'string' ? n.split(';') : [];
-    cells.lastName = nParts[0] ?? '';
-    cells.firstName = nParts[1] ?? '';
-    const org = first('org');
-    // ORG is structured (organisation;unit;...): the parts are joined
-    cells.company = org ? org.getValues().flatMap((v) => (Array.isArray(v) ? v.map(textOf) : [textOf(v)])).filter((s) => s !== '').join(', ') : '';
-    const fn = textOf(first('fn')?.getFirstValue()).trim();
-    // no structured name: the formatted name is the name, unless it only repeats the company
-    if (!cells.firstName && !cells.lastName && fn && fn !== cells.company) cells.firstName = fn;
-    cells.title = textOf(first('title')?.getFirstValue());
-    for (const tel of named('tel')) {
-      const value = telText(textOf(tel.getFirstValue())).trim();
-      if (!value) continue;
-      const wanted = telSlot(paramList(tel.getParameter('type')));
-      const slot = (wanted === 'faxNumber' ? [wanted] : [wanted, 'workNumber', 'mobileNumber', 'homeNumber']).find((s) => !cells[s as Slot]) as Slot | undefined;
-      if (slot) cells[slot] = value;
-      else out.dropped.push({ row, field: 'TEL', value, reason: 'more numbers than the contact has fields (work, mobile, home, fax): not imported' });
-    }
-    const emails = named('email').map((e) => textOf(e.getFirstValue()).replace(/^mailto:/i, '').trim()).filter(Boolean);
-    cells.email = emails[0] ?? '';
-    for (const extra of emails.slice(1)) out.dropped.push({ row, field: 'EMAIL', value: extra, reason: 'only the first e-mail address is imported' });
-    const cats = named('categories').flatMap((c) => c.getValues().map(textOf));
-    cells.groups = joinGroups(cats.map((c) => c.trim()).filter(Boolean));
+    // the same reading as CardDAV's (src/vcard/card-fields.ts); what has no field is reported
+    const card = readCard(comp);
+    const cells: Partial<Record<ColumnKey, string>> = { id: card.uid, ...card.fields, groups: joinGroups(card.fields.groups) };
+    for (const l of card.leftOver) out.dropped.push({ row, ...l, reason: `${l.reason}: not imported` });
     out.rows.push({ row, cells: EXPORT_COLUMNS.map((k) => cells[k] ?? '') });
   });
   return out;

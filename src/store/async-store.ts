@@ -163,6 +163,11 @@ export interface AsyncCardStore {
    */
   findContactIdsByCardNames(accountId: string, names: string[]): Promise<Map<string, string[]>>;
   /**
+   * The vCards apps sent for those of the given contacts that have one (PreparedContact.vcard:
+   * written with the contact, gone with it). Read only when an app asks for card bodies.
+   */
+  storedVcards(accountId: string, contactIds: string[]): Promise<Map<string, string>>;
+  /**
    * createContact plus the card's name, in one transaction. Refuses atomically, writing nothing,
    * when a card of the book (the write scope: shared, or the user's personal contacts) already
    * has this name or this UID, whichever instance created it: CardTakenError (a ConflictError;

@@ -15,6 +15,8 @@ export interface Visibility {
   users: boolean;
   /** Personal contacts of this user, or none. */
   personalOf: string | null;
+  /** Only contacts with a number to dial: what phones list (contacts without one are for apps). */
+  dialable?: boolean;
 }
 
 /** Which contacts a write may touch: the shared list, or one user's personal contacts. */
@@ -254,6 +256,8 @@ export interface CardStore {
   /** Ids of the contacts whose card has this name, or this UID (callers check visibility). */
   findContactIdsByCard(accountId: string, by: { name: string } | { uid: string }): string[];
   findContactIdsByCardNames(accountId: string, names: string[]): Map<string, string[]>;
+  /** The vCards apps sent for those of the given contacts that have one (PreparedContact.vcard). */
+  storedVcards(accountId: string, contactIds: string[]): Map<string, string>;
   /** createContact plus the card's name, in one transaction (the same write, audit and revision bump). */
   createContactWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Contact;
 }

@@ -1,7 +1,7 @@
 // Number normalisation: the one place every front end's caller-ID matching depends on.
 import { describe, expect, it } from 'vitest';
 import { getCountries, getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
-import { normalizeNumber, queryDigits } from '../../src/domain/phone-number.ts';
+import { dialableNumber, normalizeNumber, queryDigits } from '../../src/domain/phone-number.ts';
 import { tryPrepareContact } from '../../src/domain/prepare-contact.ts';
 
 describe('normalizeNumber', () => {
@@ -29,13 +29,28 @@ describe('normalizeNumber', () => {
     ['call me', /not a phone number/],
     ['12345678901234567890', /more than 18 digits/],
     ['+12', /fewer than 3 digits/],
-    ['555-CALL-NOW', /not a phone number/],
+    ['555-CA', /not a phone number/], // two letters are no vanity word
+    ['CALL-555', /not a phone number/], // letters first: a note, not a number
     ['+1 (469) + 2500', /not a phone number/],
     ['   ', /empty/],
   ])('rejects %j', (input, reason) => {
     const r = normalizeNumber(input, 'US');
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toMatch(reason);
+  });
+
+  it.each([
+    ['+1 415 555 0100,,123456#', '+14155550100', 'conference PIN after pauses'],
+    ['+49 30 1234567;99', '+49301234567', 'a wait'],
+    ['+14155550100p123', '+14155550100', "Android's p pause"],
+    ['1-800-FLOWERS', '+18003569377', 'vanity letters (ITU E.161 keypad)'],
+    ['1-800-FLOWERS x12', '+18003569377', 'vanity letters and an extension'],
+  ])('keeps the dial string %s as entered; phones dial %s (%s)', (input, e164) => {
+    const r = normalizeNumber(input, 'US');
+    expect(r.ok && r.value).toMatchObject({ raw: input, e164, digits: e164.slice(1) });
+    expect(r.ok && r.warning?.code).toBe('dial_string');
+    expect(r.ok && dialableNumber(r.value, 'e164', 'US')).toBe(e164);
+    expect(r.ok && dialableNumber({ ...r.value, e164: null }, 'e164', 'US')).not.toMatch(/[,;pA-Z]/);
   });
 
   it.each([
@@ -114,9 +129,11 @@ describe('tryPrepareContact', () => {
     expect(!r.ok && r.errors.map((e) => [e.field, e.value])).toEqual([['workNumber', 'x'], ['mobileNumber', '+12']]);
   });
 
-  it('requires a name and a number, and drops duplicate groups regardless of case', () => {
+  it('requires a name, not a number (warned: phones do not list it), and drops duplicate groups regardless of case', () => {
     const r = tryPrepareContact({ title: 'CEO' }, 'US');
-    expect(!r.ok && r.errors.map((e) => e.field)).toEqual(['firstName', 'workNumber']);
+    expect(!r.ok && r.errors.map((e) => e.field)).toEqual(['firstName']);
+    const mailOnly = tryPrepareContact({ firstName: 'Mo', email: 'mo@example.test' }, 'US');
+    expect(mailOnly.ok && mailOnly.warnings.map((w) => w.code)).toEqual(['no_phone_number']);
     const ok = tryPrepareContact({ company: 'Acme', workNumber: '1001', groups: ['VIP', 'vip', 'Suppliers'] }, 'US');
     expect(ok.ok && ok.contact.fields.groups).toEqual(['VIP', 'Suppliers']);
   });

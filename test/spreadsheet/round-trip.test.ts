@@ -68,8 +68,8 @@ describe('text clean-up on the API', () => {
     await request(srv.httpUrl).delete(`/api/v1/accounts/acme/contacts/${res.body.id}`).set(bearer(token)).expect(204);
   });
 
-  it('still refuses letters and garbage in numbers', async () => {
-    for (const workNumber of ['call me', '+12', '555-CALL-NOW', '+1 23 ++', '1234567890123456789012']) {
+  it('still refuses letters that are no vanity number and garbage in numbers', async () => {
+    for (const workNumber of ['call me', '+12', 'CALL-555', '+1 23 ++', '1234567890123456789012']) {
       const res = await request(srv.httpUrl).post('/api/v1/accounts/acme/contacts').set(bearer(token)).send({ firstName: 'Bad', workNumber });
       expect(res.status, workNumber).toBe(400);
       expect(res.body.error.details[0]).toMatchObject({ field: 'workNumber', value: workNumber });

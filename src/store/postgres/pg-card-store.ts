@@ -22,6 +22,16 @@ export class PgCardStore {
     return out;
   }
 
+  /** The vCards apps sent for these contacts (those that have one). */
+  async vcards(accountId: string, contactIds: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (contactIds.length === 0) return out;
+    const { rows } = await this.pool.query<{ contact_id: string; vcard: string }>(
+      'SELECT contact_id, vcard FROM contact_vcards WHERE account_id = $1 AND contact_id = ANY($2)', [accountId, contactIds]);
+    for (const r of rows) out.set(r.contact_id, r.vcard);
+    return out;
+  }
+
   /** name -> contact ids for many names, in one query. */
   async findByNames(accountId: string, names: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();

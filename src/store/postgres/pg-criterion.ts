@@ -30,12 +30,16 @@ const NAME_COLUMN: Record<NameField, string> = {
 };
 
 
+/** Visibility.dialable as SQL over alias c. */
+const HAS_NUMBER = 'EXISTS (SELECT 1 FROM contact_numbers dn WHERE dn.contact_id = c.id)';
+
 export function visibilitySql(v: Visibility, p: Params): string {
   const parts: string[] = [];
   if (v.shared) parts.push(`c.source = 'shared'`);
   if (v.users) parts.push(`c.source = 'user'`);
   if (v.personalOf) parts.push(`(c.source = 'personal' AND c.user_id = ${p.add(v.personalOf)})`);
-  return parts.length === 0 ? 'false' : `(${parts.join(' OR ')})`;
+  if (parts.length === 0) return 'false';
+  return v.dialable ? `((${parts.join(' OR ')}) AND ${HAS_NUMBER})` : `(${parts.join(' OR ')})`;
 }
 
 export function criterionSql(c: Criterion, accountId: string, region: string, p: Params): string {

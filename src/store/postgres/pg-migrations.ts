@@ -233,6 +233,14 @@ const MIGRATIONS: Migration[] = [
     await c.query('DROP INDEX groups_name');
     await c.query('CREATE UNIQUE INDEX groups_name_key ON groups(account_id, name_key)');
   },
+  // 4: the vCard an app last sent for a contact (SQLite's migration 12).
+  `
+  CREATE TABLE contact_vcards (
+    contact_id text PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,
+    account_id text NOT NULL,
+    vcard text NOT NULL
+  );
+  `,
 ];
 
 /** Fills groups.name_key; groups whose keys meet are merged into the oldest (migration 3). */

@@ -75,7 +75,9 @@ function visibilitySql(v: Visibility, first: number): { sql: string; params: unk
     parts.push(`(c.source = 'personal' AND c.user_id = $${first})`);
     params.push(v.personalOf);
   }
-  return { sql: parts.length === 0 ? 'false' : `(${parts.join(' OR ')})`, params };
+  if (parts.length === 0) return { sql: 'false', params };
+  const any = `(${parts.join(' OR ')})`;
+  return { sql: v.dialable ? `(${any} AND EXISTS (SELECT 1 FROM contact_numbers dn WHERE dn.contact_id = c.id))` : any, params };
 }
 
 const scopeVisibility = (scope: WriteScope): Visibility =>
@@ -249,6 +251,14 @@ class PgStore implements PostgresStore {
     await c.query(`INSERT INTO contacts (id, account_id, source, user_id, ${cols}, created_at, created_by, updated_at, updated_by)
       VALUES ($1, $2, $3, $4, ${values}, $${n}, $${n + 1}, $${n}, $${n + 1})`, [id, accountId, source, userId, ...contactValues(contact), at, by]);
     await this.writeDerived(c, accountId, id, contact, groupIds);
+    await this.saveVcard(c, accountId, id, contact);
+  }
+
+  /** The app's vCard, when the write carries one (CardDAV); other writes keep the stored one. */
+  private async saveVcard(c: pg.ClientBase, accountId: string, id: string, contact: PreparedContact): Promise<void> {
+    if (contact.vcard === undefined) return;
+    await c.query(`INSERT INTO contact_vcards (contact_id, account_id, vcard) VALUES ($1, $2, $3)
+      ON CONFLICT (contact_id) DO UPDATE SET vcard = excluded.vcard`, [id, accountId, contact.vcard]);
   }
 
   private async writeDerived(c: pg.ClientBase, accountId: string, id: string, contact: PreparedContact, groupIds: Map<string, string>): Promise<void> {
@@ -298,6 +308,7 @@ class PgStore implements PostgresStore {
       [before.id, ...contactValues(contact), at, by]);
     await this.removeDerived(c, accountId, before);
     await this.writeDerived(c, accountId, before.id, contact, groupIds);
+    await this.saveVcard(c, accountId, before.id, contact);
   }
 
   async deleteRow(c: pg.ClientBase, accountId: string, before: Contact): Promise<void> {
@@ -424,6 +435,7 @@ class PgStore implements PostgresStore {
   cardNames(accountId: string, contactIds: string[]): Promise<Map<string, StoredCardName>> { return this.cards.names(accountId, contactIds); }
   findContactIdsByCard(accountId: string, by: { name: string } | { uid: string }): Promise<string[]> { return this.cards.find(accountId, by); }
   findContactIdsByCardNames(accountId: string, names: string[]): Promise<Map<string, string[]>> { return this.cards.findByNames(accountId, names); }
+  storedVcards(accountId: string, contactIds: string[]): Promise<Map<string, string>> { return this.cards.vcards(accountId, contactIds); }
   createContactWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Promise<Contact> {
     return this.cards.createWithCard(accountId, scope, contact, actor, card);
   }

@@ -26,6 +26,9 @@ const UPPER = '\uffff';
 const TRUE: SqlPart = { sql: '1', params: [] };
 const FALSE: SqlPart = { sql: '0', params: [] };
 
+/** Visibility.dialable as SQL over alias c. */
+const HAS_NUMBER = 'EXISTS (SELECT 1 FROM contact_numbers dn WHERE dn.contact_id = c.id)';
+
 export function visibilitySql(v: Visibility): SqlPart {
   const parts: string[] = [];
   const params: unknown[] = [];
@@ -35,7 +38,8 @@ export function visibilitySql(v: Visibility): SqlPart {
     parts.push(`(c.source = 'personal' AND c.user_id = ?)`);
     params.push(v.personalOf);
   }
-  return parts.length === 0 ? FALSE : { sql: `(${parts.join(' OR ')})`, params };
+  if (parts.length === 0) return FALSE;
+  return { sql: v.dialable ? `((${parts.join(' OR ')}) AND ${HAS_NUMBER})` : `(${parts.join(' OR ')})`, params };
 }
 
 export function criterionSql(c: Criterion, accountId: string, region: string): SqlPart {

@@ -339,6 +339,16 @@ const MIGRATIONS: Migration[] = [
     mergeFoldedGroups(db);
     db.exec('CREATE UNIQUE INDEX groups_name_key ON groups(account_id, name_key)');
   },
+  // 12: the vCard an app last sent for a contact (CardDAV PUT), kept whole so that what dialbook
+  // does not model (photo, address, note, further numbers ...) comes back to the app. One row per
+  // contact that has one; it goes with its contact.
+  `
+  CREATE TABLE contact_vcards (
+    contact_id TEXT PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,
+    account_id TEXT NOT NULL,
+    vcard TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 /** Fills groups.name_key; groups whose keys meet are merged into the oldest (migration 11). */

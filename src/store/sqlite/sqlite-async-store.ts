@@ -178,6 +178,7 @@ export function openSqliteAsyncStore(file: string, over?: Store, opts: SqliteAsy
     cardNames: async (a, ids) => store.cardNames(a, ids),
     findContactIdsByCard: async (a, by) => store.findContactIdsByCard(a, by),
     findContactIdsByCardNames: async (a, names) => store.findContactIdsByCardNames(a, names),
+    storedVcards: async (a, ids) => store.storedVcards(a, ids),
     createContactWithCard: (a, scope, c, actor, card) => write(a, () => store.createContactWithCard(a, scope, c, actor, card)),
 
     signinState: async (keys, source, login, at, leak) => store.signinState(keys, source, login, at, leak),

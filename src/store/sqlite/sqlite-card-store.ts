@@ -25,6 +25,17 @@ export class SqliteCardStore {
     return out;
   }
 
+  /** The vCards apps sent for these contacts (those that have one). */
+  vcards(accountId: string, contactIds: string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    if (contactIds.length === 0) return out;
+    const rows = this.stmts.get(`SELECT v.contact_id, v.vcard FROM json_each(?) j
+      CROSS JOIN contact_vcards v ON v.contact_id = j.value WHERE v.account_id = ?`)
+      .all(JSON.stringify(contactIds), accountId) as { contact_id: string; vcard: string }[];
+    for (const r of rows) out.set(r.contact_id, r.vcard);
+    return out;
+  }
+
   /** name -> contact ids for many names, in one statement (json_each, as the id lists do). */
   findByNames(accountId: string, names: string[]): Map<string, string[]> {
     const out = new Map<string, string[]>();

@@ -35,6 +35,7 @@ export class SqliteContactWriter {
     return this.db.transaction(() => {
       const id = newId();
       this.insertRow(accountId, { id, ...owner(scope), contact }, actor.id, now());
+      this.saveVcard(accountId, id, contact);
       this.auditContact(accountId, scope, actor, 'contact.create', id, null, contact.fields);
       this.bumpRevision(accountId);
       return this.reader.getForWrite(accountId, scope, id);
@@ -46,6 +47,7 @@ export class SqliteContactWriter {
       const before = this.reader.getForWrite(accountId, scope, id);
       if (expectedRevision !== undefined && before.revision !== expectedRevision) throw new PreconditionFailedError();
       this.updateRow(accountId, before, contact, actor.id);
+      this.saveVcard(accountId, id, contact);
       this.auditContact(accountId, scope, actor, 'contact.update', id, contactFields(before), contact.fields);
       this.bumpRevision(accountId);
       return this.reader.getForWrite(accountId, scope, id);
@@ -210,7 +212,15 @@ export class SqliteContactWriter {
     this.removeWords(accountId, before);
     this.stmts.get('DELETE FROM contact_numbers WHERE contact_id = ?').run(before.id);
     this.stmts.get('DELETE FROM contact_groups WHERE contact_id = ?').run(before.id);
+    this.stmts.get('DELETE FROM contact_vcards WHERE contact_id = ?').run(before.id);
     this.stmts.get('DELETE FROM contacts WHERE id = ?').run(before.id);
+  }
+
+  /** The app's vCard, when the write carries one (CardDAV); other writes keep the stored one. */
+  private saveVcard(accountId: string, id: string, contact: PreparedContact): void {
+    if (contact.vcard === undefined) return;
+    this.stmts.get('INSERT INTO contact_vcards (contact_id, account_id, vcard) VALUES (?,?,?) ON CONFLICT (contact_id) DO UPDATE SET vcard = excluded.vcard')
+      .run(id, accountId, contact.vcard);
   }
 
   removeWords(accountId: string, c: NamedRow): void {

@@ -85,6 +85,7 @@ export function openSqliteStore(file: string, opts: OpenOptions = {}): Store {
     cardNames: (a, ids) => cards.names(a, ids),
     findContactIdsByCard: (a, by) => cards.find(a, by),
     findContactIdsByCardNames: (a, names) => cards.findByNames(a, names),
+    storedVcards: (a, ids) => cards.vcards(a, ids),
     createContactWithCard: (a, scope, c, actor, card) => cards.createWithCard(a, scope, c, actor, card),
 
     listGroups: (a) => groups.list(a),

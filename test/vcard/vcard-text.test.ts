@@ -1,6 +1,6 @@
 // vCard export details: escaping and line folding at 75 octets without splitting characters.
 import { describe, expect, it } from 'vitest';
-import { escapeVcard, foldLine } from '../../src/spreadsheet/vcard.ts';
+import { escapeVcard, foldLine } from '../../src/vcard/vcard-text.ts';
 
 describe('vCard', () => {
   it('escapes backslash, comma, semicolon and line breaks', () => {

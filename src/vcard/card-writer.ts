@@ -1,11 +1,12 @@
-// Contact -> vCard, 3.0 (RFC 2426, what iOS expects; the default) or 4.0 (RFC 6350, on request).
+// Contact -> vCard, 3.0 (RFC 2426, what iOS expects; the default) or 4.0 (RFC 6350, on request),
+// for CardDAV and the vCard export.
 // Numbers are written dialable: the number as entered when it is already international
 // ("+1 415 555-0100", display kept), else its E.164 form, else (extensions) its digits. In 4.0
 // they are tel: URIs whose visual separators (RFC 3966) keep the display grouping.
 import type { AccountSettings } from '../domain/account-schemas.ts';
 import type { Contact, NumberKind, PhoneNumber } from '../domain/contact-schemas.ts';
 import { displayName } from '../domain/display-name.ts';
-import { escapeVcard, foldLine } from '../spreadsheet/vcard.ts';
+import { escapeVcard, foldLine } from './vcard-text.ts';
 
 export type VcardVersion = '3.0' | '4.0';
 
@@ -22,6 +23,11 @@ export interface CardOptions {
   version: VcardVersion;
   uid: string;
   nameFormat: AccountSettings['nameFormat'];
+  /**
+   * 'dialable' (apps: a number to dial from anywhere, the default) or 'as-entered' (the export,
+   * so that importing it again changes nothing).
+   */
+  numbers?: 'dialable' | 'as-entered';
 }
 
 export function contactToCard(c: Contact, o: CardOptions): string {
@@ -36,7 +42,8 @@ export function contactToCard(c: Contact, o: CardOptions): string {
   ];
   if (c.company) lines.push(`ORG:${escapeVcard(c.company)}`);
   if (c.title) lines.push(`TITLE:${escapeVcard(c.title)}`);
-  for (const n of c.numbers) lines.push(v4 ? tel4(n) : `TEL;TYPE=${TYPES_3[n.kind]}:${escapeVcard(dialable(n))}`);
+  const shown = o.numbers === 'as-entered' ? (n: PhoneNumber) => n.raw : dialable;
+  for (const n of c.numbers) lines.push(v4 ? tel4(n) : `TEL;TYPE=${TYPES_3[n.kind]}:${escapeVcard(shown(n))}`);
   if (c.email) lines.push(v4 ? `EMAIL;TYPE=work:${escapeVcard(c.email)}` : `EMAIL;TYPE=INTERNET,WORK:${escapeVcard(c.email)}`);
   if (c.groups.length > 0) lines.push(`CATEGORIES:${c.groups.map(escapeVcard).join(',')}`);
   lines.push(`REV:${basicTimestamp(c.updatedAt)}`, 'END:VCARD');

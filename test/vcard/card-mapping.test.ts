@@ -1,10 +1,17 @@
-// The vCard mapping on its own (pure functions): contact -> 3.0/4.0 card, card -> API input.
+// The vCard mapping on its own (pure functions): contact -> 3.0/4.0 card, card -> contact fields.
 import { describe, expect, it } from 'vitest';
 import type { Contact } from '../../src/domain/contact-schemas.ts';
 import { prepareContact } from '../../src/domain/prepare-contact.ts';
-import { cardToContactInput } from '../../src/carddav/vcard-reader.ts';
-import { contactToCard } from '../../src/carddav/vcard-writer.ts';
-import { cardLines } from './carddav-helpers.ts';
+import { parseVcard, readCard } from '../../src/vcard/card-fields.ts';
+import { contactToCard } from '../../src/vcard/card-writer.ts';
+import { cardLines } from '../carddav/carddav-helpers.ts';
+
+function cardToContactInput(text: string) {
+  const r = readCard(parseVcard(text));
+  // only the fields the card fills, as the API would receive them
+  const input = Object.fromEntries(Object.entries(r.fields).filter(([, v]) => (Array.isArray(v) ? v.length > 0 : v !== '')));
+  return { uid: r.uid || null, input, leftOver: r.leftOver, kind: r.kind };
+}
 
 function contact(input: object): Contact {
   const p = prepareContact(input, 'US');
@@ -41,18 +48,19 @@ describe('contact -> vCard', () => {
 });
 
 describe('vCard -> contact input', () => {
-  it('reads 3.0: N, ORG, TITLE, typed numbers (first of each kind), first email, categories', () => {
+  it('reads 3.0: N, ORG (parts joined), TITLE, typed numbers (a taken kind to a free voice field), first email, categories', () => {
     const r = cardToContactInput('BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u1\r\nN:Doe;John;Q;;\r\nFN:John Doe\r\nORG:Acme\\, Inc;Sales\r\nTITLE:Boss\r\n'
       + 'TEL;TYPE=WORK,VOICE:+1 415 555 0100\r\nTEL;TYPE=CELL:555-0101\r\nTEL;TYPE=CELL:555-0199\r\nTEL;TYPE=HOME:555-0102\r\nTEL;TYPE=WORK,FAX:555-0103\r\n'
       + 'item1.EMAIL;TYPE=INTERNET:j@doe.test\r\nEMAIL:second@doe.test\r\nCATEGORIES:A,B\\,C\r\nNOTE:not kept\r\nEND:VCARD\r\n');
-    expect(r).toEqual({
-      uid: 'u1',
-      input: { lastName: 'Doe', firstName: 'John Q', company: 'Acme, Inc', title: 'Boss', workNumber: '+1 415 555 0100', mobileNumber: '555-0101', homeNumber: '555-0102', faxNumber: '555-0103', email: 'j@doe.test', groups: ['A', 'B,C'] },
-    });
+    expect(r.uid).toBe('u1');
+    expect(r.input).toEqual({ lastName: 'Doe', firstName: 'John', company: 'Acme, Inc, Sales', title: 'Boss', workNumber: '+1 415 555 0100', mobileNumber: '555-0101', homeNumber: '555-0102', faxNumber: '555-0103', email: 'j@doe.test', groups: ['A', 'B,C'] });
+    // the second cell number found no free field; the second address none either
+    expect(r.leftOver.map((l) => l.value)).toEqual(['555-0199', 'second@doe.test']);
   });
-  it('reads 4.0 tel: URIs with extensions, and FN when there is no N', () => {
+  it('reads 4.0 tel: URIs with extensions, and FN whole when there is no N (never split: 山田 太郎 has the family name first)', () => {
     const r = cardToContactInput('BEGIN:VCARD\r\nVERSION:4.0\r\nUID:urn:uuid:x\r\nFN:Mary Ann Smith\r\nTEL;VALUE=uri;TYPE="work,voice":tel:+1-415-555-0100;ext=7\r\nEND:VCARD\r\n');
-    expect(r.input).toMatchObject({ firstName: 'Mary Ann', lastName: 'Smith', workNumber: '+1-415-555-0100 x7' });
+    expect(r.input).toMatchObject({ firstName: 'Mary Ann Smith', workNumber: '+1-415-555-0100 x7' });
+    expect(r.input).not.toHaveProperty('lastName');
     expect(r.uid).toBe('urn:uuid:x');
     expect(prepareContact(r.input, 'US').numbers[0].e164).toBe('+14155550100');
   });
@@ -60,6 +68,11 @@ describe('vCard -> contact input', () => {
     const r = cardToContactInput('BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Acme Plumbing\r\nORG:Acme Plumbing\r\nTEL:415 555 0199\r\nEND:VCARD\r\n');
     expect(r.input).toEqual({ company: 'Acme Plumbing', workNumber: '415 555 0199' });
     expect(r.uid).toBeNull();
+    expect(r.kind).toBe('individual');
+  });
+  it('tells group cards of both styles', () => {
+    expect(cardToContactInput('BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:group\r\nFN:Team\r\nMEMBER:urn:uuid:a\r\nEND:VCARD\r\n').kind).toBe('group');
+    expect(cardToContactInput('BEGIN:VCARD\r\nVERSION:3.0\r\nN:Team;;;;\r\nFN:Team\r\nX-ADDRESSBOOKSERVER-KIND:group\r\nX-ADDRESSBOOKSERVER-MEMBER:urn:uuid:a\r\nEND:VCARD\r\n').kind).toBe('group');
   });
   it('refuses what is not exactly one vCard', () => {
     expect(() => cardToContactInput('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n')).toThrow(/not a vCard/);

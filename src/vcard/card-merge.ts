@@ -1,0 +1,81 @@
+// The card an app gets for a contact whose card it wrote: the kept card, with the fields dialbook
+// models laid over it where they changed since (a manager's edit, an import). Nothing else of the
+// card is touched, so what an app stored (photo, addresses, notes, further numbers, labels, the
+// name as written) comes back as it was; unchanged, the kept bytes come back exactly.
+import ICAL from 'ical.js';
+import type { AccountSettings } from '../domain/account-schemas.ts';
+import { contactFields, NUMBER_FIELDS, NUMBER_KIND, type Contact, type ContactFields, type NumberField } from '../domain/contact-schemas.ts';
+import { displayName } from '../domain/display-name.ts';
+import { cardToContact } from './card-contact.ts';
+
+export interface MergeOptions {
+  region: string;
+  nameFormat: AccountSettings['nameFormat'];
+}
+
+export function mergeCard(kept: string, contact: Contact, o: MergeOptions): string {
+  const base = cardToContact(kept, o.region);
+  const was = base.contact.fields;
+  const now = contactFields(contact);
+  const changed = (f: keyof ContactFields) => (f === 'groups' ? was.groups.join('\n') !== now.groups.join('\n') : was[f] !== now[f]);
+  const fields = Object.keys(now) as (keyof ContactFields)[];
+  if (!fields.some(changed)) return kept;
+
+  const comp = base.comp;
+  const v4 = String(comp.getFirstPropertyValue('version')) === '4.0';
+  const setText = (name: string, value: string) => {
+    const p = comp.getFirstProperty(name);
+    if (!value) { if (p) comp.removeProperty(p); return; }
+    if (p) p.setValue(value); else comp.addPropertyWithValue(name, value);
+  };
+  if (changed('firstName') || changed('lastName')) {
+    const p = comp.getFirstProperty('n');
+    const rest = (p?.getFirstValue() as unknown as string[] | undefined)?.slice(2) ?? ['', '', ''];
+    const value = [now.lastName, now.firstName, ...rest];
+    if (p) p.setValue(value as unknown as string); else comp.addPropertyWithValue('n', value as unknown as string);
+  }
+  if (changed('firstName') || changed('lastName') || changed('company')) setText('fn', displayName(now, o.nameFormat));
+  if (changed('company')) {
+    const p = comp.getFirstProperty('org');
+    if (!now.company) { if (p) comp.removeProperty(p); } else if (p) p.setValue([now.company] as unknown as string);
+    else comp.addPropertyWithValue('org', [now.company] as unknown as string);
+  }
+  if (changed('title')) setText('title', now.title);
+  for (const f of NUMBER_FIELDS) if (changed(f)) setNumber(comp, base.reading.sources[f], f, contact, v4);
+  if (changed('email')) {
+    const p = base.reading.sources.email;
+    if (!now.email) { if (p) comp.removeProperty(p); } else if (p) p.setValue(p.getFirstValue()?.toString().toLowerCase().startsWith('mailto:') ? `mailto:${now.email}` : now.email);
+    else addTyped(comp, 'email', now.email, v4 ? ['work'] : ['INTERNET', 'WORK']);
+  }
+  if (changed('groups')) {
+    for (const p of comp.getAllProperties('categories')) comp.removeProperty(p);
+    if (now.groups.length > 0) {
+      const p = new ICAL.Property('categories', comp);
+      p.setValues(now.groups);
+      comp.addProperty(p);
+    }
+  }
+  if (comp.getFirstProperty('rev')) setText('rev', contact.updatedAt.replace(/\.\d+/, '').replace(/[-:]/g, ''));
+  return comp.toString() + '\r\n';
+}
+
+const TYPES: Record<'work' | 'mobile' | 'home' | 'fax', string[]> = {
+  work: ['WORK', 'VOICE'], mobile: ['CELL', 'VOICE'], home: ['HOME', 'VOICE'], fax: ['WORK', 'FAX'],
+};
+
+/** A number field changed: its TEL takes the new number (in the form it had), goes, or is added. */
+function setNumber(comp: ICAL.Component, p: ICAL.Property | undefined, f: NumberField, contact: Contact, v4: boolean): void {
+  const kind = NUMBER_KIND[f];
+  const n = contact.numbers.find((x) => x.kind === kind);
+  if (!n) { if (p) comp.removeProperty(p); return; }
+  const uri = `tel:${n.e164 ?? n.digits}`;
+  if (p) p.setValue(p.type === 'uri' || String(p.getFirstValue()).startsWith('tel:') ? uri : n.raw);
+  else addTyped(comp, 'tel', v4 ? uri : n.raw, v4 ? TYPES[kind].map((t) => t.toLowerCase()) : TYPES[kind]);
+}
+
+function addTyped(comp: ICAL.Component, name: string, value: string, types: string[]): void {
+  const p = new ICAL.Property(name, comp);
+  p.setParameter('type', types);
+  p.setValue(value);
+  comp.addProperty(p);
+}
