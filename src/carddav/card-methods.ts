@@ -6,9 +6,10 @@
 import { DavConditionError, NotFoundError, PayloadTooLargeError, PreconditionFailedError, UnsupportedMediaTypeError } from '../errors.ts';
 import { prepareContact } from '../domain/prepare-contact.ts';
 import { CardTakenError } from '../store/card-taken.ts';
-import { actorOf, forbidReadOnly, versionFrom, type DavCall } from './dav-call.ts';
+import { actorOf, versionFrom, type DavCall } from './dav-call.ts';
 import type { Card } from './dav-resources.ts';
 import { bookHref, cardHref } from './dav-paths.ts';
+import { answerReadOnlyEdit } from './read-only-edits.ts';
 import { cardToContactInput } from './vcard-reader.ts';
 import { VCARD_CONTENT_TYPE } from './vcard-writer.ts';
 
@@ -61,7 +62,7 @@ export async function putCard(call: DavCall): Promise<void> {
   if (call.target.kind !== 'card') throw new NotFoundError('Card');
   const name = call.target.name;
   if (!NAME.test(name)) throw new DavConditionError(403, '{DAV:}valid-resource-name', 'A card name may hold letters, digits and @ . _ ~ + = - only (at most 200)');
-  forbidReadOnly(book);
+  if (await answerReadOnlyEdit(call)) return;
   const type = String(req.headers['content-type'] ?? 'text/vcard').toLowerCase();
   if (!/^text\/(x-)?vcard\b/.test(type)) throw new UnsupportedMediaTypeError('A card must be sent as text/vcard');
   if (call.body.length > ctx.config.carddav.maxCardBytes) {
@@ -113,7 +114,7 @@ async function putOnce(call: DavCall, name: string): Promise<void> {
 export async function deleteCard(call: DavCall): Promise<void> {
   const { user, ctx, res } = call;
   const book = call.book!;
-  forbidReadOnly(book);
+  if (await answerReadOnlyEdit(call)) return;
   const current = await cardOf(call);
   if (!current) throw new NotFoundError('Card');
   checkPreconditions(call, current);
