@@ -12,7 +12,7 @@ import { hashToken, sameHash } from '../auth/api-tokens.ts';
 import { verifyPassword } from '../auth/passwords.ts';
 import { TooManyAttemptsError, UnauthorizedError } from '../errors.ts';
 import type { DavUser } from './address-books.ts';
-import { splitBookLogin } from './one-book-logins.ts';
+import { loginWithoutBook, splitBookLogin } from './one-book-logins.ts';
 
 const MAX_CACHE = 10_000;
 const TOUCH_INTERVAL_MS = 60_000;
@@ -29,7 +29,7 @@ export class DavAuthenticator {
   async authenticate(req: Request): Promise<DavUser> {
     const creds = basicCredentials(req.headers.authorization);
     if (!creds) throw new UnauthorizedError('Sign in with your user name as user@account and your password or an app password');
-    const attempt = await this.ctx.signinLimiter.attempt({ kind: 'carddav', source: req.ip ?? req.socket.remoteAddress ?? '', login: creds.login, secret: creds.password, device: req.headers['user-agent'] });
+    const attempt = await this.ctx.signinLimiter.attempt({ kind: 'carddav', source: req.ip ?? req.socket.remoteAddress ?? '', login: loginWithoutBook(creds.login), secret: creds.password, device: req.headers['user-agent'] });
     if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
     let found: DavUser | null;
     try {

@@ -13,3 +13,10 @@ export function splitBookLogin(login: string): { login: string; only?: BookKind 
   const m = SUFFIX.exec(login);
   return m ? { login: m[1], only: m[2].toLowerCase() as BookKind } : { login };
 }
+
+/** A whole login ("ann+personal@acme") as the sign-in limiter counts it ("ann@acme"): the book
+ *  suffixes must not give a password guesser four logins per user. */
+export function loginWithoutBook(login: string): string {
+  const at = login.lastIndexOf('@');
+  return at > 0 ? `${splitBookLogin(login.slice(0, at)).login}${login.slice(at)}` : login;
+}

@@ -114,6 +114,19 @@ describe('every book on a Mac', () => {
     expect(multistatus(token.text).responses.map((r) => r.href)).toEqual(['/carddav/acme/bob/', '/carddav/acme/bob/personal/']);
   });
 
+  it('the sign-in limiter counts ann+personal@acme as ann@acme: suffixes give a guesser no extra tries', async () => {
+    const slow = await startDavFixture({ signin: { freeFailuresPerAddress: 2, freeLoginsPerAddress: 100 } });
+    try {
+      for (const login of ['ann@acme', 'ann+personal@acme']) {
+        expect((await dav(slow.server, 'PROPFIND', '/carddav/', { login, password: `wrong-${login}` })).status).toBe(401);
+      }
+      const refused = await dav(slow.server, 'PROPFIND', '/carddav/', { login: 'ann+colleagues@acme', password: 'wrong-3' });
+      expect(refused.status).toBe(429);
+    } finally {
+      await slow.server.close();
+    }
+  });
+
   it('Colleagues hidden by the account: that sign-in shows an empty home, not an error', async () => {
     await f.server.ctx.db.updateAccount('acme', { settings: { showUsersInDirectory: false } }, { id: 'test' });
     try {
