@@ -16,13 +16,21 @@ import { NotFoundError } from '../errors.ts';
 import type { AddressBook } from './address-books.ts';
 import { forbidReadOnly, type DavCall } from './dav-call.ts';
 
-/** Apple's contacts daemons: "iOS/17.1 (21B74) dataaccessd/1.0", "iOS/12.1.4 (16D57) accountsd/1.0",
- *  "Mac OS X/10.13.1 (17B48) AddressBook/1806", "Mac+OS+X/10.13.2 …", "macOS/11.1 (20C69)
- *  AddressBookCore/2452.2" (fixtures/carddav/apple/README.md cites where each was seen). */
+/** Apple's contacts daemons: "iOS/12.1.4 (16D57) dataaccessd/1.0" (and accountsd while an account
+ *  is added), "Mac OS X/10.13.1 (17B48) AddressBook/1806", "macOS/11.1 (20C69)
+ *  AddressBookCore/2452.2"; "Mac+OS+X/…" is how some macOS versions spell the system
+ *  (fixtures/carddav/apple/user-agents.json cites where each was seen). Browsers and the
+ *  calendar agent on the same systems do not match. */
 const APPLE_AGENT = /^(?:iOS|iPadOS|macOS|Mac[ +_]OS[ +_]X)\/[0-9.]+ .*\b(?:dataaccessd|accountsd|AddressBook|AddressBookCore|AddressBookSourceSync)\//;
 
 export function isAppleContacts(userAgent: string | undefined): boolean {
   return !!userAgent && APPLE_AGENT.test(userAgent);
+}
+
+/** The 403 DAV:need-privileges of dav-call.ts (this book has no write scope, so it throws). */
+function refuse(book: AddressBook): never {
+  forbidReadOnly(book);
+  throw new Error('unreachable: forbidReadOnly passed a read-only book');
 }
 
 /**
@@ -30,12 +38,6 @@ export function isAppleContacts(userAgent: string | undefined): boolean {
  * either the request has been answered (true: an Apple app's change, not stored) or this throws
  * the 403 every other client gets.
  */
-/** The 403 DAV:need-privileges of dav-call.ts (this book has no write scope, so it throws). */
-function refuse(book: AddressBook): never {
-  forbidReadOnly(book);
-  throw new Error('unreachable: forbidReadOnly passed a read-only book');
-}
-
 export async function answerReadOnlyEdit(call: DavCall): Promise<boolean> {
   const book = call.book!;
   if (book.writeScope) return false;
