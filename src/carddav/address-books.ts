@@ -7,7 +7,8 @@ import type { User } from '../domain/user-schemas.ts';
 import { isVisible } from '../directory/directory-entry.ts';
 import type { Visibility, WriteScope } from '../store/store.ts';
 
-export type BookKind = 'shared' | 'personal' | 'colleagues';
+export const BOOK_KINDS = ['shared', 'personal', 'colleagues'] as const;
+export type BookKind = typeof BOOK_KINDS[number];
 
 export interface AddressBook {
   kind: BookKind;
@@ -22,6 +23,9 @@ export interface AddressBook {
 export interface DavUser {
   account: Account;
   user: User;
+  /** Set when the sign-in asked for one book ("ann+personal@acme", one-book-logins.ts): the
+   *  home then lists that book alone, for macOS Contacts, which syncs only the first one. */
+  only?: BookKind;
 }
 
 export function booksOf(u: DavUser): AddressBook[] {
@@ -45,7 +49,7 @@ export function booksOf(u: DavUser): AddressBook[] {
       writeScope: null,
     });
   }
-  return books;
+  return u.only ? books.filter((b) => b.kind === u.only) : books;
 }
 
 export function findBook(u: DavUser, kind: string): AddressBook | null {

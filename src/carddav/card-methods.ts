@@ -9,9 +9,10 @@ import type { Contact } from '../domain/contact-schemas.ts';
 import { CardTakenError } from '../store/card-taken.ts';
 import { cardToContact } from '../vcard/card-contact.ts';
 import { VCARD_CONTENT_TYPE } from '../vcard/card-writer.ts';
-import { actorOf, forbidReadOnly, versionFrom, type DavCall } from './dav-call.ts';
+import { actorOf, versionFrom, type DavCall } from './dav-call.ts';
 import { etagOf, type Card } from './dav-resources.ts';
 import { bookHref, cardHref } from './dav-paths.ts';
+import { answerReadOnlyEdit } from './read-only-edits.ts';
 
 /**
  * RFC 6352 leaves resource names to the client, and apps use that: DAVx5 names cards after their
@@ -68,8 +69,8 @@ export async function putCard(call: DavCall): Promise<void> {
   const book = call.book!;
   if (call.target.kind !== 'card') throw new NotFoundError('Card');
   const name = call.target.name;
-  if (!validName(name)) throw new DavConditionError(403, '{DAV:}valid-resource-name', 'A card name may not hold control characters, "/" or "\\", and is at most 255 bytes');
-  forbidReadOnly(book);
+  if (!validName(name)) throw new DavConditionError(403, '{DAV:}valid-resource-name', 'A card name may not hold control characters, "/" or a backslash, and is at most 255 bytes');
+  if (await answerReadOnlyEdit(call)) return;
   const type = String(req.headers['content-type'] ?? 'text/vcard').toLowerCase();
   if (!/^text\/(x-)?vcard\b/.test(type)) throw new UnsupportedMediaTypeError('A card must be sent as text/vcard');
   if (call.body.length > ctx.config.carddav.maxCardBytes) {
@@ -134,7 +135,7 @@ function sendEtagIfAsSent(call: DavCall, card: Card, sent: string): void {
 export async function deleteCard(call: DavCall): Promise<void> {
   const { user, ctx, res } = call;
   const book = call.book!;
-  forbidReadOnly(book);
+  if (await answerReadOnlyEdit(call)) return;
   const current = await cardOf(call);
   if (!current) throw new NotFoundError('Card');
   checkPreconditions(call, current);

@@ -1,4 +1,5 @@
-// Who is asking: HTTP Basic with "user@account" (or "email@account") and either the user's own
+// Who is asking: HTTP Basic with "user@account" (or "email@account", either with "+<book>"
+// before the "@account" to see one book: one-book-logins.ts) and either the user's own
 // password or one of the user's API tokens (what the portal calls an app password). Every check
 // goes through the shared sign-in limiter. A sync sends the password with each of its requests;
 // a verified password is remembered for authCacheSeconds as an HMAC under a per-process key,
@@ -11,6 +12,7 @@ import { hashToken, sameHash } from '../auth/api-tokens.ts';
 import { verifyPassword } from '../auth/passwords.ts';
 import { TooManyAttemptsError, UnauthorizedError } from '../errors.ts';
 import type { DavUser } from './address-books.ts';
+import { loginWithoutBook, splitBookLogin } from './one-book-logins.ts';
 
 const MAX_CACHE = 10_000;
 const TOUCH_INTERVAL_MS = 60_000;
@@ -27,7 +29,7 @@ export class DavAuthenticator {
   async authenticate(req: Request): Promise<DavUser> {
     const creds = basicCredentials(req.headers.authorization);
     if (!creds) throw new UnauthorizedError('Sign in with your user name as user@account and your password or an app password');
-    const attempt = await this.ctx.signinLimiter.attempt({ kind: 'carddav', source: req.ip ?? req.socket.remoteAddress ?? '', login: creds.login, secret: creds.password, device: req.headers['user-agent'] });
+    const attempt = await this.ctx.signinLimiter.attempt({ kind: 'carddav', source: req.ip ?? req.socket.remoteAddress ?? '', login: loginWithoutBook(creds.login), secret: creds.password, device: req.headers['user-agent'] });
     if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
     let found: DavUser | null;
     try {
@@ -48,18 +50,20 @@ export class DavAuthenticator {
     const at = login.lastIndexOf('@');
     const accountId = at > 0 ? login.slice(at + 1).toLowerCase() : '';
     const account = accountId ? await this.ctx.db.getAccount(accountId) : null;
-    const user = account ? await this.ctx.db.findUserByLogin(account.id, login.slice(0, at)) : null;
+    const { login: userLogin, only } = splitBookLogin(login.slice(0, Math.max(at, 0)));
+    const user = account ? await this.ctx.db.findUserByLogin(account.id, userLogin) : null;
+    const view = only ? { only } : {};
     if (password.startsWith('dbk_')) {
       const hash = hashToken(password);
       const t = await this.ctx.db.findTokenByHash(hash);
       if (!account || !user || !t || !sameHash(t.tokenHash, hash) || t.accountId !== account.id || t.userId !== user.id) return null;
       this.touch(t.id);
-      return { account, user: stripHash(user) };
+      return { account, user: stripHash(user), ...view };
     }
     const mac = createHmac('sha256', this.key).update(login.toLowerCase()).update('\0').update(password).digest('base64');
     const r = this.verified.get(mac);
     if (r && user && r.userId === user.id && r.passwordHash === user.passwordHash && r.until > Date.now()) {
-      return { account: account!, user: stripHash(user) };
+      return { account: account!, user: stripHash(user), ...view };
     }
     // Runs even for an unknown login, so a wrong account or user takes as long as a wrong password.
     if (!(await verifyPassword(password, user?.passwordHash ?? null)) || !account || !user) return null;
@@ -68,7 +72,7 @@ export class DavAuthenticator {
       if (this.verified.size >= MAX_CACHE) this.verified.clear();
       this.verified.set(mac, { userId: user.id, passwordHash: user.passwordHash!, until: Date.now() + ttl });
     }
-    return { account, user: stripHash(user) };
+    return { account, user: stripHash(user), ...view };
   }
 
   private touch(tokenId: string): void {

@@ -16,6 +16,9 @@ import { propfind } from './propfind.ts';
 import { report } from './reports.ts';
 
 const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT';
+/** DAV compliance classes (RFC 4918 18) and CardDAV's "addressbook" (RFC 6352 6.1), which
+ *  Evolution and DAVx5 look for before they take a URL as an address-book server. */
+const DAV_CLASSES = '1, 3, addressbook, sync-collection';
 
 /** Mounted at /carddav. */
 export function carddavRouter(ctx: AppContext): Router {
@@ -26,7 +29,7 @@ export function carddavRouter(ctx: AppContext): Router {
   router.use(express.raw({ type: () => true, limit: ctx.config.carddav.maxBodyBytes }));
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     try {
-      res.setHeader('DAV', '1, 3, addressbook, sync-collection');
+      res.setHeader('DAV', DAV_CLASSES);
       if (req.method === 'OPTIONS') {
         res.setHeader('Allow', ALLOW);
         return void res.status(200).end();
@@ -66,11 +69,22 @@ export function carddavRouter(ctx: AppContext): Router {
   return router;
 }
 
-/** /.well-known/carddav (RFC 6764), and PROPFIND on "/" from apps given only the server address. */
+/** /.well-known/carddav (RFC 6764), PROPFIND on "/" from apps given only the server address,
+ *  and OPTIONS on "/", which macOS Contacts sends while it sets up an account (owncloud/core#30120):
+ *  without a DAV header it may take the server for something other than CardDAV. */
 export function carddavDiscovery(): Router {
   const router = Router();
   router.all('/.well-known/carddav', (_req, res) => res.redirect(301, ROOT));
-  router.use((req, res, next) => (req.method === 'PROPFIND' && req.path === '/' ? res.redirect(301, ROOT) : next()));
+  router.use((req, res, next) => {
+    if (req.path !== '/') return next();
+    if (req.method === 'PROPFIND') return res.redirect(301, ROOT);
+    if (req.method === 'OPTIONS') {
+      res.setHeader('DAV', DAV_CLASSES);
+      res.setHeader('Allow', 'OPTIONS, GET, HEAD, PROPFIND');
+      return void res.status(200).end();
+    }
+    next();
+  });
   return router;
 }
 
