@@ -5,6 +5,7 @@ import type { AppContext } from '../app-context.ts';
 import { hashToken, sameHash } from '../auth/api-tokens.ts';
 import { NotFoundError, TooManyAttemptsError, UnauthorizedError } from '../errors.ts';
 import { clientAddress } from '../auth/client-address.ts';
+import { appPasswordRefused } from './app-password-scope.ts';
 
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -34,8 +35,10 @@ export function bearerAuth(ctx: AppContext): RequestHandler {
       return next(new UnauthorizedError('Unknown or revoked token'));
     }
     attempt.succeeded();
+    // Refused before it is noted as used: "last used" tells when its app last synced.
+    if (record.kind === 'app-password') return next(appPasswordRefused());
     req.principal = user && record.accountId !== null
-      ? { kind: 'user', accountId: record.accountId, user, credential: { kind: record.kind === 'api' ? 'api-token' : 'app-password', tokenId: record.id } }
+      ? { kind: 'user', accountId: record.accountId, user, credential: { kind: 'api-token', tokenId: record.id } }
       : { kind: 'platform', credential: { kind: 'platform-token', tokenId: record.id } };
     const t = Date.now();
     if ((lastTouched.get(record.id) ?? 0) < t - TOUCH_INTERVAL_MS) {

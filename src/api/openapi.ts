@@ -1,6 +1,6 @@
 // The OpenAPI 3 document, generated from the declared routes and their zod schemas.
 import { z } from 'zod';
-import { appPasswordMay } from './app-password-scope.ts';
+import { APP_PASSWORDS_OPEN_THE_API } from './app-password-scope.ts';
 import { declaredRoutes } from './route-spec.ts';
 
 export function openApiDocument(): object {
@@ -12,8 +12,8 @@ export function openApiDocument(): object {
       summary: spec.summary,
       tags: [spec.tag],
       'x-permission': spec.permission,
-      // whether an app password may call it (src/api/app-password-scope.ts)
-      'x-app-password': appPasswordMay(spec.method, (prefix + (spec.path === '/' ? '' : spec.path)).replace(/\{\w+\}|:\w+/g, 'x')),
+      // whether an app password may call it: never (src/api/app-password-scope.ts)
+      'x-app-password': APP_PASSWORDS_OPEN_THE_API,
       parameters: [...params, ...queryParams(spec.query)],
       responses: { default: { description: 'Errors: { error: { code, message, details } }' }, 200: { description: 'OK' } },
     };

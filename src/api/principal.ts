@@ -10,12 +10,11 @@ import { ForbiddenError, UnauthorizedError } from '../errors.ts';
  * The credential a request came with. session: a portal sign-in (everything the role allows;
  * minting credentials wants a recent sign-in). platform-token: the platform admin's token.
  * api-token: a manager's token for scripts (the user's role, but no credentials minted).
- * app-password: a user's token for CardDAV and apps (contacts and the directory only, see
- * app-password-scope.ts).
+ * App passwords are no credential here: they open CardDAV and LDAP only (app-password-scope.ts).
  */
 export type Credential =
   | { kind: 'session'; sessionId: string; authenticatedAt: number }
-  | { kind: 'platform-token' | 'api-token' | 'app-password'; tokenId: string };
+  | { kind: 'platform-token' | 'api-token'; tokenId: string };
 
 export type Principal =
   | { kind: 'platform'; credential: Credential }
@@ -61,4 +60,12 @@ export function canManageShared(p: Principal, account: Account): boolean {
 /** Whether the caller is `userId` themself (not a manager acting on them). */
 export function isSelf(p: Principal, userId: string): boolean {
   return p.kind === 'user' && p.user.id === userId;
+}
+
+/** Managers act on anyone in their account; others only on themselves. */
+export function requireSelfOrManager(req: Request, userId: string): void {
+  const p = principalOf(req);
+  if (canManageShared(p, accountOf(req))) return;
+  if (p.kind === 'user' && p.user.id === userId) return;
+  throw new ForbiddenError('Only managers can manage other users');
 }

@@ -1,42 +1,51 @@
 // Who is asking: HTTP Basic with "user@account" (or "email@account", either with "+<book>"
-// before the "@account" to see one book: one-book-logins.ts) and either the user's own
-// password or one of the user's API tokens (what the portal calls an app password). Every check
-// goes through the shared sign-in limiter. A sync sends the password with each of its requests;
-// a verified password is remembered for authCacheSeconds as an HMAC under a per-process key,
-// tied to the stored password hash (a password change ends it at once), so a sync pays one
-// scrypt, not one per request. Nothing readable is kept.
+// before the "@account" to see one book: one-book-logins.ts) and either the user's own password
+// or one of the user's app passwords (src/auth/app-passwords.ts); API tokens are refused with a
+// 401 that says to make an app password. Every check goes through the shared sign-in limiter. A
+// sync sends the password with each of its requests; a verified password is remembered for
+// authCacheSeconds as an HMAC under a per-process key, tied to the stored password hash (a
+// password change ends it at once), so a sync pays one scrypt, not one per request. Nothing
+// readable is kept. App passwords are not remembered: each request looks one up (a hash and an
+// indexed read), so a revoked one is refused by the next request, on every instance.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { AppContext } from '../app-context.ts';
-import { hashToken, sameHash } from '../auth/api-tokens.ts';
+import { AppPasswordVerifier, isTokenShaped } from '../auth/app-passwords.ts';
 import { verifyPassword } from '../auth/passwords.ts';
 import { TooManyAttemptsError, UnauthorizedError } from '../errors.ts';
 import type { DavUser } from './address-books.ts';
 import { loginWithoutBook, splitBookLogin } from './one-book-logins.ts';
 
 const MAX_CACHE = 10_000;
-const TOUCH_INTERVAL_MS = 60_000;
+const API_TOKEN_REFUSED = 'An API token does not open CardDAV: use an app password (portal: Phone set-up, App passwords; '
+  + 'or POST /api/v1/accounts/{account}/users/{id}/app-passwords)';
 
 interface Remembered { userId: string; passwordHash: string; until: number }
 
 export class DavAuthenticator {
   private readonly key = randomBytes(32);
   private readonly verified = new Map<string, Remembered>();
-  private readonly tokenTouched = new Map<string, number>();
+  private readonly appPasswords: AppPasswordVerifier;
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly ctx: AppContext) {
+    this.appPasswords = new AppPasswordVerifier(ctx.db, ctx.logger);
+  }
 
   async authenticate(req: Request): Promise<DavUser> {
     const creds = basicCredentials(req.headers.authorization);
     if (!creds) throw new UnauthorizedError('Sign in with your user name as user@account and your password or an app password');
     const attempt = await this.ctx.signinLimiter.attempt({ kind: 'carddav', source: req.ip ?? req.socket.remoteAddress ?? '', login: loginWithoutBook(creds.login), secret: creds.password, device: req.headers['user-agent'] });
     if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
-    let found: DavUser | null;
+    let found: DavUser | 'api-token' | null;
     try {
       found = await this.check(creds.login, creds.password);
     } catch (err) {
       attempt.released(); // a storage failure is no wrong password
       throw err;
+    }
+    if (found === 'api-token') {
+      attempt.released(); // the right secret of the wrong kind: no guess, and no sign-in either
+      throw new UnauthorizedError(API_TOKEN_REFUSED);
     }
     if (!found) {
       await attempt.failed();
@@ -46,19 +55,17 @@ export class DavAuthenticator {
     return found;
   }
 
-  private async check(login: string, password: string): Promise<DavUser | null> {
+  private async check(login: string, password: string): Promise<DavUser | 'api-token' | null> {
     const at = login.lastIndexOf('@');
     const accountId = at > 0 ? login.slice(at + 1).toLowerCase() : '';
     const account = accountId ? await this.ctx.db.getAccount(accountId) : null;
     const { login: userLogin, only } = splitBookLogin(login.slice(0, Math.max(at, 0)));
     const user = account ? await this.ctx.db.findUserByLogin(account.id, userLogin) : null;
     const view = only ? { only } : {};
-    if (password.startsWith('dbk_')) {
-      const hash = hashToken(password);
-      const t = await this.ctx.db.findTokenByHash(hash);
-      if (!account || !user || !t || !sameHash(t.tokenHash, hash) || t.accountId !== account.id || t.userId !== user.id) return null;
-      this.touch(t.id);
-      return { account, user: stripHash(user), ...view };
+    if (isTokenShaped(password)) {
+      const found = await this.appPasswords.check(account?.id ?? null, user?.id ?? null, password);
+      if (found !== 'ok') return found === 'api-token' ? found : null;
+      return { account: account!, user: stripHash(user!), ...view };
     }
     const mac = createHmac('sha256', this.key).update(login.toLowerCase()).update('\0').update(password).digest('base64');
     const r = this.verified.get(mac);
@@ -73,16 +80,6 @@ export class DavAuthenticator {
       this.verified.set(mac, { userId: user.id, passwordHash: user.passwordHash!, until: Date.now() + ttl });
     }
     return { account, user: stripHash(user), ...view };
-  }
-
-  private touch(tokenId: string): void {
-    const t = Date.now();
-    if ((this.tokenTouched.get(tokenId) ?? 0) > t - TOUCH_INTERVAL_MS) return;
-    if (this.tokenTouched.size >= MAX_CACHE) this.tokenTouched.clear();
-    this.tokenTouched.set(tokenId, t);
-    // Not awaited: "last used" is not worth holding a sign-in for (the write may queue behind an
-    // import), and a failure to note it is no reason to refuse one.
-    this.ctx.db.touchToken(tokenId).catch((err: unknown) => this.ctx.logger.warn({ err }, 'carddav: could not note an app password\'s use'));
   }
 }
 

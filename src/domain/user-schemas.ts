@@ -23,8 +23,9 @@ export type UserPatch = z.infer<typeof userPatchSchema>;
 
 /**
  * What a token is for. platform: the platform admin's token. api: a manager's token for scripts
- * (acts with the user's role, but mints no credentials). app-password: what a user makes for a
- * CardDAV client or another app (contacts and the directory only; see src/api/app-password-scope.ts).
+ * (acts with the user's role, but mints no credentials; never opens CardDAV or LDAP). app-password:
+ * what a user makes for the contacts app of one device: CardDAV and an LDAP bind as the user, never
+ * the admin API (src/auth/app-passwords.ts, src/api/app-password-scope.ts).
  */
 export type TokenKind = 'platform' | 'api' | 'app-password';
 
@@ -33,6 +34,14 @@ export const tokenCreateSchema = z.object({
   kind: z.enum(['app-password', 'api']).default('app-password').describe('app-password (any user) or api (managers, for scripts)'),
   /** Needed only when the session's sign-in is older than portal.reauthMinutes. */
   currentPassword: z.string().min(1).max(256).optional(),
+}).strict();
+
+/** POST .../users/{id}/app-passwords: the device or app it is for, shown in the list. */
+export const appPasswordCreateSchema = z.object({
+  label: z.string().trim().min(1, 'name the device or app it is for, e.g. "iPhone"').max(100, 'must be at most 100 characters')
+    .describe('The device or app it is for, e.g. "iPhone"'),
+  /** Needed only when the session's sign-in is older than portal.reauthMinutes. */
+  currentPassword: z.string().min(1).max(256).optional().describe('Your password, when your portal sign-in is older than portal.reauthMinutes'),
 }).strict();
 
 export interface User {

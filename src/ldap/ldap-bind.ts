@@ -1,8 +1,9 @@
-// Simple binds: the account's phone credentials or a user's own, given as a DN
+// Simple binds: the account's phone credentials or a user's own password or app password, given as a DN
 // (cn= or uid=<user>,o=<account>,<suffix>), as <user>@<account> or as <account>\<user>. An empty name with an empty password
 // is an anonymous bind. Wrong binds are slowed by the shared sign-in limiter (per address and per
 // login, across connections); past it, binds are answered busy (51) without being checked.
 import type { AppContext } from '../app-context.ts';
+import { AppPasswordVerifier, isTokenShaped } from '../auth/app-passwords.ts';
 import { verifyPassword } from '../auth/passwords.ts';
 import { counter } from '../ops/metrics.ts';
 import { type DirectoryNames, parseBindName } from './ldap-dn.ts';
@@ -24,6 +25,7 @@ const INVALID: BindOutcome = { code: 49, message: 'Invalid credentials' };
 
 export function bindHandler(ctx: AppContext, names: DirectoryNames) {
   const delayMs = ctx.config.ldap.failedBindDelayMs;
+  const appPasswords = new AppPasswordVerifier(ctx.db, ctx.logger);
   const binds = counter(ctx.metrics, 'dialbook_ldap_binds_total', 'LDAP simple binds by outcome (refused: not checked, too many recent failures)', ['result']);
   return async (conn: object, req: BindRequestLike): Promise<BindOutcome> => {
     clearSession(conn);
@@ -48,7 +50,11 @@ export function bindHandler(ctx: AppContext, names: DirectoryNames) {
           ok = true;
         } else {
           const user = await ctx.db.findUserByLogin(target.accountId, target.username);
-          if (await verifyPassword(req.password, user?.passwordHash ?? null)) {
+          // A token-shaped password is only ever an app password here (an API token: no, as on CardDAV).
+          const matches = isTokenShaped(req.password)
+            ? (await appPasswords.check(target.accountId, user?.id ?? null, req.password)) === 'ok'
+            : await verifyPassword(req.password, user?.passwordHash ?? null);
+          if (matches) {
             setSession(conn, { accountId: target.accountId, incarnation: account.incarnation, userId: user!.id });
             ok = true;
           }

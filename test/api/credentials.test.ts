@@ -1,4 +1,4 @@
-// Credential kinds (issue 23, section 3): what an app password may not do, that nobody mints
+// Credential kinds (issue 23, section 3; issue 20: app passwords open no API route at all): what an app password may not do, that nobody mints
 // credentials for someone else (so no manager reads a user's personal contacts, in the API or
 // over CardDAV), that a password change ends the other sessions and (by choice) the app passwords
 // while a manager's reset ends everything, that one's own password change takes the current
@@ -63,16 +63,19 @@ describe('an app password', { timeout: 60_000 }, () => {
   let app: { id: string; token: string };
   beforeAll(async () => { app = await appPasswordOf('bob'); });
 
-  it('reads and writes its user\'s contacts and the directory, and syncs over CardDAV', async () => {
-    expect((await api().get('/api/v1/me').set(bearer(app.token))).status).toBe(200);
-    expect((await api().get('/api/v1/me/directory').set(bearer(app.token))).status).toBe(200);
-    expect((await api().get('/api/v1/me/contacts').set(bearer(app.token))).body.items.map((c: { firstName: string }) => c.firstName)).toEqual(['BobsPrivate']);
+  it('syncs over CardDAV, and opens no admin API route, not even its user\'s contacts (issue 20)', async () => {
+    const refused = await api().get('/api/v1/me').set(bearer(app.token));
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('app_password_not_for_api');
+    expect((await api().get('/api/v1/me/directory').set(bearer(app.token))).status).toBe(403);
+    const mine = await api().get('/api/v1/me/contacts').set(bearer(app.token));
+    expect(mine.status).toBe(403);
+    expect(JSON.stringify(mine.body)).not.toContain('BobsPrivate');
     const created = await api().post('/api/v1/me/contacts').set(bearer(app.token)).send({ firstName: 'ViaApp', workNumber: '1234' });
-    expect(created.status).toBe(201);
-    expect((await api().delete(`/api/v1/me/contacts/${created.body.id}`).set(bearer(app.token))).status).toBe(204);
-    expect((await api().get('/api/v1/accounts/acme/contacts').set(bearer(app.token))).status).toBe(200);
-    expect((await api().get('/api/v1/accounts/acme/groups').set(bearer(app.token))).status).toBe(200);
-    // a basic user's role still applies: no shared writes
+    expect(created.status).toBe(403);
+    expect((await srv.ctx.db.allContacts('acme', { source: 'personal', userId: acme.users.bob.id })).map((c) => c.firstName)).not.toContain('ViaApp');
+    expect((await api().get('/api/v1/accounts/acme/contacts').set(bearer(app.token))).status).toBe(403);
+    expect((await api().get('/api/v1/accounts/acme/groups').set(bearer(app.token))).status).toBe(403);
     expect((await api().post('/api/v1/accounts/acme/contacts').set(bearer(app.token)).send({ company: 'X', workNumber: '1' })).status).toBe(403);
     expect((await davPropfind('/carddav/acme/bob/personal/', 'bob@acme', app.token)).status).toBe(207);
   });
@@ -93,7 +96,7 @@ describe('an app password', { timeout: 60_000 }, () => {
     expect((await api().get(`/api/v1/accounts/acme/users/${bobId}/tokens`).set(bearer(app.token))).status).toBe(403);
     expect((await api().delete(`/api/v1/accounts/acme/tokens/${app.id}`).set(bearer(app.token))).status).toBe(403);
     expect((await api().get('/api/v1/me/sessions').set(bearer(app.token))).status).toBe(403);
-    // express matches routes case-insensitively; so does the allowlist
+    // express matches routes case-insensitively; the refusal does not depend on the path at all
     expect((await api().get('/api/v1/ME/SESSIONS').set(bearer(app.token))).status).toBe(403);
     const after = await srv.ctx.db.listTokens('acme', bobId);
     expect(after.map((t) => t.id)).toContain(app.id);
@@ -115,7 +118,7 @@ describe('an app password', { timeout: 60_000 }, () => {
 
   it('is marked in the OpenAPI document on each route', async () => {
     const doc = (await api().get('/api/v1/openapi.json')).body;
-    expect(doc.paths['/api/v1/me/contacts'].get['x-app-password']).toBe(true);
+    expect(doc.paths['/api/v1/me/contacts'].get['x-app-password']).toBe(false);
     expect(doc.paths['/api/v1/accounts/{account}/users/{id}'].patch['x-app-password']).toBe(false);
     expect(doc.paths['/api/v1/accounts/{account}/users/{id}/tokens'].post['x-app-password']).toBe(false);
   });
@@ -222,7 +225,7 @@ describe('changing one\'s own password', { timeout: 60_000 }, () => {
     PW.bob = 'bob-password-2';
     expect(await sessionWorks(a)).toBe(200);
     expect(await sessionWorks(b)).toBe(401);
-    expect(await works(app.token)).toBe(200);
+    expect(await works(app.token)).toBe(403); // kept: known, and refused by the API as every app password (401 once revoked)
     expect((await davPropfind('/carddav/acme/bob/personal/', 'bob@acme', app.token)).status).toBe(207);
   });
 

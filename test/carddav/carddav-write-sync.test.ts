@@ -327,7 +327,7 @@ describe('sign-in and isolation', () => {
     expect((await dav(f.server, 'PROPFIND', '/carddav/', { login: 'ann@acme.test@acme', password: PASSWORDS.ann, depth: '0' })).status).toBe(207);
   });
 
-  it('accepts an app password (the user\'s API token) and stops accepting it once revoked', async () => {
+  it('accepts an app password and stops accepting it once revoked (more in carddav-app-passwords.test.ts)', async () => {
     // app passwords are made from a portal session (test/api/credentials.test.ts)
     const portal = request.agent(f.server.httpUrl);
     const { csrf } = (await portal.post('/api/v1/session').send({ account: 'acme', login: 'bob', password: PASSWORDS.bob }).expect(201)).body;

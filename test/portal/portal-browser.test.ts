@@ -332,8 +332,12 @@ describe('portal for a basic user', () => {
     expect(secret).toMatch(/^dbk_/);
     // the page shows the secret first, then reloads the list (a failed reload never hides it)
     await expect.poll(() => page.locator('#app-list').textContent(), UI).toContain('App password');
-    const appWorks = async () => (await fetch(`${srv.httpUrl}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).status;
-    expect(await appWorks()).toBe(200);
+    // an app password opens CardDAV, never the admin API (issue 20)
+    expect((await fetch(`${srv.httpUrl}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(403);
+    const appWorks = async () => (await fetch(`${srv.httpUrl}/carddav/acme/bob/`, {
+      method: 'PROPFIND', headers: { authorization: 'Basic ' + Buffer.from(`bob@acme:${secret}`).toString('base64'), depth: '0' },
+    })).status;
+    expect(await appWorks()).toBe(207);
 
     await idle(page);
     await page.getByRole('link', { name: 'My password' }).click();
@@ -354,7 +358,7 @@ describe('portal for a basic user', () => {
     await expect.poll(() => page.locator('#pw-error').textContent(), UI).toContain('do not match');
 
     expect(await change('bob-password-1', 'bob-password-8', true)).toBe(200);
-    expect(await appWorks()).toBe(200);
+    expect(await appWorks()).toBe(207);
     expect(await change('bob-password-8', 'bob-password-9', false)).toBe(200);
     await expect.poll(() => page.locator('#toast').textContent(), UI).toContain('app passwords revoked');
     expect(await appWorks()).toBe(401);

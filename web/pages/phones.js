@@ -62,7 +62,7 @@ function appsSection(user, accountId, canManage) {
     <dl class="settings">
       <dt>Server</dt><dd><code id="dav-url">${h(url)}</code></dd>
       <dt>User name</dt><dd><code id="dav-user">${h(login)}</code></dd>
-      <dt>Password</dt><dd>your portal password, or better an app password from below (you can revoke it if the device is lost)</dd>
+      <dt>Password</dt><dd>your portal password, or better an app password from below (it opens only the contacts apps, and you can revoke it if the device is lost)</dd>
     </dl>
     <h2>iPhone and iPad (iOS), Mac</h2>
     <ol>
@@ -84,9 +84,9 @@ function appsSection(user, accountId, canManage) {
     </ol>
     <h2>App passwords</h2>
     <form id="app-pw" class="toolbar">
-      <div class="tool"><label for="app-label">Device name</label><input id="app-label" maxlength="100" placeholder="e.g. iPhone"></div>
+      <div class="tool"><label for="app-label">Device name</label><input id="app-label" maxlength="100" placeholder="e.g. iPhone" required></div>
       ${canManage ? `<div class="tool"><label for="app-kind">Kind</label><select id="app-kind">
-        <option value="app-password">App password (contacts only)</option><option value="api">API token (scripts: your manager role)</option></select></div>` : ''}
+        <option value="app-password">App password (CardDAV and LDAP only)</option><option value="api">API token (scripts: your manager role; not for apps)</option></select></div>` : ''}
       <div class="tool" id="app-reauth" hidden><label for="app-current">Your password</label><input id="app-current" type="password" autocomplete="current-password"></div>
       <button type="submit" class="secondary">Create app password</button>
     </form>
@@ -98,7 +98,9 @@ function appsSection(user, accountId, canManage) {
 
 async function appPasswords(main, acct, user) {
   const $ = (s) => main.querySelector(s);
+  // The list shows API tokens too (managers); app passwords are made on their own route.
   const tokens = `${acct}/users/${encodeURIComponent(user.id)}/tokens`;
+  const appPasswordsUrl = `${acct}/users/${encodeURIComponent(user.id)}/app-passwords`;
   async function list() {
     const { items } = await api('GET', tokens);
     $('#app-list').innerHTML = items.length === 0
@@ -110,14 +112,15 @@ async function appPasswords(main, acct, user) {
     e.preventDefault();
     $('#app-error').textContent = '';
     const body = { label: $('#app-label').value };
-    if ($('#app-kind')) body.kind = $('#app-kind').value;
+    const apiToken = $('#app-kind')?.value === 'api';
+    if (apiToken) body.kind = 'api';
     // Asked for only when the sign-in is older than the server's portal.reauthMinutes.
     if (!$('#app-reauth').hidden) body.currentPassword = $('#app-current').value;
     try {
-      const t = await api('POST', tokens, body);
+      const t = await api('POST', apiToken ? tokens : appPasswordsUrl, body);
       $('#app-reauth').hidden = true;
       $('#app-current').value = '';
-      $('#app-new').innerHTML = `App password for ${h(t.label || 'this device')} (shown once, copy it now): <code id="app-secret">${h(t.token)}</code>`;
+      $('#app-new').innerHTML = `${apiToken ? 'API token' : 'App password'} for ${h(t.label || 'this device')} (shown once, copy it now): <code id="app-secret">${h(t.token)}</code>`;
       $('#app-label').value = '';
       await list();
     } catch (err) {

@@ -1,18 +1,18 @@
-// Users of an account and their tokens (app passwords, managers' API tokens). Managers and the
-// platform admin manage users: they may list and revoke anyone's tokens and reset a password
-// (which ends all of that user's sessions and tokens), but only the user creates their own tokens,
-// from a portal session: a token made by someone else would read that user's personal contacts.
+// Users of an account and their tokens (app passwords, managers' API tokens; app passwords also
+// have their own routes, app-password-routes.ts). Managers and the platform admin manage users:
+// they may list and revoke anyone's tokens and reset a password (which ends all of that user's
+// sessions and tokens), but only the user creates their own tokens (token-minting.ts).
 // Changing one's own password always takes the current one.
 import type { Request, Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.ts';
-import { newToken, hashToken } from '../../auth/api-tokens.ts';
 import { hashPassword } from '../../auth/passwords.ts';
 import { tokenCreateSchema, userCreateSchema, userPatchSchema } from '../../domain/user-schemas.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import type { CredentialRevocation } from '../../store/store.ts';
-import { accountOf, actorOf, canManageShared, isSelf, principalOf } from '../principal.ts';
-import { checkCurrentPassword, requireRecentSignIn } from '../reauthentication.ts';
+import { accountOf, actorOf, canManageShared, isSelf, principalOf, requireSelfOrManager } from '../principal.ts';
+import { checkCurrentPassword } from '../reauthentication.ts';
+import { mintUserToken } from '../token-minting.ts';
 import { declare } from '../route-spec.ts';
 
 const userPatchRequestSchema = userPatchSchema.extend({
@@ -27,13 +27,6 @@ export function userRoutes(ctx: AppContext, account: Router): void {
     const u = await ctx.db.getUser(accountOf(req).id, String(req.params.id));
     if (!u) throw new NotFoundError('User');
     return u;
-  };
-  /** Managers act on anyone in their account; others only on themselves. */
-  const selfOrManager = (req: Request, userId: string) => {
-    const p = principalOf(req);
-    if (canManageShared(p, accountOf(req))) return;
-    if (p.kind === 'user' && p.user.id === userId) return;
-    throw new ForbiddenError('Only managers can manage other users');
   };
 
   declare(account, prefix, { method: 'get', path: '/users', summary: 'List users', permission: 'member', tag },
@@ -52,7 +45,7 @@ export function userRoutes(ctx: AppContext, account: Router): void {
   declare(account, prefix, { method: 'patch', path: '/users/:id', summary: 'Change a user (name, scope, numbers, password: your own needs currentPassword)', permission: 'member', body: userPatchRequestSchema, tag },
     async (req, _res, { body }) => {
       const user = await findUser(req);
-      selfOrManager(req, user.id);
+      requireSelfOrManager(req, user.id);
       const p = principalOf(req);
       // Anyone may change their own name, numbers and password; only managers change a scope.
       if (body.scope !== undefined && !canManageShared(p, accountOf(req))) throw new ForbiddenError('Only managers can change scopes');
@@ -60,8 +53,6 @@ export function userRoutes(ctx: AppContext, account: Router): void {
       if (!password) return ctx.db.updateUser(accountOf(req).id, user.id, rest, actorOf(req));
       let revoke: CredentialRevocation;
       if (isSelf(p, user.id)) {
-        // app-password-scope.ts keeps app passwords away from this route; this says it here too.
-        if (p.credential.kind === 'app-password') throw new ForbiddenError('An app password cannot change a password');
         await checkCurrentPassword(ctx, req, user, currentPassword, 'to change your own password');
         // The other sessions end; the one (or the token) making the change survives.
         const c = p.credential;
@@ -87,23 +78,13 @@ export function userRoutes(ctx: AppContext, account: Router): void {
   declare(account, prefix, { method: 'get', path: '/users/:id/tokens', summary: "List a user's API tokens", permission: 'member', tag },
     async (req) => {
       const user = await findUser(req);
-      selfOrManager(req, user.id);
+      requireSelfOrManager(req, user.id);
       return { items: await ctx.db.listTokens(accountOf(req).id, user.id) };
     });
 
   declare(account, prefix, { method: 'post', path: '/users/:id/tokens', summary: 'Create one of your own app passwords (or, managers, an API token); shown once; needs a recent portal sign-in or currentPassword', permission: 'member', body: tokenCreateSchema, tag },
     async (req, res, { body }) => {
-      const user = await findUser(req);
-      const p = principalOf(req);
-      if (p.kind !== 'user' || !isSelf(p, user.id)) {
-        throw new ForbiddenError('Only the user creates their own app passwords (managers may list and revoke them, or reset the password)');
-      }
-      if (p.credential.kind !== 'session') throw new ForbiddenError('Sign in to the portal to create app passwords: a token cannot create another');
-      if (body.kind === 'api' && !canManageShared(p, accountOf(req))) throw new ForbiddenError('Only managers create API tokens: create an app password');
-      await requireRecentSignIn(ctx, req, p, body.currentPassword);
-      const token = newToken();
-      const info = await ctx.db.createToken({ accountId: accountOf(req).id, userId: user.id, label: body.label, tokenHash: hashToken(token), kind: body.kind });
-      res.status(201).json({ ...info, token });
+      res.status(201).json(await mintUserToken(ctx, req, await findUser(req), body));
     });
 
   declare(account, prefix, { method: 'delete', path: '/tokens/:tokenId', summary: 'Revoke an API token', permission: 'member', tag },
