@@ -7,34 +7,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareContact } from '../../../src/domain/prepare-contact.ts';
 import { ConflictError } from '../../../src/errors.ts';
 import { KINDS, type ContractStore } from './stores.ts';
+import { UNDO_BOOK_FEED } from './undo-book-feed.ts';
 
 const actor = { id: 'test' };
 const SHARED = { source: 'shared' } as const;
 const EVERYONE = { shared: true, users: true, personalOf: null };
 const prep = (lastName: string, groups: string[] = []) => prepareContact({ lastName, groups, workNumber: '+1 469 429 3000' }, 'US');
 
-/** Takes the schema back to before the key: the migrations after it (the change feed per book,
- *  SQLite 12 and PostgreSQL 4, with the triggers as they were before) undone first. */
+/** Takes the schema back to before the key: the migrations after it (the book feed) undone first. */
 const BACK = {
-  sqlite: `DROP TRIGGER change_account_delete_book_floor; DROP TABLE change_book_floor; DROP INDEX change_log_book;
-    DROP TRIGGER change_contact_update; DROP TRIGGER change_contact_delete; DROP TRIGGER change_membership_delete; DROP TRIGGER change_group_rename;
-    ALTER TABLE change_log DROP COLUMN book;
-    CREATE TRIGGER change_contact_update AFTER UPDATE ON contacts BEGIN
-      INSERT INTO change_log (account_id, contact_id) VALUES (NEW.account_id, NEW.id);
-    END;
-    CREATE TRIGGER change_contact_delete AFTER DELETE ON contacts WHEN EXISTS (SELECT 1 FROM accounts WHERE id = OLD.account_id) BEGIN
-      INSERT INTO change_log (account_id, contact_id, deleted) VALUES (OLD.account_id, OLD.id, 1);
-    END;
-    CREATE TRIGGER change_membership_delete AFTER DELETE ON contact_groups BEGIN
-      INSERT INTO change_log (account_id, contact_id) SELECT g.account_id, OLD.contact_id FROM groups g
-        WHERE g.id = OLD.group_id AND EXISTS (SELECT 1 FROM accounts WHERE id = g.account_id);
-    END;
-    CREATE TRIGGER change_group_rename AFTER UPDATE OF name ON groups BEGIN
-      INSERT INTO change_log (account_id, contact_id) SELECT NEW.account_id, contact_id FROM contact_groups WHERE group_id = NEW.id;
-    END;
+  sqlite: `${UNDO_BOOK_FEED.sqlite}
     DROP INDEX groups_name_key; ALTER TABLE groups DROP COLUMN name_key;
     PRAGMA user_version = 10;`,
-  postgres: `ALTER TABLE change_log DROP COLUMN books; DROP TABLE change_book_floor;
+  postgres: `${UNDO_BOOK_FEED.postgres}
     DROP INDEX groups_name_key; ALTER TABLE groups DROP COLUMN name_key;
     CREATE UNIQUE INDEX groups_name ON groups(account_id, lower(name));
     DELETE FROM dialbook_schema WHERE version >= 3;`,
