@@ -6,6 +6,7 @@ import type { Contact } from '../domain/contact-schemas.ts';
 import type { User } from '../domain/user-schemas.ts';
 import { isVisible } from '../directory/directory-entry.ts';
 import type { Visibility, WriteScope } from '../store/store.ts';
+import { personalBook, SHARED_BOOK, USERS_BOOK, type FeedBook } from '../store/feed-books.ts';
 
 export const BOOK_KINDS = ['shared', 'personal', 'colleagues'] as const;
 export type BookKind = typeof BOOK_KINDS[number];
@@ -17,6 +18,8 @@ export interface AddressBook {
   visibility: Visibility;
   /** Where writes go, or null for a read-only book. */
   writeScope: WriteScope | null;
+  /** The book in the change feed: its sync token and ctag move with its changes only. */
+  feedBook: FeedBook;
 }
 
 /** Who is asking: the user and their account (set by carddav-auth). */
@@ -35,11 +38,13 @@ export function booksOf(u: DavUser): AddressBook[] {
       kind: 'shared', displayName: 'Shared contacts', description: `${account.name}: contacts shared by the whole account`,
       visibility: { shared: true, users: false, personalOf: null },
       writeScope: account.settings.managerScopes.includes(user.scope) ? { source: 'shared' } : null,
+      feedBook: SHARED_BOOK,
     },
     {
       kind: 'personal', displayName: 'Personal', description: 'Your own contacts',
       visibility: { shared: false, users: false, personalOf: user.id },
       writeScope: { source: 'personal', userId: user.id },
+      feedBook: personalBook(user.id),
     },
   ];
   if (account.settings.showUsersInDirectory) {
@@ -47,6 +52,7 @@ export function booksOf(u: DavUser): AddressBook[] {
       kind: 'colleagues', displayName: 'Colleagues', description: `${account.name}: the account's users and their extensions`,
       visibility: { shared: false, users: true, personalOf: null },
       writeScope: null,
+      feedBook: USERS_BOOK,
     });
   }
   return u.only ? books.filter((b) => b.kind === u.only) : books;

@@ -40,6 +40,17 @@ export async function accountVersion(call: DavCall): Promise<AccountVersion> {
   return version;
 }
 
+/**
+ * A book's place in the change feed: its revision (what its sync token and ctag name) and the
+ * account revision its cards must be at least as new as. Read before the cards: a write in
+ * between shows in the cards and again in the next sync, never in neither.
+ */
+export async function bookVersion(call: DavCall, book: AddressBook): Promise<{ revision: number; seen: AccountVersion }> {
+  const v = await call.ctx.db.bookChangesSince(call.user.account.id, book.feedBook, null);
+  if (!v) throw new NotFoundError('Account');
+  return { revision: v.revision, seen: { incarnation: call.user.account.incarnation, revision: v.accountRevision } };
+}
+
 /** Audit and created/updated-by name the user the same way the admin API does. */
 export function actorOf(call: DavCall): Actor {
   return { id: `user:${call.user.user.id}:${call.user.user.username}` };

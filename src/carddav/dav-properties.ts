@@ -26,8 +26,10 @@ function privileges(writable: boolean): PropWriter {
   };
 }
 
-/** Sync tokens are URIs (RFC 6578 4): this one names the account's incarnation and revision,
- *  the position of its change feed. The incarnation makes a token of a deleted account invalid
+/** Sync tokens are URIs (RFC 6578 4): this one names the account's incarnation and a book's
+ *  revision, the newest account revision that changed the book (AsyncBookFeed): a change to
+ *  another book leaves it as it is. Tokens handed out before per-book revisions named the
+ *  account's revision, a position of the same series, and stay valid. The incarnation makes a token of a deleted account invalid
  *  in the account created again under its id (whose feed says nothing of the old one's cards).
  *  The "r" marks a revision: tokens from before it held a change-log id ("<incarnation>/<id>",
  *  or a bare id before incarnations), a number of another series that, read as a revision, could
@@ -42,7 +44,7 @@ export function parseSyncToken(token: string, incarnation: string): number | nul
   return /^[0-9]{1,15}$/.test(revision) ? Number(revision) : null;
 }
 
-/** The CalendarServer ctag: changes whenever the sync token does. Marked like the token, so that
+/** The CalendarServer ctag: changes whenever the book's sync token does. Marked like the token, so that
  *  no ctag of a revision equals an older ctag of a change-log id and hides a change. */
 export const ctag = (incarnation: string, revision: number) => `${incarnation}-r${revision}`;
 

@@ -2,7 +2,7 @@
 // (or no Depth header) is answered as Depth 1, as sabre/dav does: a book has no sub-collections.
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { booksOf } from './address-books.ts';
-import { accountVersion, sendXml, xmlBody, type DavCall } from './dav-call.ts';
+import { bookVersion, sendXml, xmlBody, type DavCall } from './dav-call.ts';
 import { bookResource, cardResource, homeResource, rootResource } from './dav-properties.ts';
 import { is, MAX_PROPERTIES, NS, propKey, type XmlElement } from './dav-xml.ts';
 import { limitError } from './xml-reader.ts';
@@ -41,17 +41,14 @@ export async function propfind(call: DavCall): Promise<void> {
   } else if (target.kind === 'home') {
     add(homeResource(user));
     if (depth === 1) {
-      const { revision } = await accountVersion(call);
-      for (const b of booksOf(user)) add(bookResource(user, b, revision, maxCard));
+      for (const b of booksOf(user)) add(bookResource(user, b, (await bookVersion(call, b)).revision, maxCard));
     }
   } else if (target.kind === 'book') {
     const book = call.book!;
-    // The revision is read before the cards: a write in between shows in the cards and again in
-    // the next sync, never in neither.
-    const version = await accountVersion(call);
-    add(bookResource(user, book, version.revision, maxCard));
+    const { revision, seen } = await bookVersion(call, book);
+    add(bookResource(user, book, revision, maxCard));
     if (depth === 1) {
-      for (const card of await call.cards.list(user, book, version, undefined, undefined, wantsBody(want))) {
+      for (const card of await call.cards.list(user, book, seen, undefined, undefined, wantsBody(want))) {
         add(cardResource(user, book, card, call.cards, '3.0'));
         await slice();
       }

@@ -1,11 +1,14 @@
 // REPORT on an address book: addressbook-multiget and addressbook-query (RFC 6352 8.6, 8.7) and
-// sync-collection (RFC 6578). A sync token names a revision of the account; changes after it come
-// from the store's change feed, so an app that synced once gets only what changed, deletions
-// included. A token older than the kept log (store.changeLogDays), from elsewhere or from before
-// revisions (dav-properties.ts) gets DAV:valid-sync-token, and the app starts over.
+// sync-collection (RFC 6578). A sync token names a revision of the book (the newest change to
+// it: changes to other books do not move it); changes after it come from the store's book feed,
+// so an app that synced once gets only what changed in that book, deletions included. A change
+// to every card (settings, a big import) reports the whole book, deletions included, and keeps
+// the token valid. Only a token older than the book's kept log (store.changeLogDays), from
+// elsewhere or from before revisions (dav-properties.ts) gets DAV:valid-sync-token (400).
 import { DavConditionError, ValidationError } from '../errors.ts';
 import { inBook, type AddressBook } from './address-books.ts';
-import { accountVersion, sendXml, xmlBody, type DavCall } from './dav-call.ts';
+import { accountVersion, bookVersion, sendXml, xmlBody, type DavCall } from './dav-call.ts';
+import type { AccountVersion } from '../domain/account-schemas.ts';
 import { cardResource, parseSyncToken, syncToken } from './dav-properties.ts';
 import { bookHref, cardHref, hrefToDavPath, parseDavPath } from './dav-paths.ts';
 import { idOfName, type Card } from './dav-resources.ts';
@@ -119,48 +122,72 @@ async function syncCollection(call: DavCall, book: AddressBook, body: XmlElement
   const want: PropRequest = propRequest(body);
   const version = versionOf(body);
   const tokenText = child(body, NS.dav, 'sync-token')?.text.trim() ?? '';
-  // Read before the cards, as in PROPFIND: a write in between is reported now and again next time.
-  const account = await accountVersion(call);
-  const now = account.revision;
+  const incarnation = user.account.incarnation;
   const out = new Multistatus();
   const slice = slicer();
-  if (tokenText === '') {
-    for (const card of await cards.list(user, book, account, undefined, undefined, wantsBody(want))) {
+  const reportAll = async (seen: AccountVersion) => {
+    for (const card of await cards.list(user, book, seen, undefined, undefined, wantsBody(want))) {
       out.resource(cardResource(user, book, card, cards, version), want);
       await slice();
     }
-    out.syncToken(syncToken(user.account.incarnation, now));
+  };
+  if (tokenText === '') {
+    const { revision, seen } = await bookVersion(call, book);
+    await reportAll(seen);
+    out.syncToken(syncToken(incarnation, revision));
     return sendXml(call, 207, out.end());
   }
-  const from = parseSyncToken(tokenText, user.account.incarnation);
-  // A token of the current revision needs no read; one past it was never handed out.
-  if (from === null || from > now) throw invalidToken();
-  if (from < now) {
-    const changes = await ctx.db.changesSince(accountId, from);
-    if (!changes) throw invalidToken();
-    // At least as new as the token handed out below.
-    const seen = { incarnation: account.incarnation, revision: Math.max(now, changes.upTo) };
+  const from = parseSyncToken(tokenText, incarnation);
+  if (from === null) throw invalidToken();
+  // Read before the cards: a write in between is reported now and again next time.
+  const changes = await ctx.db.bookChangesSince(accountId, book.feedBook, from);
+  if (!changes) throw invalidToken();
+  const seen = { incarnation, revision: changes.accountRevision };
+  if (changes.all) {
+    // A settings change or a big import changed every card of the book: all are reported as
+    // changed (RFC 6578 3.8 lets a server report more than changed), the token stays valid.
+    await reportAll(seen);
+  } else {
     const changed = await cards.cards(user, (await cards.reads.byIds(accountId, changes.changed, seen)).filter((c) => inBook(book, c)), wantsBody(want));
     for (const card of changed) {
       out.resource(cardResource(user, book, card, cards, version), want);
       await slice();
     }
-    // The feed does not say which book a deleted contact was in. A card an app created is
-    // reported in its own book only (its name row says where); any other deleted contact, by its
-    // id, in each book: apps ignore deletions of cards they never had (RFC 6578 3.5.2).
-    const names = await ctx.db.cardNames(accountId, changes.deleted);
-    const url = bookHref(accountId, user.user.username, book.kind);
-    for (const id of changes.deleted) {
-      const n = names.get(id);
-      const here = book.kind === 'shared' ? n?.ownerId === null : book.kind === 'personal' && n?.ownerId === user.user.id;
-      if (n && !here) continue;
-      out.status(cardHref(url, n?.name ?? `${id}.vcf`), 'HTTP/1.1 404 Not Found');
-    }
-    out.syncToken(syncToken(user.account.incarnation, changes.upTo));
-  } else {
-    out.syncToken(syncToken(user.account.incarnation, now));
   }
+  // Deletions always, also with `all` (an import that replaces deletes). A card an app created is
+  // reported under the name it chose, in its own book only (its name row says where); any other by
+  // its id: apps ignore deletions of cards they never had (RFC 6578 3.5.2).
+  const names = await ctx.db.cardNames(accountId, changes.deleted);
+  const url = bookHref(accountId, user.user.username, book.kind);
+  for (const id of changes.deleted) {
+    const n = names.get(id);
+    const here = book.kind === 'shared' ? n?.ownerId === null : book.kind === 'personal' && n?.ownerId === user.user.id;
+    if (n && !here) continue;
+    out.status(cardHref(url, n?.name ?? `${id}.vcf`), 'HTTP/1.1 404 Not Found');
+  }
+  out.syncToken(syncToken(incarnation, changes.revision));
   await sendXml(call, 207, out.end());
 }
 
-const invalidToken = () => new DavConditionError(403, '{DAV:}valid-sync-token', 'The sync token is unknown or too old: sync again without a token');
+/**
+ * A token this server cannot answer from (too old for the kept log, of another incarnation, from
+ * before revisions, or never handed out): 400 with the DAV:valid-sync-token precondition
+ * (RFC 6578 3.2) in an application/xml DAV:error body. 400, not the usual 403, because it is the
+ * one answer every app we checked starts over from (docs/carddav.md, "Sync tokens"):
+ * - Thunderbird (mozilla/releases-comm-central mailnews/addrbook/modules/CardDAVDirectory.sys.mjs,
+ *   updateAllFromServerV2): expectedStatuses [207, 400]; on 400 it runs fetchAllFromServer (a full
+ *   listing that also drops cards gone from the server); any other status is an error and the
+ *   dead token is kept for every later sync.
+ * - DAVx5 (bitfireAT/davx5-ose core/.../sync/SyncManager.kt, syncCollectionSync): on any
+ *   HttpException whose errors contain DAV:valid-sync-token it runs an initial sync; dav4jvm
+ *   (ktor/exception/HttpResponseInfo.kt) reads those errors from any status, when the body is XML
+ *   (application/xml or text/xml) with DAV:error at its root.
+ * - Evolution (GNOME/evolution-data-server src/addressbook/backends/carddav/e-book-backend-carddav.c,
+ *   ebb_carddav_get_changes_sync): a 403 naming valid-sync-token or a 412 restarts the
+ *   sync-collection without a token; any other failure falls back to getctag and a PROPFIND
+ *   Depth 1 of every ETag with removed cards detected: also a full recovery.
+ * - iOS/macOS: closed source. owncloud/core#30820 shows macOS Contacts repeating a sync-collection
+ *   that got 403 valid-sync-token; Apple clients also poll with PROPFIND (emersion/go-webdav#213),
+ *   which this server always answers in full. [inferred, not captured: that 400 makes them list.]
+ */
+const invalidToken = () => new DavConditionError(400, '{DAV:}valid-sync-token', 'The sync token is unknown or too old: sync again without a token');

@@ -12,6 +12,7 @@ import type {
   BatchOp, BatchResult, CardName, ContactPage, ContactQuery, ContactRef, CredentialRevocation, SessionRecord, SigninFailureStore, StoredCardName, TokenRecord,
   Visibility, WriteScope,
 } from './store.ts';
+import type { FeedBook } from './feed-books.ts';
 
 export type { BatchOp, BatchResult, ContactQuery, SessionRecord, Visibility, WriteScope };
 
@@ -82,6 +83,20 @@ export interface RevisionChanges {
   deleted: string[];
 }
 
+/** What changed in one address book after a revision (see AsyncChangeFeed.bookChangesSince). */
+export interface BookChanges {
+  /** The book's revision: the newest account revision that touched it (never moved by changes elsewhere). */
+  revision: number;
+  /** The account's revision as of this read: contacts read to answer must be at least this new. */
+  accountRevision: number;
+  /** Something changed every entry of the book (a settings change, a big import): report them all. */
+  all: boolean;
+  /** Contacts that may be in the book and changed (callers check the book: a change row may name several books). */
+  changed: string[];
+  /** Contacts deleted that were (or may have been) in the book; never left out, also when `all`. */
+  deleted: string[];
+}
+
 /** The revision a hint carries when its account was deleted: above any real one, so every follower reads the feed (which then says "start over"). */
 export const ACCOUNT_GONE_REVISION = Number.MAX_SAFE_INTEGER;
 
@@ -119,6 +134,17 @@ export interface AsyncChangeFeed {
   pruneChangeLog(olderThanEpochSeconds: number): Promise<number>;
   /** Starts watching for change hints (PostgreSQL: LISTEN on its own connection, reconnecting). */
   watchChanges(onHint: (hint: ChangeHint) => void): Promise<ChangeWatch>;
+}
+
+/** The change feed of one CardDAV address book (feed-books.ts): what its sync tokens and ctags name. */
+export interface AsyncBookFeed {
+  /**
+   * One book's changes after `afterRevision` (null: only the book's revision, changed and deleted
+   * empty). Changes to other books neither appear nor move the revision. null when the account is
+   * gone, the revision is past the account's, or changes to this book after it were pruned: the
+   * only case in which a reader must start over. A change to every entry is `all`, not null.
+   */
+  bookChangesSince(accountId: string, book: FeedBook, afterRevision: number | null): Promise<BookChanges | null>;
 }
 
 export interface AsyncUserStore {
@@ -217,6 +243,6 @@ export interface AsyncStoreLifecycle {
   close(): Promise<void>;
 }
 
-export interface AsyncStore extends AsyncAccountStore, AsyncContactReads, AsyncContactQueries, AsyncContactWrites, AsyncChangeFeed,
+export interface AsyncStore extends AsyncAccountStore, AsyncContactReads, AsyncContactQueries, AsyncContactWrites, AsyncChangeFeed, AsyncBookFeed,
   AsyncUserStore, AsyncTokenStore, AsyncGroupStore, AsyncAuditStore, AsyncCardStore, AsyncSigninFailureStore, AsyncSessionStore,
   AsyncStoreLifecycle, AsyncStoreLocation {}

@@ -5,7 +5,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
-import { dav, PASSWORDS, startDavFixture, type DavFixture } from './carddav-helpers.ts';
+import { dav, makeAppPassword, PASSWORDS, startDavFixture, type DavFixture } from './carddav-helpers.ts';
 
 let f: DavFixture;
 let second: TestServer | null = null;
@@ -20,13 +20,7 @@ afterAll(async () => {
   await f?.server.close();
 });
 
-async function appPassword(label: string): Promise<{ id: string; token: string }> {
-  const portal = request.agent(f.server.httpUrl);
-  const { csrf } = (await portal.post('/api/v1/session').send({ account: 'acme', login: 'bob', password: PASSWORDS.bob }).expect(201)).body;
-  const made = await portal.post(`/api/v1/accounts/acme/users/${f.acme.users.bob.id}/app-passwords`).set('X-CSRF-Token', csrf).send({ label });
-  expect(made.status).toBe(201);
-  return made.body;
-}
+const appPassword = (label: string) => makeAppPassword(f, 'bob', label);
 const revoke = (id: string) => request(f.server.httpUrl)
   .delete(`/api/v1/accounts/acme/users/${f.acme.users.bob.id}/app-passwords/${id}`).set('Authorization', `Bearer ${f.acme.tokens.ann}`);
 

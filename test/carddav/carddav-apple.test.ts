@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppleContacts } from '../../src/carddav/read-only-edits.ts';
-import { cardLines, dav, multistatus, PASSWORDS, startDavFixture, type DavFixture } from './carddav-helpers.ts';
+import { cardLines, dav, makeAppPassword, multistatus, PASSWORDS, startDavFixture, type DavFixture } from './carddav-helpers.ts';
 
 const FIXTURES = new URL('../../fixtures/carddav/apple/', import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), 'utf8');
@@ -109,8 +109,9 @@ describe('every book on a Mac', () => {
     // The email form takes the suffix the same way.
     const byEmail = await dav(f.server, 'PROPFIND', '/carddav/acme/ann/', { login: 'ann@acme.test+personal@acme', password: PASSWORDS.ann, depth: '1' });
     expect(multistatus(byEmail.text).responses.map((r) => r.href)).toEqual(['/carddav/acme/ann/', '/carddav/acme/ann/personal/']);
-    // An app password (API token) works with the suffix too.
-    const token = await dav(f.server, 'PROPFIND', '/carddav/acme/bob/', { login: 'bob+personal@acme', password: f.acme.tokens.bob, depth: '1' });
+    // An app password works with the suffix too.
+    const app = await makeAppPassword(f, 'bob', 'Mac');
+    const token = await dav(f.server, 'PROPFIND', '/carddav/acme/bob/', { login: 'bob+personal@acme', password: app.token, depth: '1' });
     expect(multistatus(token.text).responses.map((r) => r.href)).toEqual(['/carddav/acme/bob/', '/carddav/acme/bob/personal/']);
   });
 

@@ -1,5 +1,6 @@
 // CardDAV test helpers: a real server with one account of users and shared contacts, raw
 // requests with Basic auth, and multistatus answers read into plain objects.
+import request from 'supertest';
 import { parseXml, REQUEST_LIMITS, type XmlElement } from '../../src/carddav/dav-xml.ts';
 import { seedAccount, startTestServer, type SeededAccount, type TestServer } from '../helpers/test-server.ts';
 import type { DeepPartial } from '../../src/config/load-config.ts';
@@ -102,4 +103,14 @@ export const PROP_ETAG_DATA = '<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:para
 /** vCard property lines of a card, unfolded. */
 export function cardLines(card: string): string[] {
   return card.replace(/\r?\n[ \t]/g, '').split(/\r?\n/).filter(Boolean);
+}
+
+/** An app password for one of the fixture's users, made the way a user makes one: signed in to the portal. */
+export async function makeAppPassword(f: DavFixture, user: keyof typeof PASSWORDS, label: string): Promise<{ id: string; token: string }> {
+  const portal = request.agent(f.server.httpUrl);
+  const signin = await portal.post('/api/v1/session').send({ account: 'acme', login: user, password: PASSWORDS[user] });
+  if (signin.status !== 201) throw new Error(`portal sign-in as ${user}: ${signin.status}`);
+  const made = await portal.post(`/api/v1/accounts/acme/users/${f.acme.users[user].id}/app-passwords`).set('X-CSRF-Token', signin.body.csrf).send({ label });
+  if (made.status !== 201) throw new Error(`app password for ${user}: ${made.status} ${made.text}`);
+  return made.body;
 }

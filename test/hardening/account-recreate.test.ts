@@ -107,7 +107,7 @@ describe.skipIf(!hasLdapUtils)('an account deleted and created again under its i
 
       // the old sync token names another incarnation's change log: start over
       const stale = await dav(srv, 'REPORT', '/carddav/reuse/olduser/shared/', { login: 'olduser@reuse', password: USER_PW, body: syncBody(oldToken) });
-      expect(stale.status).toBe(403);
+      expect(stale.status).toBe(400);
       expect(stale.text).toContain('valid-sync-token');
       const fresh = await dav(srv, 'REPORT', '/carddav/reuse/olduser/shared/', { login: 'olduser@reuse', password: USER_PW, body: syncBody('') });
       expect(fresh.status).toBe(207);

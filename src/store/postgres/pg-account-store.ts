@@ -80,6 +80,7 @@ export class PgAccountStore {
       await c.query('DELETE FROM contact_words WHERE account_id = $1', [id]);
       await c.query('DELETE FROM change_log WHERE account_id = $1', [id]);
       await c.query('DELETE FROM change_floor WHERE account_id = $1', [id]);
+      await c.query('DELETE FROM change_book_floor WHERE account_id = $1', [id]);
       // Other instances drop the account's read model and cached credentials now, not at their
       // next poll: a revision above any real one makes every follower read the feed, which
       // answers "start over" for an account that is gone (delivered at commit only).

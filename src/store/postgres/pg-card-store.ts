@@ -2,6 +2,7 @@
 // over CardDAV, written in the same transaction as the contact (createContactWithCard) and kept
 // after the contact is deleted, so a later sync can name the deleted card. The same rows and
 // meaning as sqlite/sqlite-card-store.ts.
+import { bookOfScope } from '../feed-books.ts';
 import type pg from 'pg';
 import type { Actor } from '../../domain/audit.ts';
 import type { Contact } from '../../domain/contact-schemas.ts';
@@ -65,7 +66,7 @@ export class PgCardStore {
       const c = await this.store.createOn(t, accountId, scope, contact, actor);
       await t.client.query('INSERT INTO carddav_cards (contact_id, account_id, owner_id, name, uid) VALUES ($1,$2,$3,$4,$5)',
         [c.id, accountId, scope.source === 'personal' ? scope.userId : null, card.name, card.uid]);
-      return { result: c, feed: { changed: [c.id], deleted: [] } };
+      return { result: c, feed: { changed: [c.id], deleted: [], books: [bookOfScope(scope)] } };
     });
   }
 

@@ -3,7 +3,8 @@
 // connection of its own, pg-listener.ts). The rows are written by PgStore.accountTx, one per
 // write transaction under the revision it took first.
 import type pg from 'pg';
-import type { AsyncChangeFeed, ChangeWatch, RevisionChanges } from '../async-store.ts';
+import type { AsyncChangeFeed, BookChanges, ChangeWatch, RevisionChanges } from '../async-store.ts';
+import { EVERY_BOOK, type FeedBook } from '../feed-books.ts';
 import { listen } from './pg-listener.ts';
 import type { PostgresOptions } from './pg-store.ts';
 
@@ -43,6 +44,42 @@ export class PgChangeFeed {
     }
   }
 
+  /** One book's changes (AsyncChangeFeed.bookChangesSince) in one snapshot. */
+  async bookChangesSince(accountId: string, book: FeedBook, after: number | null): Promise<BookChanges | null> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const acct = await c.query<{ revision: string }>('SELECT revision FROM accounts WHERE id = $1', [accountId]);
+      if (acct.rows.length === 0) return null;
+      const accountRevision = Number(acct.rows[0].revision);
+      if (after !== null && after > accountRevision) return null;
+      const floor = Number((await c.query<{ r: string | null }>('SELECT max(revision) AS r FROM change_book_floor WHERE account_id = $1 AND book = ANY($2)',
+        [accountId, [book, EVERY_BOOK]])).rows[0].r ?? 0);
+      // Newest first along the primary key, stopping at the first row of the book (or of every book).
+      const top = Number((await c.query<{ r: string | null }>('SELECT max(revision) AS r FROM change_log WHERE account_id = $1 AND (books IS NULL OR $2 = ANY(books))',
+        [accountId, book])).rows[0].r ?? 0);
+      const out: BookChanges = { revision: Math.max(floor, top), accountRevision, all: false, changed: [], deleted: [] };
+      if (after === null) return out;
+      if (after < floor) return null;
+      const { rows } = await c.query<{ changed: string[]; deleted: string[]; everything: boolean }>(
+        'SELECT changed, deleted, everything FROM change_log WHERE account_id = $1 AND revision > $2 AND (books IS NULL OR $3 = ANY(books)) ORDER BY revision',
+        [accountId, after, book]);
+      const last = new Map<string, boolean>();
+      for (const r of rows) {
+        if (r.everything) out.all = true;
+        for (const id of r.changed) { last.delete(id); last.set(id, false); }
+        for (const id of r.deleted) { last.delete(id); last.set(id, true); }
+      }
+      const ids = [...last.keys()];
+      const existing = new Set(ids.length === 0 ? [] : (await c.query<{ id: string }>('SELECT id FROM contacts WHERE account_id = $1 AND id = ANY($2)', [accountId, ids])).rows.map((r) => r.id));
+      for (const id of ids) (existing.has(id) ? out.changed : out.deleted).push(id);
+      return out;
+    } finally {
+      await c.query('COMMIT').catch(() => {});
+      c.release();
+    }
+  }
+
   async changeCount(accountId: string, after: number): Promise<number | null> {
     const changes = await this.changesSince(accountId, after);
     return changes === null ? null : changes.changed.length + changes.deleted.length;
@@ -53,6 +90,10 @@ export class PgChangeFeed {
       await c.query(`INSERT INTO change_floor (account_id, revision)
         SELECT account_id, max(revision) FROM change_log WHERE at < $1 GROUP BY account_id
         ON CONFLICT (account_id) DO UPDATE SET revision = greatest(change_floor.revision, excluded.revision)`, [olderThanEpochSeconds]);
+      // per book: a book the pruned rows did not touch keeps its tokens valid
+      await c.query(`INSERT INTO change_book_floor (account_id, book, revision)
+        SELECT account_id, b, max(revision) FROM change_log, unnest(coalesce(books, ARRAY['*'])) AS b WHERE at < $1 GROUP BY account_id, b
+        ON CONFLICT (account_id, book) DO UPDATE SET revision = greatest(change_book_floor.revision, excluded.revision)`, [olderThanEpochSeconds]);
       const { rowCount } = await c.query('DELETE FROM change_log WHERE at < $1', [olderThanEpochSeconds]);
       return rowCount ?? 0;
     });

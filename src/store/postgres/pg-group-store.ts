@@ -1,6 +1,8 @@
 // Groups on PostgreSQL: names unique in an account by their key (groupKey: case and accents); a
 // rename or deletion is a change of every member (their entries show group names), so the feed
 // reports the members.
+import { bookOfContact, type FeedBook } from '../feed-books.ts';
+import type { ContactSource } from '../../domain/contact-schemas.ts';
 import type pg from 'pg';
 import type { Actor } from '../../domain/audit.ts';
 import type { Group } from '../../domain/group-schemas.ts';
@@ -48,7 +50,7 @@ export class PgGroupStore {
       await client.query('UPDATE groups SET name = $2, name_key = $3 WHERE id = $1', [id, name, groupKey(name)]);
       await this.store.audit(client, accountId, actor, 'group.rename', id, { name: before.name }, { name }, at);
       const members = (await client.query<{ contact_id: string }>('SELECT contact_id FROM contact_groups WHERE group_id = $1', [id])).rows.map((r) => r.contact_id);
-      return { result: await this.groupOn(client, accountId, id), feed: { changed: members, deleted: [] } };
+      return { result: await this.groupOn(client, accountId, id), feed: { changed: members, deleted: [], books: await booksOfContacts(client, accountId, members) } };
     });
   }
 
@@ -58,7 +60,15 @@ export class PgGroupStore {
       const members = (await client.query<{ contact_id: string }>('SELECT contact_id FROM contact_groups WHERE group_id = $1', [id])).rows.map((r) => r.contact_id);
       await client.query('DELETE FROM groups WHERE id = $1', [id]);
       await this.store.audit(client, accountId, actor, 'group.delete', id, { name: before.name, contactCount: before.contactCount }, null, at);
-      return { result: undefined, feed: { changed: members, deleted: [] } };
+      return { result: undefined, feed: { changed: members, deleted: [], books: await booksOfContacts(client, accountId, members) } };
     });
   }
+}
+
+/** The address books the group's members are in: their sync tokens move, no other book's. */
+async function booksOfContacts(c: pg.ClientBase, accountId: string, ids: string[]): Promise<FeedBook[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await c.query<{ source: ContactSource; user_id: string | null }>(
+    'SELECT DISTINCT source, user_id FROM contacts WHERE account_id = $1 AND id = ANY($2)', [accountId, ids]);
+  return rows.map((r) => bookOfContact(r.source, r.user_id));
 }

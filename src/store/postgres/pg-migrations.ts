@@ -233,7 +233,22 @@ const MIGRATIONS: Migration[] = [
     await c.query('DROP INDEX groups_name');
     await c.query('CREATE UNIQUE INDEX groups_name_key ON groups(account_id, name_key)');
   },
-  // 4: the vCard an app last sent for a contact (SQLite's migration 12).
+  // 4: what SQLite's migration 12 added: each change row names the address books it touched
+  // (src/store/feed-books.ts; NULL: every book, as for rows from before), so that CardDAV sync
+  // tokens and ctags move per book, and pruning keeps a floor per book ('*': rows of every book;
+  // the account-wide floor so far becomes that). A row of "everything" keeps its deleted ids now:
+  // a book's sync reports the whole book AND the deletions instead of starting over.
+  `
+  ALTER TABLE change_log ADD COLUMN books text[];
+  CREATE TABLE change_book_floor (
+    account_id text NOT NULL,
+    book text NOT NULL,
+    revision bigint NOT NULL,
+    PRIMARY KEY (account_id, book)
+  );
+  INSERT INTO change_book_floor (account_id, book, revision) SELECT account_id, '*', revision FROM change_floor;
+  `,
+  // 5: the vCard an app last sent for a contact (SQLite's migration 13).
   `
   CREATE TABLE contact_vcards (
     contact_id text PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,

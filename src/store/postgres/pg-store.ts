@@ -18,7 +18,7 @@ import { groupKey } from '../../domain/text-fold.ts';
 import { NotFoundError, PreconditionFailedError } from '../../errors.ts';
 import type { ApiTokenInfo, TokenKind, User, UserCreate, UserPatch } from '../../domain/user-schemas.ts';
 import type {
-  AsyncChangeFeed, AsyncStore, BatchOp, BatchResult, ChangeWatch, ContactQuery, PhoneCredentials, RevisionChanges, SessionRecord, Visibility, WriteScope,
+  AsyncChangeFeed, AsyncStore, BookChanges, BatchOp, BatchResult, ChangeWatch, ContactQuery, PhoneCredentials, RevisionChanges, SessionRecord, Visibility, WriteScope,
 } from '../async-store.ts';
 import { CONTENT_COLUMNS, contactValues } from '../contact-columns.ts';
 import type { CardName, ContactPage, ContactRef, CredentialRevocation, SigninFailureStore, StoredCardName, TokenRecord } from '../store.ts';
@@ -26,6 +26,7 @@ import { newId } from '../ids.ts';
 import { PgAccountStore } from './pg-account-store.ts';
 import { PgCardStore } from './pg-card-store.ts';
 import { PgChangeFeed } from './pg-change-feed.ts';
+import { bookOfScope, type FeedBook } from '../feed-books.ts';
 import { PgContactQuery } from './pg-contact-query.ts';
 import { connectOrExplain } from './pg-connect.ts';
 import { PgGroupStore } from './pg-group-store.ts';
@@ -54,7 +55,8 @@ export interface PostgresStore extends AsyncStore {
 const now = (): string => new Date().toISOString();
 
 /** What a write transaction reports to the change feed. */
-export interface FeedEntry { changed: string[]; deleted: string[]; everything?: boolean }
+/** `books`: the address books the entry touched (feed-books.ts); left out, every book. */
+export interface FeedEntry { changed: string[]; deleted: string[]; everything?: boolean; books?: FeedBook[] }
 
 /** The client of one write transaction, with the revision it took. */
 export interface AccountTx { client: pg.PoolClient; revision: number; at: string }
@@ -161,8 +163,9 @@ class PgStore implements PostgresStore {
       const revision = Number(rows[0].revision);
       const { result, feed } = await fn({ client, revision, at });
       if (feed && (feed.everything || feed.changed.length > 0 || feed.deleted.length > 0)) {
-        await client.query('INSERT INTO change_log (account_id, revision, changed, deleted, everything) VALUES ($1, $2, $3, $4, $5)',
-          [accountId, revision, feed.everything ? [] : feed.changed, feed.everything ? [] : feed.deleted, feed.everything ?? false]);
+        // deleted ids are kept with "everything": a book's sync reports them (bookChangesSince)
+        await client.query('INSERT INTO change_log (account_id, revision, changed, deleted, everything, books) VALUES ($1, $2, $3, $4, $5, $6)',
+          [accountId, revision, feed.everything ? [] : feed.changed, feed.deleted, feed.everything ?? false, feed.books ?? null]);
       }
       await client.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, `${accountId}:${revision}`]);
       return result;
@@ -336,7 +339,7 @@ class PgStore implements PostgresStore {
   async createContact(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor): Promise<Contact> {
     return this.accountTx(accountId, async (t) => {
       const c = await this.createOn(t, accountId, scope, contact, actor);
-      return { result: c, feed: { changed: [c.id], deleted: [] } };
+      return { result: c, feed: { changed: [c.id], deleted: [], books: [bookOfScope(scope)] } };
     });
   }
 
@@ -346,7 +349,7 @@ class PgStore implements PostgresStore {
       if (expectedRevision !== undefined && before.revision !== expectedRevision) throw new PreconditionFailedError();
       await this.updateRow(client, accountId, before, contact, actor.id, at, new Map());
       await this.auditContact(client, accountId, scope, actor, 'contact.update', id, contactFields(before), contact.fields, at);
-      return { result: await this.forWrite(client, accountId, scope, id), feed: { changed: [id], deleted: [] } };
+      return { result: await this.forWrite(client, accountId, scope, id), feed: { changed: [id], deleted: [], books: [bookOfScope(scope)] } };
     });
   }
 
@@ -356,7 +359,7 @@ class PgStore implements PostgresStore {
       if (expectedRevision !== undefined && before.revision !== expectedRevision) throw new PreconditionFailedError();
       await this.deleteRow(client, accountId, before);
       await this.auditContact(client, accountId, scope, actor, 'contact.delete', id, contactFields(before), null, at);
-      return { result: undefined, feed: { changed: [], deleted: [id] } };
+      return { result: undefined, feed: { changed: [], deleted: [id], books: [bookOfScope(scope)] } };
     });
   }
 
@@ -371,7 +374,7 @@ class PgStore implements PostgresStore {
       written = result.created.length + result.updated.length + result.deleted.length;
       // Most of the account new at once: one "everything" entry (readers rebuild, as they would anyway).
       const everything = result.created.length >= LARGE_BATCH && result.created.length * 2 >= total;
-      return { result, feed: { changed: [...result.created, ...result.updated], deleted: result.deleted, everything } };
+      return { result, feed: { changed: [...result.created, ...result.updated], deleted: result.deleted, everything, books: [bookOfScope(scope)] } };
     });
     if (written >= LARGE_BATCH) await this.afterLargeWrite();
     return result;
@@ -380,6 +383,7 @@ class PgStore implements PostgresStore {
   // ---- change feed (pg-change-feed.ts) ----
 
   changesSince(accountId: string, after: number): Promise<RevisionChanges | null> { return this.feed.changesSince(accountId, after); }
+  bookChangesSince(accountId: string, book: FeedBook, after: number | null): Promise<BookChanges | null> { return this.feed.bookChangesSince(accountId, book, after); }
   changeCount(accountId: string, after: number): Promise<number | null> { return this.feed.changeCount(accountId, after); }
   pruneChangeLog(olderThanEpochSeconds: number): Promise<number> { return this.feed.pruneChangeLog(olderThanEpochSeconds); }
   watchChanges(onHint: Parameters<AsyncChangeFeed['watchChanges']>[0]): Promise<ChangeWatch> { return this.feed.watchChanges(onHint); }

@@ -2,6 +2,7 @@
 // user's id) in the same transaction, as the SQLite store does: phones find colleagues with the
 // same indexed searches as shared contacts, and the change feed reports the entry like any other.
 // Every write goes through the store's accountTx (the account's revision first, under its row lock).
+import { personalBook, USERS_BOOK } from '../feed-books.ts';
 import type pg from 'pg';
 import type { Actor } from '../../domain/audit.ts';
 import type { User, UserCreate, UserPatch } from '../../domain/user-schemas.ts';
@@ -33,7 +34,7 @@ export class PgUserStore {
       const entry = userDirectoryEntry(user, await this.store.regionOn(client, accountId));
       await this.store.insertContact(client, accountId, id, 'user', id, entry, actor.id, at, new Map());
       await this.store.audit(client, accountId, actor, 'user.create', id, null, user, at);
-      return { result: user, feed: { changed: [id], deleted: [] } };
+      return { result: user, feed: { changed: [id], deleted: [], books: [USERS_BOOK] } };
     });
   }
 
@@ -74,7 +75,7 @@ export class PgUserStore {
       if (entry) await this.store.updateRow(client, accountId, entry, userDirectoryEntry(after, await this.store.regionOn(client, accountId)), actor.id, at, new Map());
       await this.store.audit(client, accountId, actor, 'user.update', id, before, after, at);
       if (revoke) await revokeCredentials(client, accountId, id, revoke);
-      return { result: after, feed: { changed: entry ? [id] : [], deleted: [] } };
+      return { result: after, feed: { changed: entry ? [id] : [], deleted: [], books: [USERS_BOOK] } };
     });
   }
 
@@ -94,7 +95,7 @@ export class PgUserStore {
       }
       await client.query('DELETE FROM users WHERE id = $1', [id]); // cascades to tokens and sessions
       await this.store.audit(client, accountId, actor, 'user.delete', id, before, null, at);
-      return { result: undefined, feed: { changed: [], deleted } };
+      return { result: undefined, feed: { changed: [], deleted, books: [USERS_BOOK, personalBook(id)] } };
     });
   }
 

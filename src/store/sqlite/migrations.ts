@@ -339,7 +339,52 @@ const MIGRATIONS: Migration[] = [
     mergeFoldedGroups(db);
     db.exec('CREATE UNIQUE INDEX groups_name_key ON groups(account_id, name_key)');
   },
-  // 12: the vCard an app last sent for a contact (CardDAV PUT), kept whole so that what dialbook
+  // 12: each change row names the address book it touched (src/store/feed-books.ts), so that
+  // CardDAV sync tokens and ctags move per book: an import into Shared left every user's Personal
+  // token looking changed (and, with the row that stood for the whole import, invalid). NULL: every
+  // book (a settings change; rows from before this version, whose book is not known). New contacts
+  // are logged by the writer with their book; the triggers below compute the same keys. Pruning
+  // keeps a floor per book ('*' for rows of every book), so an untouched book's token outlives the
+  // kept log; the account-wide floor so far becomes the '*' floor (nothing finer is known).
+  `
+  ALTER TABLE change_log ADD COLUMN book TEXT;
+  CREATE INDEX change_log_book ON change_log(account_id, book, revision);
+  CREATE TABLE change_book_floor (
+    account_id TEXT NOT NULL,
+    book TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    PRIMARY KEY (account_id, book)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO change_book_floor (account_id, book, revision)
+    SELECT substr(key, length('change_revision_floor:') + 1), '*', value FROM store_meta WHERE key LIKE 'change_revision_floor:%';
+  CREATE TRIGGER change_account_delete_book_floor AFTER DELETE ON accounts BEGIN
+    DELETE FROM change_book_floor WHERE account_id = OLD.id;
+  END;
+  DROP TRIGGER change_contact_update;
+  CREATE TRIGGER change_contact_update AFTER UPDATE ON contacts BEGIN
+    INSERT INTO change_log (account_id, contact_id, book) VALUES (NEW.account_id, NEW.id,
+      CASE NEW.source WHEN 'personal' THEN 'personal:' || NEW.user_id WHEN 'user' THEN 'users' ELSE 'shared' END);
+  END;
+  DROP TRIGGER change_contact_delete;
+  CREATE TRIGGER change_contact_delete AFTER DELETE ON contacts
+    WHEN EXISTS (SELECT 1 FROM accounts WHERE id = OLD.account_id) BEGIN
+    INSERT INTO change_log (account_id, contact_id, deleted, book) VALUES (OLD.account_id, OLD.id, 1,
+      CASE OLD.source WHEN 'personal' THEN 'personal:' || OLD.user_id WHEN 'user' THEN 'users' ELSE 'shared' END);
+  END;
+  DROP TRIGGER change_membership_delete;
+  CREATE TRIGGER change_membership_delete AFTER DELETE ON contact_groups BEGIN
+    INSERT INTO change_log (account_id, contact_id, book) SELECT g.account_id, OLD.contact_id,
+      (SELECT CASE c.source WHEN 'personal' THEN 'personal:' || c.user_id WHEN 'user' THEN 'users' ELSE 'shared' END FROM contacts c WHERE c.id = OLD.contact_id)
+      FROM groups g WHERE g.id = OLD.group_id AND EXISTS (SELECT 1 FROM accounts WHERE id = g.account_id);
+  END;
+  DROP TRIGGER change_group_rename;
+  CREATE TRIGGER change_group_rename AFTER UPDATE OF name ON groups BEGIN
+    INSERT INTO change_log (account_id, contact_id, book)
+      SELECT NEW.account_id, cg.contact_id, CASE c.source WHEN 'personal' THEN 'personal:' || c.user_id WHEN 'user' THEN 'users' ELSE 'shared' END
+      FROM contact_groups cg JOIN contacts c ON c.id = cg.contact_id WHERE cg.group_id = NEW.id;
+  END;
+  `,
+  // 13: the vCard an app last sent for a contact (CardDAV PUT), kept whole so that what dialbook
   // does not model (photo, address, note, further numbers ...) comes back to the app. One row per
   // contact that has one; it goes with its contact.
   `

@@ -8,11 +8,12 @@
 //    as). Hints are in-process (this store's own writes); writes by other processes on the file
 //    (the import and export threads) are found by the follower's safety poll.
 import { ACCOUNT_GONE_REVISION } from '../async-store.ts';
-import type { AsyncStore, BatchOp, ChangeHint, ChangeWatch, RevisionChanges } from '../async-store.ts';
+import type { AsyncStore, BatchOp, BookChanges, ChangeHint, ChangeWatch, RevisionChanges } from '../async-store.ts';
 import type { Store, WriteScope } from '../store.ts';
 import type { Actor } from '../../domain/audit.ts';
 import { openDatabase, type Db } from './database.ts';
 import { revisionFloorKey } from './sqlite-change-feed.ts';
+import { EVERY_BOOK, type FeedBook } from '../feed-books.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
 
@@ -81,6 +82,33 @@ export function openSqliteAsyncStore(file: string, over?: Store, opts: SqliteAsy
       return { upTo: Math.max(after, account.revision), changed, deleted };
     }).deferred();
 
+  /** One book's changes (AsyncChangeFeed.bookChangesSince), in one read transaction. */
+  const bookChangesSince = (accountId: string, book: FeedBook, after: number | null): BookChanges | null =>
+    reader.transaction(() => {
+      const account = reader.prepare('SELECT revision FROM accounts WHERE id = ?').get(accountId) as { revision: number } | undefined;
+      if (!account || (after !== null && after > account.revision)) return null;
+      const floor = (reader.prepare('SELECT max(revision) AS r FROM change_book_floor WHERE account_id = ? AND book IN (?, ?)')
+        .get(accountId, book, EVERY_BOOK) as { r: number | null }).r ?? 0;
+      // Two lookups of the (account_id, book, revision) index: the book's rows and rows of every book.
+      const ofBook = (reader.prepare('SELECT max(revision) AS r FROM change_log WHERE account_id = ? AND book = ?').get(accountId, book) as { r: number | null }).r ?? 0;
+      const ofEvery = (reader.prepare('SELECT max(revision) AS r FROM change_log WHERE account_id = ? AND book IS NULL').get(accountId) as { r: number | null }).r ?? 0;
+      const revision = Math.max(floor, ofBook, ofEvery);
+      const out: BookChanges = { revision, accountRevision: account.revision, all: false, changed: [], deleted: [] };
+      if (after === null) return out;
+      if (after < floor) return null;
+      const rows = reader.prepare(`SELECT contact_id AS contactId, deleted FROM change_log
+        WHERE account_id = ? AND revision > ? AND (book = ? OR book IS NULL) ORDER BY revision, id`).all(accountId, after, book) as { contactId: string | null; deleted: number }[];
+      const last = new Map<string, boolean>();
+      for (const r of rows) {
+        if (r.contactId === null) { out.all = true; continue; }
+        last.delete(r.contactId);
+        last.set(r.contactId, r.deleted === 1);
+      }
+      const exists = reader.prepare('SELECT 1 FROM contacts WHERE id = ? AND account_id = ?');
+      for (const id of last.keys()) (exists.get(id, accountId) ? out.changed : out.deleted).push(id);
+      return out;
+    }).deferred();
+
   const importContacts = async (accountId: string, scope: WriteScope, chunks: AsyncIterable<BatchOp[]> | Iterable<BatchOp[]>, actor: Actor) =>
     writes.run(async () => {
       // A connection of its own: the batch's open transaction is invisible to the main connection's readers.
@@ -137,6 +165,7 @@ export function openSqliteAsyncStore(file: string, over?: Store, opts: SqliteAsy
     importContacts,
 
     changesSince: async (a, after) => changesSince(a, after),
+    bookChangesSince: async (a, book, after) => bookChangesSince(a, book, after),
     changeCount: async (a, after) => {
       const changes = changesSince(a, after);
       return changes === null ? null : changes.changed.length + changes.deleted.length;

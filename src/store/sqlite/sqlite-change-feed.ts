@@ -61,6 +61,10 @@ export class SqliteChangeFeed {
         setFloor.run(floorKey(f.accountId), f.id);
         if (f.revision !== null) setFloor.run(revisionFloorKey(f.accountId), f.revision);
       }
+      // per book (migration 12): a book untouched by the pruned rows keeps its tokens valid
+      this.stmts.get(`INSERT INTO change_book_floor (account_id, book, revision)
+        SELECT account_id, coalesce(book, '*'), max(revision) FROM change_log WHERE id <= ? AND revision IS NOT NULL GROUP BY account_id, coalesce(book, '*')
+        ON CONFLICT (account_id, book) DO UPDATE SET revision = max(revision, excluded.revision)`).run(top.id);
       const { changes } = this.stmts.get('DELETE FROM change_log WHERE id <= ?').run(top.id);
       return changes;
     })();

@@ -13,6 +13,7 @@ import { now, refreshStatistics, RowInserter, type Db, type StatementCache } fro
 import { contactValues } from '../contact-columns.ts';
 import { AUDIT_INSERT, BatchInserts, CONTACT_INSERT, CONTACT_UPDATE } from './sqlite-batch-inserts.ts';
 import type { SqliteContactReader } from './sqlite-contact-reader.ts';
+import { bookOfContact, bookOfScope } from '../feed-books.ts';
 
 const LARGE_BATCH = 1000;
 
@@ -68,7 +69,7 @@ export class SqliteContactWriter {
     const state = this.batchState();
     const result = this.db.transaction(() => {
       this.applyOps(accountId, scope, actor, state, ops);
-      this.logCreated(accountId, state.result.created);
+      this.logCreated(accountId, scope, state.result.created);
       if (ops.length > 0) this.bumpRevision(accountId);
       return state.result;
     })();
@@ -112,7 +113,7 @@ export class SqliteContactWriter {
       },
       commit: () => {
         ensureOpen();
-        this.logCreated(accountId, state.result.created);
+        this.logCreated(accountId, scope, state.result.created);
         if (written > 0) this.bumpRevision(accountId);
         end('COMMIT');
         if (written >= LARGE_BATCH) refreshStatistics(this.db);
@@ -168,7 +169,7 @@ export class SqliteContactWriter {
     this.insertContactRow(accountId, w, by, at);
     this.writeDerived(accountId, [w.id], [w.contact]);
     // no insert trigger (migration 5): the change feed learns of the new contact here
-    this.stmts.get('INSERT INTO change_log (account_id, contact_id) VALUES (?, ?)').run(accountId, w.id);
+    this.stmts.get('INSERT INTO change_log (account_id, contact_id, book) VALUES (?, ?, ?)').run(accountId, w.id, bookOfContact(w.source, w.userId));
   }
 
   /** The contact row alone (derived rows and the change-feed entry are the caller's). */
@@ -182,19 +183,21 @@ export class SqliteContactWriter {
    * (a big import), one entry says that every entry of the account changed: readers start over
    * (the read model rebuilds, which it would for so many changes anyway; a CardDAV app syncs the
    * book afresh, at most twice what it would fetch change by change), and the import writes three
-   * B-tree entries less per contact. Otherwise one entry per contact, many to a statement.
+   * B-tree entries less per contact. Otherwise one entry per contact, many to a statement. Either
+   * names the batch's book: other books' sync tokens do not move (migration 12).
    */
-  private logCreated(accountId: string, created: string[]): void {
+  private logCreated(accountId: string, scope: WriteScope, created: string[]): void {
     if (created.length === 0) return;
+    const book = bookOfScope(scope);
     if (created.length >= LARGE_BATCH) {
       const { n } = this.stmts.get('SELECT count(*) AS n FROM contacts WHERE account_id = ?').get(accountId) as { n: number };
       if (created.length * 2 >= n) {
-        this.stmts.get('INSERT INTO change_log (account_id, contact_id) VALUES (?, NULL)').run(accountId);
+        this.stmts.get('INSERT INTO change_log (account_id, contact_id, book) VALUES (?, NULL, ?)').run(accountId, book);
         return;
       }
     }
-    const log = new RowInserter(this.stmts, 'INSERT INTO change_log (account_id, contact_id)', 2);
-    for (const id of created) log.add(accountId, id);
+    const log = new RowInserter(this.stmts, 'INSERT INTO change_log (account_id, contact_id, book)', 3);
+    for (const id of created) log.add(accountId, id, book);
     log.flush();
   }
 

@@ -7,19 +7,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareContact } from '../../../src/domain/prepare-contact.ts';
 import { ConflictError } from '../../../src/errors.ts';
 import { KINDS, type ContractStore } from './stores.ts';
+import { UNDO_BOOK_FEED } from './undo-book-feed.ts';
 
 const actor = { id: 'test' };
 const SHARED = { source: 'shared' } as const;
 const EVERYONE = { shared: true, users: true, personalOf: null };
 const prep = (lastName: string, groups: string[] = []) => prepareContact({ lastName, groups, workNumber: '+1 469 429 3000' }, 'US');
 
-/** Takes the schema back to before the key (and the kept vCards, the one migration after it). */
+/** Takes the schema back to before the key: the migrations after it (the book feed) undone first. */
 const BACK = {
-  sqlite: `DROP TABLE contact_vcards; DROP INDEX groups_name_key; ALTER TABLE groups DROP COLUMN name_key;
+  sqlite: `${UNDO_BOOK_FEED.sqlite}
+    DROP INDEX groups_name_key; ALTER TABLE groups DROP COLUMN name_key;
     PRAGMA user_version = 10;`,
-  postgres: `DROP TABLE contact_vcards; DROP INDEX groups_name_key; ALTER TABLE groups DROP COLUMN name_key;
+  postgres: `${UNDO_BOOK_FEED.postgres}
+    DROP INDEX groups_name_key; ALTER TABLE groups DROP COLUMN name_key;
     CREATE UNIQUE INDEX groups_name ON groups(account_id, lower(name));
-    DELETE FROM dialbook_schema WHERE version > 2;`,
+    DELETE FROM dialbook_schema WHERE version >= 3;`,
 };
 
 for (const makeKind of KINDS) {

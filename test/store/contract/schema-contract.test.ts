@@ -7,15 +7,15 @@ import { postgresKind, sqliteKind, type Schema } from './stores.ts';
 /** Tables and columns only one engine has. */
 const ENGINE_OWN = {
   sqlite: {
-    // the pruning floors (PostgreSQL: change_floor); change rows are one per contact under a global id
+    // the pruning floors (PostgreSQL: change_floor); change rows are one per contact under a global id, each of one book
     tables: ['store_meta'],
-    columns: { change_log: ['id', 'contact_id'] },
+    columns: { change_log: ['id', 'contact_id', 'book'] },
   },
   postgres: {
     // the pruning floor per account; the migration record (SQLite: PRAGMA user_version)
     tables: ['change_floor', 'dialbook_schema'],
-    // one change row per transaction listing its contacts; seq is SQLite's rowid (the stable reading order)
-    columns: { change_log: ['changed', 'everything'], contacts: ['seq'] } as Record<string, string[]>,
+    // one change row per transaction listing its contacts and the books they are in; seq is SQLite's rowid (the stable reading order)
+    columns: { change_log: ['changed', 'everything', 'books'], contacts: ['seq'] } as Record<string, string[]>,
   },
 };
 
