@@ -12,6 +12,7 @@ import { VCARD_CONTENT_TYPE } from '../vcard/card-writer.ts';
 import { actorOf, versionFrom, type DavCall } from './dav-call.ts';
 import { etagOf, type Card } from './dav-resources.ts';
 import { bookHref, cardHref } from './dav-paths.ts';
+import { groupOf, groupOfCard, memberIds } from './group-cards.ts';
 import { answerReadOnlyEdit } from './read-only-edits.ts';
 
 /**
@@ -95,23 +96,35 @@ export async function putCard(call: DavCall): Promise<void> {
 async function putOnce(call: DavCall, name: string): Promise<void> {
   const { user, res, ctx } = call;
   const book = call.book!;
-  const current = await cardOf(call);
+  const current = await cardOf(call, true);
   checkPreconditions(call, current);
   const text = call.body.toString('utf8');
   const parsed = cardToContact(text, user.account.region);
   const contact = { ...parsed.contact, vcard: text };
   const scope = book.writeScope!;
+  const accountId = user.account.id;
+  // A group card writes its group's membership in the same transaction (group-cards.ts).
+  const group = groupOf(parsed.reading);
+  const previous = groupOfCard(current);
+  const membership = group || previous
+    ? { group: group?.name ?? null, previous, members: group ? await memberIds(call, group.members) : [] }
+    : null;
   if (current) {
     // The expected revision makes this one atomic in the store (412 if the card changed meanwhile).
-    const stored = await ctx.db.updateContact(user.account.id, scope, current.contact.id, contact, actorOf(call), current.contact.revision);
+    const target = { update: current.contact.id, expectedRevision: current.contact.revision };
+    const stored = membership
+      ? (await ctx.db.writeGroupCard(accountId, scope, { target, card: contact, ...membership }, actorOf(call)))!
+      : await ctx.db.updateContact(accountId, scope, current.contact.id, contact, actorOf(call), current.contact.revision);
     sendEtagIfAsSent(call, { ...current, contact: stored, kept: text }, text);
     return void res.status(204).end();
   }
   const uid = parsed.reading.uid || name.replace(/\.vcf$/i, '');
-  const bookUrl = bookHref(user.account.id, user.user.username, book.kind);
+  const bookUrl = bookHref(accountId, user.user.username, book.kind);
   let stored: Contact;
   try {
-    stored = await ctx.db.createContactWithCard(user.account.id, scope, contact, actorOf(call), { name, uid });
+    stored = membership
+      ? (await ctx.db.writeGroupCard(accountId, scope, { target: { create: { name, uid } }, card: contact, ...membership }, actorOf(call)))!
+      : await ctx.db.createContactWithCard(accountId, scope, contact, actorOf(call), { name, uid });
   } catch (err) {
     if (err instanceof CardTakenError && err.taken === 'uid') {
       throw new UidConflictError(cardHref(bookUrl, err.existing.name), `A card with UID ${uid} already exists in this address book: ${err.existing.name}`);
@@ -136,10 +149,14 @@ export async function deleteCard(call: DavCall): Promise<void> {
   const { user, ctx, res } = call;
   const book = call.book!;
   if (await answerReadOnlyEdit(call)) return;
-  const current = await cardOf(call);
+  const current = await cardOf(call, true);
   if (!current) throw new NotFoundError('Card');
   checkPreconditions(call, current);
-  // The expected revision makes the check and the delete one step in the store (412 otherwise).
-  await ctx.db.deleteContact(user.account.id, book.writeScope!, current.contact.id, actorOf(call), current.contact.revision);
+  // The expected revision makes the check and the delete one step in the store (412 otherwise);
+  // a group card's members leave its group in the same transaction.
+  const previous = groupOfCard(current);
+  const target = { delete: current.contact.id, expectedRevision: current.contact.revision };
+  if (previous) await ctx.db.writeGroupCard(user.account.id, book.writeScope!, { target, group: null, previous, members: [] }, actorOf(call));
+  else await ctx.db.deleteContact(user.account.id, book.writeScope!, current.contact.id, actorOf(call), current.contact.revision);
   res.status(204).end();
 }

@@ -1,8 +1,8 @@
 // Validation and normalisation every contact goes through before the store writes it,
 // whichever way it arrives (admin API, spreadsheet import, CLI, demo data).
 import {
-  contactInputSchema, NUMBER_FIELDS, NUMBER_KIND,
-  type ContactFields, type PhoneNumber,
+  contactFields, contactInputSchema, NUMBER_FIELDS, NUMBER_KIND,
+  type Contact, type ContactFields, type PhoneNumber,
 } from './contact-schemas.ts';
 import { cleanLine, describeCleaning } from './clean-text.ts';
 import { normalizeNumber } from './phone-number.ts';
@@ -124,4 +124,13 @@ function dedupeGroups(groups: string[]): string[] {
     if (!seen.has(key)) { seen.add(key); out.push(g); }
   }
   return out;
+}
+
+/**
+ * A stored contact with other groups, ready to be written again: its fields and numbers as they
+ * are (they passed prepareContact when written), only the groups changed (a group card's members).
+ */
+export function withGroups(c: Contact, groups: string[]): PreparedContact {
+  const fields = { ...contactFields(c), groups: dedupeGroups(groups) };
+  return { fields, numbers: c.numbers, search: searchForms(fields) };
 }

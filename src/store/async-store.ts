@@ -9,7 +9,7 @@ import type { Group } from '../domain/group-schemas.ts';
 import type { PreparedContact } from '../domain/prepare-contact.ts';
 import type { ApiTokenInfo, TokenKind, User, UserCreate, UserPatch } from '../domain/user-schemas.ts';
 import type {
-  BatchOp, BatchResult, CardName, ContactPage, ContactQuery, ContactRef, CredentialRevocation, SessionRecord, SigninFailureStore, StoredCardName, TokenRecord,
+  BatchOp, BatchResult, CardName, GroupCardWrite, ContactPage, ContactQuery, ContactRef, CredentialRevocation, SessionRecord, SigninFailureStore, StoredCardName, TokenRecord,
   Visibility, WriteScope,
 } from './store.ts';
 import type { FeedBook } from './feed-books.ts';
@@ -200,6 +200,13 @@ export interface AsyncCardStore {
    * `taken` says which, name checked first, `existing` names the card). See card-taken.ts.
    */
   createContactWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Promise<Contact>;
+  /**
+   * A group card (GroupCardWrite) and the membership of its group, in one transaction: the card
+   * is created (refused like createContactWithCard), updated or deleted at its expected revision
+   * (412 otherwise), and every contact of the write scope that gains or loses the group is
+   * updated (revision, audit, feed). Returns the card's contact, null after a delete.
+   */
+  writeGroupCard(accountId: string, scope: WriteScope, write: GroupCardWrite, actor: Actor): Promise<Contact | null>;
 }
 
 /** Failed sign-in counters: shared by every instance on the database, so 20 failures anywhere count as 20. */

@@ -243,6 +243,24 @@ export interface CardName {
   uid: string;
 }
 
+/**
+ * A group card's write (CardDAV: vCard 4 KIND:group, Apple's X-ADDRESSBOOKSERVER-KIND:group):
+ * the card itself is kept as a contact without a number (apps list it, phones do not), and the
+ * dialbook group it stands for gets exactly the members the card names.
+ */
+export interface GroupCardWrite {
+  /** Create the card under its name, update it at its revision, or delete it. */
+  target: { create: CardName } | { update: string; expectedRevision: number } | { delete: string; expectedRevision: number };
+  /** The card's own contact (with its vcard); absent for a delete. */
+  card?: PreparedContact;
+  /** The group the card stands for now (null: none, as after a delete). */
+  group: string | null;
+  /** The group it stood for before (a rename or a delete lets its members go); null: none. */
+  previous: string | null;
+  /** Contact ids the card names as members; those outside the write scope are left alone. */
+  members: string[];
+}
+
 /** A stored card name and the scope the card was created in. */
 export interface StoredCardName extends CardName {
   /** The owner of a personal card; null for a shared one. */
@@ -260,6 +278,8 @@ export interface CardStore {
   storedVcards(accountId: string, contactIds: string[]): Map<string, string>;
   /** createContact plus the card's name, in one transaction (the same write, audit and revision bump). */
   createContactWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Contact;
+  /** A group card and its group's members in one transaction (GroupCardWrite); the card's contact, null after a delete. */
+  writeGroupCard(accountId: string, scope: WriteScope, write: GroupCardWrite, actor: Actor): Contact | null;
 }
 
 export interface GroupStore {

@@ -24,6 +24,8 @@ export interface CardReading {
   sources: Partial<Record<NumberField | 'email', ICAL.Property>>;
   /** Numbers and addresses that found no field. */
   leftOver: { field: string; value: string; reason: string }[];
+  /** A group card's name (its FN) and the UIDs of its members (MEMBER / X-ADDRESSBOOKSERVER-MEMBER "urn:uuid:…"). */
+  group?: { name: string; members: string[] };
 }
 
 /** Exactly one vCard, or a ValidationError naming what is wrong. */
@@ -91,7 +93,13 @@ export function readCard(comp: ICAL.Component): CardReading {
 
   const kind = [textOf(first('kind')?.getFirstValue()), textOf(first('x-addressbookserver-kind')?.getFirstValue())]
     .some((k) => k.trim().toLowerCase() === 'group') ? 'group' : 'individual';
-  return { uid: textOf(first('uid')?.getFirstValue()).trim(), kind, fields, sources, leftOver };
+  const reading: CardReading = { uid: textOf(first('uid')?.getFirstValue()).trim(), kind, fields, sources, leftOver };
+  if (kind === 'group') {
+    const members = [...named('member'), ...named('x-addressbookserver-member')]
+      .map((p) => textOf(p.getFirstValue()).trim().replace(/^urn:uuid:/i, '')).filter(Boolean);
+    reading.group = { name: fn || [fields.firstName, fields.lastName].filter(Boolean).join(' ') || fields.company, members: [...new Set(members)] };
+  }
+  return reading;
 }
 
 /** The field a TEL's types ask for (fax wins over home/work; cell over voice). */

@@ -7,8 +7,12 @@ import type pg from 'pg';
 import type { Actor } from '../../domain/audit.ts';
 import type { Contact } from '../../domain/contact-schemas.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
+import { contactFields } from '../../domain/contact-schemas.ts';
+import { withGroups } from '../../domain/prepare-contact.ts';
+import { PreconditionFailedError } from '../../errors.ts';
 import { CardTakenError, idOfCardName, idOfUid, takenBy } from '../card-taken.ts';
-import type { CardName, StoredCardName, WriteScope } from '../store.ts';
+import { groupCardKeys, membershipAfter } from '../group-card.ts';
+import type { CardName, GroupCardWrite, StoredCardName, WriteScope } from '../store.ts';
 import type { PgStore } from './pg-store.ts';
 
 export class PgCardStore {
@@ -67,6 +71,54 @@ export class PgCardStore {
       await t.client.query('INSERT INTO carddav_cards (contact_id, account_id, owner_id, name, uid) VALUES ($1,$2,$3,$4,$5)',
         [c.id, accountId, scope.source === 'personal' ? scope.userId : null, card.name, card.uid]);
       return { result: c, feed: { changed: [c.id], deleted: [], books: [bookOfScope(scope)] } };
+    });
+  }
+
+  /** GroupCardWrite in one account transaction: the card, then each member that gains or loses the group. */
+  writeGroup(accountId: string, scope: WriteScope, w: GroupCardWrite, actor: Actor): Promise<Contact | null> {
+    return this.store.accountTx(accountId, async (t) => {
+      const { client, at } = t;
+      const changed: string[] = [];
+      const deleted: string[] = [];
+      let card: Contact | null = null;
+      if ('create' in w.target) {
+        await this.refuseTaken(client, accountId, scope, w.target.create);
+        card = await this.store.createOn(t, accountId, scope, w.card!, actor);
+        await client.query('INSERT INTO carddav_cards (contact_id, account_id, owner_id, name, uid) VALUES ($1,$2,$3,$4,$5)',
+          [card.id, accountId, scope.source === 'personal' ? scope.userId : null, w.target.create.name, w.target.create.uid]);
+        changed.push(card.id);
+      } else {
+        const id = 'update' in w.target ? w.target.update : w.target.delete;
+        const before = await this.store.forWrite(client, accountId, scope, id);
+        if (before.revision !== w.target.expectedRevision) throw new PreconditionFailedError();
+        if ('update' in w.target) {
+          await this.store.updateRow(client, accountId, before, w.card!, actor.id, at, new Map());
+          await this.store.auditContact(client, accountId, scope, actor, 'contact.update', id, contactFields(before), w.card!.fields, at);
+          card = await this.store.forWrite(client, accountId, scope, id);
+          changed.push(id);
+        } else {
+          await this.store.deleteRow(client, accountId, before);
+          await this.store.auditContact(client, accountId, scope, actor, 'contact.delete', id, contactFields(before), null, at);
+          deleted.push(id);
+        }
+      }
+      const keys = groupCardKeys(w);
+      const { rows } = keys.length === 0 ? { rows: [] } : await client.query<{ contact_id: string }>(`SELECT DISTINCT cg.contact_id FROM contact_groups cg
+        JOIN groups g ON g.id = cg.group_id WHERE g.account_id = $1 AND g.name_key = ANY($2::text[])`, [accountId, keys]);
+      const cardId = changed[0] ?? deleted[0];
+      const o = scope.source === 'personal' ? { source: 'personal', userId: scope.userId } : { source: 'shared', userId: null };
+      for (const id of new Set([...w.members, ...rows.map((r) => r.contact_id)])) {
+        if (id === cardId) continue;
+        const c = await this.store.contactOn(client, accountId, id, { shared: o.source === 'shared', users: false, personalOf: o.userId });
+        if (!c || c.source !== o.source) continue; // not in this book
+        const groups = membershipAfter(c.groups, w, w.members.includes(id));
+        if (!groups) continue;
+        const next = withGroups(c, groups);
+        await this.store.updateRow(client, accountId, c, next, actor.id, at, new Map());
+        await this.store.auditContact(client, accountId, scope, actor, 'contact.update', id, contactFields(c), next.fields, at);
+        changed.push(id);
+      }
+      return { result: card, feed: { changed, deleted, books: [bookOfScope(scope)] } };
     });
   }
 

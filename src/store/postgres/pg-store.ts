@@ -21,7 +21,7 @@ import type {
   AsyncChangeFeed, AsyncStore, BookChanges, BatchOp, BatchResult, ChangeWatch, ContactQuery, PhoneCredentials, RevisionChanges, SessionRecord, Visibility, WriteScope,
 } from '../async-store.ts';
 import { CONTENT_COLUMNS, contactValues } from '../contact-columns.ts';
-import type { CardName, ContactPage, ContactRef, CredentialRevocation, SigninFailureStore, StoredCardName, TokenRecord } from '../store.ts';
+import type { CardName, ContactPage, GroupCardWrite, ContactRef, CredentialRevocation, SigninFailureStore, StoredCardName, TokenRecord } from '../store.ts';
 import { newId } from '../ids.ts';
 import { PgAccountStore } from './pg-account-store.ts';
 import { PgCardStore } from './pg-card-store.ts';
@@ -218,7 +218,7 @@ class PgStore implements PostgresStore {
     return rows[0] ? publicContact(rows[0]) : null;
   }
 
-  private forWrite(db: pg.ClientBase, accountId: string, scope: WriteScope, id: string): Promise<Contact> {
+  forWrite(db: pg.ClientBase, accountId: string, scope: WriteScope, id: string): Promise<Contact> {
     return this.contactForWrite(db, accountId, scopeVisibility(scope), id);
   }
 
@@ -442,6 +442,9 @@ class PgStore implements PostgresStore {
   storedVcards(accountId: string, contactIds: string[]): Promise<Map<string, string>> { return this.cards.vcards(accountId, contactIds); }
   createContactWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Promise<Contact> {
     return this.cards.createWithCard(accountId, scope, contact, actor, card);
+  }
+  writeGroupCard(accountId: string, scope: WriteScope, write: GroupCardWrite, actor: Actor): Promise<Contact | null> {
+    return this.cards.writeGroup(accountId, scope, write, actor);
   }
 
   // ---- sign-in failures (pg-signin-failures.ts) and sessions (pg-session-store.ts) ----

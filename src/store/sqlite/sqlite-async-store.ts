@@ -209,6 +209,7 @@ export function openSqliteAsyncStore(file: string, over?: Store, opts: SqliteAsy
     findContactIdsByCardNames: async (a, names) => store.findContactIdsByCardNames(a, names),
     storedVcards: async (a, ids) => store.storedVcards(a, ids),
     createContactWithCard: (a, scope, c, actor, card) => write(a, () => store.createContactWithCard(a, scope, c, actor, card)),
+    writeGroupCard: (a, scope, w, actor) => write(a, () => store.writeGroupCard(a, scope, w, actor)),
 
     signinState: async (keys, source, login, at, leak) => store.signinState(keys, source, login, at, leak),
     recordSigninFailure: (entries, at, policy) => write(null, () => store.recordSigninFailure(entries, at, policy)),

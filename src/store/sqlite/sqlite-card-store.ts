@@ -4,13 +4,16 @@
 import type { Actor } from '../../domain/audit.ts';
 import type { Contact } from '../../domain/contact-schemas.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
+import { withGroups } from '../../domain/prepare-contact.ts';
 import { CardTakenError, idOfCardName, idOfUid, takenBy } from '../card-taken.ts';
-import type { CardName, StoredCardName, WriteScope } from '../store.ts';
+import { groupCardKeys, membershipAfter } from '../group-card.ts';
+import type { CardName, GroupCardWrite, StoredCardName, WriteScope } from '../store.ts';
 import type { Db, StatementCache } from './database.ts';
+import type { SqliteContactReader } from './sqlite-contact-reader.ts';
 import type { SqliteContactWriter } from './sqlite-contact-writer.ts';
 
 export class SqliteCardStore {
-  constructor(private readonly db: Db, private readonly stmts: StatementCache, private readonly writer: SqliteContactWriter) {}
+  constructor(private readonly db: Db, private readonly stmts: StatementCache, private readonly writer: SqliteContactWriter, private readonly reader: SqliteContactReader) {}
 
   names(accountId: string, contactIds: string[]): Map<string, StoredCardName> {
     const out = new Map<string, StoredCardName>();
@@ -69,6 +72,28 @@ export class SqliteCardStore {
       this.stmts.get('INSERT INTO carddav_cards (contact_id, account_id, owner_id, name, uid) VALUES (?,?,?,?,?)')
         .run(c.id, accountId, scope.source === 'personal' ? scope.userId : null, card.name, card.uid);
       return c;
+    }).immediate();
+  }
+
+  /** GroupCardWrite in one IMMEDIATE transaction: the card, then each member that gains or loses the group. */
+  writeGroup(accountId: string, scope: WriteScope, w: GroupCardWrite, actor: Actor): Contact | null {
+    return this.db.transaction(() => {
+      let card: Contact | null = null;
+      if ('create' in w.target) card = this.createWithCard(accountId, scope, w.card!, actor, w.target.create);
+      else if ('update' in w.target) card = this.writer.update(accountId, scope, w.target.update, w.card!, actor, w.target.expectedRevision);
+      else this.writer.delete(accountId, scope, w.target.delete, actor, w.target.expectedRevision);
+      const keys = groupCardKeys(w);
+      const holding = keys.length === 0 ? [] : this.stmts.get(`SELECT DISTINCT cg.contact_id FROM contact_groups cg JOIN groups g ON g.id = cg.group_id
+        WHERE g.account_id = ? AND g.name_key IN (SELECT value FROM json_each(?))`).pluck().all(accountId, JSON.stringify(keys)) as string[];
+      const cardId = card?.id ?? ('delete' in w.target ? w.target.delete : null);
+      for (const id of new Set([...w.members, ...holding])) {
+        if (id === cardId) continue;
+        let c: Contact;
+        try { c = this.reader.getForWrite(accountId, scope, id); } catch { continue; } // not in this book
+        const groups = membershipAfter(c.groups, w, w.members.includes(id));
+        if (groups) this.writer.update(accountId, scope, id, withGroups(c, groups), actor);
+      }
+      return card;
     }).immediate();
   }
 

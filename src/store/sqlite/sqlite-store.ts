@@ -33,7 +33,7 @@ export function openSqliteStore(file: string, opts: OpenOptions = {}): Store {
   const groups = new SqliteGroupStore(db, stmts, writer);
   const feed = new SqliteChangeFeed(db, stmts);
   const signins = new SqliteSigninFailures(db, stmts);
-  const cards = new SqliteCardStore(db, stmts, writer);
+  const cards = new SqliteCardStore(db, stmts, writer, reader);
   const sessions = new SqliteSessionStore(db, stmts);
 
   return {
@@ -87,6 +87,7 @@ export function openSqliteStore(file: string, opts: OpenOptions = {}): Store {
     findContactIdsByCardNames: (a, names) => cards.findByNames(a, names),
     storedVcards: (a, ids) => cards.vcards(a, ids),
     createContactWithCard: (a, scope, c, actor, card) => cards.createWithCard(a, scope, c, actor, card),
+    writeGroupCard: (a, scope, w, actor) => cards.writeGroup(a, scope, w, actor),
 
     listGroups: (a) => groups.list(a),
     createGroup: (a, name, actor) => groups.create(a, name, actor),
