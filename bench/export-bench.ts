@@ -4,7 +4,8 @@
 // which is how long every phone waited when exports ran on the event loop.
 import { rmSync } from 'node:fs';
 import { hashToken, newToken } from '../src/auth/api-tokens.ts';
-import { buildExport, type ExportFormat } from '../src/spreadsheet/export-service.ts';
+import type { ExportFormat } from '../src/spreadsheet/export-file.ts';
+import { buildExport } from '../src/spreadsheet/export-service.ts';
 import { seedBenchAccounts, startBenchServer } from './lib/bench-server.ts';
 import { rng } from './lib/fake-contacts.ts';
 import { printProbe, probe, secs } from './lib/phone-probe.ts';

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import type { Config } from '../config/config-schema.ts';
 import { NotFoundError } from '../errors.ts';
 import { buildContext, closeContext } from '../server.ts';
-import { buildExport, type ExportFormat } from '../spreadsheet/export-service.ts';
+import type { ExportFormat } from '../spreadsheet/export-file.ts';
+import { buildExport } from '../spreadsheet/export-service.ts';
 import { runImport } from '../spreadsheet/import-service.ts';
 
 const CONTENT_TYPE: Record<string, string> = {

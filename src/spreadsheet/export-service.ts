@@ -10,6 +10,7 @@ import { cleanLine } from '../domain/clean-text.ts';
 import { groupKey } from '../domain/text-fold.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ThreadStore } from '../store/open-store.ts';
+import type { ExportFile, ExportOptions } from './export-file.ts';
 import { runExportThread } from './export-thread.ts';
 import { EXPORT_COLUMNS, EXPORT_HEADERS, type ColumnKey } from './header-aliases.ts';
 import { neutralizeCell } from './formula-guard.ts';
@@ -17,18 +18,7 @@ import { joinGroups } from './row-input.ts';
 import { XLSX_TYPE } from './sheet-reader.ts';
 import { contactToCard } from '../vcard/card-writer.ts';
 
-export type ExportFormat = 'csv' | 'xlsx' | 'vcf';
-
-export interface ExportFile {
-  filename: string;
-  contentType: string;
-  body: Buffer;
-  count: number;
-}
-
 const BOM = '\uFEFF';
-
-export interface ExportOptions { format: ExportFormat; group?: string }
 
 /**
  * GET /export: the file is made in the export worker thread (export-thread.ts) from its own

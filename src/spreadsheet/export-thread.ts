@@ -1,9 +1,9 @@
-// The export worker thread, seen from the main thread: one worker (job-thread.ts) makes one
+// The export worker thread, seen from the main thread: a job thread (src/jobs/) makes one
 // export file at a time from a store of its own, opened read-only from the database's locator,
 // so a large export never holds up phones; the file's bytes are moved back, not copied.
+import { JobThread } from '../jobs/job-thread.ts';
 import type { StoreLocator } from '../store/async-store.ts';
-import type { ExportFile, ExportOptions } from './export-service.ts';
-import { JobThread } from './job-thread.ts';
+import type { ExportFile, ExportOptions } from './export-file.ts';
 
 export interface ExportRequest { locator: StoreLocator; accountId: string; opts: ExportOptions }
 export interface ExportReply { filename: string; contentType: string; body: Uint8Array; count: number }
@@ -15,7 +15,7 @@ export interface ExportReply { filename: string; contentType: string; body: Uint
  */
 export const MAX_WAITING_EXPORTS = 8;
 
-const thread = new JobThread<ExportRequest, ExportReply>(import.meta.url, './export-worker', 'export', MAX_WAITING_EXPORTS);
+const thread = new JobThread<ExportRequest, ExportReply>(import.meta.url, './export-worker', { name: 'export', maxWaiting: MAX_WAITING_EXPORTS });
 
 /** True while the export worker is making a file. */
 export function exportRunning(): boolean {

@@ -2,13 +2,10 @@
 // read through a read-only store opened for it from the database's locator (the contacts in one
 // read, so a write committed meanwhile is either all in the file or not at all) and closed after it.
 import { NotFoundError } from '../errors.ts';
+import { answerJobs } from '../jobs/job-worker.ts';
 import { openStoreFor } from '../store/open-store.ts';
 import { buildExport } from './export-service.ts';
 import type { ExportReply, ExportRequest } from './export-thread.ts';
-import { answerJobs } from './job-thread.ts';
-import { runBehindMainThread } from './module-worker.ts';
-
-runBehindMainThread();
 
 answerJobs<ExportRequest, ExportReply>(async ({ locator, accountId, opts }) => {
   const db = await openStoreFor(locator, { readOnly: true });

@@ -1,83 +1,27 @@
 // Spreadsheet import, shared by the admin API route and the CLI: read the file, plan against the
 // account's shared contacts, then write everything in ONE store transaction (atomic) or nothing.
-// Large files run in a worker thread with a store of its own (see import-thread.ts).
+// Large files run in a worker thread with a store of its own (see import-thread.ts). What an
+// import is (options, job, report) is in import-job.ts, which the thread's side reads too.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { AppContext } from '../app-context.ts';
-import type { Config } from '../config/config-schema.ts';
 import type { ThreadStore } from '../store/open-store.ts';
 import type { BatchOp } from '../store/async-store.ts';
 import { runImportThread } from './import-thread.ts';
+import { importOptionsSchema, type ImportJob, type ImportOptions, type ImportReport } from './import-job.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import type { Actor } from '../domain/audit.ts';
-import type { ContactWarning } from '../domain/prepare-contact.ts';
-import { detailsFromZod, NotFoundError, PayloadTooLargeError, ValidationError, type ErrorDetail } from '../errors.ts';
-import type { SourceFormat } from './header-aliases.ts';
-import { ImportPlanner, storedContentKeys, type DuplicateRow, type ImportCounts, type ImportPlan } from './import-plan.ts';
+import { detailsFromZod, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors.ts';
+import { ImportPlanner, storedContentKeys, type ImportPlan } from './import-plan.ts';
 import { checkSheet, type CheckJob, type CheckMessage, type SheetHead } from './sheet-check.ts';
 
 /** Most row errors and duplicates listed in one report (the counts stay exact). */
 export const MAX_REPORTED = 1000;
-
-const flag = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (['', 'true', '1', 'yes', 'on'].includes(s)) return true;
-  if (['false', '0', 'no', 'off'].includes(s)) return false;
-  return v;
-}, z.boolean());
-
-export const importOptionsSchema = z.object({
-  dryRun: flag.default(false).describe('Report what would happen, change nothing'),
-  mode: z.enum(['add', 'upsert', 'replace']).default('add')
-    .describe('add: every row is a new contact; upsert: rows with a known ID update that contact; replace: the file becomes the whole shared list'),
-  onError: z.enum(['abort', 'skip']).default('abort')
-    .describe('abort: any bad row means nothing is written; skip: valid rows are written, bad ones reported'),
-}).strict();
-export type ImportOptions = z.infer<typeof importOptionsSchema>;
-
-export interface ImportReport {
-  dryRun: boolean;
-  mode: ImportOptions['mode'];
-  onError: ImportOptions['onError'];
-  /** True when the store was changed (one batch; its audit entries carry batchId). */
-  written: boolean;
-  /** True when onError=abort and a row was bad: nothing was (or, in a dry run, would be) written. */
-  aborted: boolean;
-  batchId: string | null;
-  format: 'csv' | 'xlsx' | 'vcard';
-  /** Whose layout the file has: our columns (or a hand-made sheet), Google or Outlook CSV, vCard. */
-  source: SourceFormat;
-  /** Which column feeds which field (shown in the portal's preview). */
-  mapping: { column: string; field: string }[];
-  encoding?: string;
-  delimiter?: string;
-  /** Data rows read (blank rows not counted). */
-  rows: number;
-  counts: ImportCounts;
-  errorCount: number;
-  errors: ErrorDetail[];
-  /** Accepted rows with cleaned text or numbers kept without an E.164 form (not errors). */
-  warningCount: number;
-  warnings: ContactWarning[];
-  duplicates: DuplicateRow[];
-  ignoredColumns: string[];
-}
 
 export function parseImportOptions(raw: unknown): ImportOptions {
   const r = importOptionsSchema.safeParse(raw ?? {});
   if (r.success) return r.data;
   const details = detailsFromZod(r.error.issues, raw);
   throw new ValidationError('Invalid import options: ' + details.map((d) => `${d.field ?? 'options'}: ${d.reason}`).join('; '), details);
-}
-
-/** What one import needs besides the file: the store it writes to and the limits it reads with. */
-export interface ImportJob {
-  accountId: string;
-  contentType: string | null | undefined;
-  options: unknown;
-  actor: Actor;
-  limits: Config['import'];
 }
 
 /** Where the rows of an upload are read and checked: here, or in the check thread. */

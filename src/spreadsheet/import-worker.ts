@@ -2,14 +2,12 @@
 // through a store this thread opens from the database's locator for the import and closes after
 // it. Rows are read and checked in the check thread (check-thread.ts) while this one plans and
 // writes.
+import { answerJobs } from '../jobs/job-worker.ts';
 import { openStoreFor } from '../store/open-store.ts';
 import { checkInThread } from './check-thread.ts';
-import { importIntoStore, type ImportReport } from './import-service.ts';
+import type { ImportReport } from './import-job.ts';
+import { importIntoStore } from './import-service.ts';
 import type { ImportRequest } from './import-thread.ts';
-import { answerJobs } from './job-thread.ts';
-import { runBehindMainThread } from './module-worker.ts';
-
-runBehindMainThread();
 
 answerJobs<ImportRequest, ImportReport>(async ({ locator, job, file }) => {
   const db = await openStoreFor(locator);

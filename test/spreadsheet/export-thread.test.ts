@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareContact } from '../../src/domain/prepare-contact.ts';
 import { buildExport } from '../../src/spreadsheet/export-service.ts';
 import { exportRunning, MAX_WAITING_EXPORTS, runExportThread } from '../../src/spreadsheet/export-thread.ts';
-import { IMPORT_THREAD_NICE } from '../../src/spreadsheet/module-worker.ts';
+import { JOB_THREAD_NICE } from '../../src/jobs/job-worker.ts';
 import { hasLdapUtils, ldapsearch } from '../ldap/ldap-helpers.ts';
 import { seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { download } from './helpers.ts';
@@ -115,7 +115,7 @@ describe('export worker thread', () => {
       return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); // field 19: nice
     };
     // no import ran in this file: the export thread is the one behind
-    const behind = readdirSync('/proc/self/task').filter((t) => niceOf(t) === IMPORT_THREAD_NICE);
+    const behind = readdirSync('/proc/self/task').filter((t) => niceOf(t) === JOB_THREAD_NICE);
     expect(behind.length).toBe(1);
     expect(behind).not.toContain(readlinkSync('/proc/thread-self').split('/').pop());
   });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasLdapUtils, ldapsearch } from '../ldap/ldap-helpers.ts';
 import { seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { upload } from './helpers.ts';
-import { IMPORT_THREAD_NICE } from '../../src/spreadsheet/module-worker.ts';
+import { JOB_THREAD_NICE } from '../../src/jobs/job-worker.ts';
 import { contactFields } from '../../src/domain/contact-schemas.ts';
 
 let srv: TestServer;
@@ -114,7 +114,7 @@ describe('import worker thread', () => {
       return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); // field 19: nice
     };
     const tasks = readdirSync('/proc/self/task');
-    const behind = tasks.filter((t) => niceOf(t) === IMPORT_THREAD_NICE);
+    const behind = tasks.filter((t) => niceOf(t) === JOB_THREAD_NICE);
     expect(behind.length).toBeGreaterThanOrEqual(2); // the import thread and the check thread
     const self = readlinkSync('/proc/thread-self').split('/').pop()!;
     expect(niceOf(self)).toBe(0); // this thread runs the server's event loop

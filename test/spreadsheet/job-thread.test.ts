@@ -3,8 +3,8 @@
 // next job starts a new thread. Driven through the real import worker over a real database.
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobThread } from '../../src/spreadsheet/job-thread.ts';
-import type { ImportReport } from '../../src/spreadsheet/import-service.ts';
+import { JobThread } from '../../src/jobs/job-thread.ts';
+import type { ImportReport } from '../../src/spreadsheet/import-job.ts';
 import type { ImportRequest } from '../../src/spreadsheet/import-thread.ts';
 import { seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -18,7 +18,7 @@ afterAll(async () => { await srv.close(); });
 describe('job thread', () => {
   it('ends its worker once idle and starts a new one for the next job', async () => {
     const thread = new JobThread<ImportRequest, ImportReport>(
-      new URL('../../src/spreadsheet/import-thread.ts', import.meta.url).href, './import-worker', 'import', Infinity, 50,
+      new URL('../../src/spreadsheet/import-thread.ts', import.meta.url).href, './import-worker', { name: 'import', idleMs: 50 },
     );
     const job = (): [ImportRequest, ArrayBuffer[]] => {
       const file = new Uint8Array(Buffer.from('First Name,Work Number\nPat,2125550100\n'));

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { AppContext } from '../../app-context.ts';
 import { ForbiddenError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../errors.ts';
 import { exportContacts } from '../../spreadsheet/export-service.ts';
-import { importOptionsSchema, runImport } from '../../spreadsheet/import-service.ts';
+import { importOptionsSchema } from '../../spreadsheet/import-job.ts';
+import { runImport } from '../../spreadsheet/import-service.ts';
 import { accountOf, actorOf, canManageShared, principalOf } from '../principal.ts';
 import { declare } from '../route-spec.ts';
 
