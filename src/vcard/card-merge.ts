@@ -55,7 +55,14 @@ export function mergeCard(kept: string, contact: Contact, o: MergeOptions): stri
       comp.addProperty(p);
     }
   }
-  if (comp.getFirstProperty('rev')) setText('rev', contact.updatedAt.replace(/\.\d+/, '').replace(/[-:]/g, ''));
+  const rev = comp.getFirstProperty('rev');
+  if (rev) {
+    // ical.js takes a time in its extended form ("2026-12-07T15:33:28Z") and writes it as the card's
+    // version does; a vCard 4 REV (a timestamp) refuses the basic form, and a REV written as a bare
+    // date would take the time as a date.
+    if (rev.type === 'date') rev.resetType(v4 ? 'timestamp' : 'date-time');
+    rev.setValue(contact.updatedAt.replace(/\.\d+/, ''));
+  }
   return comp.toString() + '\r\n';
 }
 
@@ -69,7 +76,9 @@ function setNumber(comp: ICAL.Component, p: ICAL.Property | undefined, f: Number
   const n = contact.numbers.find((x) => x.kind === kind);
   if (!n) { if (p) comp.removeProperty(p); return; }
   const uri = `tel:${n.e164 ?? n.digits}`;
-  if (p) p.setValue(p.type === 'uri' || String(p.getFirstValue()).startsWith('tel:') ? uri : n.raw);
+  // the form the app wrote: a "tel:" URI, or text (a vCard 4 TEL without VALUE=text is still text
+  // when it does not start with "tel:"; DAVx5 writes them so)
+  if (p) p.setValue(String(p.getFirstValue()).toLowerCase().startsWith('tel:') ? uri : n.raw);
   else addTyped(comp, 'tel', v4 ? uri : n.raw, v4 ? TYPES[kind].map((t) => t.toLowerCase()) : TYPES[kind]);
 }
 

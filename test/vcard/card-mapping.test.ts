@@ -4,6 +4,7 @@ import type { Contact } from '../../src/domain/contact-schemas.ts';
 import { prepareContact } from '../../src/domain/prepare-contact.ts';
 import { parseVcard, readCard } from '../../src/vcard/card-fields.ts';
 import { contactToCard } from '../../src/vcard/card-writer.ts';
+import { mergeCard } from '../../src/vcard/card-merge.ts';
 import { cardLines } from '../carddav/carddav-helpers.ts';
 
 function cardToContactInput(text: string) {
@@ -78,4 +79,19 @@ describe('vCard -> contact input', () => {
     expect(() => cardToContactInput('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n')).toThrow(/not a vCard/);
     expect(() => cardToContactInput('garbage')).toThrow(/not a vCard/);
   });
+});
+
+describe('kept card with a changed number', () => {
+  // DAVx5 writes vCard 4 with REV and text TELs; a manager then changes the work number
+  const kept = (version: string, rev: string) => `BEGIN:VCARD\r\nVERSION:${version}\r\nUID:k1\r\nFN:Dr. Ann Lee\r\nN:Lee;Ann;;Dr.;\r\n`
+    + `TEL;TYPE=work:+1 415 555 0100\r\nTEL;TYPE=cell:tel:+14155550101\r\nNOTE:kept\r\nREV:${rev}\r\nEND:VCARD\r\n`;
+  for (const [version, rev] of [['4.0', '20261207T101500Z'], ['3.0', '2026-12-07T10:15:00Z'], ['3.0', '2026-12-07']]) {
+    it(`vCard ${version} with REV:${rev}: only that TEL (in the form it had) and REV change`, () => {
+      const changed = contact({ firstName: 'Ann', lastName: 'Lee', workNumber: '+1 415 555 0199', mobileNumber: '+1 415 555 0101' });
+      const before = cardLines(kept(version, rev));
+      const after = cardLines(mergeCard(kept(version, rev), changed, { region: 'US', nameFormat: 'first_last' }));
+      expect(after.filter((l) => !before.includes(l))).toEqual(['TEL;TYPE=work:+1 415 555 0199', 'REV:20261128T090405Z']);
+      expect(before.filter((l) => !after.includes(l))).toEqual(['TEL;TYPE=work:+1 415 555 0100', `REV:${rev}`]);
+    });
+  }
 });
