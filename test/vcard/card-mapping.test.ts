@@ -95,3 +95,14 @@ describe('kept card with a changed number', () => {
     });
   }
 });
+
+describe('kept vCard 4 card with a data: URI photo', () => {
+  it('keeps the photo URI unescaped when a change rewrites the card', () => {
+    const kept = 'BEGIN:VCARD\r\nVERSION:4.0\r\nUID:k2\r\nFN:Ann Lee\r\nN:Lee;Ann;;;\r\nTEL;TYPE=work:+1 415 555 0100\r\n'
+      + 'PHOTO:data:image/jpeg;base64,/9j/4AAQSkZJRg==\r\nURL:https://example.test/a,b\r\nEND:VCARD\r\n';
+    const changed = contact({ firstName: 'Ann', lastName: 'Lee', workNumber: '+1 415 555 0199' });
+    const after = cardLines(mergeCard(kept, changed, { region: 'US', nameFormat: 'first_last' }));
+    expect(after).toContain('PHOTO:data:image/jpeg;base64,/9j/4AAQSkZJRg==');
+    expect(after).toContain('URL:https://example.test/a,b');
+  });
+});
