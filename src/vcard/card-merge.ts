@@ -1,12 +1,15 @@
 // The card an app gets for a contact whose card it wrote: the kept card, with the fields dialbook
 // models laid over it where they changed since (a manager's edit, an import). Nothing else of the
 // card is touched, so what an app stored (photo, addresses, notes, further numbers, labels, the
-// name as written) comes back as it was; unchanged, the kept bytes come back exactly.
+// name as written) comes back as it was; unchanged, the kept bytes come back exactly, and a changed
+// card keeps every line it did not change as the app wrote it (ical.js would write names upper-case
+// and dates in another form: harmless to the protocol, but not the card the app stored).
 import ICAL from 'ical.js';
 import type { AccountSettings } from '../domain/account-schemas.ts';
 import { contactFields, NUMBER_FIELDS, NUMBER_KIND, type Contact, type ContactFields, type NumberField } from '../domain/contact-schemas.ts';
 import { displayName } from '../domain/display-name.ts';
 import { cardToContact } from './card-contact.ts';
+import { foldLine } from './vcard-text.ts';
 
 export interface MergeOptions {
   region: string;
@@ -22,6 +25,8 @@ export function mergeCard(kept: string, contact: Contact, o: MergeOptions): stri
   if (!fields.some(changed)) return kept;
 
   const comp = base.comp;
+  // each property as ical.js writes it before the changes: what is written the same after them is unchanged
+  const original = comp.getAllProperties().map((p) => ({ p, was: p.toICALString() }));
   const v4 = String(comp.getFirstPropertyValue('version')) === '4.0';
   const setText = (name: string, value: string) => {
     const p = comp.getFirstProperty(name);
@@ -63,7 +68,33 @@ export function mergeCard(kept: string, contact: Contact, o: MergeOptions): stri
     if (rev.type === 'date') rev.resetType(v4 ? 'timestamp' : 'date-time');
     rev.setValue(contact.updatedAt.replace(/\.\d+/, ''));
   }
-  return comp.toString() + '\r\n';
+  return writeKeepingLines(kept, original, comp);
+}
+
+/**
+ * The changed card: each property still there and unchanged as its line in the kept card, the
+ * changed and added ones written by ical.js. ical.js reads one property per content line, in
+ * order; should the count ever differ, the whole card is written by ical.js.
+ */
+function writeKeepingLines(kept: string, original: { p: ICAL.Property; was: string }[], comp: ICAL.Component): string {
+  const lines: string[] = [];
+  for (const line of kept.split(/\r\n|\r|\n/)) {
+    if (/^[ \t]/.test(line) && lines.length > 0) lines[lines.length - 1] += '\r\n' + line;
+    else if (line !== '') lines.push(line);
+  }
+  const body = lines.slice(1, -1); // BEGIN:VCARD ... END:VCARD
+  if (body.length !== original.length) return comp.toString() + '\r\n';
+  const rawOf = new Map(original.map(({ p, was }, i) => [p, { raw: body[i], was }]));
+  const out = comp.getAllProperties().map((p) => {
+    const kept = rawOf.get(p);
+    const now = p.toICALString();
+    if (!kept) return foldLine(now);
+    if (kept.was === now) return kept.raw;
+    // a changed property keeps its name as the app wrote it ("item1.TEL": Apple pairs it with "item1.X-ABLabel")
+    const name = /^[^;:]+/.exec(kept.raw)![0];
+    return foldLine(name.toUpperCase() === /^[^;:]+/.exec(now)![0] ? name + now.slice(name.length) : now);
+  });
+  return [lines[0], ...out, lines[lines.length - 1]].join('\r\n') + '\r\n';
 }
 
 const TYPES: Record<'work' | 'mobile' | 'home' | 'fax', string[]> = {

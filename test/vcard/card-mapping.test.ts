@@ -106,3 +106,13 @@ describe('kept vCard 4 card with a data: URI photo', () => {
     expect(after).toContain('URL:https://example.test/a,b');
   });
 });
+
+describe('kept card rewritten for a change', () => {
+  it('keeps every line it did not change as the app wrote it, and the changed line\'s name', () => {
+    const kept = 'BEGIN:VCARD\r\nVERSION:3.0\r\nPRODID:-//Apple Inc.//iPhone OS 17.1//EN\r\nN:Lee;Ann;;;\r\nFN:Ann Lee\r\n'
+      + 'item1.TEL;type=pref:+1 415 555 0100\r\nitem1.X-ABLabel:_$!<Work>!$_\r\nBDAY;value=date:1979-03-14\r\nNOTE:a\\, b\r\nEND:VCARD\r\n';
+    const changed = contact({ firstName: 'Ann', lastName: 'Lee', workNumber: '+1 415 555 0199' });
+    const after = mergeCard(kept, changed, { region: 'US', nameFormat: 'first_last' });
+    expect(after).toBe(kept.replace('item1.TEL;type=pref:+1 415 555 0100', 'item1.TEL;TYPE=pref:+1 415 555 0199'));
+  });
+});
