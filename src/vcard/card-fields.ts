@@ -28,6 +28,11 @@ export interface CardReading {
   group?: { name: string; members: string[] };
 }
 
+// RFC 6350 writes URI values as they are ("PHOTO:data:image/jpeg;base64,…", section 6.2.4), but
+// ical.js escapes their commas like text: every data: URI photo of a vCard 4 card it wrote back
+// would break. URIs are neither escaped on reading nor on writing here.
+(ICAL.design.vcard.value as Record<string, object>).uri = {};
+
 /** Exactly one vCard, or a ValidationError naming what is wrong. */
 export function parseVcard(text: string): ICAL.Component {
   try {

@@ -1,12 +1,15 @@
 // The card an app gets for a contact whose card it wrote: the kept card, with the fields dialbook
 // models laid over it where they changed since (a manager's edit, an import). Nothing else of the
 // card is touched, so what an app stored (photo, addresses, notes, further numbers, labels, the
-// name as written) comes back as it was; unchanged, the kept bytes come back exactly.
+// name as written) comes back as it was; unchanged, the kept bytes come back exactly, and a changed
+// card keeps every line it did not change as the app wrote it (ical.js would write names upper-case
+// and dates in another form: harmless to the protocol, but not the card the app stored).
 import ICAL from 'ical.js';
 import type { AccountSettings } from '../domain/account-schemas.ts';
 import { contactFields, NUMBER_FIELDS, NUMBER_KIND, type Contact, type ContactFields, type NumberField } from '../domain/contact-schemas.ts';
 import { displayName } from '../domain/display-name.ts';
 import { cardToContact } from './card-contact.ts';
+import { foldLine } from './vcard-text.ts';
 
 export interface MergeOptions {
   region: string;
@@ -22,102 +25,76 @@ export function mergeCard(kept: string, contact: Contact, o: MergeOptions): stri
   if (!fields.some(changed)) return kept;
 
   const comp = base.comp;
+  // each property as ical.js writes it before the changes: what is written the same after them is unchanged
+  const original = comp.getAllProperties().map((p) => ({ p, was: p.toICALString() }));
   const v4 = String(comp.getFirstPropertyValue('version')) === '4.0';
-  const edit = new CardEdit(comp);
   const setText = (name: string, value: string) => {
     const p = comp.getFirstProperty(name);
-    if (!value) { if (p) edit.remove(p); return; }
-    if (p) edit.set(p, value); else edit.add(name, value);
+    if (!value) { if (p) comp.removeProperty(p); return; }
+    if (p) p.setValue(value); else comp.addPropertyWithValue(name, value);
   };
   if (changed('firstName') || changed('lastName')) {
     const p = comp.getFirstProperty('n');
     const rest = (p?.getFirstValue() as unknown as string[] | undefined)?.slice(2) ?? ['', '', ''];
     const value = [now.lastName, now.firstName, ...rest];
-    if (p) edit.set(p, value); else edit.add('n', value);
+    if (p) p.setValue(value as unknown as string); else comp.addPropertyWithValue('n', value as unknown as string);
   }
   if (changed('firstName') || changed('lastName') || changed('company')) setText('fn', displayName(now, o.nameFormat));
   if (changed('company')) {
     const p = comp.getFirstProperty('org');
-    if (!now.company) { if (p) edit.remove(p); } else if (p) edit.set(p, [now.company]); else edit.add('org', [now.company]);
+    if (!now.company) { if (p) comp.removeProperty(p); } else if (p) p.setValue([now.company] as unknown as string);
+    else comp.addPropertyWithValue('org', [now.company] as unknown as string);
   }
   if (changed('title')) setText('title', now.title);
-  for (const f of NUMBER_FIELDS) if (changed(f)) setNumber(edit, base.reading.sources[f], f, contact, v4);
+  for (const f of NUMBER_FIELDS) if (changed(f)) setNumber(comp, base.reading.sources[f], f, contact, v4);
   if (changed('email')) {
     const p = base.reading.sources.email;
-    if (!now.email) { if (p) edit.remove(p); } else if (p) edit.set(p, String(p.getFirstValue()).toLowerCase().startsWith('mailto:') ? `mailto:${now.email}` : now.email);
-    else edit.add('email', now.email, v4 ? ['work'] : ['INTERNET', 'WORK']);
+    if (!now.email) { if (p) comp.removeProperty(p); } else if (p) p.setValue(p.getFirstValue()?.toString().toLowerCase().startsWith('mailto:') ? `mailto:${now.email}` : now.email);
+    else addTyped(comp, 'email', now.email, v4 ? ['work'] : ['INTERNET', 'WORK']);
   }
   if (changed('groups')) {
-    for (const p of comp.getAllProperties('categories')) edit.remove(p);
-    if (now.groups.length > 0) edit.add('categories', now.groups);
+    for (const p of comp.getAllProperties('categories')) comp.removeProperty(p);
+    if (now.groups.length > 0) {
+      const p = new ICAL.Property('categories', comp);
+      p.setValues(now.groups);
+      comp.addProperty(p);
+    }
   }
   const rev = comp.getFirstProperty('rev');
-  if (rev) edit.set(rev, contact.updatedAt.replace(/\.\d+/, '')); // ical.js writes it in the card's own form
-  return edit.text(kept, v4);
+  if (rev) {
+    // ical.js takes a time in its extended form ("2026-12-07T15:33:28Z") and writes it as the card's
+    // version does; a vCard 4 REV (a timestamp) refuses the basic form, and a REV written as a bare
+    // date would take the time as a date.
+    if (rev.type === 'date') rev.resetType(v4 ? 'timestamp' : 'date-time');
+    rev.setValue(contact.updatedAt.replace(/\.\d+/, ''));
+  }
+  return writeKeepingLines(kept, original, comp);
 }
 
 /**
- * Changes to a kept card, written back line by line: a property not touched keeps its original
- * text (its case, parameter spelling, folding, date form), so an app sees only what changed.
- * ical.js keeps a card's properties in the order of its content lines, which ties each to its line.
+ * The changed card: each property still there and unchanged as its line in the kept card, the
+ * changed and added ones written by ical.js. ical.js reads one property per content line, in
+ * order; should the count ever differ, the whole card is written by ical.js.
  */
-class CardEdit {
-  private readonly before: ICAL.Property[];
-  private readonly touched = new Set<ICAL.Property>();
-  private readonly removed = new Set<ICAL.Property>();
-  private readonly added: ICAL.Property[] = [];
-
-  constructor(private readonly comp: ICAL.Component) {
-    this.before = comp.getAllProperties().slice();
+function writeKeepingLines(kept: string, original: { p: ICAL.Property; was: string }[], comp: ICAL.Component): string {
+  const lines: string[] = [];
+  for (const line of kept.split(/\r\n|\r|\n/)) {
+    if (/^[ \t]/.test(line) && lines.length > 0) lines[lines.length - 1] += '\r\n' + line;
+    else if (line !== '') lines.push(line);
   }
-
-  set(p: ICAL.Property, value: string | string[]): void {
-    if (Array.isArray(value) && p.name !== 'categories') p.setValue(value as unknown as string);
-    else if (Array.isArray(value)) p.setValues(value);
-    else p.setValue(value);
-    this.touched.add(p);
-  }
-
-  remove(p: ICAL.Property): void {
-    this.comp.removeProperty(p);
-    this.removed.add(p);
-  }
-
-  add(name: string, value: string | string[], types?: string[]): void {
-    const p = new ICAL.Property(name, this.comp);
-    if (types) p.setParameter('type', types);
-    if (Array.isArray(value) && name === 'categories') p.setValues(value);
-    else p.setValue(value as string);
-    this.comp.addProperty(p);
-    this.added.push(p);
-  }
-
-  text(kept: string, v4: boolean): string {
-    const design = v4 ? ICAL.design.vcard : ICAL.design.vcard3;
-    const line = (p: ICAL.Property) => ICAL.stringify.property(p.toJSON(), design, false);
-    const raw = contentLines(kept);
-    // BEGIN, one line per property, END: anything else (a card ical.js read differently) is
-    // written whole by ical.js instead.
-    if (raw.length !== this.before.length + 2) return this.comp.toString() + '\r\n';
-    const out = [raw[0]];
-    this.before.forEach((p, i) => {
-      if (this.removed.has(p)) return;
-      out.push(this.touched.has(p) ? line(p) : raw[i + 1]);
-    });
-    for (const p of this.added) out.push(line(p));
-    out.push(raw[raw.length - 1]);
-    return out.join('\r\n') + '\r\n';
-  }
-}
-
-/** The card's content lines as written (a folded line with its continuations), blank lines left out. */
-function contentLines(text: string): string[] {
-  const out: string[] = [];
-  for (const l of text.split(/\r\n|\r|\n/)) {
-    if ((l.startsWith(' ') || l.startsWith('\t')) && out.length > 0) out[out.length - 1] += '\r\n' + l;
-    else if (l !== '') out.push(l);
-  }
-  return out;
+  const body = lines.slice(1, -1); // BEGIN:VCARD ... END:VCARD
+  if (body.length !== original.length) return comp.toString() + '\r\n';
+  const rawOf = new Map(original.map(({ p, was }, i) => [p, { raw: body[i], was }]));
+  const out = comp.getAllProperties().map((p) => {
+    const kept = rawOf.get(p);
+    const now = p.toICALString();
+    if (!kept) return foldLine(now);
+    if (kept.was === now) return kept.raw;
+    // a changed property keeps its name as the app wrote it ("item1.TEL": Apple pairs it with "item1.X-ABLabel")
+    const name = /^[^;:]+/.exec(kept.raw)![0];
+    return foldLine(name.toUpperCase() === /^[^;:]+/.exec(now)![0] ? name + now.slice(name.length) : now);
+  });
+  return [lines[0], ...out, lines[lines.length - 1]].join('\r\n') + '\r\n';
 }
 
 const TYPES: Record<'work' | 'mobile' | 'home' | 'fax', string[]> = {
@@ -125,11 +102,20 @@ const TYPES: Record<'work' | 'mobile' | 'home' | 'fax', string[]> = {
 };
 
 /** A number field changed: its TEL takes the new number (in the form it had), goes, or is added. */
-function setNumber(edit: CardEdit, p: ICAL.Property | undefined, f: NumberField, contact: Contact, v4: boolean): void {
+function setNumber(comp: ICAL.Component, p: ICAL.Property | undefined, f: NumberField, contact: Contact, v4: boolean): void {
   const kind = NUMBER_KIND[f];
   const n = contact.numbers.find((x) => x.kind === kind);
-  if (!n) { if (p) edit.remove(p); return; }
+  if (!n) { if (p) comp.removeProperty(p); return; }
   const uri = `tel:${n.e164 ?? n.digits}`;
-  if (p) edit.set(p, p.type === 'uri' || String(p.getFirstValue()).startsWith('tel:') ? uri : n.raw);
-  else edit.add('tel', v4 ? uri : n.raw, v4 ? TYPES[kind].map((t) => t.toLowerCase()) : TYPES[kind]);
+  // the form the app wrote: a "tel:" URI, or text (a vCard 4 TEL without VALUE=text is still text
+  // when it does not start with "tel:"; DAVx5 writes them so)
+  if (p) p.setValue(String(p.getFirstValue()).toLowerCase().startsWith('tel:') ? uri : n.raw);
+  else addTyped(comp, 'tel', v4 ? uri : n.raw, v4 ? TYPES[kind].map((t) => t.toLowerCase()) : TYPES[kind]);
+}
+
+function addTyped(comp: ICAL.Component, name: string, value: string, types: string[]): void {
+  const p = new ICAL.Property(name, comp);
+  p.setParameter('type', types);
+  p.setValue(value);
+  comp.addProperty(p);
 }

@@ -4,6 +4,7 @@ import type { Contact } from '../../src/domain/contact-schemas.ts';
 import { prepareContact } from '../../src/domain/prepare-contact.ts';
 import { parseVcard, readCard } from '../../src/vcard/card-fields.ts';
 import { contactToCard } from '../../src/vcard/card-writer.ts';
+import { mergeCard } from '../../src/vcard/card-merge.ts';
 import { cardLines } from '../carddav/carddav-helpers.ts';
 
 function cardToContactInput(text: string) {
@@ -77,5 +78,41 @@ describe('vCard -> contact input', () => {
   it('refuses what is not exactly one vCard', () => {
     expect(() => cardToContactInput('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n')).toThrow(/not a vCard/);
     expect(() => cardToContactInput('garbage')).toThrow(/not a vCard/);
+  });
+});
+
+describe('kept card with a changed number', () => {
+  // DAVx5 writes vCard 4 with REV and text TELs; a manager then changes the work number
+  const kept = (version: string, rev: string) => `BEGIN:VCARD\r\nVERSION:${version}\r\nUID:k1\r\nFN:Dr. Ann Lee\r\nN:Lee;Ann;;Dr.;\r\n`
+    + `TEL;TYPE=work:+1 415 555 0100\r\nTEL;TYPE=cell:tel:+14155550101\r\nNOTE:kept\r\nREV:${rev}\r\nEND:VCARD\r\n`;
+  for (const [version, rev] of [['4.0', '20261207T101500Z'], ['3.0', '2026-12-07T10:15:00Z'], ['3.0', '2026-12-07']]) {
+    it(`vCard ${version} with REV:${rev}: only that TEL (in the form it had) and REV change`, () => {
+      const changed = contact({ firstName: 'Ann', lastName: 'Lee', workNumber: '+1 415 555 0199', mobileNumber: '+1 415 555 0101' });
+      const before = cardLines(kept(version, rev));
+      const after = cardLines(mergeCard(kept(version, rev), changed, { region: 'US', nameFormat: 'first_last' }));
+      expect(after.filter((l) => !before.includes(l))).toEqual(['TEL;TYPE=work:+1 415 555 0199', 'REV:20261128T090405Z']);
+      expect(before.filter((l) => !after.includes(l))).toEqual(['TEL;TYPE=work:+1 415 555 0100', `REV:${rev}`]);
+    });
+  }
+});
+
+describe('kept vCard 4 card with a data: URI photo', () => {
+  it('keeps the photo URI unescaped when a change rewrites the card', () => {
+    const kept = 'BEGIN:VCARD\r\nVERSION:4.0\r\nUID:k2\r\nFN:Ann Lee\r\nN:Lee;Ann;;;\r\nTEL;TYPE=work:+1 415 555 0100\r\n'
+      + 'PHOTO:data:image/jpeg;base64,/9j/4AAQSkZJRg==\r\nURL:https://example.test/a,b\r\nEND:VCARD\r\n';
+    const changed = contact({ firstName: 'Ann', lastName: 'Lee', workNumber: '+1 415 555 0199' });
+    const after = cardLines(mergeCard(kept, changed, { region: 'US', nameFormat: 'first_last' }));
+    expect(after).toContain('PHOTO:data:image/jpeg;base64,/9j/4AAQSkZJRg==');
+    expect(after).toContain('URL:https://example.test/a,b');
+  });
+});
+
+describe('kept card rewritten for a change', () => {
+  it('keeps every line it did not change as the app wrote it, and the changed line\'s name', () => {
+    const kept = 'BEGIN:VCARD\r\nVERSION:3.0\r\nPRODID:-//Apple Inc.//iPhone OS 17.1//EN\r\nN:Lee;Ann;;;\r\nFN:Ann Lee\r\n'
+      + 'item1.TEL;type=pref:+1 415 555 0100\r\nitem1.X-ABLabel:_$!<Work>!$_\r\nBDAY;value=date:1979-03-14\r\nNOTE:a\\, b\r\nEND:VCARD\r\n';
+    const changed = contact({ firstName: 'Ann', lastName: 'Lee', workNumber: '+1 415 555 0199' });
+    const after = mergeCard(kept, changed, { region: 'US', nameFormat: 'first_last' });
+    expect(after).toBe(kept.replace('item1.TEL;type=pref:+1 415 555 0100', 'item1.TEL;TYPE=pref:+1 415 555 0199'));
   });
 });
