@@ -39,7 +39,9 @@ export function mergeCard(kept: string, contact: Contact, o: MergeOptions): stri
     const value = [now.lastName, now.firstName, ...rest];
     if (p) p.setValue(value as unknown as string); else comp.addPropertyWithValue('n', value as unknown as string);
   }
-  if (changed('firstName') || changed('lastName') || changed('company')) setText('fn', displayName(now, o.nameFormat));
+  if (changed('firstName') || changed('lastName') || changed('company')) {
+    setText('fn', renamedFn(String(comp.getFirstPropertyValue('fn') ?? ''), was, now, o.nameFormat));
+  }
   if (changed('company')) {
     const p = comp.getFirstProperty('org');
     if (!now.company) { if (p) comp.removeProperty(p); } else if (p) p.setValue([now.company] as unknown as string);
@@ -118,4 +120,20 @@ function addTyped(comp: ICAL.Component, name: string, value: string, types: stri
   p.setParameter('type', types);
   p.setValue(value);
   comp.addProperty(p);
+}
+
+/**
+ * FN after a name change: the app's own FN with the old name parts replaced by the new ones, so
+ * "Dr. María Elena Sánchez" becomes "Dr. María Elena García", not the short display name. When
+ * a changed first or last name is not found in it, the account's display name.
+ */
+function renamedFn(fn: string, was: ContactFields, now: ContactFields, nameFormat: MergeOptions['nameFormat']): string {
+  let out = fn;
+  for (const f of ['lastName', 'firstName', 'company'] as const) {
+    if (was[f] === now[f]) continue;
+    if (was[f] && out.includes(was[f])) out = out.replace(was[f], now[f]);
+    else if (f !== 'company') return displayName(now, nameFormat); // a company is often not in a person's FN
+  }
+  out = out.replace(/\s{2,}/g, ' ').replace(/^[\s,]+|[\s,]+$/g, '');
+  return out || displayName(now, nameFormat);
 }

@@ -39,7 +39,7 @@ describe('mergeCard', () => {
   it('keeps the middle name, prefix and the grouped e-mail\'s label when the name and address change', () => {
     const out = mergeCard(V3, stored(V3, { lastName: 'Smith', email: 'jane.smith@acme.example' }), O);
     expect(out).toContain('\r\nN:Smith;Jane;Q.;Ms.;\r\n');
-    expect(out).toContain('\r\nFN:Jane Smith\r\n');
+    expect(out).toContain('\r\nFN:Ms. Jane Q. Smith\r\n');
     expect(out).toMatch(/\r\nITEM1\.EMAIL;TYPE=INTERNET,pref:jane\.smith@acme\.example\r\n|\r\nitem1\.EMAIL[^\r]*:jane\.smith@acme\.example\r\n/i);
     expect(out).toContain('\r\nitem1.X-ABLabel:work\r\n');
     expect(out).toContain('\r\nBDAY;value=date:1980-02-29\r\n');
@@ -66,5 +66,18 @@ describe('mergeCard', () => {
     const out = mergeCard(v4, stored(v4, { workNumber: contact.fields.workNumber, numbers: contact.numbers }), O);
     expect(out).toMatch(/\r\nTEL;[^\r]*:tel:\+14155550111\r\n/);
     expect(out.startsWith('BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Vera Four\r\nN:Four;Vera;;;\r\n')).toBe(true);
+  });
+});
+
+describe('FN after a name change', () => {
+  const card = 'BEGIN:VCARD\r\nVERSION:3.0\r\nN:Sánchez;María;Elena;Dr.;\r\nFN:Dr. María Elena Sánchez\r\nTEL:+1 415 555 0100\r\nEND:VCARD\r\n';
+  it('replaces the changed part in the app\'s own FN, keeping title and middle name', () => {
+    const out = mergeCard(card, stored(card, { lastName: 'García' }), O);
+    expect(out).toContain('\r\nFN:Dr. María Elena García\r\n');
+    expect(out).toContain('\r\nN:García;María;Elena;Dr.;\r\n');
+  });
+  it('falls back to the display name when the old name is not in FN', () => {
+    const odd = card.replace('FN:Dr. María Elena Sánchez', 'FN:The Doctor');
+    expect(mergeCard(odd, stored(odd, { firstName: 'Marta' }), O)).toContain('\r\nFN:Marta Sánchez\r\n');
   });
 });
