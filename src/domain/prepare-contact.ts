@@ -8,7 +8,7 @@ import { cleanLine, describeCleaning } from './clean-text.ts';
 import { normalizeNumber } from './phone-number.ts';
 import { searchForms, type SearchForms } from './search-forms.ts';
 import { groupKey } from './text-fold.ts';
-import { detailsFromZod, ValidationError, type ErrorDetail } from '../errors.ts';
+import { detailsFromZod, invalidInput, type ErrorDetail } from '../errors.ts';
 
 /**
  * Something changed or doubtful about an accepted contact: reported to whoever wrote it (API
@@ -107,12 +107,8 @@ export function prepareContact(input: unknown, region: string): PreparedContact 
 /** prepareContact, plus what was cleaned or doubtful (for the API response). */
 export function prepareContactWithWarnings(input: unknown, region: string): { contact: PreparedContact; warnings: ContactWarning[] } {
   const result = tryPrepareContact(input, region);
-  if (!result.ok) throw new ValidationError(summarize(result.errors), result.errors);
+  if (!result.ok) throw invalidInput('contact', result.errors);
   return { contact: result.contact, warnings: result.warnings };
-}
-
-function summarize(errors: ErrorDetail[]): string {
-  return 'Invalid contact: ' + errors.map((e) => `${e.field ?? 'contact'}: ${e.reason}`).join('; ');
 }
 
 /** Group names are unique per account by their folded key; keep the first spelling. */

@@ -11,7 +11,7 @@ import { runImportThread } from './import-thread.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import type { Actor } from '../domain/audit.ts';
 import type { ContactWarning } from '../domain/prepare-contact.ts';
-import { detailsFromZod, NotFoundError, PayloadTooLargeError, ValidationError, type ErrorDetail } from '../errors.ts';
+import { detailsFromZod, invalidInput, NotFoundError, PayloadTooLargeError, ValidationError, type ErrorDetail } from '../errors.ts';
 import type { SourceFormat } from './header-aliases.ts';
 import { ImportPlanner, storedContentKeys, type DuplicateRow, type ImportCounts, type ImportPlan } from './import-plan.ts';
 import { checkSheet, type CheckJob, type CheckMessage, type SheetHead } from './sheet-check.ts';
@@ -68,7 +68,7 @@ export function parseImportOptions(raw: unknown): ImportOptions {
   const r = importOptionsSchema.safeParse(raw ?? {});
   if (r.success) return r.data;
   const details = detailsFromZod(r.error.issues, raw);
-  throw new ValidationError('Invalid import options: ' + details.map((d) => `${d.field ?? 'options'}: ${d.reason}`).join('; '), details);
+  throw invalidInput('import options', details, 'options');
 }
 
 /** What one import needs besides the file: the store it writes to and the limits it reads with. */
