@@ -1,5 +1,6 @@
 // Error classes shared by every front end. Each carries an HTTP status, an LDAP result code
-// and a stable `code` string; each front end renders them in exactly one place.
+// and a stable `code` string. error-answer.ts turns anything thrown into one answer; each front
+// end only renders that answer, in exactly one place.
 
 export interface ErrorDetail {
   /** Row number in an import file (1-based, header is row 1), when the error comes from a file. */
@@ -11,17 +12,25 @@ export interface ErrorDetail {
   reason: string;
 }
 
-// LDAP result codes we use (RFC 4511).
+// LDAP result codes (RFC 4511 A.1, RFC 2891 for sort, draft-ietf-ldapext-ldapv3-vlv for VLV): the
+// one table every part of the LDAP server and every error class takes its codes from.
 export const LdapCode = {
+  success: 0,
   operationsError: 1,
   protocolError: 2,
+  timeLimitExceeded: 3,
+  sizeLimitExceeded: 4,
+  authMethodNotSupported: 7,
+  adminLimitExceeded: 11,
+  unavailableCriticalExtension: 12,
+  constraintViolation: 19,
   noSuchObject: 32,
   invalidCredentials: 49,
   insufficientAccessRights: 50,
   busy: 51,
   unavailable: 52,
   unwillingToPerform: 53,
-  constraintViolation: 19,
+  sortControlMissing: 60,
   entryAlreadyExists: 68,
   other: 80,
 } as const;
@@ -82,6 +91,19 @@ export class UnsupportedMediaTypeError extends AppError {
   }
 }
 
+/**
+ * The one message made from a list of problems: "Invalid <what>: field: reason; field: reason".
+ * A problem without a field is named `unnamed` (the input as a whole).
+ */
+export function summarizeDetails(what: string, details: readonly ErrorDetail[], unnamed = what): string {
+  return `Invalid ${what}: ` + details.map((d) => `${d.field ?? unnamed}: ${d.reason}`).join('; ');
+}
+
+/** A ValidationError whose message lists its details (summarizeDetails). */
+export function invalidInput(what: string, details: ErrorDetail[], unnamed = what): ValidationError {
+  return new ValidationError(summarizeDetails(what, details, unnamed), details);
+}
+
 /** Turns zod issues into our details list, one entry per field. */
 export function detailsFromZod(
   issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>,
@@ -120,6 +142,16 @@ export class StorageUnavailableError extends AppError {
     // LDAP: unavailable (52), "the server (or a part thereof) is not available" (RFC 4511 A.2), on
     // which a phone with a second directory server configured tries that one.
     super(503, 'storage_unavailable', 'The server cannot reach its storage right now; nothing was changed. Try again later.', [], LdapCode.unavailable, retryAfterSeconds);
+  }
+}
+
+/**
+ * Something failed that is neither one of our errors nor a known failure of the storage or the
+ * HTTP parsers: a defect of ours. Nothing about it reaches the client.
+ */
+export class InternalError extends AppError {
+  constructor() {
+    super(500, 'internal_error', 'Internal server error', [], LdapCode.operationsError);
   }
 }
 

@@ -1,38 +1,43 @@
-// Renders every error of the HTTP side as { error: { code, message, details } }, in one place.
+// Renders every error of the HTTP side (admin API, imports, portal) as { error: { code, message,
+// details } }, in one place; what the answer says comes from the one error model (error-answer.ts).
 // Whatever broke (a hostile body, a parser, the disk), the answer is this JSON shape and never a
 // stack, a file path or express's HTML page; details echo at most a small, bounded part of the input.
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { AppError, storageFailure, type ErrorDetail } from '../errors.ts';
+import { clip, errorAnswer, type ErrorAnswer } from '../error-answer.ts';
+import type { ErrorDetail } from '../errors.ts';
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const e = toAppError(err);
-    if (e.status >= 500) logger.error({ err, reqId: req.id }, 'request failed');
+    const a = errorAnswer(err);
+    if (a.status >= 500) logger.error({ err, reqId: req.id }, 'request failed');
     // a refusal with an internal failure behind it (an upload a library could not read): the
     // client gets a plain reason, the log gets the failure
-    else if (e.cause !== undefined) logger.warn({ err: e.cause, reqId: req.id }, `request refused (${e.status}) after an internal failure`);
+    else if (a.error.cause !== undefined) logger.warn({ err: a.error.cause, reqId: req.id }, `request refused (${a.status}) after an internal failure`);
     if (res.headersSent) {
       // Part of a body went out already: cut the connection so the client sees a broken
       // response instead of a silently truncated one.
       res.destroy();
       return;
     }
-    sendError(res, e);
+    sendError(res, a);
   };
 }
 
 /** Writes one error response; never throws (a body that cannot be serialised loses its details). */
-export function sendError(res: Response, e: AppError): void {
-  if (e.status === 401 && !res.getHeader('WWW-Authenticate')) res.setHeader('WWW-Authenticate', 'Bearer realm="dialbook"');
-  if (e.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(e.retryAfterSeconds));
-  let body: string;
+export function sendError(res: Response, a: ErrorAnswer): void {
+  if (a.status === 401 && !res.getHeader('WWW-Authenticate')) res.setHeader('WWW-Authenticate', 'Bearer realm="dialbook"');
+  for (const [name, value] of Object.entries(a.headers)) res.setHeader(name, value);
+  res.status(a.status).type('application/json').send(jsonErrorBody(a));
+}
+
+/** The JSON error shape { error: { code, message, details } } every HTTP error of ours has. */
+export function jsonErrorBody(a: Pick<ErrorAnswer, 'code' | 'message' | 'details'>): string {
   try {
-    body = errorBody(e);
+    return errorBody(a);
   } catch {
-    body = JSON.stringify({ error: { code: e.code, message: clip(e.message, 500), details: [] } });
+    return JSON.stringify({ error: { code: a.code, message: a.message, details: [] } });
   }
-  res.status(e.status).type('application/json').send(body);
 }
 
 /**
@@ -41,10 +46,10 @@ export function sendError(res: Response, e: AppError): void {
  * more than a small answer. The exception is a file's row report (details with a row number, at
  * most 1,000 rows of clipped values, the import's whole point): it is sent whole.
  */
-function errorBody(e: AppError): string {
-  const message = clip(e.message, 500);
-  const details = e.details.slice(0, MAX_DETAILS).map(boundedDetail);
-  const render = (ds: ErrorDetail[]) => JSON.stringify({ error: { code: e.code, message, details: ds } });
+function errorBody(a: Pick<ErrorAnswer, 'code' | 'message' | 'details'>): string {
+  const message = a.message;
+  const details = a.details.slice(0, MAX_DETAILS).map(boundedDetail);
+  const render = (ds: ErrorDetail[]) => JSON.stringify({ error: { code: a.code, message, details: ds } });
   if (details.some((d) => d.row !== undefined)) return render(details);
   let body = render(details);
   if (Buffer.byteLength(body) <= ERROR_BODY_BYTES) return body;
@@ -60,23 +65,6 @@ function errorBody(e: AppError): string {
 
 /** What an error answer may weigh (issue: no error body over 4 KB, whatever the request held). */
 export const ERROR_BODY_BYTES = 4096;
-
-function toAppError(err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  const stored = storageFailure(err);
-  if (stored) return stored;
-  const e = err as { type?: string; status?: number; message?: string; code?: string; expose?: boolean };
-  // body-parser and multer errors carry a status of their own
-  if (e?.type === 'entity.too.large' || e?.code === 'LIMIT_FILE_SIZE') return new AppError(413, 'payload_too_large', 'The request body is too large');
-  if (e?.type === 'entity.parse.failed') return new AppError(400, 'invalid_json', `The request body is not valid JSON: ${clip(String(e.message), 200)}`);
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new AppError(415, 'unsupported_media_type', clip(e.message ?? 'Unsupported encoding', 200));
-  if (err instanceof URIError) return new AppError(400, 'bad_request', 'The request contains malformed percent-encoding (%XX)');
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-    // http-errors mark messages safe to show with `expose`; others may carry internals.
-    return new AppError(e.status, 'bad_request', e.expose && e.message ? clip(e.message, 200) : 'Bad request');
-  }
-  return new AppError(500, 'internal_error', 'Internal server error');
-}
 
 /** A safety net: producers bound their lists (an import reports up to 1,000 bad rows, plus a summary). */
 const MAX_DETAILS = 2000;
@@ -97,4 +85,3 @@ function bounded(v: unknown, depth: number): unknown {
   return Object.fromEntries(Object.keys(v).slice(0, 10).map((k) => [clip(k, 50), bounded((v as Record<string, unknown>)[k], depth - 1)]));
 }
 
-const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}…` : s);

@@ -2,7 +2,7 @@
 // drive validation, the permission check and the OpenAPI document.
 import type { NextFunction, Request, Response, Router } from 'express';
 import type { z } from 'zod';
-import { detailsFromZod, ForbiddenError, UnauthorizedError, ValidationError } from '../errors.ts';
+import { detailsFromZod, ForbiddenError, invalidInput, UnauthorizedError } from '../errors.ts';
 import { canManageShared, principalOf } from './principal.ts';
 
 /**
@@ -60,7 +60,7 @@ function parse(schema: z.ZodType, input: unknown, where: string): unknown {
   const details = detailsFromZod(r.error.issues.slice(0, MAX_DETAILS), input)
     .map((d) => (d.reason.length > 300 ? { ...d, reason: `${d.reason.slice(0, 300)}…` } : d));
   if (r.error.issues.length > MAX_DETAILS) details.push({ reason: `and ${r.error.issues.length - MAX_DETAILS} more problems` });
-  throw new ValidationError(`Invalid ${where}: ` + details.map((d) => `${d.field ?? where}: ${d.reason}`).join('; '), details);
+  throw invalidInput(where, details);
 }
 
 function checkPermission(req: Request, permission: Permission): void {

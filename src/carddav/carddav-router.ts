@@ -1,9 +1,10 @@
 // The CardDAV front end: signs the caller in, checks the URL names their own home, book or card,
-// and hands the request to the handler of its method. Errors are rendered here, once: DAV
-// conditions as a DAV:error body, others as plain text with the reason.
+// and hands the request to the handler of its method. Errors are rendered here, once (renderError),
+// from the one error model: DAV conditions as a DAV:error body, others as plain text with the reason.
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../app-context.ts';
-import { AppError, storageFailure, DavConditionError, NotFoundError } from '../errors.ts';
+import { clip, errorAnswer } from '../error-answer.ts';
+import { AppError, DavConditionError, NotFoundError } from '../errors.ts';
 import { findBook } from './address-books.ts';
 import { directoryBookReads } from './book-reads.ts';
 import { deleteCard, getCard, putCard, UidConflictError } from './card-methods.ts';
@@ -90,33 +91,22 @@ export function carddavDiscovery(): Router {
 
 const methodNotAllowed = () => new AppError(405, 'method_not_allowed', 'This method is not supported here');
 
+/** The one error model's answer (error-answer.ts), as CardDAV apps read it: a DAV condition as a
+ *  DAV:error body, anything else as plain text with the reason and up to three details. */
 function renderError(ctx: AppContext, err: unknown, req: Request, res: Response): void {
-  const e = err as { type?: string; status?: number };
-  const appErr = err instanceof AppError ? err
-    : e?.type === 'entity.too.large' ? new AppError(413, 'payload_too_large', `The request body is larger than ${ctx.config.carddav.maxBodyBytes} bytes`)
-      // body-parser's messages may quote a header (Content-Encoding): cut short like all below
-      : typeof e?.status === 'number' && e.status >= 400 && e.status < 500 ? new AppError(e.status, 'bad_request', clip(String((err as Error).message), 200))
-        // a full disk (507) or a database away (503 with Retry-After), as the admin API answers them
-        : storageFailure(err);
-  if (!appErr) {
-    ctx.logger.error({ err, reqId: req.id }, 'carddav request failed');
-    if (!res.headersSent) res.status(500).type('text/plain').send('Internal server error\n');
+  const a = errorAnswer(err, { bodyLimitBytes: ctx.config.carddav.maxBodyBytes });
+  if (a.status >= 500) ctx.logger.error({ err, reqId: req.id }, 'carddav request failed');
+  // Part of a multistatus went out already: cut the connection, as the admin API does, so the app
+  // sees a broken response instead of a listing that looks complete.
+  if (res.headersSent) return void res.destroy();
+  if (a.status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="dialbook", charset="UTF-8"');
+  if (a.status === 405) res.setHeader('Allow', ALLOW);
+  for (const [name, value] of Object.entries(a.headers)) res.setHeader(name, value);
+  if (a.error instanceof DavConditionError) {
+    res.status(a.status).type('application/xml; charset=utf-8').send(davErrorBody(a.error.condition, a.message, a.error instanceof UidConflictError ? a.error.href : undefined));
     return;
   }
-  if (res.headersSent) return void res.end();
-  if (appErr.status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="dialbook", charset="UTF-8"');
-  if (appErr.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(appErr.retryAfterSeconds));
-  if (appErr.status === 405) res.setHeader('Allow', ALLOW);
-  // Messages name the problem, not the input; the clipping is a net for one that forgets.
-  const message = clip(appErr.message, 500);
-  if (appErr instanceof DavConditionError) {
-    res.status(appErr.status).type('application/xml; charset=utf-8').send(davErrorBody(appErr.condition, message, appErr instanceof UidConflictError ? appErr.href : undefined));
-    return;
-  }
-  const details = appErr.details.slice(0, 3).map((d) => `\n- ${clip(d.field ?? 'card', 50)}: ${clip(d.reason, 200)}`).join('');
-  res.status(appErr.status).type('text/plain; charset=utf-8').send(`${message}${details}\n`);
+  // Under 4 KB even in 3-byte characters or escaped as &amp;: 500 characters of message and 3 × 250 of details.
+  const details = a.details.slice(0, 3).map((d) => `\n- ${clip(d.field ?? 'card', 50)}: ${clip(d.reason, 200)}`).join('');
+  res.status(a.status).type('text/plain; charset=utf-8').send(`${a.message}${details}\n`);
 }
-
-/** Error bodies stay under 4 KB even in 3-byte characters or escaped as &amp;: 500 characters of
- *  message and 3 × 250 of details. */
-const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}…` : s);

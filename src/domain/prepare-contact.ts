@@ -2,13 +2,13 @@
 // whichever way it arrives (admin API, spreadsheet import, CLI, demo data).
 import {
   contactFields, contactInputSchema, NUMBER_FIELDS, NUMBER_KIND,
-  type Contact, type ContactFields, type PhoneNumber,
+  type Contact, type ContactFields, type NumberKind, type PhoneNumber,
 } from './contact-schemas.ts';
 import { cleanLine, describeCleaning } from './clean-text.ts';
 import { normalizeNumber } from './phone-number.ts';
 import { searchForms, type SearchForms } from './search-forms.ts';
 import { groupKey } from './text-fold.ts';
-import { detailsFromZod, ValidationError, type ErrorDetail } from '../errors.ts';
+import { detailsFromZod, invalidInput, type ErrorDetail } from '../errors.ts';
 
 /**
  * Something changed or doubtful about an accepted contact: reported to whoever wrote it (API
@@ -62,7 +62,8 @@ export function cleanContactInput(input: unknown, warnings: ContactWarning[]): u
   return out;
 }
 
-function cleanField(field: string, value: string, warnings: ContactWarning[]): string {
+/** One text field through cleanLine; what was cleaned is reported as a warning. */
+export function cleanField(field: string, value: string, warnings: ContactWarning[]): string {
   const c = cleanLine(value);
   if (c.breaks || c.dropped) warnings.push({ field, value, code: 'text_cleaned', reason: `${field}: ${describeCleaning(c)}` });
   return c.text;
@@ -84,20 +85,34 @@ export function tryPrepareContact(input: unknown, region: string): PrepareResult
   for (const field of NUMBER_FIELDS) {
     const value = c[field] ?? '';
     if (value === '') continue;
-    const result = normalizeNumber(value, region);
-    if (!result.ok) {
-      errors.push({ field, value, reason: `${field} ${result.reason}` });
-      continue;
+    const number = prepareNumber(field, value, NUMBER_KIND[field], region, errors, warnings);
+    if (number) {
+      fields[field] = number.raw;
+      numbers.push(number);
     }
-    fields[field] = result.value.raw;
-    numbers.push({ kind: NUMBER_KIND[field], ...result.value });
-    if (result.warning) warnings.push({ field, value, code: result.warning.code, reason: `${field} ${result.warning.reason}` });
   }
   if (errors.length > 0) return { ok: false, errors };
   if (numbers.length === 0) {
     warnings.push({ field: 'workNumber', value: '', code: 'no_phone_number', reason: 'the contact has no phone number: apps show it, desk phones do not list it' });
   }
   return { ok: true, contact: { fields, numbers, search: searchForms(fields) }, warnings };
+}
+
+/**
+ * One number of a directory entry (a contact's, or a user's extension and direct number) through
+ * the rule every stored number follows: normalised in the account's region (display form, E.164,
+ * digits for caller ID). null when it is not a phone number; the reason is added to `errors`.
+ */
+export function prepareNumber(
+  field: string, value: string, kind: NumberKind, region: string, errors: ErrorDetail[], warnings: ContactWarning[],
+): PhoneNumber | null {
+  const result = normalizeNumber(value, region);
+  if (!result.ok) {
+    errors.push({ field, value, reason: `${field} ${result.reason}` });
+    return null;
+  }
+  if (result.warning) warnings.push({ field, value, code: result.warning.code, reason: `${field} ${result.warning.reason}` });
+  return { kind, ...result.value };
 }
 
 export function prepareContact(input: unknown, region: string): PreparedContact {
@@ -107,12 +122,8 @@ export function prepareContact(input: unknown, region: string): PreparedContact 
 /** prepareContact, plus what was cleaned or doubtful (for the API response). */
 export function prepareContactWithWarnings(input: unknown, region: string): { contact: PreparedContact; warnings: ContactWarning[] } {
   const result = tryPrepareContact(input, region);
-  if (!result.ok) throw new ValidationError(summarize(result.errors), result.errors);
+  if (!result.ok) throw invalidInput('contact', result.errors);
   return { contact: result.contact, warnings: result.warnings };
-}
-
-function summarize(errors: ErrorDetail[]): string {
-  return 'Invalid contact: ' + errors.map((e) => `${e.field ?? 'contact'}: ${e.reason}`).join('; ');
 }
 
 /** Group names are unique per account by their folded key; keep the first spelling. */

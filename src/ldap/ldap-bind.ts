@@ -5,6 +5,7 @@
 import type { AppContext } from '../app-context.ts';
 import { AppPasswordVerifier, isTokenShaped } from '../auth/app-passwords.ts';
 import { verifyPassword } from '../auth/passwords.ts';
+import { LdapCode } from '../errors.ts';
 import { counter } from '../ops/metrics.ts';
 import { type DirectoryNames, parseBindName } from './ldap-dn.ts';
 import { clearSession, setSession } from './ldap-session.ts';
@@ -20,8 +21,8 @@ export interface BindOutcome {
   message: string;
 }
 
-const OK: BindOutcome = { code: 0, message: '' };
-const INVALID: BindOutcome = { code: 49, message: 'Invalid credentials' };
+const OK: BindOutcome = { code: LdapCode.success, message: '' };
+const INVALID: BindOutcome = { code: LdapCode.invalidCredentials, message: 'Invalid credentials' };
 
 export function bindHandler(ctx: AppContext, names: DirectoryNames) {
   const delayMs = ctx.config.ldap.failedBindDelayMs;
@@ -32,14 +33,14 @@ export function bindHandler(ctx: AppContext, names: DirectoryNames) {
     const name = req.name.trim();
     if (name === '' && req.password === '') return OK; // anonymous
     // RFC 4513 5.1.2: a name without a password is an unauthenticated bind, refused by default
-    if (req.password === '') return { code: 53, message: 'Unauthenticated binds (a name without a password) are not allowed' };
+    if (req.password === '') return { code: LdapCode.unwillingToPerform, message: 'Unauthenticated binds (a name without a password) are not allowed' };
     const target = parseBindName(names, name);
     // Counted per source address and per login across connections and processes; the login is
     // <user>@<account> whichever form the phone sent, as the other front ends count it.
     const attempt = await ctx.signinLimiter.attempt({ kind: 'ldap', source: req.connection.remoteAddress ?? 'unknown', login: target ? `${target.username}@${target.accountId}` : name, secret: req.password });
     if (!attempt.allowed) {
       binds.inc({ result: 'refused' });
-      return { code: 51, message: `Too many failed binds: try again in ${attempt.retryAfterSeconds} seconds` };
+      return { code: LdapCode.busy, message: `Too many failed binds: try again in ${attempt.retryAfterSeconds} seconds` };
     }
     let ok = false;
     try {

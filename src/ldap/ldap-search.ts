@@ -3,6 +3,7 @@
 // The protocol layer (protocol/) hands requests in already decoded and writes what the response
 // collects in one go.
 import type { AppContext } from '../app-context.ts';
+import { LdapCode } from '../errors.ts';
 import { gauge } from '../ops/metrics.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import type { ContactSort } from '../domain/contact-schemas.ts';
@@ -15,11 +16,6 @@ import { sessionOf } from './ldap-session.ts';
 import { vlvResponse, type VlvRequest } from './ldap-vlv.ts';
 import { EntryCache, encodeEntry, frame, frameAll, selectionKey } from './ldap-entry-cache.ts';
 import type { ResponseControl } from './protocol/messages.ts';
-
-export const RC = {
-  success: 0, protocolError: 2, timeLimitExceeded: 3, sizeLimitExceeded: 4, unavailableCriticalExtension: 12,
-  noSuchObject: 32, insufficientAccessRights: 50, unwillingToPerform: 53, sortControlMissing: 60,
-} as const;
 
 export interface SearchRequestLike {
   dn: { toString(): string };
@@ -80,31 +76,31 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     const scope = normalizeScope(req.scope);
     if (base.kind === 'root') {
       if (scope === 'base') rootDse(req, res);
-      return res.end(RC.success);
+      return res.end(LdapCode.success);
     }
-    if (base.kind === 'outside' || base.kind === 'bindName') return fail(res, RC.noSuchObject, 'No such entry in this directory');
+    if (base.kind === 'outside' || base.kind === 'bindName') return fail(res, LdapCode.noSuchObject, 'No such entry in this directory');
 
     const session = sessionOf(req.connection);
     const accountId = base.kind === 'suffix' ? session?.accountId : base.accountId;
-    if (!accountId) return res.end(RC.success); // anonymous at the suffix: nothing to show
+    if (!accountId) return res.end(LdapCode.success); // anonymous at the suffix: nothing to show
     const account = await ctx.directory.account(accountId);
     const allowed = account && (session ? session.accountId === accountId && session.incarnation === account.incarnation : account.settings.ldapAnonymous);
     // Another account's subtree does not exist as far as this connection can tell.
-    if (!account || !allowed) return fail(res, RC.noSuchObject, 'No such entry in this directory');
+    if (!account || !allowed) return fail(res, LdapCode.noSuchObject, 'No such entry in this directory');
 
     const controls = readControls(req.controls ?? []);
-    if (controls.invalid) return fail(res, RC.protocolError, controls.invalid);
-    if (controls.unsupportedCritical) return fail(res, RC.unavailableCriticalExtension, controls.unsupportedCritical);
+    if (controls.invalid) return fail(res, LdapCode.protocolError, controls.invalid);
+    if (controls.unsupportedCritical) return fail(res, LdapCode.unavailableCriticalExtension, controls.unsupportedCritical);
 
     if (base.kind === 'suffix' && scope === 'base') {
       sendEntry(req, res, names.suffix, selectAttributes(req.attributes, { objectClass: ['top', 'dcObject', 'organization'], dc: [names.suffix.split(',')[0].slice(3)], o: ['dialbook'] }, () => ({})));
-      return res.end(RC.success);
+      return res.end(LdapCode.success);
     }
     if (base.kind === 'account' && scope === 'base') {
       sendEntry(req, res, names.account(account.id), selectAttributes(req.attributes, { objectClass: ['top', 'organization'], o: [account.id], description: [account.name] }, () => ({})));
-      return res.end(RC.success);
+      return res.end(LdapCode.success);
     }
-    if (base.kind === 'entry' && scope === 'one') return res.end(RC.success); // entries are leaves
+    if (base.kind === 'entry' && scope === 'one') return res.end(LdapCode.success); // entries are leaves
 
     const visibility: Visibility = { shared: true, users: account.settings.showUsersInDirectory, personalOf: session?.userId ?? null, dialable: true };
     let where: Criterion = translateFilter(req.filter, ctx.config.numbers.minTailDigits);
@@ -118,25 +114,25 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     const want = paging ? Math.min(paging.size, sizeLimit) : sizeLimit;
     const refs = await ctx.directory.queryContactRefs(account.id, { visibility, where, sort: controls.sort ?? 'name', limit: want + 1, offset });
     const timeLimitMs = Math.min(req.timeLimit > 0 ? req.timeLimit * 1000 : cfg.maxTimeLimitMs, cfg.maxTimeLimitMs);
-    if (Date.now() - started > timeLimitMs) return fail(res, RC.timeLimitExceeded, 'Time limit exceeded');
+    if (Date.now() - started > timeLimitMs) return fail(res, LdapCode.timeLimitExceeded, 'Time limit exceeded');
 
     const more = refs.length > want;
     await sendContacts(req, res, account, refs.slice(0, want));
-    if (controls.sort) res.addControl(sortResponse(RC.success));
+    if (controls.sort) res.addControl(sortResponse(LdapCode.success));
     if (paging) {
       res.addControl(pagingResponse(pagingCookie(more ? offset + want : null)));
-      return res.end(RC.success);
+      return res.end(LdapCode.success);
     }
-    if (more) return fail(res, RC.sizeLimitExceeded, `More than ${want} entries match`);
-    res.end(RC.success);
+    if (more) return fail(res, LdapCode.sizeLimitExceeded, `More than ${want} entries match`);
+    res.end(LdapCode.success);
   };
 
   /** One window of a sorted list: beforeCount entries before the target, afterCount after. */
   async function vlvSearch(req: SearchRequestLike, res: SearchResponseLike, account: Account, visibility: Visibility, where: Criterion,
     sort: ContactSort | null, vlv: VlvRequest): Promise<void> {
     if (!sort) {
-      res.addControl(vlvResponse(0, 0, RC.sortControlMissing));
-      return fail(res, RC.sortControlMissing, 'Virtual list view needs a server-side sort control');
+      res.addControl(vlvResponse(0, 0, LdapCode.sortControlMissing));
+      return fail(res, LdapCode.sortControlMissing, 'Virtual list view needs a server-side sort control');
     }
     const total = (await ctx.directory.queryContacts(account.id, { visibility, where, limit: 1, withTotal: true })).total ?? 0;
     let position: number; // 1-based
@@ -154,9 +150,9 @@ export function searchHandler(ctx: AppContext, names: DirectoryNames) {
     const start = Math.max(0, position - 1 - vlv.beforeCount);
     const count = Math.min(vlv.beforeCount + vlv.afterCount + 1, cfg.maxSizeLimit);
     await sendContacts(req, res, account, await ctx.directory.queryContactRefs(account.id, { visibility, where, sort, limit: count, offset: start }));
-    res.addControl(sortResponse(RC.success));
+    res.addControl(sortResponse(LdapCode.success));
     res.addControl(vlvResponse(position, total, 0));
-    res.end(RC.success);
+    res.end(LdapCode.success);
   }
 
   /**

@@ -6,14 +6,15 @@ import { readFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type SecureContextOptions, TLSSocket } from 'node:tls';
 import type { AppContext } from '../app-context.ts';
-import { AppError, storageFailure } from '../errors.ts';
+import { errorAnswer } from '../error-answer.ts';
+import { LdapCode } from '../errors.ts';
 import { normaliseSource } from '../auth/signin-limiter.ts';
 import { bindHandler } from './ldap-bind.ts';
 import { DirectoryNames } from './ldap-dn.ts';
-import { RC, searchHandler, type SearchResponseLike } from './ldap-search.ts';
+import { searchHandler, type SearchResponseLike } from './ldap-search.ts';
 import { clearSession } from './ldap-session.ts';
 import { LdapConnection, type ConnectionLimits } from './protocol/connection.ts';
-import { envelope, result, RESULT, TAG, type LdapRequest, type ResponseControl } from './protocol/messages.ts';
+import { envelope, result, TAG, type LdapRequest, type ResponseControl } from './protocol/messages.ts';
 
 export interface RunningLdap {
   port: number;
@@ -130,10 +131,10 @@ function requestHandler(ctx: AppContext, names: DirectoryNames) {
 
   const onBind = async (conn: LdapConnection, req: RequestOf<'bind'>) => {
     // v2 binds too: Grandstream phones can fall back to LDAPv2 after a reset; the search they then send reads the same.
-    if (req.version !== 3 && req.version !== 2) return answer(conn, req, RESULT.protocolError, 'Only LDAP versions 2 and 3 are supported');
+    if (req.version !== 3 && req.version !== 2) return answer(conn, req, LdapCode.protocolError, 'Only LDAP versions 2 and 3 are supported');
     if (req.password === null) {
       clearSession(conn);
-      return answer(conn, req, RESULT.authMethodNotSupported, 'Only simple binds are supported');
+      return answer(conn, req, LdapCode.authMethodNotSupported, 'Only simple binds are supported');
     }
     const outcome = await bind(conn, { name: req.name, password: req.password.toString('utf8'), connection: conn });
     answer(conn, req, outcome.code, outcome.message);
@@ -165,21 +166,18 @@ function requestHandler(ctx: AppContext, names: DirectoryNames) {
       switch (req.op) {
         case 'bind': return await onBind(conn, req);
         case 'search': return await onSearch(conn, req);
-        case 'write': return answer(conn, req, RC.unwillingToPerform, 'This directory is read-only: manage contacts through dialbook');
+        case 'write': return answer(conn, req, LdapCode.unwillingToPerform, 'This directory is read-only: manage contacts through dialbook');
         // RFC 4511 4.12: an extended operation the server does not know is a protocolError
-        case 'extended': return answer(conn, req, RESULT.protocolError, `Unsupported extended operation ${req.name}`);
+        case 'extended': return answer(conn, req, LdapCode.protocolError, `Unsupported extended operation ${req.name}`);
         default: return undefined; // unbind and abandon are handled by the connection
       }
     } catch (err) {
-      // Our errors carry their LDAP result code (a database away: unavailable, 52); anything
-      // else is a defect of ours: operationsError, logged with its stack.
-      const known = err instanceof AppError ? err : storageFailure(err);
-      if (known) {
-        ctx.logger.warn({ err, code: known.code }, 'ldap request failed');
-        return answer(conn, req, known.ldapCode, known.message);
-      }
-      ctx.logger.error({ err }, 'ldap handler failed');
-      answer(conn, req, RESULT.operationsError, 'Internal error');
+      // The one error model's answer as a result code: our errors carry theirs (a database away:
+      // unavailable, 52); a defect of ours is operationsError, logged with its stack.
+      const a = errorAnswer(err);
+      if (a.internal) ctx.logger.error({ err }, 'ldap handler failed');
+      else ctx.logger.warn({ err, code: a.code }, 'ldap request failed');
+      answer(conn, req, a.ldapCode, a.message);
     }
   };
 }
@@ -196,4 +194,3 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-export { RC };

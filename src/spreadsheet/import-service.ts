@@ -10,7 +10,7 @@ import { runImportThread } from './import-thread.ts';
 import { importOptionsSchema, type ImportJob, type ImportOptions, type ImportReport } from './import-job.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import type { Actor } from '../domain/audit.ts';
-import { detailsFromZod, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors.ts';
+import { detailsFromZod, invalidInput, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors.ts';
 import { ImportPlanner, storedContentKeys, type ImportPlan } from './import-plan.ts';
 import { checkSheet, type CheckJob, type CheckMessage, type SheetHead } from './sheet-check.ts';
 
@@ -21,7 +21,7 @@ export function parseImportOptions(raw: unknown): ImportOptions {
   const r = importOptionsSchema.safeParse(raw ?? {});
   if (r.success) return r.data;
   const details = detailsFromZod(r.error.issues, raw);
-  throw new ValidationError('Invalid import options: ' + details.map((d) => `${d.field ?? 'options'}: ${d.reason}`).join('; '), details);
+  throw invalidInput('import options', details, 'options');
 }
 
 /** Where the rows of an upload are read and checked: here, or in the check thread. */

@@ -6,7 +6,7 @@
 import type ICAL from 'ical.js';
 import { NUMBER_FIELDS, type NumberField } from '../domain/contact-schemas.ts';
 import { tryPrepareContact, type ContactWarning, type PreparedContact } from '../domain/prepare-contact.ts';
-import { ValidationError } from '../errors.ts';
+import { invalidInput } from '../errors.ts';
 import { parseVcard, readCard, type CardReading } from './card-fields.ts';
 
 export interface CardContact {
@@ -36,7 +36,7 @@ export function cardToContact(text: string, region: string): CardContact {
     if (bad.length > 0) result = tryPrepareContact(input, region);
   }
   if (!result.ok) {
-    throw new ValidationError('Invalid card: ' + result.errors.map((e) => `${e.field ?? 'card'}: ${e.reason}`).join('; '), result.errors);
+    throw invalidInput('card', result.errors);
   }
   return { comp, reading, contact: result.contact, warnings: [...warnings, ...result.warnings] };
 }

@@ -14,7 +14,7 @@ const SRC = resolve(import.meta.dirname, '../../src');
  * folder under src/ or a file directly in it (without .ts).
  */
 const LAYERS: string[][] = [
-  ['errors', 'domain'], // the model: schemas, validation, the error types
+  ['errors', 'error-answer', 'domain'], // the model: schemas, validation, the error types and the one error answer
   ['config'], // the configuration schema and its loading
   ['store'], // the store contract and its two engines
   ['ops', 'auth'], // metrics, logging, readiness; passwords, tokens, sign-in limits

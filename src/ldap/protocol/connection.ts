@@ -8,9 +8,10 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
+import { LdapCode } from '../../errors.ts';
 import { BerError } from './ber.ts';
 import { FrameError, MessageFramer } from './framing.ts';
-import { decodeMessage, envelope, extendedResponse, noticeOfDisconnection, RESULT, type LdapRequest } from './messages.ts';
+import { decodeMessage, envelope, extendedResponse, noticeOfDisconnection, type LdapRequest } from './messages.ts';
 
 export const START_TLS = '1.3.6.1.4.1.1466.20037';
 /** Requests read ahead of the one being answered before reading pauses. */
@@ -98,7 +99,7 @@ export class LdapConnection {
     } catch (err) {
       // Not LDAP, or a message over the size cap: nothing sensible can follow on this stream.
       this.logger.debug({ remote: this.remoteAddress, reason: (err as FrameError).message }, 'ldap framing error: connection closed');
-      return this.disconnect(RESULT.protocolError, null);
+      return this.disconnect(LdapCode.protocolError, null);
     }
     if (messages.length > 0) this.idle.refresh();
     this.messages += messages.length;
@@ -113,7 +114,7 @@ export class LdapConnection {
         // a decoder bug must cost this connection, never the process
         if (!(err instanceof BerError)) this.logger.error({ err, remote: this.remoteAddress }, 'ldap message decoding failed');
         else this.logger.debug({ remote: this.remoteAddress, reason: err.message }, 'malformed ldap message: connection closed');
-        return this.disconnect(RESULT.protocolError, `malformed message: ${(err as Error).message}`);
+        return this.disconnect(LdapCode.protocolError, `malformed message: ${(err as Error).message}`);
       }
       if (req.op === 'abandon') {
         this.abandon(req.target);
@@ -188,12 +189,12 @@ export class LdapConnection {
   /** StartTLS (RFC 4511 4.14): the success response goes out in clear, then TLS takes the socket. */
   private upgrade(req: LdapRequest): void {
     const fail = (code: number, message: string) => this.write(envelope(req.id, extendedResponse(code, message, null)));
-    if (this.encrypted) return fail(RESULT.operationsError, 'TLS is already active');
-    if (!this.startTls) return fail(RESULT.unavailable, 'StartTLS needs ldap.tlsCert and ldap.tlsKey');
+    if (this.encrypted) return fail(LdapCode.operationsError, 'TLS is already active');
+    if (!this.startTls) return fail(LdapCode.unavailable, 'StartTLS needs ldap.tlsCert and ldap.tlsKey');
     // Requests sent after StartTLS but before its answer (a client must not) cannot tell which
     // side of the switch they belong to: refused, in clear, before anything changes.
-    if (this.queue.length > 0 || this.framer.pending > 0) return fail(RESULT.operationsError, 'requests outstanding: StartTLS must be sent alone');
-    this.write(envelope(req.id, extendedResponse(RESULT.success, '', START_TLS)));
+    if (this.queue.length > 0 || this.framer.pending > 0) return fail(LdapCode.operationsError, 'requests outstanding: StartTLS must be sent alone');
+    this.write(envelope(req.id, extendedResponse(LdapCode.success, '', START_TLS)));
     this.socket.off('data', this.onData);
     const secure = new TLSSocket(this.socket, { isServer: true, secureContext: this.startTls });
     secure.on('error', (err) => {
@@ -228,7 +229,7 @@ export class LdapConnection {
       this.socket.off('data', this.onData);
       this.stream.off('data', this.onData);
       this.clearTimers();
-      if (this.stream.writable) this.stream.end(noticeOfDisconnection(RESULT.unavailable, 'The server is shutting down'));
+      if (this.stream.writable) this.stream.end(noticeOfDisconnection(LdapCode.unavailable, 'The server is shutting down'));
       this.destroyLater();
     }));
   }

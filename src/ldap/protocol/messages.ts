@@ -2,13 +2,10 @@
 // (RFC 4511 4.1-4.14). A request that is valid BER but breaks a rule we can name is returned with
 // `refused` (answered with that result code, the connection stays up); bytes that are not an
 // LDAPMessage at all throw BerError (Notice of Disconnection, then close).
+import { LdapCode } from '../../errors.ts';
 import type { LdapFilter } from '../ldap-filter.ts';
 import { BerError, BerReader, bool, enumerated, int, octets, tlv } from './ber.ts';
 import { decodeFilter, FilterLimitError } from './filter-decoder.ts';
-
-export const RESULT = {
-  success: 0, operationsError: 1, protocolError: 2, adminLimitExceeded: 11, authMethodNotSupported: 7, busy: 51, unavailable: 52, unwillingToPerform: 53,
-} as const;
 
 export interface RequestControl {
   type: string;
@@ -91,14 +88,14 @@ function decodeSearch(base: Base, content: BerReader): LdapRequest {
   } catch (e) {
     if (!(e instanceof FilterLimitError)) throw e;
     // the outermost filter element was read whole before its inside was decoded
-    refused = { code: RESULT.adminLimitExceeded, message: e.message };
+    refused = { code: LdapCode.adminLimitExceeded, message: e.message };
   }
   const list = content.sequence();
   const attributes: string[] = [];
   while (list.remaining > 0) attributes.push(list.string());
   if (content.remaining > 0) throw new BerError('bytes after the attribute list');
-  if (scope < 0 || scope > 2) refused ??= { code: RESULT.protocolError, message: `unknown search scope ${scope}` };
-  if (sizeLimit < 0 || timeLimit < 0) refused ??= { code: RESULT.protocolError, message: 'negative size or time limit' };
+  if (scope < 0 || scope > 2) refused ??= { code: LdapCode.protocolError, message: `unknown search scope ${scope}` };
+  if (sizeLimit < 0 || timeLimit < 0) refused ??= { code: LdapCode.protocolError, message: 'negative size or time limit' };
   return { ...base, op: 'search', base: dn, scope, sizeLimit, timeLimit, typesOnly, filter, attributes, refused };
 }
 

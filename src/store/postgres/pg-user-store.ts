@@ -5,11 +5,12 @@
 import { personalBook, USERS_BOOK } from '../feed-books.ts';
 import type pg from 'pg';
 import type { Actor } from '../../domain/audit.ts';
+import { prepareUserEntry } from '../../domain/user-entry.ts';
 import type { User, UserCreate, UserPatch } from '../../domain/user-schemas.ts';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import { newId } from '../ids.ts';
 import type { CredentialRevocation } from '../store.ts';
-import { userDirectoryEntry, userFromRow, type UserRow } from '../user-records.ts';
+import { userFromRow, type UserRow } from '../user-records.ts';
 import type { PgStore } from './pg-store.ts';
 
 type UserWrite = Omit<UserCreate, 'password'> & { passwordHash?: string | null };
@@ -31,7 +32,7 @@ export class PgUserStore {
         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$10)`, [id, accountId, input.username, input.name, input.scope, input.extension ?? '',
         input.directNumber ?? '', input.email ?? '', input.passwordHash ?? null, at]);
       const user = (await this.getOn(client, accountId, id))!;
-      const entry = userDirectoryEntry(user, await this.store.regionOn(client, accountId));
+      const entry = prepareUserEntry(user, await this.store.regionOn(client, accountId));
       await this.store.insertContact(client, accountId, id, 'user', id, entry, actor.id, at, new Map());
       await this.store.audit(client, accountId, actor, 'user.create', id, null, user, at);
       return { result: user, feed: { changed: [id], deleted: [], books: [USERS_BOOK] } };
@@ -72,7 +73,7 @@ export class PgUserStore {
       ]);
       const after = (await this.getOn(client, accountId, id))!;
       const entry = await this.store.contactOn(client, accountId, id, USERS_ONLY);
-      if (entry) await this.store.updateRow(client, accountId, entry, userDirectoryEntry(after, await this.store.regionOn(client, accountId)), actor.id, at, new Map());
+      if (entry) await this.store.updateRow(client, accountId, entry, prepareUserEntry(after, await this.store.regionOn(client, accountId)), actor.id, at, new Map());
       await this.store.audit(client, accountId, actor, 'user.update', id, before, after, at);
       if (revoke) await revokeCredentials(client, accountId, id, revoke);
       return { result: after, feed: { changed: entry ? [id] : [], deleted: [], books: [USERS_BOOK] } };

@@ -2,11 +2,12 @@
 // so phones find colleagues with the same indexed searches as shared contacts.
 import { newId } from '../ids.ts';
 import type { Actor } from '../../domain/audit.ts';
+import { prepareUserEntry } from '../../domain/user-entry.ts';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import type { ApiTokenInfo, TokenKind, User, UserCreate, UserPatch } from '../../domain/user-schemas.ts';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { CredentialRevocation, TokenRecord } from '../store.ts';
-import { publicToken, tokenFromRow as toToken, userDirectoryEntry, userFromRow, type TokenRow, type UserRow } from '../user-records.ts';
+import { publicToken, tokenFromRow as toToken, userFromRow, type TokenRow, type UserRow } from '../user-records.ts';
 import { now, type Db, type StatementCache } from './database.ts';
 import type { SqliteContactWriter } from './sqlite-contact-writer.ts';
 
@@ -87,7 +88,7 @@ export class SqliteUserStore {
   }
 
   private directoryEntry(accountId: string, u: User): PreparedContact {
-    return userDirectoryEntry(u, this.regionOf(accountId));
+    return prepareUserEntry(u, this.regionOf(accountId));
   }
 
   /** Ends a user's sessions and tokens after a password change (inside update's transaction). */

@@ -4,7 +4,7 @@
 import { signinFailurePolicy } from '../../../src/auth/signin-wait.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareContact } from '../../../src/domain/prepare-contact.ts';
-import { ConflictError, NotFoundError } from '../../../src/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../../src/errors.ts';
 import type { SessionRecord } from '../../../src/store/async-store.ts';
 import { CardTakenError } from '../../../src/store/card-taken.ts';
 import { KINDS, type ContractStore } from './stores.ts';
@@ -80,6 +80,41 @@ for (const makeKind of KINDS) {
         ['user.delete', 'user.update', 'user.update', 'user.update', 'user.create', 'user.create']);
       // writes to personal contacts stay out of the account's change history
       expect((await store.listAudit('acme', { limit: 5, contactId: mine.id }))).toEqual([]);
+    });
+
+    it("normalises a user's extension and direct number as a contact's numbers, cleans the name, and writes nothing for a number that is none", async () => {
+      const numbersOf = (c: { numbers: { raw: string; e164: string | null; digits: string }[] }) => c.numbers.map(({ raw, e164, digits }) => ({ raw, e164, digits }));
+      const cases = [
+        // a short extension, and a direct number typed with brackets, dashes and doubled spaces
+        { extension: '2101', directNumber: ' +1 (214)  555-0177 ' },
+        // a ten-digit "extension" (a DID used as the extension) gets its E.164 form like any number
+        { extension: '4694292000', directNumber: '469.429.2001 x 55' },
+      ];
+      for (const [i, numbers] of cases.entries()) {
+        const user = await store.createUser('globex', { username: `n${i}`, name: 'Dee\u0007 Jones', scope: 'basic', ...numbers }, actor);
+        const entry = (await store.getContact('globex', user.id, USERS))!;
+        // the same values typed into a contact's work and mobile numbers
+        const contact = prepareContact({ lastName: 'X', workNumber: numbers.extension, mobileNumber: numbers.directNumber }, 'US');
+        expect(numbersOf(entry)).toEqual(numbersOf(contact));
+        expect(entry.numbers.map((n) => n.kind)).toEqual(['extension', 'work']);
+        expect(entry).toMatchObject({ firstName: 'Dee', lastName: 'Jones', workNumber: numbers.extension });
+      }
+      expect(numbersOf((await store.getContact('globex', (await store.findUserByLogin('globex', 'n0'))!.id, USERS))!)).toEqual([
+        { raw: '2101', e164: null, digits: '2101' },
+        { raw: '+1 (214) 555-0177', e164: '+12145550177', digits: '12145550177' },
+      ]);
+
+      // an update goes through the same rule; a direct number that is none is refused and nothing is written
+      const n0 = (await store.findUserByLogin('globex', 'n0'))!;
+      await store.updateUser('globex', n0.id, { directNumber: '(972) 555-0199' }, actor);
+      expect((await store.getContact('globex', n0.id, USERS))!.numbers[1]).toMatchObject({ raw: '(972) 555-0199', e164: '+19725550199', digits: '19725550199' });
+      await expect(store.updateUser('globex', n0.id, { directNumber: 'call reception' }, actor)).rejects.toMatchObject({
+        status: 400, details: [{ field: 'directNumber', value: 'call reception' }],
+      });
+      await expect(store.createUser('globex', { username: 'bad', name: 'Bad', scope: 'basic', extension: '12', directNumber: 'call reception' }, actor))
+        .rejects.toBeInstanceOf(ValidationError);
+      expect(await store.findUserByLogin('globex', 'bad')).toBeNull();
+      expect((await store.getUser('globex', n0.id))!.directNumber).toBe('(972) 555-0199');
     });
 
     it('keeps tokens by hash: platform and account tokens, listed per owner, touched, deleted only in their account', async () => {
