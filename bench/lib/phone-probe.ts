@@ -14,7 +14,7 @@ export const pct = (xs: number[], p: number) => {
 export interface Probe { ldap: number[]; phonebook: number[]; errors: number }
 
 /** What phones do, one request at a time, until `until` resolves. */
-export async function probe(srv: RunningServer, until: Promise<unknown>, account = 'probe', withPhonebook = true): Promise<Probe> {
+export async function probe(srv: Pick<RunningServer, 'ldapPort' | 'httpPort'>, until: Promise<unknown>, account = 'probe', withPhonebook = true): Promise<Probe> {
   let done = false;
   void until.finally(() => { done = true; });
   const out: Probe = { ldap: [], phonebook: [], errors: 0 };
