@@ -9,7 +9,7 @@ import {
 import type { Actor } from '../../domain/audit.ts';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { PhoneCredentials } from '../async-store.ts';
-import type { PgStore } from './pg-store.ts';
+import type { PgWrites } from './pg-writes.ts';
 import { ACCOUNT_GONE_REVISION } from '../async-store.ts';
 import { CHANGE_CHANNEL } from './pg-listener.ts';
 
@@ -26,7 +26,7 @@ const toAccount = (r: AccountRow): Account => ({
 
 export class PgAccountStore {
   constructor(
-    private readonly store: PgStore,
+    private readonly store: PgWrites,
     private readonly pool: pg.Pool,
     private readonly tx: <T>(fn: (c: pg.PoolClient) => Promise<T>) => Promise<T>,
   ) {}

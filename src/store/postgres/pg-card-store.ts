@@ -13,10 +13,10 @@ import { PreconditionFailedError } from '../../errors.ts';
 import { CardTakenError, idOfCardName, idOfUid, takenBy } from '../card-taken.ts';
 import { groupCardKeys, membershipAfter } from '../group-card.ts';
 import type { CardName, GroupCardWrite, StoredCardName, WriteScope } from '../store.ts';
-import type { PgStore } from './pg-store.ts';
+import type { PgWrites } from './pg-writes.ts';
 
 export class PgCardStore {
-  constructor(private readonly store: PgStore, private readonly pool: pg.Pool) {}
+  constructor(private readonly store: PgWrites, private readonly pool: pg.Pool) {}
 
   async names(accountId: string, contactIds: string[]): Promise<Map<string, StoredCardName>> {
     const out = new Map<string, StoredCardName>();

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { AsyncChangeFeed, BookChanges, ChangeWatch, RevisionChanges } from '../async-store.ts';
 import { EVERY_BOOK, type FeedBook } from '../feed-books.ts';
 import { listen } from './pg-listener.ts';
-import type { PostgresOptions } from './pg-store.ts';
+import type { PostgresOptions } from './pg-writes.ts';
 
 export class PgChangeFeed {
   constructor(

@@ -9,10 +9,10 @@ import type { Group } from '../../domain/group-schemas.ts';
 import { groupKey } from '../../domain/text-fold.ts';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import { newId } from '../ids.ts';
-import type { PgStore } from './pg-store.ts';
+import type { PgWrites } from './pg-writes.ts';
 
 export class PgGroupStore {
-  constructor(private readonly store: PgStore, private readonly pool: pg.Pool) {}
+  constructor(private readonly store: PgWrites, private readonly pool: pg.Pool) {}
 
   async list(accountId: string): Promise<Group[]> {
     const { rows } = await this.pool.query<{ id: string; account_id: string; name: string; n: string }>(

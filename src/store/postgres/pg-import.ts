@@ -1,4 +1,4 @@
-// An import's writes inside its one transaction (PgStore.accountTx holds the account's revision
+// An import's writes inside its one transaction (PgWrites.accountTx holds the account's revision
 // lock from the first chunk to commit): new contacts go in through COPY, table by table, chunk
 // by chunk as they arrive; updates and deletions are statements. Groups the rows name are found
 // or made first, once per import.
@@ -15,7 +15,7 @@ import type { BatchOp, BatchResult, WriteScope } from '../async-store.ts';
 import { newId } from '../ids.ts';
 import { CONTENT_COLUMNS, contactValues } from '../contact-columns.ts';
 import { copyLine } from './pg-rows.ts';
-import type { AccountTx, PgStore } from './pg-store.ts';
+import type { AccountTx, PgWrites } from './pg-writes.ts';
 
 /** COPY text lines written to the server per stream chunk. */
 const LINES_PER_WRITE = 500;
@@ -40,7 +40,7 @@ function* batched(lines: Iterable<string>): Generator<string> {
 }
 
 export async function importInto(
-  store: PgStore, t: AccountTx, accountId: string, scope: WriteScope, chunks: AsyncIterable<BatchOp[]> | Iterable<BatchOp[]>, actor: Actor,
+  store: PgWrites, t: AccountTx, accountId: string, scope: WriteScope, chunks: AsyncIterable<BatchOp[]> | Iterable<BatchOp[]>, actor: Actor,
 ): Promise<{ result: BatchResult; total: number }> {
   const { client, at } = t;
   const result: BatchResult = { created: [], updated: [], deleted: [] };
@@ -91,7 +91,7 @@ export async function importInto(
           for (let k = 0; k < groups.length; k++) yield copyLine([ids[i], groupIds.get(groupKey(groups[k]))!, k]);
         }
       })());
-    // Personal contacts are not audited (PgStore.auditContact says why).
+    // Personal contacts are not audited (PgWrites.auditContact says why).
     if (scope.source === 'shared') await copyInto(client, 'audit_log', ['account_id', 'at', 'actor', 'action', 'target_id', 'before', 'after', 'batch_id'],
       creates.map((c, i) => copyLine([accountId, at, actor.id, 'contact.create', ids[i], null, c.fieldsJson ?? JSON.stringify(c.fields), actor.batchId ?? null])));
     for (const id of ids) result.created.push(id); // not push(...ids): a spread of 100,000s overflows the stack

@@ -31,21 +31,16 @@ import { PgContactQuery } from './pg-contact-query.ts';
 import { connectOrExplain } from './pg-connect.ts';
 import { PgGroupStore } from './pg-group-store.ts';
 import { importInto } from './pg-import.ts';
-import { CHANGE_CHANNEL, type ListenerOptions } from './pg-listener.ts';
+import { CHANGE_CHANNEL } from './pg-listener.ts';
 import { migrate } from './pg-migrations.ts';
 import { publicContact, selectContacts } from './pg-rows.ts';
 import { PgSessionStore } from './pg-session-store.ts';
 import { PgSigninFailures } from './pg-signin-failures.ts';
 import { PgTokenStore } from './pg-token-store.ts';
 import { PgUserStore } from './pg-user-store.ts';
+import type { AccountTx, FeedEntry, PgWrites, PostgresOptions } from './pg-writes.ts';
 
-export interface PostgresOptions extends ListenerOptions {
-  url: string;
-  /** Pool size (default 10). */
-  poolSize?: number;
-  /** How long a connection attempt may take before it fails (default 5,000 ms): an unreachable server fails the start quickly. */
-  connectTimeoutMs?: number;
-}
+export type { AccountTx, FeedEntry, PostgresOptions } from './pg-writes.ts';
 
 export interface PostgresStore extends AsyncStore {
   /** The migrations this instance applied at start (empty when another instance had). */
@@ -53,13 +48,6 @@ export interface PostgresStore extends AsyncStore {
 }
 
 const now = (): string => new Date().toISOString();
-
-/** What a write transaction reports to the change feed. */
-/** `books`: the address books the entry touched (feed-books.ts); left out, every book. */
-export interface FeedEntry { changed: string[]; deleted: string[]; everything?: boolean; books?: FeedBook[] }
-
-/** The client of one write transaction, with the revision it took. */
-export interface AccountTx { client: pg.PoolClient; revision: number; at: string }
 
 const LARGE_BATCH = 1000;
 
@@ -107,7 +95,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Postgres
   return new PgStore(pool, opts, appliedMigrations);
 }
 
-class PgStore implements PostgresStore {
+class PgStore implements PostgresStore, PgWrites {
   readonly engine = 'postgres' as const;
   /** Holds the URL, maybe with its password: never logged. */
   readonly locator: { engine: 'postgres'; url: string };

@@ -11,7 +11,7 @@ import { ConflictError, NotFoundError } from '../../errors.ts';
 import { newId } from '../ids.ts';
 import type { CredentialRevocation } from '../store.ts';
 import { userFromRow, type UserRow } from '../user-records.ts';
-import type { PgStore } from './pg-store.ts';
+import type { PgWrites } from './pg-writes.ts';
 
 type UserWrite = Omit<UserCreate, 'password'> & { passwordHash?: string | null };
 type UserUpdate = Omit<UserPatch, 'password'> & { passwordHash?: string | null };
@@ -19,7 +19,7 @@ type UserUpdate = Omit<UserPatch, 'password'> & { passwordHash?: string | null }
 const USERS_ONLY = { shared: false, users: true, personalOf: null };
 
 export class PgUserStore {
-  constructor(private readonly store: PgStore, private readonly pool: pg.Pool) {}
+  constructor(private readonly store: PgWrites, private readonly pool: pg.Pool) {}
 
   create(accountId: string, input: UserWrite, actor: Actor): Promise<User> {
     return this.store.accountTx(accountId, async ({ client, at }) => {
