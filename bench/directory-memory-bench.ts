@@ -1,0 +1,74 @@
+// What one account's read model costs (issue 24, "compact entries"): DIRECTORY_BENCH_CONTACTS
+// (100,000) contacts from the LDAP bench's generator, seeded into a SQLite file, then the model
+// built from it exactly as the server builds it (buildAccountDirectory, a page per store call):
+// heap bytes per contact after a forced GC (the store stays open on both sides, so only the model
+// counts), build time, and how long the event loop was held meanwhile (a 5 ms timer alongside,
+// and the delay histogram) — what a phone's search waits for during a cold build.
+// `npm run bench directory-memory`; DIRECTORY_BENCH_CONTACTS=1000000 for the big account.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { prepareContact } from '../src/domain/prepare-contact.ts';
+import { buildAccountDirectory } from '../src/directory/account-build.ts';
+import { openStoreFor } from '../src/store/open-store.ts';
+import { fakeContact, rng } from './lib/fake-contacts.ts';
+
+const N = Number(process.env.DIRECTORY_BENCH_CONTACTS ?? 100_000);
+const ACTOR = { id: 'bench' };
+const SEED_CHUNK = 50_000;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function heapUsed(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dialbook-dirmem-'));
+  const store = await openStoreFor({ engine: 'sqlite', file: join(dir, 'dialbook.db') });
+  try {
+    const t = process.hrtime.bigint();
+    await store.createAccount({ id: 'big', name: 'Big', region: 'US', settings: { showUsersInDirectory: false } }, ACTOR);
+    const rand = rng(7);
+    for (let from = 0; from < N; from += SEED_CHUNK) {
+      const ops = [];
+      for (let i = from; i < Math.min(N, from + SEED_CHUNK); i++) ops.push({ op: 'create' as const, contact: prepareContact(fakeContact(i, rand), 'US') });
+      await store.applyBatch('big', { source: 'shared' }, ops, ACTOR);
+    }
+    console.log(`${N.toLocaleString('en-US')} contacts seeded in ${(Number(process.hrtime.bigint() - t) / 1e9).toFixed(1)} s`);
+
+    const before = heapUsed();
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    // the longest gap between two turns of a timer that asks for one every 5 ms
+    let last = performance.now();
+    let maxGap = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - last);
+      last = now;
+    }, 5);
+    const t0 = performance.now();
+    const built = await buildAccountDirectory(store, 'big', { backgroundMin: 2000, wanted: () => true });
+    const buildMs = performance.now() - t0;
+    clearInterval(ticker);
+    delay.disable();
+    if (typeof built === 'string') throw new Error(`build: ${built}`);
+    const bytes = (heapUsed() - before) / built.dir.size;
+    const rss = process.memoryUsage().rss;
+    console.log(`read model of ${built.dir.size.toLocaleString('en-US')} contacts: ${Math.round(bytes).toLocaleString('en-US')} heap bytes per contact, `
+      + `built in ${(buildMs / 1000).toFixed(2)} s; event loop held max ${maxGap.toFixed(0)} ms (timer gap), `
+      + `delay p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms; process RSS ${(rss / 2 ** 20).toFixed(0)} MiB`);
+    // keep the model reachable until measured
+    if (built.dir.size < 0) console.log(built);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
