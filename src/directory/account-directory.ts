@@ -6,7 +6,7 @@ import type { Contact, ContactSort } from '../domain/contact-schemas.ts';
 import type { ContactQuery } from '../store/store.ts';
 import { compileCriterion, groupKey } from './criterion-match.ts';
 import { type Candidates, planCandidates, type PlanSources } from './criterion-plan.ts';
-import { compareEntries, type DirEntry, isVisible, toEntry } from './directory-entry.ts';
+import { compareEntries, type DirEntry, entryVisible, StringPool, toEntry } from './directory-entry.ts';
 import { INDEXED_NAMES, NameIndex, type IndexedName } from './name-index.ts';
 import { NumberIndex, type NumberRef } from './number-index.ts';
 import { sortInSlices } from './sliced-sort.ts';
@@ -17,6 +17,8 @@ export interface PreparedDirectory {
   entries: DirEntry[];
   names: Record<IndexedName, DirEntry[]>;
   numbers: NumberRef[];
+  /** The strings the entries share; entries made later share them too. */
+  pool: StringPool;
 }
 
 export interface DirectoryPage {
@@ -39,8 +41,8 @@ const COMPARE: Record<Exclude<ContactSort, 'name' | '-name'>, (a: DirEntry, b: D
   '-firstName': (a, b) => cmp(b.first, a.first) || cmp(b.last, a.last) || b.seq - a.seq,
   company: (a, b) => cmp(a.company, b.company) || cmp(a.sortKey, b.sortKey) || a.seq - b.seq,
   '-company': (a, b) => cmp(b.company, a.company) || cmp(b.sortKey, a.sortKey) || b.seq - a.seq,
-  updatedAt: (a, b) => cmp(a.contact.updatedAt, b.contact.updatedAt) || a.seq - b.seq,
-  '-updatedAt': (a, b) => cmp(b.contact.updatedAt, a.contact.updatedAt) || b.seq - a.seq,
+  updatedAt: (a, b) => cmp(a.updatedAt, b.updatedAt) || a.seq - b.seq,
+  '-updatedAt': (a, b) => cmp(b.updatedAt, a.updatedAt) || b.seq - a.seq,
 };
 
 function cmp(a: string, b: string): number {
@@ -54,6 +56,7 @@ export class AccountDirectory implements PlanSources {
   readonly numbers: NumberIndex;
   readonly groups = new Map<string, DirEntry[]>();
   private nextSeq: number;
+  private readonly pool: StringPool;
   /** One mark per entry, reused by every search (cleared after use): no per-search allocation. */
   private marks = new Uint8Array(0);
 
@@ -72,7 +75,8 @@ export class AccountDirectory implements PlanSources {
   constructor(contacts: readonly Contact[] | PreparedDirectory, readonly account: Account, readonly incarnation: string, public revision: number) {
     this.region = account.region;
     const prepared = Array.isArray(contacts) ? null : (contacts as PreparedDirectory);
-    this.entries = prepared ? prepared.entries : (contacts as readonly Contact[]).map((c, i) => toEntry(c, i));
+    this.pool = prepared ? prepared.pool : new StringPool();
+    this.entries = prepared ? prepared.entries : (contacts as readonly Contact[]).map((c, i) => toEntry(c, i, this.pool));
     if (!prepared) this.entries.sort(compareEntries);
     this.nextSeq = this.entries.length;
     this.renumber();
@@ -85,12 +89,12 @@ export class AccountDirectory implements PlanSources {
    * What the constructor would sort, sorted a turn at a time (sliced-sort.ts): for a build in
    * the background. entries: toEntry(contact, its position in insertion order).
    */
-  static async prepare(entries: DirEntry[], pause: () => Promise<void>): Promise<PreparedDirectory> {
+  static async prepare(entries: DirEntry[], pool: StringPool, pause: () => Promise<void>): Promise<PreparedDirectory> {
     const sorted = await sortInSlices(entries, compareEntries, pause);
     const names = {} as Record<IndexedName, DirEntry[]>;
     for (const f of INDEXED_NAMES) names[f] = await sortInSlices(NameIndex.listOf(f, sorted), NameIndex.compare(f), pause);
     const numbers = await sortInSlices(NumberIndex.refsOf(sorted), NumberIndex.compare, pause);
-    return { entries: sorted, names, numbers };
+    return { entries: sorted, names, numbers, pool };
   }
 
   get size(): number {
@@ -107,7 +111,7 @@ export class AccountDirectory implements PlanSources {
     for (const c of changed) {
       const old = this.byId.get(c.id);
       if (old) this.remove(old);
-      const e = toEntry(c, old ? old.seq : this.nextSeq++);
+      const e = toEntry(c, old ? old.seq : this.nextSeq++, this.pool);
       this.entries.splice(this.insertAt(e), 0, e);
       this.indexOther(e);
       this.names.add(e);
@@ -122,9 +126,9 @@ export class AccountDirectory implements PlanSources {
       const old = this.byId.get(id);
       if (old) removed.add(old);
     }
-    const added = changed.map((c) => toEntry(c, this.byId.get(c.id)?.seq ?? this.nextSeq++));
-    for (const e of removed) this.byId.delete(e.contact.id);
-    for (const e of added) this.byId.set(e.contact.id, e);
+    const added = changed.map((c) => toEntry(c, this.byId.get(c.id)?.seq ?? this.nextSeq++, this.pool));
+    for (const e of removed) this.byId.delete(e.id);
+    for (const e of added) this.byId.set(e.id, e);
     const entries = this.entries.filter((e) => !removed.has(e));
     for (const e of added) entries.push(e);
     entries.sort(compareEntries);
@@ -140,7 +144,7 @@ export class AccountDirectory implements PlanSources {
     const where = q.where ?? { all: true };
     const match = compileCriterion(where, this.region);
     const vis = q.visibility;
-    const test = (e: DirEntry) => isVisible(e.contact, vis) && match(e);
+    const test = (e: DirEntry) => entryVisible(e, vis) && match(e);
     const sort = q.sort ?? 'name';
     const offset = Math.max(0, q.offset ?? 0);
     const limit = Math.max(0, q.limit ?? 50);
@@ -229,8 +233,8 @@ export class AccountDirectory implements PlanSources {
     // insertAt finds e's own slot: entries are unique by (sortKey, seq)
     if (this.entries[at] === e) this.entries.splice(at, 1);
     else this.entries.splice(this.entries.indexOf(e), 1);
-    this.byId.delete(e.contact.id);
-    for (const g of e.contact.groups) {
+    this.byId.delete(e.id);
+    for (const g of e.groups) {
       const members = this.groups.get(groupKey(g));
       if (!members) continue;
       const i = members.indexOf(e);
@@ -254,12 +258,12 @@ export class AccountDirectory implements PlanSources {
   }
 
   private indexOther(e: DirEntry): void {
-    this.byId.set(e.contact.id, e);
+    this.byId.set(e.id, e);
     this.addToGroups(e);
   }
 
   private addToGroups(e: DirEntry): void {
-    for (const g of e.contact.groups) {
+    for (const g of e.groups) {
       const key = groupKey(g);
       let members = this.groups.get(key);
       if (!members) this.groups.set(key, (members = []));

@@ -28,7 +28,7 @@ export class NumberIndex {
   /** One ref per number of the entries, in their order. */
   static refsOf(entries: readonly DirEntry[]): NumberRef[] {
     const refs: NumberRef[] = [];
-    for (const e of entries) for (const n of e.contact.numbers) refs.push({ rev: reverse(n.digits), entry: e });
+    for (const e of entries) for (let i = 0; i < e.numberCount; i++) refs.push({ rev: reverse(e.numberDigits(i)), entry: e });
     return refs;
   }
 
@@ -37,7 +37,7 @@ export class NumberIndex {
   /** Many changes at once: drop the removed, append the added, and let the (run-aware) sort merge. */
   bulk(removed: ReadonlySet<DirEntry>, added: readonly DirEntry[]): void {
     const refs = this.refs.filter((r) => !removed.has(r.entry));
-    for (const e of added) for (const n of e.contact.numbers) refs.push({ rev: reverse(n.digits), entry: e });
+    for (const e of added) for (let i = 0; i < e.numberCount; i++) refs.push({ rev: reverse(e.numberDigits(i)), entry: e });
     refs.sort(byRev);
     this.refs = refs;
   }
@@ -55,8 +55,8 @@ export class NumberIndex {
   }
 
   add(e: DirEntry): void {
-    for (const n of e.contact.numbers) {
-      const rev = reverse(n.digits);
+    for (let i = 0; i < e.numberCount; i++) {
+      const rev = reverse(e.numberDigits(i));
       let at = lowerBound(this.refs, REV, rev);
       while (at < this.refs.length && this.refs[at].rev === rev) at++;
       this.refs.splice(at, 0, { rev, entry: e });
@@ -64,8 +64,8 @@ export class NumberIndex {
   }
 
   remove(e: DirEntry): void {
-    for (const n of e.contact.numbers) {
-      const rev = reverse(n.digits);
+    for (let i = 0; i < e.numberCount; i++) {
+      const rev = reverse(e.numberDigits(i));
       for (let i = lowerBound(this.refs, REV, rev); i < this.refs.length && this.refs[i].rev === rev; i++) {
         if (this.refs[i].entry === e) {
           this.refs.splice(i, 1);
