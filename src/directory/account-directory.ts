@@ -81,8 +81,8 @@ export class AccountDirectory implements PlanSources {
     this.nextSeq = this.entries.length;
     this.renumber();
     for (const e of this.entries) this.indexOther(e);
-    this.names = prepared ? NameIndex.fromSorted(prepared.names) : new NameIndex(this.entries);
-    this.numbers = prepared ? NumberIndex.fromSorted(prepared.numbers) : new NumberIndex(this.entries);
+    this.names = prepared ? NameIndex.fromSorted(this, prepared.names) : NameIndex.of(this);
+    this.numbers = prepared ? NumberIndex.fromSorted(this, prepared.numbers) : NumberIndex.of(this);
   }
 
   /**
@@ -112,15 +112,19 @@ export class AccountDirectory implements PlanSources {
       const old = this.byId.get(c.id);
       if (old) this.remove(old);
       const e = toEntry(c, old ? old.seq : this.nextSeq++, this.pool);
-      this.entries.splice(this.insertAt(e), 0, e);
+      const at = this.insertAt(e);
+      this.entries.splice(at, 0, e);
       this.indexOther(e);
-      this.names.add(e);
-      this.numbers.add(e);
+      this.names.insertAt(at, e);
+      this.numbers.insertAt(at, e);
     }
     this.renumber();
   }
 
   private applyMany(changed: readonly Contact[], deletedIds: readonly string[]): void {
+    // the indexes hold entries, not positions, while entries move
+    this.names.edit();
+    this.numbers.edit();
     const removed = new Set<DirEntry>();
     for (const id of [...deletedIds, ...changed.map((c) => c.id)]) {
       const old = this.byId.get(id);
@@ -133,11 +137,11 @@ export class AccountDirectory implements PlanSources {
     for (const e of added) entries.push(e);
     entries.sort(compareEntries);
     this.entries = entries;
+    this.names.bulk(removed, added);
+    this.numbers.bulk(removed, added);
     this.renumber();
     this.groups.clear();
     for (const e of this.entries) this.addToGroups(e);
-    this.names.bulk(removed, added);
-    this.numbers.bulk(removed, added);
   }
 
   query(q: ContactQuery): DirectoryPage {
@@ -229,10 +233,13 @@ export class AccountDirectory implements PlanSources {
   }
 
   private remove(e: DirEntry): void {
-    const at = this.insertAt(e);
     // insertAt finds e's own slot: entries are unique by (sortKey, seq)
-    if (this.entries[at] === e) this.entries.splice(at, 1);
-    else this.entries.splice(this.entries.indexOf(e), 1);
+    let at = this.insertAt(e);
+    if (this.entries[at] !== e) at = this.entries.indexOf(e);
+    // the indexes find e through the entries: before they move
+    this.names.removeAt(at, e);
+    this.numbers.removeAt(at, e);
+    this.entries.splice(at, 1);
     this.byId.delete(e.id);
     for (const g of e.groups) {
       const members = this.groups.get(groupKey(g));
@@ -241,8 +248,6 @@ export class AccountDirectory implements PlanSources {
       if (i >= 0) members.splice(i, 1);
       if (members.length === 0) this.groups.delete(groupKey(g));
     }
-    this.names.remove(e);
-    this.numbers.remove(e);
   }
 
   /** First position whose entry is not before e in directory order. */
@@ -274,6 +279,8 @@ export class AccountDirectory implements PlanSources {
   private renumber(): void {
     const entries = this.entries;
     for (let i = 0; i < entries.length; i++) entries[i].pos = i;
-    this.names?.positionsMoved(); // (not yet built while the constructor numbers the entries)
+    // (not yet built while the constructor numbers the entries)
+    this.names?.positionsMoved();
+    this.numbers?.positionsMoved();
   }
 }

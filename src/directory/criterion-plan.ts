@@ -66,11 +66,11 @@ export function planCandidates(c: Criterion, s: PlanSources): Candidates | null 
   if ('number' in c) {
     if (c.op === 'eq') {
       const digits = equalityDigits(c.value ?? '', s.region);
-      return digits === '' ? NOTHING() : list(s.numbers.exact(digits));
+      return digits === '' ? NOTHING() : positions(s.numbers.exact(digits));
     }
     if (c.op === 'suffix') {
       const d = (c.value ?? '').replace(/\D/g, '');
-      return d === '' ? null : list(s.numbers.tail(d));
+      return d === '' ? null : positions(s.numbers.tail(d));
     }
     return null;
   }

@@ -38,7 +38,9 @@ interface Unusual {
 // ('+') or null ('-'); a number with any other e164 keeps its exact form in `unusual`.
 const KIND_LETTER: Record<NumberKind, string> = { work: 'w', mobile: 'm', home: 'h', fax: 'f', extension: 'x' };
 const LETTER_KIND: Record<string, NumberKind> = { w: 'work', m: 'mobile', h: 'home', f: 'fax', x: 'extension' };
-const NUMBER_SEP = '\u0001';
+export const NUMBER_SEP = '\u0001';
+/** Where a packed number's digits start (they end at NUMBER_SEP). */
+export const DIGITS_FROM = 2;
 
 export class DirEntry {
   /** Tie-break for equal sort keys: insertion order (the store's rowid), new contacts last. */
@@ -121,7 +123,7 @@ export class DirEntry {
   /** The i-th number's digits. */
   numberDigits(i: number): string {
     const p = this.packed(i);
-    return p.slice(2, p.indexOf(NUMBER_SEP));
+    return p.slice(DIGITS_FROM, p.indexOf(NUMBER_SEP));
   }
 
   /** The contact as the store returned it (a new object each time: callers may keep or change it). */
@@ -139,7 +141,8 @@ export class DirEntry {
     };
   }
 
-  private packed(i: number): string {
+  /** The i-th number packed (kind, e164 mark, digits from DIGITS_FROM up to NUMBER_SEP, raw). */
+  packed(i: number): string {
     const n = this.nums!;
     return typeof n === 'string' ? n : n[i];
   }
@@ -149,7 +152,7 @@ export class DirEntry {
     for (let i = 0; i < this.numberCount; i++) {
       const p = this.packed(i);
       const sep = p.indexOf(NUMBER_SEP);
-      const digits = p.slice(2, sep);
+      const digits = p.slice(DIGITS_FROM, sep);
       out.push({ kind: LETTER_KIND[p[0]], raw: p.slice(sep + 1), e164: p[1] === '+' ? '+' + digits : null, digits });
     }
     return out;
