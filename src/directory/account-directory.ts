@@ -51,7 +51,6 @@ function cmp(a: string, b: string): number {
 
 export class AccountDirectory implements PlanSources {
   entries: DirEntry[];
-  readonly byId = new Map<string, DirEntry>();
   readonly names: NameIndex;
   readonly numbers: NumberIndex;
   readonly groups = new Map<string, DirEntry[]>();
@@ -80,7 +79,7 @@ export class AccountDirectory implements PlanSources {
     if (!prepared) this.entries.sort(compareEntries);
     this.nextSeq = this.entries.length;
     this.renumber();
-    for (const e of this.entries) this.indexOther(e);
+    for (const e of this.entries) this.addToGroups(e);
     this.names = prepared ? NameIndex.fromSorted(this, prepared.names) : NameIndex.of(this);
     this.numbers = prepared ? NumberIndex.fromSorted(this, prepared.numbers) : NumberIndex.of(this);
   }
@@ -97,6 +96,11 @@ export class AccountDirectory implements PlanSources {
     return { entries: sorted, names, numbers, pool };
   }
 
+  /** The entry with this id. */
+  entryById(id: string): DirEntry | undefined {
+    return this.names.entryById(id);
+  }
+
   get size(): number {
     return this.entries.length;
   }
@@ -105,16 +109,16 @@ export class AccountDirectory implements PlanSources {
   apply(changed: readonly Contact[], deletedIds: readonly string[]): void {
     if (changed.length + deletedIds.length > SPLICE_CHANGES) return this.applyMany(changed, deletedIds);
     for (const id of deletedIds) {
-      const old = this.byId.get(id);
+      const old = this.entryById(id);
       if (old) this.remove(old);
     }
     for (const c of changed) {
-      const old = this.byId.get(c.id);
+      const old = this.entryById(c.id);
       if (old) this.remove(old);
       const e = toEntry(c, old ? old.seq : this.nextSeq++, this.pool);
       const at = this.insertAt(e);
       this.entries.splice(at, 0, e);
-      this.indexOther(e);
+      this.addToGroups(e);
       this.names.insertAt(at, e);
       this.numbers.insertAt(at, e);
     }
@@ -127,12 +131,10 @@ export class AccountDirectory implements PlanSources {
     this.numbers.edit();
     const removed = new Set<DirEntry>();
     for (const id of [...deletedIds, ...changed.map((c) => c.id)]) {
-      const old = this.byId.get(id);
+      const old = this.entryById(id);
       if (old) removed.add(old);
     }
-    const added = changed.map((c) => toEntry(c, this.byId.get(c.id)?.seq ?? this.nextSeq++, this.pool));
-    for (const e of removed) this.byId.delete(e.id);
-    for (const e of added) this.byId.set(e.id, e);
+    const added = changed.map((c) => toEntry(c, this.entryById(c.id)?.seq ?? this.nextSeq++, this.pool));
     const entries = this.entries.filter((e) => !removed.has(e));
     for (const e of added) entries.push(e);
     entries.sort(compareEntries);
@@ -240,7 +242,6 @@ export class AccountDirectory implements PlanSources {
     this.names.removeAt(at, e);
     this.numbers.removeAt(at, e);
     this.entries.splice(at, 1);
-    this.byId.delete(e.id);
     for (const g of e.groups) {
       const members = this.groups.get(groupKey(g));
       if (!members) continue;
@@ -260,11 +261,6 @@ export class AccountDirectory implements PlanSources {
       else hi = mid;
     }
     return lo;
-  }
-
-  private indexOther(e: DirEntry): void {
-    this.byId.set(e.id, e);
-    this.addToGroups(e);
   }
 
   private addToGroups(e: DirEntry): void {

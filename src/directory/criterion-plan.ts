@@ -23,7 +23,7 @@ export interface PlanSources {
   names: NameIndex;
   numbers: NumberIndex;
   groups: ReadonlyMap<string, readonly DirEntry[]>;
-  byId: ReadonlyMap<string, DirEntry>;
+  entryById(id: string): DirEntry | undefined;
   region: string;
 }
 
@@ -76,7 +76,7 @@ export function planCandidates(c: Criterion, s: PlanSources): Candidates | null 
   }
   if ('group' in c) return list(s.groups.get(groupKey(c.group)) ?? []);
   if ('id' in c) {
-    const e = s.byId.get(c.id);
+    const e = s.entryById(c.id);
     return list(e ? [e] : []);
   }
   return null; // not, words, source: scan

@@ -30,12 +30,14 @@ interface Owner {
 
 /** What a contact holds that the packed form does not say (never for contacts written by prepareContact). */
 interface Unusual {
+  /** For matching: kind and digits, no raw text. */
+  packed: readonly string[];
   numberFields: Record<NumberField, string>;
   numbers: PhoneNumber[];
 }
 
 // A packed number: kind letter, e164 mark, digits, U+0001, raw. The mark says e164 is "+digits"
-// ('+') or null ('-'); a number with any other e164 keeps its exact form in `unusual`.
+// ('+') or null ('-'); a contact with any other e164 keeps its exact numbers in an Unusual record.
 const KIND_LETTER: Record<NumberKind, string> = { work: 'w', mobile: 'm', home: 'h', fax: 'f', extension: 'x' };
 const LETTER_KIND: Record<string, NumberKind> = { w: 'work', m: 'mobile', h: 'home', f: 'fax', x: 'extension' };
 export const NUMBER_SEP = '\u0001';
@@ -66,9 +68,8 @@ export class DirEntry {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly revision: number;
-  /** Packed numbers: null (none), one string, or several. */
-  private readonly nums: string | readonly string[] | null;
-  private readonly unusual: Unusual | null;
+  /** Packed numbers: null (none), one string, several, or (rarely) what the packed form cannot say. */
+  private readonly nums: string | readonly string[] | Unusual | null;
 
   constructor(c: Contact, seq: number, pool: StringPool) {
     this.seq = seq;
@@ -93,13 +94,16 @@ export class DirEntry {
     this.createdAt = pool.of(c.createdAt);
     this.updatedAt = pool.of(c.updatedAt);
     this.revision = c.revision;
-    const usual = isUsual(c);
-    const packed = c.numbers.map((n) => (usual ? KIND_LETTER[n.kind] + (n.e164 === null ? '-' : '+') + n.digits + NUMBER_SEP + n.raw : KIND_LETTER[n.kind] + '-' + n.digits + NUMBER_SEP));
-    this.nums = packed.length === 0 ? null : packed.length === 1 ? packed[0] : packed;
-    this.unusual = usual ? null : {
-      numberFields: { workNumber: c.workNumber, mobileNumber: c.mobileNumber, homeNumber: c.homeNumber, faxNumber: c.faxNumber },
-      numbers: c.numbers.map((n) => ({ ...n })),
-    };
+    if (isUsual(c)) {
+      const packed = c.numbers.map((n) => KIND_LETTER[n.kind] + (n.e164 === null ? '-' : '+') + n.digits + NUMBER_SEP + n.raw);
+      this.nums = packed.length === 0 ? null : packed.length === 1 ? packed[0] : packed;
+    } else {
+      this.nums = {
+        packed: c.numbers.map((n) => (KIND_LETTER[n.kind] ?? 'w') + '-' + n.digits + NUMBER_SEP),
+        numberFields: { workNumber: c.workNumber, mobileNumber: c.mobileNumber, homeNumber: c.homeNumber, faxNumber: c.faxNumber },
+        numbers: c.numbers.map((n) => ({ ...n })),
+      };
+    }
   }
 
   get source(): ContactSource {
@@ -112,7 +116,7 @@ export class DirEntry {
 
   get numberCount(): number {
     const n = this.nums;
-    return n === null ? 0 : typeof n === 'string' ? 1 : n.length;
+    return n === null ? 0 : typeof n === 'string' ? 1 : isList(n) ? n.length : n.packed.length;
   }
 
   /** The i-th number's kind. */
@@ -129,8 +133,10 @@ export class DirEntry {
   /** The contact as the store returned it (a new object each time: callers may keep or change it). */
   get contact(): Contact {
     const o = this.owner;
-    const numbers = this.unusual ? this.unusual.numbers.map((n) => ({ ...n })) : this.unpackNumbers();
-    const fields = this.unusual?.numberFields ?? numberFieldsOf(numbers);
+    const n = this.nums;
+    const unusual = n !== null && typeof n !== 'string' && !isList(n) ? n : null;
+    const numbers = unusual ? unusual.numbers.map((x) => ({ ...x })) : this.unpackNumbers();
+    const fields = unusual?.numberFields ?? numberFieldsOf(numbers);
     return {
       id: this.id, accountId: o.accountId, source: o.source, userId: o.userId,
       firstName: this.firstName, lastName: this.lastName, company: this.rawCompany, title: this.rawTitle,
@@ -144,7 +150,7 @@ export class DirEntry {
   /** The i-th number packed (kind, e164 mark, digits from DIGITS_FROM up to NUMBER_SEP, raw). */
   packed(i: number): string {
     const n = this.nums!;
-    return typeof n === 'string' ? n : n[i];
+    return typeof n === 'string' ? n : isList(n) ? n[i] : n.packed[i];
   }
 
   private unpackNumbers(): PhoneNumber[] {
@@ -157,6 +163,10 @@ export class DirEntry {
     }
     return out;
   }
+}
+
+function isList(n: readonly string[] | Unusual): n is readonly string[] {
+  return Array.isArray(n);
 }
 
 /** Number fields as prepareContact writes them: each field the raw text of the first number of its kind. */

@@ -152,7 +152,7 @@ export class Directory {
     if (!dir) return [];
     const out: Contact[] = [];
     for (const id of ids) {
-      const e = dir.byId.get(id);
+      const e = dir.entryById(id);
       if (e) out.push(e.contact);
     }
     return out;

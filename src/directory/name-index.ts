@@ -1,5 +1,6 @@
 // Folded first/last/company/display names, each sorted on its own, so "jo*" or "= smith" on any
-// of them is a binary search. (The sort name needs no index of its own: directory order is
+// of them is a binary search; and the ids, sorted the same way (4 bytes an entry where a Map
+// from id to entry took about 36). (The sort name needs no index of its own: directory order is
 // sorted by it.) Entries with an empty field are left out: neither a prefix nor equality with a
 // non-empty value can match them.
 // Each field is one Int32Array of directory positions in the order of that field: a lookup
@@ -11,11 +12,11 @@
 import type { DirEntry } from './directory-entry.ts';
 import { shiftPositions, withAt, withoutAt } from './packed-positions.ts';
 
-export type IndexedName = 'first' | 'last' | 'company' | 'display';
-export const INDEXED_NAMES: readonly IndexedName[] = ['first', 'last', 'company', 'display'];
+export type IndexedName = 'first' | 'last' | 'company' | 'display' | 'id';
+export const INDEXED_NAMES: readonly IndexedName[] = ['first', 'last', 'company', 'display', 'id'];
 
 const KEY: Record<IndexedName, (e: DirEntry) => string> = {
-  first: (e) => e.first, last: (e) => e.last, company: (e) => e.company, display: (e) => e.display,
+  first: (e) => e.first, last: (e) => e.last, company: (e) => e.company, display: (e) => e.display, id: (e) => e.id,
 };
 
 /** Where the index reads entries by position (the directory, whose entries array is replaced by big changes). */
@@ -65,6 +66,14 @@ export class NameIndex {
   equal(field: IndexedName, value: string): Int32Array {
     // no folded name holds a character below \u0001
     return this.range(field, value, value + '\u0000\u0000');
+  }
+
+  /** The entry with this id. */
+  entryById(id: string): DirEntry | undefined {
+    const p = this.positions.id;
+    const i = this.lowerBound('id', p, id);
+    const e = i < p.length ? this.source.entries[p[i]] : undefined;
+    return e?.id === id ? e : undefined;
   }
 
   /** Before many changes move entries (bulk): the index is held as entries until positionsMoved. */
