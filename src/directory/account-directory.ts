@@ -9,14 +9,17 @@ import { type Candidates, planCandidates, type PlanSources } from './criterion-p
 import { compareEntries, type DirEntry, entryVisible, StringPool, toEntry } from './directory-entry.ts';
 import { INDEXED_NAMES, NameIndex, type IndexedName } from './name-index.ts';
 import { NumberIndex, type NumberRef } from './number-index.ts';
+import { forEachInSlices } from './packed-positions.ts';
 import { sortInSlices } from './sliced-sort.ts';
 
-/** A read model's arrays already sorted (AccountDirectory.prepare). */
+/** A read model's arrays already sorted and numbered (AccountDirectory.prepare). */
 export interface PreparedDirectory {
-  /** In directory order. */
+  /** In directory order, their positions set. */
   entries: DirEntry[];
-  names: Record<IndexedName, DirEntry[]>;
-  numbers: NumberRef[];
+  groups: Map<string, DirEntry[]>;
+  /** Each name index's positions. */
+  names: Record<IndexedName, Int32Array>;
+  numbers: { positions: Int32Array; slots: Uint16Array };
   /** The strings the entries share; entries made later share them too. */
   pool: StringPool;
 }
@@ -53,7 +56,7 @@ export class AccountDirectory implements PlanSources {
   entries: DirEntry[];
   readonly names: NameIndex;
   readonly numbers: NumberIndex;
-  readonly groups = new Map<string, DirEntry[]>();
+  readonly groups: Map<string, DirEntry[]>;
   private nextSeq: number;
   private readonly pool: StringPool;
   /** One mark per entry, reused by every search (cleared after use): no per-search allocation. */
@@ -78,22 +81,49 @@ export class AccountDirectory implements PlanSources {
     this.entries = prepared ? prepared.entries : (contacts as readonly Contact[]).map((c, i) => toEntry(c, i, this.pool));
     if (!prepared) this.entries.sort(compareEntries);
     this.nextSeq = this.entries.length;
+    if (prepared) {
+      // all done a turn at a time by prepare: at 100,000 contacts the rest took 20-300 ms in one piece
+      this.groups = prepared.groups;
+      this.names = NameIndex.fromPositions(this, prepared.names);
+      this.numbers = NumberIndex.fromPositions(this, prepared.numbers.positions, prepared.numbers.slots);
+      return;
+    }
+    this.groups = new Map();
     this.renumber();
     for (const e of this.entries) this.addToGroups(e);
-    this.names = prepared ? NameIndex.fromSorted(this, prepared.names) : NameIndex.of(this);
-    this.numbers = prepared ? NumberIndex.fromSorted(this, prepared.numbers) : NumberIndex.of(this);
+    this.names = NameIndex.of(this);
+    this.numbers = NumberIndex.of(this);
   }
 
   /**
-   * What the constructor would sort, sorted a turn at a time (sliced-sort.ts): for a build in
-   * the background. entries: toEntry(contact, its position in insertion order).
+   * What the constructor would sort and number, a turn at a time (sliced-sort.ts,
+   * forEachInSlices): for a build in the background. entries: toEntry(contact, its position in
+   * insertion order).
    */
   static async prepare(entries: DirEntry[], pool: StringPool, pause: () => Promise<void>): Promise<PreparedDirectory> {
     const sorted = await sortInSlices(entries, compareEntries, pause);
-    const names = {} as Record<IndexedName, DirEntry[]>;
-    for (const f of INDEXED_NAMES) names[f] = await sortInSlices(NameIndex.listOf(f, sorted), NameIndex.compare(f), pause);
-    const numbers = await sortInSlices(NumberIndex.refsOf(sorted), NumberIndex.compare, pause);
-    return { entries: sorted, names, numbers, pool };
+    await forEachInSlices(sorted.length, (i) => { sorted[i].pos = i; }, pause);
+    const groups = new Map<string, DirEntry[]>();
+    await forEachInSlices(sorted.length, (i) => addToGroups(groups, sorted[i]), pause);
+    const names = {} as Record<IndexedName, Int32Array>;
+    for (const f of INDEXED_NAMES) {
+      const list: DirEntry[] = [];
+      const has = NameIndex.has(f);
+      await forEachInSlices(sorted.length, (i) => { if (has(sorted[i])) list.push(sorted[i]); }, pause);
+      const byName = await sortInSlices(list, NameIndex.compare(f), pause);
+      const positions = new Int32Array(byName.length);
+      await forEachInSlices(byName.length, (i) => { positions[i] = byName[i].pos; }, pause);
+      names[f] = positions;
+    }
+    const refs: NumberRef[] = [];
+    await forEachInSlices(sorted.length, (i) => { for (let n = 0; n < sorted[i].numberCount; n++) refs.push({ entry: sorted[i], slot: n }); }, pause);
+    const byDigits = await sortInSlices(refs, NumberIndex.compare, pause);
+    const numbers = { positions: new Int32Array(byDigits.length), slots: new Uint16Array(byDigits.length) };
+    await forEachInSlices(byDigits.length, (i) => {
+      numbers.positions[i] = byDigits[i].entry.pos;
+      numbers.slots[i] = byDigits[i].slot;
+    }, pause);
+    return { entries: sorted, groups, names, numbers, pool };
   }
 
   /** The entry with this id. */
@@ -264,12 +294,7 @@ export class AccountDirectory implements PlanSources {
   }
 
   private addToGroups(e: DirEntry): void {
-    for (const g of e.groups) {
-      const key = groupKey(g);
-      let members = this.groups.get(key);
-      if (!members) this.groups.set(key, (members = []));
-      members.push(e);
-    }
+    addToGroups(this.groups, e);
   }
 
   private renumber(): void {
@@ -278,5 +303,14 @@ export class AccountDirectory implements PlanSources {
     // (not yet built while the constructor numbers the entries)
     this.names?.positionsMoved();
     this.numbers?.positionsMoved();
+  }
+}
+
+function addToGroups(groups: Map<string, DirEntry[]>, e: DirEntry): void {
+  for (const g of e.groups) {
+    const key = groupKey(g);
+    let members = groups.get(key);
+    if (!members) groups.set(key, (members = []));
+    members.push(e);
   }
 }

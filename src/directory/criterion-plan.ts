@@ -8,6 +8,7 @@ import { AFTER_SEP, type DirEntry, SORT_SEP } from './directory-entry.ts';
 import { equalityDigits, groupKey } from './criterion-match.ts';
 import type { IndexedName, NameIndex } from './name-index.ts';
 import type { NumberIndex } from './number-index.ts';
+import { positionsOf } from './packed-positions.ts';
 import { lowerBound } from './sorted-keys.ts';
 
 export interface Candidates {
@@ -35,7 +36,7 @@ const SORT_KEY = (e: DirEntry) => e.sortKey;
 const NOTHING = (): Candidates => ({ ranges: [], lists: [], size: 0 });
 const range = (from: number, to: number): Candidates => ({ ranges: [[from, to]], lists: [], size: Math.max(0, to - from) });
 const positions = (p: Int32Array): Candidates => ({ ranges: [], lists: [p], size: p.length });
-const list = (entries: readonly DirEntry[]): Candidates => positions(Int32Array.from(entries, (e) => e.pos));
+const list = (entries: readonly DirEntry[]): Candidates => positions(positionsOf(entries, (e) => e.pos));
 
 export function planCandidates(c: Criterion, s: PlanSources): Candidates | null {
   if ('all' in c) return null;

@@ -10,7 +10,7 @@
 // arrays into lists of entries (edit), changes those, and they become positions again once the
 // entries are renumbered (positionsMoved), the O(n) the old cache of positions also cost.
 import type { DirEntry } from './directory-entry.ts';
-import { shiftPositions, withAt, withoutAt } from './packed-positions.ts';
+import { mapPositions, positionsOf, shiftPositions, withAt, withoutAt } from './packed-positions.ts';
 
 export type IndexedName = 'first' | 'last' | 'company' | 'display' | 'id';
 export const INDEXED_NAMES: readonly IndexedName[] = ['first', 'last', 'company', 'display', 'id'];
@@ -29,27 +29,28 @@ export class NameIndex {
   /** While a change is applied: the entries of each field in its order. */
   private lists: Record<IndexedName, DirEntry[]> | null = null;
 
-  /** sorted: each field's entries (listOf) sorted stably by compare; their positions are current. */
-  private constructor(private readonly source: EntrySource, sorted: Record<IndexedName, readonly DirEntry[]>) {
-    for (const f of INDEXED_NAMES) this.positions[f] = Int32Array.from(sorted[f], (e) => e.pos);
+  /** positions: each field's directory positions in its order. */
+  private constructor(private readonly source: EntrySource, positions: Record<IndexedName, Int32Array>) {
+    this.positions = positions;
   }
 
   /** The index of the source's entries (positions current): a stable sort keeps directory order among equal names. */
   static of(source: EntrySource): NameIndex {
     const sorted = {} as Record<IndexedName, DirEntry[]>;
-    for (const f of INDEXED_NAMES) sorted[f] = NameIndex.listOf(f, source.entries).sort(NameIndex.compare(f));
-    return new NameIndex(source, sorted);
+    const positions = {} as Record<IndexedName, Int32Array>;
+    for (const f of INDEXED_NAMES) positions[f] = positionsOf(source.entries.filter(NameIndex.has(f)).sort(NameIndex.compare(f)), (e) => e.pos);
+    return new NameIndex(source, positions);
   }
 
-  /** The lists sorted elsewhere (listOf each field, sorted stably by compare), their entries' positions current. */
-  static fromSorted(source: EntrySource, sorted: Record<IndexedName, readonly DirEntry[]>): NameIndex {
-    return new NameIndex(source, sorted);
+  /** Made elsewhere (AccountDirectory.prepare): for each field, the positions of the entries that have it, sorted stably by compare. */
+  static fromPositions(source: EntrySource, positions: Record<IndexedName, Int32Array>): NameIndex {
+    return new NameIndex(source, positions);
   }
 
-  /** The entries a field's list holds (those with the field), in directory order. */
-  static listOf(field: IndexedName, entries: readonly DirEntry[]): DirEntry[] {
+  /** Whether an entry is in a field's index (it has the field). */
+  static has(field: IndexedName): (e: DirEntry) => boolean {
     const key = KEY[field];
-    return entries.filter((e) => key(e) !== '');
+    return (e) => key(e) !== '';
   }
 
   static compare(field: IndexedName): (a: DirEntry, b: DirEntry) => number {
@@ -81,14 +82,14 @@ export class NameIndex {
     if (this.lists) return;
     const entries = this.source.entries;
     const lists = {} as Record<IndexedName, DirEntry[]>;
-    for (const f of INDEXED_NAMES) lists[f] = Array.from(this.positions[f], (p) => entries[p]);
+    for (const f of INDEXED_NAMES) lists[f] = mapPositions(this.positions[f], (p) => entries[p]);
     this.lists = lists;
   }
 
   /** After the entries were renumbered: back to positions. */
   positionsMoved(): void {
     if (!this.lists) return;
-    for (const f of INDEXED_NAMES) this.positions[f] = Int32Array.from(this.lists[f], (e) => e.pos);
+    for (const f of INDEXED_NAMES) this.positions[f] = positionsOf(this.lists[f], (e) => e.pos);
     this.lists = null;
   }
 

@@ -7,7 +7,7 @@
 import { reverse } from '../domain/phone-number.ts';
 import { type DirEntry, DIGITS_FROM, NUMBER_SEP } from './directory-entry.ts';
 import type { EntrySource } from './name-index.ts';
-import { shiftPositions, withAt, withoutAt } from './packed-positions.ts';
+import { mapPositions, positionsOf, shiftPositions, slotsOf, withAt, withoutAt } from './packed-positions.ts';
 
 /** One number of an entry: what a build sorts before the index is made (NumberIndex.fromSorted). */
 export interface NumberRef {
@@ -47,20 +47,20 @@ export class NumberIndex {
   /** While a change is applied: the numbers as (entry, slot). */
   private refs: NumberRef[] | null = null;
 
-  /** sorted: refsOf the source's entries, sorted stably by compare; their positions current. */
-  private constructor(private readonly source: EntrySource, sorted: readonly NumberRef[]) {
-    this.positions = Int32Array.from(sorted, (r) => r.entry.pos);
-    this.slots = Uint16Array.from(sorted, (r) => r.slot);
+  private constructor(private readonly source: EntrySource, positions: Int32Array, slots: Uint16Array) {
+    this.positions = positions;
+    this.slots = slots;
   }
 
   /** The index of the source's entries (positions current). */
   static of(source: EntrySource): NumberIndex {
-    return new NumberIndex(source, NumberIndex.refsOf(source.entries).sort(byDigits));
+    const sorted = NumberIndex.refsOf(source.entries).sort(byDigits);
+    return new NumberIndex(source, positionsOf(sorted, (r) => r.entry.pos), slotsOf(sorted, (r) => r.slot));
   }
 
-  /** The refs sorted elsewhere (refsOf, sorted stably by compare), their entries' positions current. */
-  static fromSorted(source: EntrySource, refs: readonly NumberRef[]): NumberIndex {
-    return new NumberIndex(source, refs);
+  /** Made elsewhere (AccountDirectory.prepare): refsOf the entries sorted stably by compare, as positions and slots. */
+  static fromPositions(source: EntrySource, positions: Int32Array, slots: Uint16Array): NumberIndex {
+    return new NumberIndex(source, positions, slots);
   }
 
   /** One ref per number of the entries, in their order. */
@@ -89,14 +89,14 @@ export class NumberIndex {
   edit(): void {
     if (this.refs) return;
     const entries = this.source.entries;
-    this.refs = Array.from(this.positions, (p, i) => ({ entry: entries[p], slot: this.slots[i] }));
+    this.refs = mapPositions(this.positions, (p, i) => ({ entry: entries[p], slot: this.slots[i] }));
   }
 
   /** After the entries were renumbered: back to positions. */
   positionsMoved(): void {
     if (!this.refs) return;
-    this.positions = Int32Array.from(this.refs, (r) => r.entry.pos);
-    this.slots = Uint16Array.from(this.refs, (r) => r.slot);
+    this.positions = positionsOf(this.refs, (r) => r.entry.pos);
+    this.slots = slotsOf(this.refs, (r) => r.slot);
     this.refs = null;
   }
 
