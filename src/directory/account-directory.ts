@@ -36,6 +36,11 @@ const SMALL_CANDIDATES = 1024;
  * array: ~50 µs at 100k entries); more are merged in one pass per array.
  */
 const SPLICE_CHANGES = 64;
+/**
+ * Up to this many, the indexes' positions are moved in place (a pass over each typed array per
+ * change); more are spliced as lists of entries and made positions again once.
+ */
+const IN_PLACE_CHANGES = 2;
 
 const COMPARE: Record<Exclude<ContactSort, 'name' | '-name'>, (a: DirEntry, b: DirEntry) => number> = {
   lastName: (a, b) => cmp(a.last, b.last) || cmp(a.first, b.first) || a.seq - b.seq,
@@ -137,7 +142,13 @@ export class AccountDirectory implements PlanSources {
 
   /** Applies contacts created or updated (their current state) and ids deleted. */
   apply(changed: readonly Contact[], deletedIds: readonly string[]): void {
-    if (changed.length + deletedIds.length > SPLICE_CHANGES) return this.applyMany(changed, deletedIds);
+    const count = changed.length + deletedIds.length;
+    if (count > SPLICE_CHANGES) return this.applyMany(changed, deletedIds);
+    // more than a couple: the indexes splice lists of entries, turned back into positions once
+    if (count > IN_PLACE_CHANGES) {
+      this.names.edit();
+      this.numbers.edit();
+    }
     for (const id of deletedIds) {
       const old = this.entryById(id);
       if (old) this.remove(old);

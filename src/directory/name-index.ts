@@ -6,10 +6,12 @@
 // Each field is one Int32Array of directory positions in the order of that field: a lookup
 // answers a contiguous view of it (reading thousands of positions for "j*" from scattered entry
 // objects cost a cache miss each), and it is 4 bytes per entry where a list of entries was 8
-// more (issue 24). Positions move when entries are added or removed: a change first turns the
-// arrays into lists of entries (edit), changes those, and they become positions again once the
-// entries are renumbered (positionsMoved), the O(n) the old cache of positions also cost.
+// more (issue 24). Positions move when entries are added or removed: one or two changes move
+// them in place (removeAt, insertAt: a pass over each array per change); more first turn the
+// arrays into lists of entries (edit), splice or merge those (bulk), and they become positions
+// again once the entries are renumbered (positionsMoved): two passes per array, however many.
 import type { DirEntry } from './directory-entry.ts';
+import { insertSorted, lowerBound, removeSorted } from './sorted-keys.ts';
 import { mapPositions, positionsOf, shiftPositions, withAt, withoutAt } from './packed-positions.ts';
 
 export type IndexedName = 'first' | 'last' | 'company' | 'display' | 'id';
@@ -71,13 +73,18 @@ export class NameIndex {
 
   /** The entry with this id. */
   entryById(id: string): DirEntry | undefined {
+    if (this.lists) {
+      const l = this.lists.id;
+      const e = l[lowerBound(l, KEY.id, id)];
+      return e?.id === id ? e : undefined;
+    }
     const p = this.positions.id;
     const i = this.lowerBound('id', p, id);
     const e = i < p.length ? this.source.entries[p[i]] : undefined;
     return e?.id === id ? e : undefined;
   }
 
-  /** Before many changes move entries (bulk): the index is held as entries until positionsMoved. */
+  /** Before several changes move entries: the index is held as entries until positionsMoved (bulk, or removeAt/insertAt as list splices). */
   edit(): void {
     if (this.lists) return;
     const entries = this.source.entries;
@@ -107,6 +114,10 @@ export class NameIndex {
 
   /** Before entries.splice(p, 1): e, at directory position p, leaves. */
   removeAt(p: number, e: DirEntry): void {
+    if (this.lists) {
+      for (const f of INDEXED_NAMES) if (KEY[f](e) !== '') removeSorted(this.lists[f], KEY[f], e);
+      return;
+    }
     const entries = this.source.entries;
     for (const f of INDEXED_NAMES) {
       const key = KEY[f];
@@ -127,6 +138,10 @@ export class NameIndex {
 
   /** After entries.splice(p, 0, e): e arrived at directory position p. */
   insertAt(p: number, e: DirEntry): void {
+    if (this.lists) {
+      for (const f of INDEXED_NAMES) if (KEY[f](e) !== '') insertSorted(this.lists[f], KEY[f], e);
+      return;
+    }
     for (const f of INDEXED_NAMES) {
       const k = KEY[f](e);
       const positions = this.positions[f];

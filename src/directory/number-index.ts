@@ -85,7 +85,7 @@ export class NumberIndex {
     return this.positions.subarray(this.lowerBound(key), this.lowerBound(key + '\uffff'));
   }
 
-  /** Before many changes move entries (bulk): the index is held as (entry, slot) until positionsMoved. */
+  /** Before several changes move entries: the index is held as (entry, slot) until positionsMoved. */
   edit(): void {
     if (this.refs) return;
     const entries = this.source.entries;
@@ -109,6 +109,7 @@ export class NumberIndex {
 
   /** Before entries.splice(p, 1): e, at directory position p, leaves. */
   removeAt(p: number, e: DirEntry): void {
+    if (this.refs) return this.removeRefs(e);
     const entries = this.source.entries;
     for (let n = 0; n < e.numberCount; n++) {
       const key = reverse(e.numberDigits(n));
@@ -125,12 +126,49 @@ export class NumberIndex {
 
   /** After entries.splice(p, 0, e): e arrived at directory position p. */
   insertAt(p: number, e: DirEntry): void {
+    if (this.refs) return this.insertRefs(e);
     shiftPositions(this.positions, p, 1);
     for (let n = 0; n < e.numberCount; n++) {
       // after every equal number
       const at = this.lowerBound(reverse(e.numberDigits(n)) + '\u0000');
       this.positions = withAt(this.positions, at, p);
       this.slots = withAt(this.slots, at, n);
+    }
+  }
+
+  private insertRefs(e: DirEntry): void {
+    const refs = this.editing();
+    for (let n = 0; n < e.numberCount; n++) {
+      const p = e.packed(n);
+      // after every equal number
+      let lo = 0;
+      let hi = refs.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (comparePacked(refs[mid].entry.packed(refs[mid].slot), p) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      refs.splice(lo, 0, { entry: e, slot: n });
+    }
+  }
+
+  private removeRefs(e: DirEntry): void {
+    const refs = this.editing();
+    for (let n = 0; n < e.numberCount; n++) {
+      const p = e.packed(n);
+      let lo = 0;
+      let hi = refs.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (comparePacked(refs[mid].entry.packed(refs[mid].slot), p) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let at = lo; at < refs.length && comparePacked(refs[at].entry.packed(refs[at].slot), p) === 0; at++) {
+        if (refs[at].entry === e && refs[at].slot === n) {
+          refs.splice(at, 1);
+          break;
+        }
+      }
     }
   }
 
