@@ -4,7 +4,7 @@
 // no whole-account read in the store contract: a million contacts come in pages.
 import type { AsyncStore } from '../store/async-store.ts';
 import { AccountDirectory } from './account-directory.ts';
-import { toEntry, type DirEntry } from './directory-entry.ts';
+import { StringPool, toEntry, type DirEntry } from './directory-entry.ts';
 
 /** What a build reads from the store. */
 export type BuildSource = Pick<AsyncStore, 'getAccount' | 'getAccountVersion' | 'accountContactsAfter'>;
@@ -37,11 +37,12 @@ export async function buildAccountDirectory(db: BuildSource, accountId: string, 
     if (account.incarnation !== version.incarnation) continue; // re-created between the two reads
     // each page's entries (folded names) are made as it is read: less left for the last step
     const entries: DirEntry[] = [];
+    const pool = new StringPool();
     let after: string | null = null;
     do {
       if (!opts.wanted()) return 'abandoned';
       const page = await db.accountContactsAfter(accountId, after, BUILD_PAGE);
-      for (const c of page.contacts) entries.push(toEntry(c, entries.length));
+      for (const c of page.contacts) entries.push(toEntry(c, entries.length, pool));
       after = page.next;
       if (entries.length >= opts.backgroundMin) await yieldTurn();
     } while (after !== null);
@@ -53,7 +54,7 @@ export async function buildAccountDirectory(db: BuildSource, accountId: string, 
     const big = entries.length >= opts.backgroundMin;
     // sorting the entries and the name and number indexes: six arrays of the account's size,
     // a turn at a time for a large account (in one piece, about a second at 100,000 contacts)
-    const prepared = await AccountDirectory.prepare(entries, big ? yieldTurn : noPause);
+    const prepared = await AccountDirectory.prepare(entries, pool, big ? yieldTurn : noPause);
     if (!opts.wanted()) return 'abandoned';
     return { dir: new AccountDirectory(prepared, account, version.incarnation, version.revision), big };
   }

@@ -6,17 +6,22 @@ import type { Contact, ContactSort } from '../domain/contact-schemas.ts';
 import type { ContactQuery } from '../store/store.ts';
 import { compileCriterion, groupKey } from './criterion-match.ts';
 import { type Candidates, planCandidates, type PlanSources } from './criterion-plan.ts';
-import { compareEntries, type DirEntry, isVisible, toEntry } from './directory-entry.ts';
+import { compareEntries, type DirEntry, entryVisible, StringPool, toEntry } from './directory-entry.ts';
 import { INDEXED_NAMES, NameIndex, type IndexedName } from './name-index.ts';
 import { NumberIndex, type NumberRef } from './number-index.ts';
+import { forEachInSlices } from './packed-positions.ts';
 import { sortInSlices } from './sliced-sort.ts';
 
-/** A read model's arrays already sorted (AccountDirectory.prepare). */
+/** A read model's arrays already sorted and numbered (AccountDirectory.prepare). */
 export interface PreparedDirectory {
-  /** In directory order. */
+  /** In directory order, their positions set. */
   entries: DirEntry[];
-  names: Record<IndexedName, DirEntry[]>;
-  numbers: NumberRef[];
+  groups: Map<string, DirEntry[]>;
+  /** Each name index's positions. */
+  names: Record<IndexedName, Int32Array>;
+  numbers: { positions: Int32Array; slots: Uint16Array };
+  /** The strings the entries share; entries made later share them too. */
+  pool: StringPool;
 }
 
 export interface DirectoryPage {
@@ -31,6 +36,11 @@ const SMALL_CANDIDATES = 1024;
  * array: ~50 µs at 100k entries); more are merged in one pass per array.
  */
 const SPLICE_CHANGES = 64;
+/**
+ * Up to this many, the indexes' positions are moved in place (a pass over each typed array per
+ * change); more are spliced as lists of entries and made positions again once.
+ */
+const IN_PLACE_CHANGES = 2;
 
 const COMPARE: Record<Exclude<ContactSort, 'name' | '-name'>, (a: DirEntry, b: DirEntry) => number> = {
   lastName: (a, b) => cmp(a.last, b.last) || cmp(a.first, b.first) || a.seq - b.seq,
@@ -39,8 +49,8 @@ const COMPARE: Record<Exclude<ContactSort, 'name' | '-name'>, (a: DirEntry, b: D
   '-firstName': (a, b) => cmp(b.first, a.first) || cmp(b.last, a.last) || b.seq - a.seq,
   company: (a, b) => cmp(a.company, b.company) || cmp(a.sortKey, b.sortKey) || a.seq - b.seq,
   '-company': (a, b) => cmp(b.company, a.company) || cmp(b.sortKey, a.sortKey) || b.seq - a.seq,
-  updatedAt: (a, b) => cmp(a.contact.updatedAt, b.contact.updatedAt) || a.seq - b.seq,
-  '-updatedAt': (a, b) => cmp(b.contact.updatedAt, a.contact.updatedAt) || b.seq - a.seq,
+  updatedAt: (a, b) => cmp(a.updatedAt, b.updatedAt) || a.seq - b.seq,
+  '-updatedAt': (a, b) => cmp(b.updatedAt, a.updatedAt) || b.seq - a.seq,
 };
 
 function cmp(a: string, b: string): number {
@@ -49,11 +59,11 @@ function cmp(a: string, b: string): number {
 
 export class AccountDirectory implements PlanSources {
   entries: DirEntry[];
-  readonly byId = new Map<string, DirEntry>();
   readonly names: NameIndex;
   readonly numbers: NumberIndex;
-  readonly groups = new Map<string, DirEntry[]>();
+  readonly groups: Map<string, DirEntry[]>;
   private nextSeq: number;
+  private readonly pool: StringPool;
   /** One mark per entry, reused by every search (cleared after use): no per-search allocation. */
   private marks = new Uint8Array(0);
 
@@ -72,25 +82,58 @@ export class AccountDirectory implements PlanSources {
   constructor(contacts: readonly Contact[] | PreparedDirectory, readonly account: Account, readonly incarnation: string, public revision: number) {
     this.region = account.region;
     const prepared = Array.isArray(contacts) ? null : (contacts as PreparedDirectory);
-    this.entries = prepared ? prepared.entries : (contacts as readonly Contact[]).map((c, i) => toEntry(c, i));
+    this.pool = prepared ? prepared.pool : new StringPool();
+    this.entries = prepared ? prepared.entries : (contacts as readonly Contact[]).map((c, i) => toEntry(c, i, this.pool));
     if (!prepared) this.entries.sort(compareEntries);
     this.nextSeq = this.entries.length;
+    if (prepared) {
+      // all done a turn at a time by prepare: at 100,000 contacts the rest took 20-300 ms in one piece
+      this.groups = prepared.groups;
+      this.names = NameIndex.fromPositions(this, prepared.names);
+      this.numbers = NumberIndex.fromPositions(this, prepared.numbers.positions, prepared.numbers.slots);
+      return;
+    }
+    this.groups = new Map();
     this.renumber();
-    for (const e of this.entries) this.indexOther(e);
-    this.names = prepared ? NameIndex.fromSorted(prepared.names) : new NameIndex(this.entries);
-    this.numbers = prepared ? NumberIndex.fromSorted(prepared.numbers) : new NumberIndex(this.entries);
+    for (const e of this.entries) this.addToGroups(e);
+    this.names = NameIndex.of(this);
+    this.numbers = NumberIndex.of(this);
   }
 
   /**
-   * What the constructor would sort, sorted a turn at a time (sliced-sort.ts): for a build in
-   * the background. entries: toEntry(contact, its position in insertion order).
+   * What the constructor would sort and number, a turn at a time (sliced-sort.ts,
+   * forEachInSlices): for a build in the background. entries: toEntry(contact, its position in
+   * insertion order).
    */
-  static async prepare(entries: DirEntry[], pause: () => Promise<void>): Promise<PreparedDirectory> {
+  static async prepare(entries: DirEntry[], pool: StringPool, pause: () => Promise<void>): Promise<PreparedDirectory> {
     const sorted = await sortInSlices(entries, compareEntries, pause);
-    const names = {} as Record<IndexedName, DirEntry[]>;
-    for (const f of INDEXED_NAMES) names[f] = await sortInSlices(NameIndex.listOf(f, sorted), NameIndex.compare(f), pause);
-    const numbers = await sortInSlices(NumberIndex.refsOf(sorted), NumberIndex.compare, pause);
-    return { entries: sorted, names, numbers };
+    await forEachInSlices(sorted.length, (i) => { sorted[i].pos = i; }, pause);
+    const groups = new Map<string, DirEntry[]>();
+    await forEachInSlices(sorted.length, (i) => addToGroups(groups, sorted[i]), pause);
+    const names = {} as Record<IndexedName, Int32Array>;
+    for (const f of INDEXED_NAMES) {
+      const list: DirEntry[] = [];
+      const has = NameIndex.has(f);
+      await forEachInSlices(sorted.length, (i) => { if (has(sorted[i])) list.push(sorted[i]); }, pause);
+      const byName = await sortInSlices(list, NameIndex.compare(f), pause);
+      const positions = new Int32Array(byName.length);
+      await forEachInSlices(byName.length, (i) => { positions[i] = byName[i].pos; }, pause);
+      names[f] = positions;
+    }
+    const refs: NumberRef[] = [];
+    await forEachInSlices(sorted.length, (i) => { for (let n = 0; n < sorted[i].numberCount; n++) refs.push({ entry: sorted[i], slot: n }); }, pause);
+    const byDigits = await sortInSlices(refs, NumberIndex.compare, pause);
+    const numbers = { positions: new Int32Array(byDigits.length), slots: new Uint16Array(byDigits.length) };
+    await forEachInSlices(byDigits.length, (i) => {
+      numbers.positions[i] = byDigits[i].entry.pos;
+      numbers.slots[i] = byDigits[i].slot;
+    }, pause);
+    return { entries: sorted, groups, names, numbers, pool };
+  }
+
+  /** The entry with this id. */
+  entryById(id: string): DirEntry | undefined {
+    return this.names.entryById(id);
   }
 
   get size(): number {
@@ -99,48 +142,56 @@ export class AccountDirectory implements PlanSources {
 
   /** Applies contacts created or updated (their current state) and ids deleted. */
   apply(changed: readonly Contact[], deletedIds: readonly string[]): void {
-    if (changed.length + deletedIds.length > SPLICE_CHANGES) return this.applyMany(changed, deletedIds);
+    const count = changed.length + deletedIds.length;
+    if (count > SPLICE_CHANGES) return this.applyMany(changed, deletedIds);
+    // more than a couple: the indexes splice lists of entries, turned back into positions once
+    if (count > IN_PLACE_CHANGES) {
+      this.names.edit();
+      this.numbers.edit();
+    }
     for (const id of deletedIds) {
-      const old = this.byId.get(id);
+      const old = this.entryById(id);
       if (old) this.remove(old);
     }
     for (const c of changed) {
-      const old = this.byId.get(c.id);
+      const old = this.entryById(c.id);
       if (old) this.remove(old);
-      const e = toEntry(c, old ? old.seq : this.nextSeq++);
-      this.entries.splice(this.insertAt(e), 0, e);
-      this.indexOther(e);
-      this.names.add(e);
-      this.numbers.add(e);
+      const e = toEntry(c, old ? old.seq : this.nextSeq++, this.pool);
+      const at = this.insertAt(e);
+      this.entries.splice(at, 0, e);
+      this.addToGroups(e);
+      this.names.insertAt(at, e);
+      this.numbers.insertAt(at, e);
     }
     this.renumber();
   }
 
   private applyMany(changed: readonly Contact[], deletedIds: readonly string[]): void {
+    // the indexes hold entries, not positions, while entries move
+    this.names.edit();
+    this.numbers.edit();
     const removed = new Set<DirEntry>();
     for (const id of [...deletedIds, ...changed.map((c) => c.id)]) {
-      const old = this.byId.get(id);
+      const old = this.entryById(id);
       if (old) removed.add(old);
     }
-    const added = changed.map((c) => toEntry(c, this.byId.get(c.id)?.seq ?? this.nextSeq++));
-    for (const e of removed) this.byId.delete(e.contact.id);
-    for (const e of added) this.byId.set(e.contact.id, e);
+    const added = changed.map((c) => toEntry(c, this.entryById(c.id)?.seq ?? this.nextSeq++, this.pool));
     const entries = this.entries.filter((e) => !removed.has(e));
     for (const e of added) entries.push(e);
     entries.sort(compareEntries);
     this.entries = entries;
+    this.names.bulk(removed, added);
+    this.numbers.bulk(removed, added);
     this.renumber();
     this.groups.clear();
     for (const e of this.entries) this.addToGroups(e);
-    this.names.bulk(removed, added);
-    this.numbers.bulk(removed, added);
   }
 
   query(q: ContactQuery): DirectoryPage {
     const where = q.where ?? { all: true };
     const match = compileCriterion(where, this.region);
     const vis = q.visibility;
-    const test = (e: DirEntry) => isVisible(e.contact, vis) && match(e);
+    const test = (e: DirEntry) => entryVisible(e, vis) && match(e);
     const sort = q.sort ?? 'name';
     const offset = Math.max(0, q.offset ?? 0);
     const limit = Math.max(0, q.limit ?? 50);
@@ -225,20 +276,20 @@ export class AccountDirectory implements PlanSources {
   }
 
   private remove(e: DirEntry): void {
-    const at = this.insertAt(e);
     // insertAt finds e's own slot: entries are unique by (sortKey, seq)
-    if (this.entries[at] === e) this.entries.splice(at, 1);
-    else this.entries.splice(this.entries.indexOf(e), 1);
-    this.byId.delete(e.contact.id);
-    for (const g of e.contact.groups) {
+    let at = this.insertAt(e);
+    if (this.entries[at] !== e) at = this.entries.indexOf(e);
+    // the indexes find e through the entries: before they move
+    this.names.removeAt(at, e);
+    this.numbers.removeAt(at, e);
+    this.entries.splice(at, 1);
+    for (const g of e.groups) {
       const members = this.groups.get(groupKey(g));
       if (!members) continue;
       const i = members.indexOf(e);
       if (i >= 0) members.splice(i, 1);
       if (members.length === 0) this.groups.delete(groupKey(g));
     }
-    this.names.remove(e);
-    this.numbers.remove(e);
   }
 
   /** First position whose entry is not before e in directory order. */
@@ -253,23 +304,24 @@ export class AccountDirectory implements PlanSources {
     return lo;
   }
 
-  private indexOther(e: DirEntry): void {
-    this.byId.set(e.contact.id, e);
-    this.addToGroups(e);
-  }
-
   private addToGroups(e: DirEntry): void {
-    for (const g of e.contact.groups) {
-      const key = groupKey(g);
-      let members = this.groups.get(key);
-      if (!members) this.groups.set(key, (members = []));
-      members.push(e);
-    }
+    addToGroups(this.groups, e);
   }
 
   private renumber(): void {
     const entries = this.entries;
     for (let i = 0; i < entries.length; i++) entries[i].pos = i;
-    this.names?.positionsMoved(); // (not yet built while the constructor numbers the entries)
+    // (not yet built while the constructor numbers the entries)
+    this.names?.positionsMoved();
+    this.numbers?.positionsMoved();
+  }
+}
+
+function addToGroups(groups: Map<string, DirEntry[]>, e: DirEntry): void {
+  for (const g of e.groups) {
+    const key = groupKey(g);
+    let members = groups.get(key);
+    if (!members) groups.set(key, (members = []));
+    members.push(e);
   }
 }

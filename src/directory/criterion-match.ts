@@ -1,7 +1,7 @@
 // The Criterion AST evaluated on one in-memory entry. This is the single statement of what each
 // criterion means for the directory (names folded, numbers by digits, groups by their folded key),
 // kept identical to the store's SQL (src/store/sqlite/criterion-sql.ts) so either answers alike.
-import type { PhoneNumber } from '../domain/contact-schemas.ts';
+import type { NumberKind, PhoneNumber } from '../domain/contact-schemas.ts';
 import { queryDigits } from '../domain/phone-number.ts';
 import { fold, groupKey, words } from '../domain/text-fold.ts';
 import type { Criterion, NameField, NumberKindFilter } from '../store/store.ts';
@@ -14,14 +14,16 @@ const FALSE: Match = () => false;
 
 const NAME_OF: Record<Exclude<NameField, 'sortName'>, (e: DirEntry) => string> = {
   firstName: (e) => e.first, lastName: (e) => e.last, company: (e) => e.company,
-  title: (e) => e.title, email: (e) => e.email, displayName: (e) => e.display,
+  // title and e-mail are folded when a filter asks (rarely: the model keeps their text only)
+  title: (e) => fold(e.rawTitle), email: (e) => fold(e.rawEmail), displayName: (e) => e.display,
 };
 
 /** Which stored number kinds a number criterion looks at. 'work' includes internal extensions. */
-export function kindMatches(kind: NumberKindFilter, n: PhoneNumber): boolean {
+export function kindMatches(kind: NumberKindFilter, n: PhoneNumber | NumberKind): boolean {
+  const k = typeof n === 'string' ? n : n.kind;
   if (kind === 'any') return true;
-  if (kind === 'work') return n.kind === 'work' || n.kind === 'extension';
-  return n.kind === kind;
+  if (kind === 'work') return k === 'work' || k === 'extension';
+  return k === kind;
 }
 
 /** The digits a number-equality query is compared with (the caller-ID rule): see queryDigits. */
@@ -59,14 +61,14 @@ export function compileCriterion(c: Criterion, region: string): Match {
   if ('number' in c) return numberMatch(c.number, c.op, c.value ?? '', region);
   if ('group' in c) {
     const g = groupKey(c.group);
-    return (e) => e.contact.groups.some((x) => groupKey(x) === g);
+    return (e) => e.groups.some((x) => groupKey(x) === g);
   }
   if ('id' in c) {
     const id = c.id;
-    return (e) => e.contact.id === id;
+    return (e) => e.id === id;
   }
   const source = c.source;
-  return (e) => e.contact.source === source;
+  return (e) => e.source === source;
 }
 
 function nameMatch(field: NameField, op: string, v: string): Match {
@@ -99,20 +101,23 @@ function wordsMatch(text: string): Match {
   const ws = words(text);
   if (ws.length === 0) return TRUE;
   return (e) => {
-    const own = [...words(e.contact.firstName), ...words(e.contact.lastName), ...words(e.contact.company)];
+    const own = [...words(e.firstName), ...words(e.lastName), ...words(e.rawCompany)];
     return ws.every((w) => e.first.startsWith(w) || e.last.startsWith(w) || e.company.startsWith(w) || own.some((x) => x.startsWith(w)));
   };
 }
 
 function numberMatch(kind: NumberKindFilter, op: string, value: string, region: string): Match {
-  const any = (test: (n: PhoneNumber) => boolean): Match => (e) => e.contact.numbers.some((n) => kindMatches(kind, n) && test(n));
+  const any = (test: (digits: string) => boolean): Match => (e) => {
+    for (let i = 0; i < e.numberCount; i++) if (kindMatches(kind, e.numberKind(i)) && test(e.numberDigits(i))) return true;
+    return false;
+  };
   if (op === 'present') return any(() => true);
   if (op === 'contains' || op === 'suffix') {
     const d = value.replace(/\D/g, '');
     if (d === '') return TRUE;
-    return op === 'contains' ? any((n) => n.digits.includes(d)) : any((n) => n.digits.endsWith(d));
+    return op === 'contains' ? any((n) => n.includes(d)) : any((n) => n.endsWith(d));
   }
   const digits = equalityDigits(value, region);
   if (digits === '') return FALSE;
-  return any((n) => n.digits === digits);
+  return any((n) => n === digits);
 }

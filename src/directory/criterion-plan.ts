@@ -8,6 +8,7 @@ import { AFTER_SEP, type DirEntry, SORT_SEP } from './directory-entry.ts';
 import { equalityDigits, groupKey } from './criterion-match.ts';
 import type { IndexedName, NameIndex } from './name-index.ts';
 import type { NumberIndex } from './number-index.ts';
+import { positionsOf } from './packed-positions.ts';
 import { lowerBound } from './sorted-keys.ts';
 
 export interface Candidates {
@@ -23,7 +24,7 @@ export interface PlanSources {
   names: NameIndex;
   numbers: NumberIndex;
   groups: ReadonlyMap<string, readonly DirEntry[]>;
-  byId: ReadonlyMap<string, DirEntry>;
+  entryById(id: string): DirEntry | undefined;
   region: string;
 }
 
@@ -35,7 +36,7 @@ const SORT_KEY = (e: DirEntry) => e.sortKey;
 const NOTHING = (): Candidates => ({ ranges: [], lists: [], size: 0 });
 const range = (from: number, to: number): Candidates => ({ ranges: [[from, to]], lists: [], size: Math.max(0, to - from) });
 const positions = (p: Int32Array): Candidates => ({ ranges: [], lists: [p], size: p.length });
-const list = (entries: readonly DirEntry[]): Candidates => positions(Int32Array.from(entries, (e) => e.pos));
+const list = (entries: readonly DirEntry[]): Candidates => positions(positionsOf(entries, (e) => e.pos));
 
 export function planCandidates(c: Criterion, s: PlanSources): Candidates | null {
   if ('all' in c) return null;
@@ -66,17 +67,17 @@ export function planCandidates(c: Criterion, s: PlanSources): Candidates | null 
   if ('number' in c) {
     if (c.op === 'eq') {
       const digits = equalityDigits(c.value ?? '', s.region);
-      return digits === '' ? NOTHING() : list(s.numbers.exact(digits));
+      return digits === '' ? NOTHING() : positions(s.numbers.exact(digits));
     }
     if (c.op === 'suffix') {
       const d = (c.value ?? '').replace(/\D/g, '');
-      return d === '' ? null : list(s.numbers.tail(d));
+      return d === '' ? null : positions(s.numbers.tail(d));
     }
     return null;
   }
   if ('group' in c) return list(s.groups.get(groupKey(c.group)) ?? []);
   if ('id' in c) {
-    const e = s.byId.get(c.id);
+    const e = s.entryById(c.id);
     return list(e ? [e] : []);
   }
   return null; // not, words, source: scan

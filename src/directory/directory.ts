@@ -130,7 +130,7 @@ export class Directory {
   async queryContactRefs(accountId: string, q: ContactQuery, seen?: AccountVersion): Promise<ContactRef[]> {
     const dir = await this.current(accountId, seen);
     if (!dir) return [];
-    return dir.query(q).entries.map((e) => ({ id: e.contact.id, revision: e.contact.revision }));
+    return dir.query(q).entries.map((e) => ({ id: e.id, revision: e.revision }));
   }
 
   /**
@@ -152,7 +152,7 @@ export class Directory {
     if (!dir) return [];
     const out: Contact[] = [];
     for (const id of ids) {
-      const e = dir.byId.get(id);
+      const e = dir.entryById(id);
       if (e) out.push(e.contact);
     }
     return out;
