@@ -50,16 +50,19 @@ async function multiget(call: DavCall, book: AddressBook, body: XmlElement): Pro
   const want = propRequest(body);
   const version = versionOf(body);
   const here = call.target;
-  // Names of cards in this book, per href (null: the href points elsewhere).
-  const names = hrefs.map((h) => {
+  const slice = slicer();
+  // Names of cards in this book, per href (null: the href points elsewhere); in slices too:
+  // 10,000 hrefs decoded and matched in one piece held the loop for tens of milliseconds.
+  const names: (string | null)[] = [];
+  for (const h of hrefs) {
     const path = hrefToDavPath(h);
     const t = path ? parseDavPath(path) : null;
-    return t?.kind === 'card' && here.kind === 'book' && t.accountId === here.accountId && t.username === here.username && t.book === here.book ? t.name : null;
-  });
+    names.push(t?.kind === 'card' && here.kind === 'book' && t.accountId === here.accountId && t.username === here.username && t.book === here.book ? t.name : null);
+    await slice();
+  }
   // Cards named by id are read IDS_PER_TURN to a query; client-named ones one by one.
   const ids = names.map((n) => (n ? idOfName(n) : undefined)).filter((x): x is string => !!x);
   const byId = new Map<string, Card>();
-  const slice = slicer();
   // At least as new as the account is now: never older than a listing the app read before.
   const seen = ids.length > 0 ? await accountVersion(call) : null;
   for (let i = 0; i < ids.length; i += IDS_PER_TURN) {
