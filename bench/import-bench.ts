@@ -8,7 +8,7 @@
 // manager makes (export, re-import with upsert: every row unchanged). Then times sqlite3's
 // own `.import` of the same file into a bare table, and each phase of the import on its own.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashToken, newToken } from '../src/auth/api-tokens.ts';
@@ -81,7 +81,7 @@ async function runOn(engine: BenchEngine): Promise<void> {
     // 1. The real server; a manager token for the import, a small account for the phone probe.
     const config = loadConfig({ env: {}, overrides: {
       dataDir: join(dir, 'data'), log: { level: 'silent' }, http: { host: '127.0.0.1', port: 0 },
-      ldap: { host: '127.0.0.1', port: 0, failedBindDelayMs: 0 }, import: { maxUploadBytes: 64 << 20 }, ...database.overrides,
+      ldap: { host: '127.0.0.1', port: 0, failedBindDelayMs: 0 }, import: { maxUploadBytes: Math.max(64 << 20, N * 160), maxRows: Math.max(200_000, N + 1) }, ...database.overrides,
     } });
     srv = await startServer(config);
     const db = srv.ctx.db;
@@ -105,9 +105,21 @@ async function runOn(engine: BenchEngine): Promise<void> {
 
     // 4a. End to end on an otherwise idle server: HTTP upload -> committed.
     await db.createAccount({ id: 'alone', name: 'Alone', region: 'US' }, ACTOR);
+    // Memory during the import (issue 24: at most 1 GB for 1,000,000 rows): the whole process's
+    // RSS, sampled every 50 ms; it includes this bench's own copy of the file and its upload.
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, process.memoryUsage().rss); }, 50);
     const ta = process.hrtime.bigint();
     const aloneReport = await upload(srv, token, 'alone', readFileSync(csvFile));
     const alone = secs(ta);
+    clearInterval(sampler);
+    console.log(`process RSS during the idle import: ${(rssBefore / 2 ** 20).toFixed(0)} MB before, peak ${(rssPeak / 2 ** 20).toFixed(0)} MB`);
+    if (engine === 'sqlite') {
+      const size = (f: string) => { try { return statSync(join(dir, 'data', f)).size; } catch { return 0; } };
+      const [file, wal] = [size('dialbook.db'), size('dialbook.db-wal')];
+      console.log(`on disk right after it: database ${(file / 2 ** 20).toFixed(0)} MB, WAL ${(wal / 2 ** 20).toFixed(0)} MB (every account; not yet checkpointed into the database is what the WAL holds)`);
+    }
     if (aloneReport.status !== 200 || (aloneReport.body.counts as Record<string, number>)?.created !== N) throw new Error(`import failed: ${aloneReport.status}`);
 
     // 4c. The round trip a manager makes: download the export, upload it again (upsert).
