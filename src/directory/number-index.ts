@@ -39,6 +39,19 @@ function comparePacked(a: string, b: string): number {
 
 const byDigits = (a: NumberRef, b: NumberRef) => comparePacked(a.entry.packed(a.slot), b.entry.packed(b.slot));
 
+/** In refs sorted by number: the first ref whose number is not below p (after: not below or equal). */
+function refBound(refs: readonly NumberRef[], p: string, after: boolean): number {
+  let lo = 0;
+  let hi = refs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = comparePacked(refs[mid].entry.packed(refs[mid].slot), p);
+    if (c < 0 || (after && c === 0)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class NumberIndex {
   /** Directory position of each number's entry, in the order of the numbers' reversed digits. */
   private positions: Int32Array;
@@ -138,32 +151,15 @@ export class NumberIndex {
 
   private insertRefs(e: DirEntry): void {
     const refs = this.editing();
-    for (let n = 0; n < e.numberCount; n++) {
-      const p = e.packed(n);
-      // after every equal number
-      let lo = 0;
-      let hi = refs.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (comparePacked(refs[mid].entry.packed(refs[mid].slot), p) <= 0) lo = mid + 1;
-        else hi = mid;
-      }
-      refs.splice(lo, 0, { entry: e, slot: n });
-    }
+    // after every equal number
+    for (let n = 0; n < e.numberCount; n++) refs.splice(refBound(refs, e.packed(n), true), 0, { entry: e, slot: n });
   }
 
   private removeRefs(e: DirEntry): void {
     const refs = this.editing();
     for (let n = 0; n < e.numberCount; n++) {
       const p = e.packed(n);
-      let lo = 0;
-      let hi = refs.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (comparePacked(refs[mid].entry.packed(refs[mid].slot), p) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let at = lo; at < refs.length && comparePacked(refs[at].entry.packed(refs[at].slot), p) === 0; at++) {
+      for (let at = refBound(refs, p, false); at < refs.length && comparePacked(refs[at].entry.packed(refs[at].slot), p) === 0; at++) {
         if (refs[at].entry === e && refs[at].slot === n) {
           refs.splice(at, 1);
           break;
