@@ -16,13 +16,21 @@ export interface MergeOptions {
   nameFormat: AccountSettings['nameFormat'];
 }
 
+/** Whether the card's own fields are the contact's: then the kept card is served as it is. */
+export function cardShowsContact(cardFields: ContactFields, contact: Contact): boolean {
+  const now = contactFields(contact);
+  return (Object.keys(now) as (keyof ContactFields)[]).every((f) => !fieldChanged(cardFields, now, f));
+}
+
+const fieldChanged = (was: ContactFields, now: ContactFields, f: keyof ContactFields) =>
+  (f === 'groups' ? was.groups.join('\n') !== now.groups.join('\n') : was[f] !== now[f]);
+
 export function mergeCard(kept: string, contact: Contact, o: MergeOptions): string {
   const base = cardToContact(kept, o.region);
   const was = base.contact.fields;
+  if (cardShowsContact(was, contact)) return kept;
   const now = contactFields(contact);
-  const changed = (f: keyof ContactFields) => (f === 'groups' ? was.groups.join('\n') !== now.groups.join('\n') : was[f] !== now[f]);
-  const fields = Object.keys(now) as (keyof ContactFields)[];
-  if (!fields.some(changed)) return kept;
+  const changed = (f: keyof ContactFields) => fieldChanged(was, now, f);
 
   const comp = base.comp;
   // each property as ical.js writes it before the changes: what is written the same after them is unchanged

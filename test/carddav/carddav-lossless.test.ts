@@ -66,6 +66,18 @@ describe('an iPhone card round-trips with every property', () => {
   });
 });
 
+describe('the PUT answer\'s ETag', () => {
+  it('is left out when the stored card differs from the one sent (a group spelled as the existing one), so the app reads it back', async () => {
+    const card = (uid: string, group: string) => `BEGIN:VCARD\r\nVERSION:3.0\r\nUID:${uid}\r\nN:Grouped;${uid};;;\r\nFN:${uid} Grouped\r\nTEL:+1 214 555 0181\r\nCATEGORIES:${group}\r\nEND:VCARD\r\n`;
+    const first = await put(`${SHARED}g-1.vcf`, card('g-1', 'Plumbing'), { 'if-none-match': '*' });
+    expect(first.headers.get('etag')).not.toBeNull();
+    const second = await put(`${SHARED}g-2.vcf`, card('g-2', 'PLUMBING'), { 'if-none-match': '*' });
+    expect(second.status).toBe(201);
+    expect(second.headers.get('etag')).toBeNull();
+    expect(cardLines((await dav(f.server, 'GET', `${SHARED}g-2.vcf`, ann)).text)).toContain('CATEGORIES:Plumbing');
+  });
+});
+
 describe('nothing an app sends in normal use is refused', () => {
   it('takes a card without a number; apps list it, phones do not', async () => {
     const card = 'BEGIN:VCARD\r\nVERSION:4.0\r\nUID:urn:uuid:0b7d7c1e-1111-4c1e-9d7d-000000000001\r\nFN:Mail Only\r\nN:Only;Mail;;;\r\nEMAIL:mail.only@example.test\r\nEND:VCARD\r\n';
