@@ -4,7 +4,7 @@
 // Here both are a separate process, as phones and apps are. Driven over IPC by the parent:
 //   { kind: 'idle', ms }             -> { probe }                  the probe alone for ms
 //   { kind: 'round', url, headers, method, body } -> { status, bytes, seconds, answer, probe }
-import { pct, probe, secs, type Probe } from './phone-probe.ts';
+import { probe, secs, type Probe } from './phone-probe.ts';
 
 const ports = { ldapPort: Number(process.env.PROBE_LDAP_PORT), httpPort: Number(process.env.PROBE_HTTP_PORT) };
 
@@ -29,4 +29,3 @@ process.on('message', (ask: Ask) => {
   });
 });
 process.on('disconnect', () => process.exit(0));
-export { pct };
