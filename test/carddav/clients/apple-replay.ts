@@ -4,11 +4,10 @@
 // the 412 of a stale ETag, delete, and what an expired token leads to.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONTACTS, startDavFixture, type DavFixture } from '../carddav-helpers.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  admin, C, cardFixture, cardsOf, CS, D, expectSameProperties, expectValidSyncTokenError, expireTokens, hrefOf, manyContacts, ms,
-  propertyDiff, send, SHARED, signInApp, type App,
+  C, cardFixture, cardsOf, CS, D, expectSameProperties, expectValidSyncTokenError, expireTokens, hrefOf, ms,
+  propertyDiff, replayApp, send, SHARED, type App,
 } from './replay.ts';
 
 const APPLE = join(import.meta.dirname, '../../../fixtures/carddav/apple');
@@ -31,19 +30,11 @@ export interface AppleClient {
 export function replayApple(client: AppleClient): void {
   const UID = client.name === 'iOS' ? '6E1B0F4C-2D7A-4C55-9E8B-31A7F0C2D9E4' : 'A7C3E1D2-5B4F-4E6A-8C9D-0F1E2D3C4B5A';
   const HREF = `${SHARED}${UID}.vcf`;
-  let f: DavFixture;
-  let setup: App;
-  let app: App;
-  let mgr: ReturnType<typeof admin>;
+  // Apple signs in with one User-Agent (the account setup) and syncs with another (its daemon).
+  const { app: setup, mgr } = replayApp({ name: client.name, contacts: 40, always: { 'user-agent': client.setupAgent } });
+  const app = {} as App;
+  beforeAll(() => { Object.assign(app, setup, { always: { 'user-agent': client.syncAgent } }); });
   const local = { ctag: '', token: '', cards: new Map<string, { etag: string; card: string }>() };
-
-  beforeAll(async () => {
-    f = await startDavFixture({}, [...DEFAULT_CONTACTS, ...manyContacts(40)]);
-    setup = await signInApp(f, client.name, { 'user-agent': client.setupAgent });
-    app = { ...setup, always: { 'user-agent': client.syncAgent } };
-    mgr = admin(f);
-  });
-  afterAll(async () => { await f.server.close(); });
 
   const multiget = async (hrefs: string[]) => {
     if (hrefs.length === 0) return;
@@ -175,7 +166,7 @@ export function replayApple(client: AppleClient): void {
     });
 
     it('an expired token: 400; its Depth 1 poll lists the book; sync-collection starts over from no token', async () => {
-      await expireTokens(f);
+      await expireTokens(app.f);
       expectValidSyncTokenError(await syncCollection(local.token));
       const listing = ms(await send(app, 'PROPFIND', SHARED, { fixture: ['ios', 'list-etags'] })).responses.slice(1);
       const changed = listing.filter((r) => local.cards.get(r.href)?.etag !== r.props.get(D('getetag'))!.text).map((r) => r.href);

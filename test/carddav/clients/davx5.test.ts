@@ -2,32 +2,19 @@
 // README): discovery from the server address, first sync (sync-collection, then multigets of 10
 // asking for vCard 4.0), changes both ways, If-None-Match/If-Match writes whose ETag it keeps,
 // the 412 it skips, delete, an expired token, and its card round-tripping with every property.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONTACTS, startDavFixture, type DavFixture } from '../carddav-helpers.ts';
+import { describe, expect, it } from 'vitest';
 import {
-  admin, C, cardFixture, expectSameProperties, reportNames, cardsOf, CS, D, expectValidSyncTokenError, expireTokens, hrefOf, manyContacts, ms, properties,
-  propertyDiff, send, SHARED, signInApp, type App,
+  appHeaders, C, cardFixture, cardsOf, CS, D, expectSameProperties, expectValidSyncTokenError, expireTokens, hrefOf, ms, properties, propertyDiff, replayApp, reportNames, send, SHARED,
 } from './replay.ts';
 
-const APP_HEADERS = JSON.parse(readFileSync(join(import.meta.dirname, '../../../fixtures/carddav/davx5/app.headers.json'), 'utf8'));
 const MULTIGET_BATCH_SIZE = 10; // davx5-ose sync/SyncManager.kt
 const UID = '5a3c1f0e-7b2d-4e8a-9c61-0d4b2e8f7a11';
 const HREF = `${SHARED}${UID}.vcf`;
 
-let f: DavFixture;
-let app: App;
-let mgr: ReturnType<typeof admin>;
 /** What the app holds between syncs: its token and every card with its ETag. */
 const local = { token: '', cards: new Map<string, { etag: string; card: string }>() };
 
-beforeAll(async () => {
-  f = await startDavFixture({}, [...DEFAULT_CONTACTS, ...manyContacts(20)]);
-  app = await signInApp(f, 'DAVx5', APP_HEADERS);
-  mgr = admin(f);
-});
-afterAll(async () => { await f.server.close(); });
+const { app, mgr } = replayApp({ name: 'DAVx5', contacts: 20, always: appHeaders('davx5') });
 
 const sync = (token: string) => send(app, 'REPORT', SHARED, { fixture: ['davx5', 'sync-collection', { token }] });
 
@@ -162,7 +149,7 @@ describe('DAVx⁵', () => {
   });
 
   it('an expired token: the XML valid-sync-token error, then its initial sync lists the whole book', async () => {
-    await expireTokens(f);
+    await expireTokens(app.f);
     expectValidSyncTokenError(await sync(local.token));
     local.token = '';
     const { changed } = await syncOnce();

@@ -3,34 +3,21 @@
 // collection properties, sync-collection then multigets of 100, PUT with If-None-Match/If-Match and
 // Prefer: return=minimal (reading the card back with GET when the answer has no ETag), the 412 of a
 // stale ETag, delete, an expired token, and its vCard 3.0 card round-tripping with every property.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONTACTS, startDavFixture, type DavFixture } from '../carddav-helpers.ts';
+import { describe, expect, it } from 'vitest';
 import {
-  admin, C, cardFixture, cardsOf, CS, D, expectSameProperties, expectValidSyncTokenError, expireTokens, hrefOf, manyContacts, ms,
-  propertyDiff, reportNames, send, SHARED, signInApp, type App,
+  appHeaders, C, cardFixture, cardsOf, CS, D, expectSameProperties, expectValidSyncTokenError, expireTokens, hrefOf, ms, propertyDiff, replayApp, reportNames, send, SHARED,
 } from './replay.ts';
 
-const APP_HEADERS = JSON.parse(readFileSync(join(import.meta.dirname, '../../../fixtures/carddav/evolution/app.headers.json'), 'utf8'));
 const E_WEBDAV_MAX_MULTIGET_AMOUNT = 100;
 const UID = 'pas-id-6752A1F300000001';
 const HREF = `${SHARED}${UID}.vcf`;
 const VCARD = 'text/vcard; charset="utf-8"'; // E_WEBDAV_CONTENT_TYPE_VCARD
 
-let f: DavFixture;
-let app: App;
-let mgr: ReturnType<typeof admin>;
 /** The backend's cache: its sync tag and each card with its ETag (X-EVOLUTION-WEBDAV-ETAG). */
 const local = { token: '', cards: new Map<string, { etag: string; card: string }>() };
 const multigetSizes: number[] = [];
 
-beforeAll(async () => {
-  f = await startDavFixture({}, [...DEFAULT_CONTACTS, ...manyContacts(150)]);
-  app = await signInApp(f, 'Evolution', APP_HEADERS);
-  mgr = admin(f);
-});
-afterAll(async () => { await f.server.close(); });
+const { app, mgr } = replayApp({ name: 'Evolution', contacts: 150, always: appHeaders('evolution') });
 
 const syncCollection = (token: string) => send(app, 'REPORT', SHARED, { fixture: ['evolution', 'sync-collection', { token }] });
 
@@ -164,7 +151,7 @@ describe('Evolution / GNOME Contacts', () => {
   });
 
   it('an expired token: 400; the getctag and ETag listing fallback lists the book; the next sync starts over', async () => {
-    await expireTokens(f);
+    await expireTokens(app.f);
     expectValidSyncTokenError(await syncCollection(local.token));
     const ctag = ms(await send(app, 'PROPFIND', SHARED, { fixture: ['evolution', 'getctag'] })).responses[0].props.get(CS('getctag'))!.text;
     expect(ctag).not.toMatch(/[:/]/); // not URI-like: EDS will not send it as a sync token

@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { expect } from 'vitest';
-import { cardLines, dav, makeAppPassword, multistatus, type DavFixture, type DavResponse } from '../carddav-helpers.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { cardLines, dav, DEFAULT_CONTACTS, makeAppPassword, multistatus, startDavFixture, type DavFixture, type DavResponse } from '../carddav-helpers.ts';
 import { parseXml, REQUEST_LIMITS } from '../../../src/carddav/dav-xml.ts';
 import type { XmlElement } from '../../../src/carddav/xml-reader.ts';
 
@@ -99,6 +99,25 @@ export async function signInApp(f: DavFixture, label: string, always: Record<str
   return { f, login, password: token, always };
 }
 
+/** The headers an app sends with every request, as its fixture folder records them (app.headers.json). */
+export const appHeaders = (client: string): Record<string, string> => JSON.parse(readFileSync(join(FIXTURES, client, 'app.headers.json'), 'utf8')) as Record<string, string>;
+
+/**
+ * One app replayed against its own server, the default contacts plus `contacts` more: started
+ * before the file's tests (the app signed in with its own app password), closed after them. The
+ * objects returned are filled in when the tests start.
+ */
+export function replayApp(o: { name: string; contacts: number; always: Record<string, string> }): { app: App; mgr: Admin } {
+  const out = { app: {} as App, mgr: {} as Admin };
+  beforeAll(async () => {
+    const f = await startDavFixture({}, [...DEFAULT_CONTACTS, ...manyContacts(o.contacts)]);
+    Object.assign(out.app, await signInApp(f, o.name, o.always));
+    Object.assign(out.mgr, admin(f));
+  });
+  afterAll(async () => { await out.app.f?.server.close(); });
+  return out;
+}
+
 export interface Sent { status: number; headers: Headers; text: string }
 
 /** A request as the app sends it: fixture body and headers, or a raw body and headers. */
@@ -135,6 +154,8 @@ export function expectValidSyncTokenError(r: Sent): void {
 }
 
 /** The manager's side: the admin API with Ann's API token. */
+export type Admin = ReturnType<typeof admin>;
+
 export function admin(f: DavFixture) {
   const auth = { Authorization: `Bearer ${f.acme.tokens.ann}` };
   const api = () => request(f.server.httpUrl);

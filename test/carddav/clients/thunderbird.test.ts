@@ -2,31 +2,18 @@
 // sources in its README): discovery through /.well-known/carddav, the first sync (PROPFIND Depth 1,
 // then ONE multiget of every href, then the token), sync-collection with address-data, a PUT of
 // <UID>.vcf without If-Match followed by a multiget of that href, delete, and an expired token.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONTACTS, startDavFixture, type DavFixture } from '../carddav-helpers.ts';
+import { describe, expect, it } from 'vitest';
 import {
-  admin, C, cardFixture, cardsOf, D, expectSameProperties, expectValidSyncTokenError, expireTokens, hrefOf, manyContacts, ms,
-  propertyDiff, send, SHARED, signInApp, type App,
+  appHeaders, C, cardFixture, cardsOf, D, expectSameProperties, expectValidSyncTokenError, expireTokens, hrefOf, ms, propertyDiff, replayApp, send, SHARED,
 } from './replay.ts';
 
-const APP_HEADERS = JSON.parse(readFileSync(join(import.meta.dirname, '../../../fixtures/carddav/thunderbird/app.headers.json'), 'utf8'));
 const UID = '3f8e2b1a-9c4d-4e7f-a1b2-c3d4e5f60718';
 const HREF = `${SHARED}${UID}.vcf`;
 
-let f: DavFixture;
-let app: App;
-let mgr: ReturnType<typeof admin>;
 /** CardDAVDirectory's state: carddav.token, and each card's _href and _etag. */
 const local = { token: '', cards: new Map<string, { etag: string; card: string }>() };
 
-beforeAll(async () => {
-  f = await startDavFixture({}, [...DEFAULT_CONTACTS, ...manyContacts(150)]);
-  app = await signInApp(f, 'Thunderbird', APP_HEADERS);
-  mgr = admin(f);
-});
-afterAll(async () => { await f.server.close(); });
+const { app, mgr } = replayApp({ name: 'Thunderbird', contacts: 150, always: appHeaders('thunderbird') });
 
 /** _multigetRequest: one REPORT for all the hrefs it is given, each on its own line. */
 const multiget = (hrefs: string[]) => send(app, 'REPORT', SHARED, { fixture: ['thunderbird', 'multiget', { hrefs: hrefs.map((h) => `<d:href>${h}</d:href>`).join('\n      ') }] });
@@ -165,7 +152,7 @@ describe('Thunderbird', () => {
   });
 
   it('an expired token: 400, then its full fetch brings the book back in step, and sync works again', async () => {
-    await expireTokens(f);
+    await expireTokens(app.f);
     const r = await send(app, 'REPORT', SHARED, { fixture: ['thunderbird', 'sync-collection', { token: local.token }] });
     expectValidSyncTokenError(r);
     const fetched = await fetchAll();
