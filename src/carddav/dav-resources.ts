@@ -55,7 +55,7 @@ export class CardResources {
 
   /** The cards of a book behind names the app chose, at least as new as `seen` (one lookup for all names). */
   async findByNames(u: DavUser, book: AddressBook, names: string[], seen: AccountVersion, bodies = false): Promise<Card[]> {
-    const found = await this.db.findContactIdsByCardNames(u.account.id, names);
+    const found = await this.db.findContactIdsByCards(u.account.id, 'name', names);
     const ids = [...new Set([...found.values()].flat())];
     return this.cards(u, (await this.reads.byIds(u.account.id, ids, seen)).filter((c) => inBook(book, c)), bodies);
   }

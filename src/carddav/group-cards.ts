@@ -30,8 +30,9 @@ export function groupOfCard(card: Card | null): string | null {
 /** The contact ids a group card's member UIDs name: cards apps created under that UID, or contacts whose id it is. */
 export async function memberIds(call: DavCall, uids: string[]): Promise<string[]> {
   const ids = new Set<string>();
+  const byUid = await call.ctx.db.findContactIdsByCards(call.user.account.id, 'uid', uids);
   for (const uid of uids) {
-    for (const id of await call.ctx.db.findContactIdsByCard(call.user.account.id, { uid })) ids.add(id);
+    for (const id of byUid.get(uid) ?? []) ids.add(id);
     const own = idOfUid(uid);
     if (own) ids.add(own);
   }

@@ -183,11 +183,12 @@ export interface AsyncCardStore {
   cardNames(accountId: string, contactIds: string[]): Promise<Map<string, StoredCardName>>;
   findContactIdsByCard(accountId: string, by: { name: string } | { uid: string }): Promise<string[]>;
   /**
-   * The contacts behind many client-chosen card names at once (a multiget of an app's own
-   * names): name -> contact ids, any book (the caller keeps those of its book). One round trip,
-   * not one per name: a 10,000-card multiget on PostgreSQL took a minute one by one.
+   * The contacts behind many client-chosen card names (or UIDs) at once (a multiget of an app's
+   * own names, a group card's members): value -> contact ids, any book (the caller keeps those of
+   * its book). One round trip, not one per value: a 10,000-card multiget on PostgreSQL took a
+   * minute one by one.
    */
-  findContactIdsByCardNames(accountId: string, names: string[]): Promise<Map<string, string[]>>;
+  findContactIdsByCards(accountId: string, by: 'name' | 'uid', values: string[]): Promise<Map<string, string[]>>;
   /**
    * The vCards apps sent for those of the given contacts that have one (PreparedContact.vcard:
    * written with the contact, gone with it). Read only when an app asks for card bodies.

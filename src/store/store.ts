@@ -273,7 +273,7 @@ export interface CardStore {
   cardNames(accountId: string, contactIds: string[]): Map<string, StoredCardName>;
   /** Ids of the contacts whose card has this name, or this UID (callers check visibility). */
   findContactIdsByCard(accountId: string, by: { name: string } | { uid: string }): string[];
-  findContactIdsByCardNames(accountId: string, names: string[]): Map<string, string[]>;
+  findContactIdsByCards(accountId: string, by: 'name' | 'uid', values: string[]): Map<string, string[]>;
   /** The vCards apps sent for those of the given contacts that have one (PreparedContact.vcard). */
   storedVcards(accountId: string, contactIds: string[]): Map<string, string>;
   /** createContact plus the card's name, in one transaction (the same write, audit and revision bump). */

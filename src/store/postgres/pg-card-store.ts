@@ -37,15 +37,15 @@ export class PgCardStore {
     return out;
   }
 
-  /** name -> contact ids for many names, in one query. */
-  async findByNames(accountId: string, names: string[]): Promise<Map<string, string[]>> {
+  /** name (or UID) -> contact ids for many names, in one query. */
+  async findMany(accountId: string, by: 'name' | 'uid', values: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    if (names.length === 0) return out;
-    const { rows } = await this.pool.query<{ name: string; contact_id: string }>(
-      'SELECT name, contact_id FROM carddav_cards WHERE account_id = $1 AND name = ANY($2::text[])', [accountId, names]);
+    if (values.length === 0) return out;
+    const { rows } = await this.pool.query<{ key: string; contact_id: string }>(
+      `SELECT ${by} AS key, contact_id FROM carddav_cards WHERE account_id = $1 AND ${by} = ANY($2::text[])`, [accountId, values]);
     for (const r of rows) {
-      const ids = out.get(r.name);
-      if (ids) ids.push(r.contact_id); else out.set(r.name, [r.contact_id]);
+      const ids = out.get(r.key);
+      if (ids) ids.push(r.contact_id); else out.set(r.key, [r.contact_id]);
     }
     return out;
   }

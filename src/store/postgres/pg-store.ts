@@ -426,7 +426,7 @@ class PgStore implements PostgresStore, PgWrites {
 
   cardNames(accountId: string, contactIds: string[]): Promise<Map<string, StoredCardName>> { return this.cards.names(accountId, contactIds); }
   findContactIdsByCard(accountId: string, by: { name: string } | { uid: string }): Promise<string[]> { return this.cards.find(accountId, by); }
-  findContactIdsByCardNames(accountId: string, names: string[]): Promise<Map<string, string[]>> { return this.cards.findByNames(accountId, names); }
+  findContactIdsByCards(accountId: string, by: 'name' | 'uid', values: string[]): Promise<Map<string, string[]>> { return this.cards.findMany(accountId, by, values); }
   storedVcards(accountId: string, contactIds: string[]): Promise<Map<string, string>> { return this.cards.vcards(accountId, contactIds); }
   createContactWithCard(accountId: string, scope: WriteScope, contact: PreparedContact, actor: Actor, card: CardName): Promise<Contact> {
     return this.cards.createWithCard(accountId, scope, contact, actor, card);

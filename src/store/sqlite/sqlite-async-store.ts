@@ -206,7 +206,7 @@ export function openSqliteAsyncStore(file: string, over?: Store, opts: SqliteAsy
 
     cardNames: async (a, ids) => store.cardNames(a, ids),
     findContactIdsByCard: async (a, by) => store.findContactIdsByCard(a, by),
-    findContactIdsByCardNames: async (a, names) => store.findContactIdsByCardNames(a, names),
+    findContactIdsByCards: async (a, by, values) => store.findContactIdsByCards(a, by, values),
     storedVcards: async (a, ids) => store.storedVcards(a, ids),
     createContactWithCard: (a, scope, c, actor, card) => write(a, () => store.createContactWithCard(a, scope, c, actor, card)),
     writeGroupCard: (a, scope, w, actor) => write(a, () => store.writeGroupCard(a, scope, w, actor)),

@@ -39,15 +39,15 @@ export class SqliteCardStore {
     return out;
   }
 
-  /** name -> contact ids for many names, in one statement (json_each, as the id lists do). */
-  findByNames(accountId: string, names: string[]): Map<string, string[]> {
+  /** name (or UID) -> contact ids for many names, in one statement (json_each, as the id lists do). */
+  findMany(accountId: string, by: 'name' | 'uid', values: string[]): Map<string, string[]> {
     const out = new Map<string, string[]>();
-    if (names.length === 0) return out;
-    const rows = this.stmts.get('SELECT c.name, c.contact_id FROM json_each(?) AS j CROSS JOIN carddav_cards c ON c.account_id = ? AND c.name = j.value')
-      .all(JSON.stringify(names), accountId) as { name: string; contact_id: string }[];
+    if (values.length === 0) return out;
+    const rows = this.stmts.get(`SELECT c.${by} AS key, c.contact_id FROM json_each(?) AS j CROSS JOIN carddav_cards c ON c.account_id = ? AND c.${by} = j.value`)
+      .all(JSON.stringify(values), accountId) as { key: string; contact_id: string }[];
     for (const r of rows) {
-      const ids = out.get(r.name);
-      if (ids) ids.push(r.contact_id); else out.set(r.name, [r.contact_id]);
+      const ids = out.get(r.key);
+      if (ids) ids.push(r.contact_id); else out.set(r.key, [r.contact_id]);
     }
     return out;
   }

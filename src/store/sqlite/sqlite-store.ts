@@ -84,7 +84,7 @@ export function openSqliteStore(file: string, opts: OpenOptions = {}): Store {
 
     cardNames: (a, ids) => cards.names(a, ids),
     findContactIdsByCard: (a, by) => cards.find(a, by),
-    findContactIdsByCardNames: (a, names) => cards.findByNames(a, names),
+    findContactIdsByCards: (a, by, values) => cards.findMany(a, by, values),
     storedVcards: (a, ids) => cards.vcards(a, ids),
     createContactWithCard: (a, scope, c, actor, card) => cards.createWithCard(a, scope, c, actor, card),
     writeGroupCard: (a, scope, w, actor) => cards.writeGroup(a, scope, w, actor),

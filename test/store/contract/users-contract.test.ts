@@ -152,10 +152,14 @@ for (const makeKind of KINDS) {
       expect(await store.findContactIdsByCard('acme', { uid: 'uid-2' })).toEqual([personal.id]);
       expect(await store.findContactIdsByCard('globex', { uid: 'uid-2' })).toEqual([]);
       // many names in one call (a multiget of an app's own names): unknown names are absent, other accounts' never found
-      const many = await store.findContactIdsByCardNames('acme', ['abc.vcf', 'mine.vcf', 'nobody.vcf']);
+      const many = await store.findContactIdsByCards('acme', 'name', ['abc.vcf', 'mine.vcf', 'nobody.vcf']);
       expect(Object.fromEntries(many)).toEqual({ 'abc.vcf': [shared.id], 'mine.vcf': [personal.id] });
-      expect((await store.findContactIdsByCardNames('globex', ['abc.vcf'])).size).toBe(0);
-      expect((await store.findContactIdsByCardNames('acme', [])).size).toBe(0);
+      expect((await store.findContactIdsByCards('globex', 'name', ['abc.vcf'])).size).toBe(0);
+      expect((await store.findContactIdsByCards('acme', 'name', [])).size).toBe(0);
+      // many UIDs in one call (a group card's members), the same way
+      const uids = await store.findContactIdsByCards('acme', 'uid', ['uid-1', 'uid-2', 'abc.vcf', 'nobody']);
+      expect(Object.fromEntries(uids)).toEqual({ 'uid-1': [shared.id], 'uid-2': [personal.id] });
+      expect((await store.findContactIdsByCards('globex', 'uid', ['uid-1'])).size).toBe(0);
       const names = await store.cardNames('acme', [shared.id, personal.id, 'plain']);
       expect(names).toEqual(new Map([[shared.id, { name: 'abc.vcf', uid: 'uid-1', ownerId: null }], [personal.id, { name: 'mine.vcf', uid: 'uid-2', ownerId: owner.id }]]));
       await store.deleteContact('acme', SHARED, shared.id, actor);
