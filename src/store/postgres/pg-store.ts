@@ -28,6 +28,7 @@ import { PgCardStore } from './pg-card-store.ts';
 import { PgChangeFeed } from './pg-change-feed.ts';
 import { bookOfScope, type FeedBook } from '../feed-books.ts';
 import { PgContactQuery } from './pg-contact-query.ts';
+import { Params, visibilitySql } from './pg-criterion.ts';
 import { connectOrExplain } from './pg-connect.ts';
 import { PgGroupStore } from './pg-group-store.ts';
 import { importInto } from './pg-import.ts';
@@ -55,20 +56,6 @@ function owner(scope: WriteScope): { source: 'shared' | 'personal'; userId: stri
   return scope.source === 'shared' ? { source: 'shared', userId: null } : { source: 'personal', userId: scope.userId };
 }
 
-/** Visibility as SQL over alias c; params numbered from `first`. */
-function visibilitySql(v: Visibility, first: number): { sql: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  if (v.shared) parts.push(`c.source = 'shared'`);
-  if (v.users) parts.push(`c.source = 'user'`);
-  if (v.personalOf) {
-    parts.push(`(c.source = 'personal' AND c.user_id = $${first})`);
-    params.push(v.personalOf);
-  }
-  if (parts.length === 0) return { sql: 'false', params };
-  const any = `(${parts.join(' OR ')})`;
-  return { sql: v.dialable ? `(${any} AND EXISTS (SELECT 1 FROM contact_numbers dn WHERE dn.contact_id = c.id))` : any, params };
-}
 
 const scopeVisibility = (scope: WriteScope): Visibility =>
   scope.source === 'shared' ? { shared: true, users: false, personalOf: null } : { shared: false, users: false, personalOf: scope.userId };
@@ -201,8 +188,8 @@ class PgStore implements PostgresStore, PgWrites {
   }
 
   async contactOn(db: pg.ClientBase | pg.Pool, accountId: string, id: string, visibility: Visibility): Promise<Contact | null> {
-    const vis = visibilitySql(visibility, 3);
-    const rows = await selectContacts(db, `c.account_id = $1 AND c.id = $2 AND ${vis.sql}`, [accountId, id, ...vis.params], 'c.seq');
+    const p = new Params();
+    const rows = await selectContacts(db, `c.account_id = ${p.add(accountId)} AND c.id = ${p.add(id)} AND ${visibilitySql(visibility, p)}`, p.values, 'c.seq');
     return rows[0] ? publicContact(rows[0]) : null;
   }
 
@@ -218,8 +205,8 @@ class PgStore implements PostgresStore, PgWrites {
   }
 
   async allContacts(accountId: string, scope: WriteScope): Promise<Contact[]> {
-    const vis = visibilitySql(scopeVisibility(scope), 2);
-    return (await selectContacts(this.pool, `c.account_id = $1 AND ${vis.sql}`, [accountId, ...vis.params], 'c.sort_key, c.seq')).map(publicContact);
+    const p = new Params();
+    return (await selectContacts(this.pool, `c.account_id = ${p.add(accountId)} AND ${visibilitySql(scopeVisibility(scope), p)}`, p.values, 'c.sort_key, c.seq')).map(publicContact);
   }
 
   async accountContactsAfter(accountId: string, after: string | null, limit: number): Promise<{ contacts: Contact[]; next: string | null }> {
