@@ -1,6 +1,6 @@
 // Row shapes and the statements shared by the PostgreSQL store's writers: reading contacts with
-// their numbers and groups, and the COPY text encoding (the contact's own columns are in
-// ../contact-columns.ts, shared with SQLite).
+// their numbers and groups (the contact's own columns are in ../contact-columns.ts, shared with
+// SQLite; the import's COPY encoding is in pg-copy.ts).
 import type { Contact, ContactSource, PhoneNumber } from '../../domain/contact-schemas.ts';
 import type pg from 'pg';
 
@@ -50,17 +50,4 @@ function groupBy<R extends { contact_id: string }, T>(rows: R[], map: (r: R) => 
 /** Drops the store-internal seq from a contact. */
 export function publicContact({ seq: _seq, ...c }: Contact & { seq: string }): Contact {
   return c;
-}
-
-/** One value in COPY's text format: backslash escapes for the four characters it gives meaning, \N for NULL. */
-export function copyField(v: string | number | null): string {
-  if (v === null) return '\\N';
-  const s = String(v);
-  return /[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (ch) => (ch === '\\' ? '\\\\' : ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\r')) : s;
-}
-
-export function copyLine(values: (string | number | null)[]): string {
-  let line = '';
-  for (let i = 0; i < values.length; i++) line += (i === 0 ? '' : '\t') + copyField(values[i]);
-  return line + '\n';
 }

@@ -216,6 +216,44 @@ for (const makeKind of KINDS) {
       expect(await store.countAccountContacts('imp')).toBe(before);
     });
 
+    // PostgreSQL encodes COPY rows into buffers of 256 KB (pg-copy.ts): a value larger than one,
+    // values that straddle two, multi-byte text next to escaped bytes, in every table a new contact fills.
+    it('imports values of any size and content exactly: longer than a COPY buffer, multi-byte text with tabs, line breaks and backslashes', async () => {
+      await store.createAccount({ id: 'bytes', name: 'Bytes', region: 'US' }, actor);
+      const huge = 'Ünïcødé \\ tab\there, line\nbreak\r; '.repeat(12_000); // 400,000+ characters
+      const big = prep({ lastName: 'Huge', company: 'Ačme\\Corp', groups: ['Größe'] });
+      big.fields.title = huge;
+      big.numbers[0] = { ...big.numbers[0], raw: 'raw\\with\ttab' };
+      const many = Array.from({ length: 1500 }, (_, i) => {
+        const c = prep({ lastName: `Ström ${i}`, company: `Größe\\${i}` });
+        c.fields.firstName = `é${'x'.repeat(i % 300)}\t${i}`;
+        return { op: 'create' as const, contact: c };
+      });
+      const res = await store.importContacts('bytes', SHARED, [[...many.slice(0, 700), { op: 'create', contact: big }], many.slice(700)], actor);
+      expect(res.created).toHaveLength(1501);
+      const stored = await store.allContacts('bytes', SHARED);
+      const got = stored.find((c) => c.lastName === 'Huge')!;
+      expect(got.title).toBe(huge);
+      expect(got).toMatchObject({ company: 'Ačme\\Corp', groups: ['Größe'] });
+      expect(got.numbers[0].raw).toBe('raw\\with\ttab');
+      for (const i of [0, 299, 700, 1499]) expect(stored.find((c) => c.lastName === `Ström ${i}`)).toMatchObject({ firstName: `é${'x'.repeat(i % 300)}\t${i}`, company: `Größe\\${i}` });
+      const audit = await store.listAudit('bytes', { limit: 2000, contactId: got.id });
+      expect((audit[0].after as { title: string }).title).toBe(huge);
+    });
+
+    it('fails an import at once when a write fails while the source is still waiting for its next rows', async () => {
+      await store.createAccount({ id: 'stall', name: 'Stall', region: 'US' }, actor);
+      const never = gate();
+      async function* stalls() {
+        yield [...creates(3, 'Gone'), { op: 'delete' as const, id: 'not-there' }];
+        await never.promise; // rows that never come: the failure above must not wait for them
+        yield creates(1, 'Never');
+      }
+      await expect(store.importContacts('stall', SHARED, stalls(), actor)).rejects.toBeInstanceOf(NotFoundError);
+      expect(await store.countAccountContacts('stall')).toBe(0);
+      never.open();
+    });
+
     it('reports an import of most of the account as one change of everything', async () => {
       await store.createAccount({ id: 'bulk', name: 'Bulk', region: 'US' }, actor);
       const v0 = (await store.getAccountVersion('bulk'))!.revision;
