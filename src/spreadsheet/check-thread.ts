@@ -3,6 +3,7 @@
 // slice k while this thread checks slice k+1: the two cores of a small server both work on a
 // large import.
 import { JobThread } from '../jobs/job-thread.ts';
+import { movableBytes } from '../jobs/movable-bytes.ts';
 import { unpackRows, type PackedRows } from './checked-row-codec.ts';
 import type { CheckJob, CheckMessage } from './sheet-check.ts';
 
@@ -18,10 +19,13 @@ export function checkBacklog(): number {
   return thread.backlog;
 }
 
-/** The messages of checkSheet(job), made in the check thread. Leaving the loop early cancels the rest. */
-export async function* checkInThread(job: CheckJob): AsyncGenerator<CheckMessage> {
-  // a copy of exactly the file's bytes (a Buffer may be a view of a larger pool), moved across
-  const file = new Uint8Array(job.file);
+/**
+ * The messages of checkSheet(job), made in the check thread. Leaving the loop early cancels the
+ * rest. `moveFile`: the file's memory moves to the check thread (job.file is empty afterwards)
+ * instead of being copied; the import thread has no further use for it.
+ */
+export async function* checkInThread(job: CheckJob, moveFile = false): AsyncGenerator<CheckMessage> {
+  const file = moveFile ? movableBytes(job.file) : new Uint8Array(job.file);
   for await (const m of thread.stream({ ...job, file }, [file.buffer as ArrayBuffer])) {
     yield m.kind === 'packed' ? { kind: 'rows', rows: unpackRows(m.packed) } : m;
   }

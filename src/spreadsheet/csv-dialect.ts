@@ -54,7 +54,7 @@ export const CSV_STEP_CHARS = 1 << 17;
  * and writing the first rows while the rest of the file is still to be parsed. (csv-parse's
  * stream parser handles each write synchronously; records that span two steps are joined.)
  */
-export function* csvSlices(text: string, delimiter: Delimiter, limits: SheetLimits = NO_LIMITS, stepChars = CSV_STEP_CHARS): Generator<SheetRow[]> {
+export function* csvSlices(text: string | Iterable<Buffer | string>, delimiter: Delimiter, limits: SheetLimits = NO_LIMITS, stepChars = CSV_STEP_CHARS): Generator<SheetRow[]> {
   let rows: SheetRow[] = [];
   let read = 0;
   let line = 0;
@@ -106,15 +106,22 @@ export function* csvSlices(text: string, delimiter: Delimiter, limits: SheetLimi
     rows = [];
     return out;
   };
-  for (let at = 0; at < text.length;) {
-    let end = Math.min(text.length, at + Math.max(1, stepChars));
-    // never cut a surrogate pair: the stream encodes each step to UTF-8 on its own
-    if (end < text.length && (text.charCodeAt(end - 1) & 0xfc00) === 0xd800) end++;
-    const piece = text.slice(at, end);
-    at = end;
+  // UTF-8 bytes go to the parser as they are (it joins a character cut between two pieces)
+  for (const piece of typeof text === 'string' ? textSteps(text, stepChars) : text) {
     const out = step(() => parser.write(piece));
     if (out.length) yield out;
   }
   const last = step(() => parser.end());
   if (last.length) yield last;
+}
+
+/** A string in steps of about `stepChars` characters. */
+function* textSteps(text: string, stepChars: number): Generator<string> {
+  for (let at = 0; at < text.length;) {
+    let end = Math.min(text.length, at + Math.max(1, stepChars));
+    // never cut a surrogate pair: the stream encodes each step to UTF-8 on its own
+    if (end < text.length && (text.charCodeAt(end - 1) & 0xfc00) === 0xd800) end++;
+    yield text.slice(at, end);
+    at = end;
+  }
 }

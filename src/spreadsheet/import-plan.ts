@@ -39,6 +39,7 @@ export interface ImportPlan {
   /** Rows with at least one error. */
   badRows: number;
   duplicates: DuplicateRow[];
+  /** The ops not yet taken by ImportPlanner.takeOps (all of them when nothing was taken). */
   ops: BatchOp[];
 }
 
@@ -114,6 +115,7 @@ export class ImportPlanner {
   private readonly storedByKey = new Map<string, string>();
   /** Accepted rows waiting for the last one (upsert and replace). */
   private readonly waiting: GoodRow[] = [];
+  /** Ops handed out by takeOps: counted, not kept (a million of them held 1.6 GB). */
   private taken = 0;
 
   /** storedKeys: storedContentKeys(stored), when the caller made them already (for the check thread). */
@@ -147,10 +149,19 @@ export class ImportPlanner {
     }
   }
 
-  /** Ops planned since the last call (add mode plans as rows come in; the others at finish). */
+  /** Ops planned so far, taken or not. */
+  get opCount(): number {
+    return this.taken + this.plan.ops.length;
+  }
+
+  /**
+   * Ops planned since the last call (add mode plans as rows come in; the others at finish). The
+   * planner lets go of them: once written, nothing here holds a slice's contacts any more.
+   */
   takeOps(): BatchOp[] {
-    const ops = this.plan.ops.slice(this.taken);
-    this.taken = this.plan.ops.length;
+    const ops = this.plan.ops;
+    this.plan.ops = [];
+    this.taken += ops.length;
     return ops;
   }
 

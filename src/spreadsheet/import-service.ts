@@ -95,7 +95,7 @@ export async function importIntoStore(
         [...report.errors, ...more],
       );
     }
-    if (plan.ops.length === 0) throw new NothingToWrite(); // no revision taken for nothing
+    if (planner.opCount === 0) throw new NothingToWrite(); // no revision taken for nothing
     const rest = planner.takeOps();
     if (rest.length > 0) yield rest;
   }

@@ -11,9 +11,9 @@ import type { ImportRequest } from './import-thread.ts';
 
 answerJobs<ImportRequest, ImportReport>(async ({ locator, job, file }) => {
   const db = await openStoreFor(locator);
-  // After a large write (SQLite: the import's pages copied from the WAL into the database file)
-  // once the reply is sent, not inside the import: the manager's import is done when it is
-  // committed. Housekeeping: a failure is left to the server's next commit.
+  // After the reply: SQLite copies what is left in the WAL into the database file (a large
+  // import emptied it before answering, see sqlite-async-store.ts), PostgreSQL has nothing left
+  // to do. Housekeeping: a failure is left to the server's next commit.
   const release = async () => {
     try {
       await db.afterLargeWrite();
@@ -24,7 +24,7 @@ answerJobs<ImportRequest, ImportReport>(async ({ locator, job, file }) => {
     }
   };
   try {
-    const report = await importIntoStore(db, job, Buffer.from(file.buffer, file.byteOffset, file.byteLength), checkInThread, true);
+    const report = await importIntoStore(db, job, Buffer.from(file.buffer, file.byteOffset, file.byteLength), (check) => checkInThread(check, true), true);
     return { result: report, afterReply: release };
   } catch (err) {
     await release();

@@ -1,8 +1,8 @@
 // Recognises what was uploaded (XLSX by its zip signature, vCards by BEGIN:VCARD, otherwise text CSV) and reads it into
 // rows. Anything that is neither is refused with a reason (415), never parsed blindly.
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, type ErrorDetail } from '../errors.ts';
-import { csvSlices, CsvSyntaxError, detectDelimiter, type Delimiter, type SheetRow } from './csv-dialect.ts';
-import { decodeText, looksBinary, type TextEncodingName } from './text-decoding.ts';
+import { csvSlices, CsvSyntaxError, CSV_STEP_CHARS, detectDelimiter, type Delimiter, type SheetRow } from './csv-dialect.ts';
+import { decodeText, looksBinary, openText, type TextEncodingName } from './text-decoding.ts';
 import { NO_LIMITS, SheetLimitError, type SheetLimits } from './sheet-limits.ts';
 import { looksLikeVcard, readVcards, type VcardSheet } from './vcard-reader.ts';
 import { readXlsx, XlsxReadError } from './xlsx-reader.ts';
@@ -32,6 +32,11 @@ const SIGNATURES: { magic: number[]; what: string }[] = [
   { magic: [0x1f, 0x8b], what: 'a gzip archive' },
   { magic: [0xd0, 0xcf, 0x11, 0xe0], what: 'an old binary Excel (.xls) or Word file: save it as .xlsx or .csv' },
 ];
+
+/** Bytes decoded to tell vCard from CSV and find the delimiter (detectDelimiter reads the first line, up to 64K characters). */
+const CSV_HEAD_BYTES = 4 * 65536;
+/** Bytes of CSV parsed per step (CSV_STEP_CHARS of mostly ASCII text). */
+const CSV_STEP_BYTES = CSV_STEP_CHARS;
 
 const startsWith = (buf: Buffer, magic: number[]) => magic.every((b, i) => buf[i] === b);
 
@@ -107,13 +112,16 @@ async function openAnySheet(buf: Buffer, contentType: string | null | undefined,
   if (!utf16 && looksBinary(buf)) {
     throw new UnsupportedMediaTypeError('The file is binary, not a spreadsheet: send CSV (UTF-8 or Windows-1252 text) or XLSX');
   }
-  const decoded = decodeText(buf, charset);
-  if (looksLikeVcard(decoded.text)) {
+  // CSV is read from the bytes a piece at a time, never as one string (text-decoding.ts)
+  const source = openText(buf, charset);
+  const head = source.head(CSV_HEAD_BYTES);
+  if (looksLikeVcard(head)) {
+    const decoded = decodeText(buf, charset);
     const v = readVcards(decoded.text, limits);
     return { info: { format: 'vcard', encoding: decoded.encoding, rowErrors: v.rowErrors, dropped: v.dropped }, slices: [v.rows] };
   }
-  const delimiter = detectDelimiter(decoded.text);
-  return { info: { format: 'csv', encoding: decoded.encoding, delimiter }, slices: csvSlices(decoded.text, delimiter, limits) };
+  const delimiter = detectDelimiter(head);
+  return { info: { format: 'csv', encoding: source.encoding, delimiter }, slices: csvSlices(source.pieces(CSV_STEP_BYTES), delimiter, limits) };
 }
 
 /** Media type for a file name (the CLI has no Content-Type). */

@@ -336,7 +336,12 @@ export interface Store extends AccountStore, UserStore, ContactStore, CardStore,
   probeWrite(): void;
   /** SQLite online backup to a file (safe while serving). */
   backup(toFile: string): Promise<void>;
-  /** Copies committed writes from the write-ahead log into the database file, as far as readers allow (SQLite: a passive checkpoint). */
-  checkpoint(): void;
+  /**
+   * Copies committed writes from the write-ahead log into the database file. 'passive' (the
+   * default): as far as readers allow, without waiting. 'truncate': waits (busy_timeout) for
+   * readers of older pages to finish, copies everything and empties the log file; returns false
+   * when a reader kept it from finishing.
+   */
+  checkpoint(mode?: 'passive' | 'truncate'): boolean;
   close(): void;
 }

@@ -7,7 +7,7 @@ import { csvSlices, detectDelimiter, parseCsv } from '../../src/spreadsheet/csv-
 import { neutralizeCell, restoreCell } from '../../src/spreadsheet/formula-guard.ts';
 import { columnFor, mapHeader } from '../../src/spreadsheet/header-aliases.ts';
 import { readSheet } from '../../src/spreadsheet/sheet-reader.ts';
-import { decodeText } from '../../src/spreadsheet/text-decoding.ts';
+import { decodeText, openText } from '../../src/spreadsheet/text-decoding.ts';
 import { UnsupportedMediaTypeError } from '../../src/errors.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/import/${name}`, import.meta.url));
@@ -56,6 +56,29 @@ describe('delimiters and quoting', () => {
       expect(slices.flat(), `step ${step}`).toEqual(whole);
       expect(slices.length, `step ${step}`).toBeGreaterThan(1);
     }
+  });
+  // An upload in UTF-8 is parsed from its bytes, a piece at a time, never decoded whole: a
+  // piece may end inside a character (ë is 2 bytes, 😀 and the Hebrew letters 4 and 2).
+  it('gives the same rows from UTF-8 bytes cut anywhere, and from other encodings decoded piece by piece', () => {
+    const text = 'Name,Note\r\n"Zoë 😀","a ""quoted""\r\nline"\r\n\r\nשלום,x😀y\r\n"","😀"\r\n=1+2,last';
+    const whole = [...csvSlices(text, ',', undefined, text.length)].flat();
+    for (const bom of [true, false]) {
+      const bytes = Buffer.from((bom ? '\uFEFF' : '') + text, 'utf8');
+      for (const step of [1, 2, 3, 5, 7, 4096]) {
+        const source = openText(bytes);
+        expect(source).toMatchObject({ encoding: 'utf-8', bom });
+        const pieces = [...source.pieces(step)];
+        expect(pieces.every((p) => Buffer.isBuffer(p)), 'UTF-8 stays bytes').toBe(true);
+        expect([...csvSlices(pieces, ',')].flat(), `step ${step}`).toEqual(whole);
+      }
+    }
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(text, 'utf-16le')]);
+    for (const step of [1, 3, 4096]) expect([...csvSlices(openText(utf16).pieces(step), ',')].flat()).toEqual(whole);
+    const latin = 'Name,Note\r\nFrançoise,“Größ” €\r\n';
+    const win = openText(iconv.encode(latin, 'win1252'));
+    expect(win.encoding).toBe('windows-1252');
+    expect([...csvSlices(win.pieces(2), ',')].flat()).toEqual([...csvSlices(latin, ',')].flat());
+    expect(openText(Buffer.from('\uFEFFa,b\r\nZoë,1\r\n', 'utf8')).head(8)).toBe('a,b\r\nZo'); // a cut character is left out
   });
 });
 

@@ -39,4 +39,25 @@ describe('checkpoints', () => {
       server.close();
     }
   });
+
+  // A passive checkpoint copies but leaves the log file as large as it grew; TRUNCATE (what a
+  // large import runs before answering) empties it, and says whether a reader kept it from that.
+  it('empties the log file with checkpoint(truncate), which a passive checkpoint does not', () => {
+    const file = join(dir, 'truncate.sqlite');
+    const server = openSqliteStore(file);
+    server.createAccount({ id: 'acme', name: 'Acme', region: 'US' }, actor);
+    const importer = openSqliteStore(file, { deferCheckpoints: true });
+    const batch = importer.openBatch('acme', { source: 'shared' }, actor);
+    batch.apply(creates(6000, 'Row'));
+    batch.commit();
+    const wal = () => statSync(`${file}-wal`).size;
+    expect(wal()).toBeGreaterThan(1_000_000);
+    expect(importer.checkpoint()).toBe(true);
+    expect(wal()).toBeGreaterThan(1_000_000);
+    expect(importer.checkpoint('truncate')).toBe(true);
+    expect(wal()).toBe(0);
+    expect(server.countAccountContacts('acme')).toBe(6000);
+    importer.close();
+    server.close();
+  });
 });

@@ -116,7 +116,10 @@ export function openSqliteStore(file: string, opts: OpenOptions = {}): Store {
       }
     },
     backup: async (toFile) => { await db.backup(toFile); },
-    checkpoint: () => { db.pragma('wal_checkpoint(PASSIVE)'); },
+    checkpoint: (mode = 'passive') => {
+      const [r] = db.pragma(`wal_checkpoint(${mode === 'truncate' ? 'TRUNCATE' : 'PASSIVE'})`) as { busy: number }[];
+      return r?.busy === 0;
+    },
     close: () => db.close(),
   };
 }
