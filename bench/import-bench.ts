@@ -9,8 +9,10 @@
 // own `.import` of the same file into a bare table, and each phase of the import on its own.
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openAsBlob, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { hashToken, newToken } from '../src/auth/api-tokens.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { prepareContact } from '../src/domain/prepare-contact.ts';
@@ -64,14 +66,33 @@ function generateCsv(file: string): { bytes: number; foreign: number } {
 
 const rate = (s: number) => `${Math.round(N / s).toLocaleString('en-US')} rows/s`;
 
-/** Uploads `csv` (a file's contents, or the file itself: read as it is sent, not held here). */
+/**
+ * Uploads `csv` (a file's contents, or the file itself: read as it is sent, not held here).
+ * node:http, not fetch: fetch gives up on an answer that takes more than 300 s (undici's headers
+ * timeout), which a 1,000,000-row import on a loaded machine can; the server answers when it commits.
+ */
 async function upload(srv: RunningServer, token: string, account: string, csv: Buffer | Blob, mode = 'add'): Promise<{ status: number; body: Record<string, unknown> }> {
-  const form = new FormData();
-  form.append('file', csv instanceof Blob ? csv : new Blob([new Uint8Array(csv)], { type: 'text/csv' }), 'contacts.csv');
-  const res = await fetch(`http://127.0.0.1:${srv.httpPort}/api/v1/accounts/${account}/contacts/import?mode=${mode}`, {
-    method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: form,
+  const boundary = `bench${Date.now().toString(36)}`;
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="contacts.csv"\r\nContent-Type: text/csv\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const size = csv instanceof Blob ? csv.size : csv.length;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({
+      host: '127.0.0.1', port: srv.httpPort, method: 'POST', path: `/api/v1/accounts/${account}/contacts/import?mode=${mode}`,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': head.length + size + tail.length },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.write(head);
+    const body = csv instanceof Blob ? Readable.fromWeb(csv.stream() as import('node:stream/web').ReadableStream) : Readable.from([csv]);
+    body.on('error', reject);
+    body.on('end', () => req.end(tail));
+    body.pipe(req, { end: false });
   });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 export async function run(): Promise<void> {
