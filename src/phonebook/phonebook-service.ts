@@ -103,6 +103,7 @@ export class PhonebookService {
   private readonly groupLists = new Map<string, { incarnation: string; revision: number; groups: Promise<{ name: string }[]> }>();
   private readonly contactsRead: Counter<string>;
   private readonly entriesRendered: Counter<string>;
+  private lastModifiedOf = { updatedAt: '', text: '' };
 
   constructor(private readonly ctx: AppContext) {
     const cfg = ctx.config.phonebook;
@@ -113,6 +114,12 @@ export class PhonebookService {
     const stats = () => this.cache.stats();
     gauge(ctx.metrics, 'dialbook_phonebook_cache_bytes', 'Bytes held by the rendered-phonebook cache', () => stats().bytes);
     gauge(ctx.metrics, 'dialbook_phonebook_cache_entries', 'Answers held by the rendered-phonebook cache', () => stats().entries);
+  }
+
+  /** The Last-Modified of an account's answers (the last one made is kept: every request asks). */
+  lastModified(account: Account): string {
+    if (this.lastModifiedOf.updatedAt !== account.updatedAt) this.lastModifiedOf = { updatedAt: account.updatedAt, text: new Date(account.updatedAt).toUTCString() };
+    return this.lastModifiedOf.text;
   }
 
   cacheStats(): CacheStats {

@@ -12,6 +12,8 @@ export interface Vendor {
   files: RegExp[];
   templates: Record<string, (model: PhonebookModel) => string>;
   provisioning: ((data: object) => string)[];
+  /** descriptor.headers as pairs, made once (every answer sets them). */
+  headerList: [string, string][];
 }
 
 export class VendorRegistry {
@@ -50,7 +52,7 @@ export class VendorRegistry {
       }
       // Paging counts entries per contact before numbers are built; a number left out for its length would shift every page.
       if (descriptor.entryPerNumber && descriptor.numberMaxDigits > 0) throw new Error(`Phonebook descriptor ${path}: numberMaxDigits cannot be combined with entryPerNumber`);
-      vendors.push({ descriptor, files: descriptor.files.map((f) => new RegExp(`^(?:${f})$`, 'i')), templates, provisioning });
+      vendors.push({ descriptor, files: descriptor.files.map((f) => new RegExp(`^(?:${f})$`, 'i')), templates, provisioning, headerList: Object.entries(descriptor.headers) });
     }
     if (vendors.length === 0) throw new Error(`No phonebook descriptors (*.json) in ${dir}`);
     return new VendorRegistry(vendors);
