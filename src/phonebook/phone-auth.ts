@@ -27,8 +27,7 @@ export type PhoneRoute = { accountId: string; token?: undefined } | { token: str
 export async function authorizePhone(ctx: AppContext, verified: VerifiedPhones, req: PhoneRequest, route: PhoneRoute): Promise<Account> {
   // Only a credential that is actually checked goes through the sign-in limiter: a phone's first
   // request without Authorization (asking for the Basic challenge) is no guess.
-  const creds = route.token === undefined ? basicCredentials(req.authorization) : null;
-  if (route.token === undefined && !creds) throw new PhoneUnauthorizedError();
+  if (route.token === undefined && !req.authorization) throw new PhoneUnauthorizedError();
   // The whole header, not the decoded pair: the same bytes the phone sends every time.
   const mark = route.token !== undefined ? verified.mark('t', route.token) : verified.mark(`a:${route.accountId}`, req.authorization!);
   const known = verified.get(mark);
@@ -41,6 +40,8 @@ export async function authorizePhone(ctx: AppContext, verified: VerifiedPhones, 
     }
   }
   if (!account) {
+    const creds = route.token === undefined ? basicCredentials(req.authorization) : null;
+    if (route.token === undefined && !creds) throw new PhoneUnauthorizedError();
     const accountId = await checkCredential(ctx, req, route, creds);
     account = accountId ? await ctx.directory.account(accountId) : null;
     if (!account) throw new PhoneUnauthorizedError();

@@ -10,13 +10,15 @@ import { parse as parseQuery } from 'node:querystring';
 import express from 'express';
 import type { Counter } from 'prom-client';
 import type { AppContext } from '../app-context.ts';
+import type { Account } from '../domain/account-schemas.ts';
 import { jsonErrorBody } from '../api/error-handler.ts';
 import { errorAnswer } from '../error-answer.ts';
 import { AppError, NotFoundError, ValidationError } from '../errors.ts';
 import { counter } from '../ops/metrics.ts';
 import { authorizePhone, type PhoneRoute } from './phone-auth.ts';
-import { PhonebookService, readQuery } from './phonebook-service.ts';
-import type { VendorRegistry } from './vendor-registry.ts';
+import { etagOf, PhonebookService, questionHash, readQuery, type PhonebookQuery } from './phonebook-service.ts';
+import { BoundedMap } from './bounded-map.ts';
+import type { Vendor, VendorRegistry } from './vendor-registry.ts';
 import { VerifiedPhones } from './verified-phones.ts';
 
 /** What the HTTP layer knows of a request that the phonebook needs (http.trustProxy applied). */
@@ -34,9 +36,15 @@ const CHALLENGE = 'Basic realm="dialbook phonebook", charset="UTF-8"';
 const PREFIX = '/phonebook';
 
 type Params = Record<string, string | undefined>;
+interface Question { q: PhonebookQuery; hash: string }
+/** Distinct (account, vendor, query string) questions remembered; junk query strings push out the oldest. */
+const QUESTIONS = 10_000;
+/** Longer query strings are not remembered (10,000 of 512 characters: about 10 MB at most). */
+const MAX_MEMO_QUERY = 512;
 
 export function phonebookHandler(ctx: AppContext, registry: VendorRegistry, service: PhonebookService, http: PhonebookHttpOptions): PhonebookHandler {
   const verified = new VerifiedPhones();
+  const questions = new BoundedMap<string, Question>(QUESTIONS);
   const requests = statusCounter(counter(ctx.metrics, 'dialbook_phonebook_requests_total', 'Phonebook requests by status', ['status']));
   // Only POSTs carry a form (vendors whose descriptor allows POST): a GET skips the body parser.
   const form = express.urlencoded({ extended: false, limit: '16kb' }) as unknown as (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -55,15 +63,17 @@ export function phonebookHandler(ctx: AppContext, registry: VendorRegistry, serv
     }
     const who = { address: http.address(req), authorization: req.headers.authorization, userAgent: req.headers['user-agent'] };
     const account = await authorizePhone(ctx, verified, who, route.route);
-    const params = phoneParams(req, queryAt < 0 ? '' : url.slice(queryAt + 1));
-    const q = readQuery(vendor, params);
-    // A view is looked up among the vendor's own templates only ("__proto__", "toString" are not views).
-    const viewParam = vendor.descriptor.params.view.find((n) => (params[n] ?? '') !== '');
-    const asked = viewParam ? String(params[viewParam]) : '';
-    if (viewParam && !Object.hasOwn(vendor.templates, asked)) {
-      throw new ValidationError(`Unknown view "${asked.slice(0, 50)}"`, [{ field: viewParam, value: asked.slice(0, 50), reason: `must be one of: ${Object.keys(vendor.templates).join(', ')}` }]);
+    // A GET's question depends on the account's incarnation, the vendor and the query string
+    // alone: what it reduces to and its ETag are remembered (a POST's form is read each time).
+    const rawQuery = queryAt < 0 ? '' : url.slice(queryAt + 1);
+    const memoKey = req.method === 'POST' || rawQuery.length > MAX_MEMO_QUERY ? null : `${account.incarnation}\u0000${vendor.descriptor.vendor}\u0000${rawQuery}`;
+    let question = memoKey === null ? undefined : questions.get(memoKey);
+    if (!question) {
+      question = ask(account, vendor, phoneParams(req, rawQuery));
+      if (memoKey !== null) questions.set(memoKey, question);
     }
-    const etag = service.etag(account, vendor, q);
+    const { q } = question;
+    const etag = etagOf(account, question.hash);
     res.setHeader('ETag', etag);
     res.setHeader('Last-Modified', service.lastModified(account));
     res.setHeader('Cache-Control', 'no-cache');
@@ -75,7 +85,7 @@ export function phonebookHandler(ctx: AppContext, registry: VendorRegistry, serv
     }
     const origin = ctx.config.publicUrl ?? `${http.protocol(req)}://${req.headers.host}`;
     const base = `${origin.replace(/\/$/, '')}${path}`;
-    const out = await service.render(account, vendor, q, base);
+    const out = await service.render(account, vendor, q, base, etag);
     res.setHeader('Content-Type', out.contentType);
     const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
     if (gzip) res.setHeader('Content-Encoding', 'gzip');
@@ -108,6 +118,18 @@ export function phonebookHandler(ctx: AppContext, registry: VendorRegistry, serv
     answer(req, res, url, url.indexOf('?')).catch((err: unknown) => fail(req, res, err));
     return true;
   };
+}
+
+/** A request's parameters reduced to the vendor's question, or the 400 for a view it does not have. */
+function ask(account: Account, vendor: Vendor, params: Params): Question {
+  const q = readQuery(vendor, params);
+  // A view is looked up among the vendor's own templates only ("__proto__", "toString" are not views).
+  const viewParam = vendor.descriptor.params.view.find((n) => (params[n] ?? '') !== '');
+  const asked = viewParam ? String(params[viewParam]) : '';
+  if (viewParam && !Object.hasOwn(vendor.templates, asked)) {
+    throw new ValidationError(`Unknown view "${asked.slice(0, 50)}"`, [{ field: viewParam, value: asked.slice(0, 50), reason: `must be one of: ${Object.keys(vendor.templates).join(', ')}` }]);
+  }
+  return { q, hash: questionHash(account, vendor, q) };
 }
 
 /** The route a path names, as express's routes /t/:token/*file and /:account/*file matched it; null: none. */

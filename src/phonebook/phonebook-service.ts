@@ -56,6 +56,15 @@ const SMALL_MATCH = 20;
 /** Digits in a search that make it a number search as well (q=4694292500). */
 const MIN_SEARCH_DIGITS = 3;
 
+/** The part of an ETag that names the question (account incarnation, vendor, query); the revision is added by etagOf. */
+export function questionHash(account: Account, vendor: Vendor, q: PhonebookQuery): string {
+  return createHash('sha1').update(`${account.incarnation}\u0000${vendor.descriptor.vendor}\u0000${JSON.stringify(q)}`).digest('base64url').slice(0, 16);
+}
+
+export function etagOf(account: Account, hash: string): string {
+  return `"pb${account.revision}-${hash}"`;
+}
+
 /** Reduces a request's parameters to what the vendor's templates read. Unknown parameters vanish. */
 export function readQuery(vendor: Vendor, params: Params): PhonebookQuery {
   const d = vendor.descriptor;
@@ -129,13 +138,11 @@ export class PhonebookService {
   /** ETag for a request, known from the account's incarnation and revision alone (no rendering, no
    *  store read). The incarnation is in the hash: a re-created account restarts at revision 1. */
   etag(account: Account, vendor: Vendor, q: PhonebookQuery): string {
-    const h = createHash('sha1').update(`${account.incarnation}\u0000${vendor.descriptor.vendor}\u0000${JSON.stringify(q)}`).digest('base64url').slice(0, 16);
-    return `"pb${account.revision}-${h}"`;
+    return etagOf(account, questionHash(account, vendor, q));
   }
 
   /** base: the URL of the requested file without its query, from which templates' links are built. */
-  async render(account: Account, vendor: Vendor, q: PhonebookQuery, base: string): Promise<Rendered> {
-    const etag = this.etag(account, vendor, q);
+  async render(account: Account, vendor: Vendor, q: PhonebookQuery, base: string, etag = this.etag(account, vendor, q)): Promise<Rendered> {
     const key = `${account.id}\u0000${etag}\u0000${base}`;
     const hit = this.cache.get(key);
     if (hit) return hit;

@@ -16,7 +16,10 @@ export interface Vendor {
   headerList: [string, string][];
 }
 
+const MAX_MATCHED = 10_000;
+
 export class VendorRegistry {
+  private readonly matched = new Map<string, Vendor | null>();
   private constructor(readonly vendors: Vendor[]) {}
 
   static load(dir: string): VendorRegistry {
@@ -60,7 +63,14 @@ export class VendorRegistry {
 
   /** The vendor whose file pattern matches the requested path (e.g. "polycom/0004f2-directory.xml"). */
   match(file: string): Vendor | null {
-    return this.vendors.find((v) => v.files.some((re) => re.test(file))) ?? null;
+    // Phones ask for the same few files all day: remembered (bounded; junk names are forgotten in bulk).
+    const known = this.matched.get(file);
+    if (known !== undefined) return known;
+    const vendor = this.vendors.find((v) => v.files.some((re) => re.test(file))) ?? null;
+    if (file.length > 200) return vendor;
+    if (this.matched.size >= MAX_MATCHED) this.matched.clear();
+    this.matched.set(file, vendor);
+    return vendor;
   }
 
   byName(name: string): Vendor | null {
