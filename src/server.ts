@@ -96,9 +96,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const readiness = new Readiness(ctx.db, { ldapEnabled: config.ldap.enabled, ownWriteRunning: importRunning, feedUp: () => ctx.directory.listening });
   // A load balancer sends phones here only once every account's read model is built (issue 24):
   // no phone waits for a cold build. Failures are logged by the directory; the task ends anyway.
-  if (config.directory.warmAtStart) void readiness.startupTask('building read models', ctx.directory.warmAll().catch(() => undefined));
+  const warm = config.directory.warmAtStart ? ctx.directory.warmAll().catch(() => undefined) : undefined;
+  if (warm) void readiness.startupTask('building read models', warm);
   // Phonebook requests are answered before express (http/app.ts); everything else by the app.
-  const { handle: app } = createHttpHandler(ctx, readiness);
+  // The whole-directory phonebooks are rendered after the warm-up, before /readyz turns 200.
+  const { handle: app } = createHttpHandler(ctx, readiness, warm);
   const http = createServer(app);
   const httpCloser = gracefulCloser(http);
   answerClientErrors(http, (socket) => httpCloser.busy(socket));

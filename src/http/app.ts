@@ -13,6 +13,7 @@ import { NotFoundError, UnauthorizedError } from '../errors.ts';
 import { httpMetrics } from '../ops/metrics.ts';
 import { Readiness } from '../ops/readiness.ts';
 import { phonebookHandler } from '../phonebook/phonebook-http.ts';
+import { PhonebookPrerender } from '../phonebook/phonebook-prerender.ts';
 import { PhonebookService } from '../phonebook/phonebook-service.ts';
 import { VendorRegistry } from '../phonebook/vendor-registry.ts';
 import { portalRouter } from '../portal/portal-routes.ts';
@@ -30,7 +31,9 @@ export function createApp(ctx: AppContext, readiness = new Readiness(ctx.db, { l
   return createHttpHandler(ctx, readiness).app;
 }
 
-export function createHttpHandler(ctx: AppContext, readiness = new Readiness(ctx.db, { ldapEnabled: false })): HttpHandler {
+/** warm: the start's build of every read model; the whole-directory phonebooks are rendered
+ *  after it, and /readyz waits for both (phonebook-prerender.ts). */
+export function createHttpHandler(ctx: AppContext, readiness = new Readiness(ctx.db, { ldapEnabled: false }), warm?: Promise<unknown>): HttpHandler {
   const app = express();
   // Loaded (and checked) once at start; a broken template stops the start here.
   const vendors = VendorRegistry.load(ctx.config.phonebook.templatesDir);
@@ -43,7 +46,10 @@ export function createHttpHandler(ctx: AppContext, readiness = new Readiness(ctx
   // answered by a node:http handler before express (handle below), counted, not logged line by
   // line. The app mounts the same handler first, for callers that serve the app alone.
   const trust = app.get('trust proxy fn') as TrustFn;
-  const phonebooks = phonebookHandler(ctx, vendors, new PhonebookService(ctx), {
+  const phonebookService = new PhonebookService(ctx);
+  const prerender = new PhonebookPrerender(ctx, vendors, phonebookService);
+  if (warm) void readiness.startupTask('rendering phonebooks', warm.then(() => prerender.idle()));
+  const phonebooks = phonebookHandler(ctx, vendors, phonebookService, {
     address: (req) => clientAddressOf(req, trust),
     protocol: (req) => protocolOf(req, trust),
   });

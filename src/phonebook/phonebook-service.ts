@@ -113,6 +113,8 @@ export class PhonebookService {
   private readonly contactsRead: Counter<string>;
   private readonly entriesRendered: Counter<string>;
   private lastModifiedOf = { updatedAt: '', text: '' };
+  /** Renderings under way, by cache key. */
+  private readonly rendering = new Map<string, Promise<Rendered>>();
 
   constructor(private readonly ctx: AppContext) {
     const cfg = ctx.config.phonebook;
@@ -131,6 +133,12 @@ export class PhonebookService {
     return this.lastModifiedOf.text;
   }
 
+  /** Whether an answer of this size may be made ahead: pre-rendering fills at most half the cache. */
+  roomToPrerender(): boolean {
+    const { bytes, maxBytes } = this.cache.stats();
+    return bytes < maxBytes / 2;
+  }
+
   cacheStats(): CacheStats {
     return this.cache.stats();
   }
@@ -143,9 +151,19 @@ export class PhonebookService {
 
   /** base: the URL of the requested file without its query, from which templates' links are built. */
   async render(account: Account, vendor: Vendor, q: PhonebookQuery, base: string, etag = this.etag(account, vendor, q)): Promise<Rendered> {
-    const key = `${account.id}\u0000${etag}\u0000${base}`;
+    // an answer that shows no URL is the same whatever URL asked for it (and may be made ahead)
+    const key = vendor.urlFree.has(q.view) ? `${account.id}\u0000${etag}` : `${account.id}\u0000${etag}\u0000${base}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
+    // Phones that miss together (2,000 after a restart) share one rendering of each answer.
+    const running = this.rendering.get(key);
+    if (running) return running;
+    const made = this.renderNew(account, vendor, q, base, etag, key).finally(() => this.rendering.delete(key));
+    this.rendering.set(key, made);
+    return made;
+  }
+
+  private async renderNew(account: Account, vendor: Vendor, q: PhonebookQuery, base: string, etag: string, key: string): Promise<Rendered> {
     const d = vendor.descriptor;
     const model = await this.model(account, vendor, q, base);
     const template = vendor.templates[q.view] ?? vendor.templates.default;

@@ -12,6 +12,9 @@ export interface Vendor {
   files: RegExp[];
   templates: Record<string, (model: PhonebookModel) => string>;
   provisioning: ((data: object) => string)[];
+  /** Views whose template shows no URL (no "url" in its source): their answer is the same whatever
+   *  URL was asked, so it is cached once for all of them and can be made before any phone asks. */
+  urlFree: Set<string>;
   /** descriptor.headers as pairs, made once (every answer sets them). */
   headerList: [string, string][];
 }
@@ -37,8 +40,11 @@ export class VendorRegistry {
         throw new Error(`Phonebook descriptor ${path} is invalid: ${(err as Error).message}`);
       }
       const templates: Vendor['templates'] = Object.create(null) as Vendor['templates'];
+      const urlFree = new Set<string>();
       for (const [view, name] of Object.entries(descriptor.templates)) {
-        templates[view] = compile(hb, join(dir, name));
+        const { template, source } = compile(hb, join(dir, name));
+        templates[view] = template;
+        if (!/url/i.test(source)) urlFree.add(view);
       }
       const provisioning = descriptor.provisioning.map((line, i) => {
         try {
@@ -55,7 +61,7 @@ export class VendorRegistry {
       }
       // Paging counts entries per contact before numbers are built; a number left out for its length would shift every page.
       if (descriptor.entryPerNumber && descriptor.numberMaxDigits > 0) throw new Error(`Phonebook descriptor ${path}: numberMaxDigits cannot be combined with entryPerNumber`);
-      vendors.push({ descriptor, files: descriptor.files.map((f) => new RegExp(`^(?:${f})$`, 'i')), templates, provisioning, headerList: Object.entries(descriptor.headers) });
+      vendors.push({ descriptor, files: descriptor.files.map((f) => new RegExp(`^(?:${f})$`, 'i')), templates, provisioning, urlFree, headerList: Object.entries(descriptor.headers) });
     }
     if (vendors.length === 0) throw new Error(`No phonebook descriptors (*.json) in ${dir}`);
     return new VendorRegistry(vendors);
@@ -78,7 +84,7 @@ export class VendorRegistry {
   }
 }
 
-function compile(hb: typeof Handlebars, path: string): (model: PhonebookModel) => string {
+function compile(hb: typeof Handlebars, path: string): { template: (model: PhonebookModel) => string; source: string } {
   let source: string;
   try {
     source = readFileSync(path, 'utf8');
@@ -90,7 +96,7 @@ function compile(hb: typeof Handlebars, path: string): (model: PhonebookModel) =
     const template = hb.compile(escapedTemplateAst(hb, source), { strict: true, noEscape: true });
     // Render once with an empty model so syntax and unknown-field errors surface at start.
     template(EMPTY_MODEL);
-    return template as (model: PhonebookModel) => string;
+    return { template: template as (model: PhonebookModel) => string, source };
   } catch (err) {
     throw new Error(`Phonebook template ${path} is broken: ${(err as Error).message}`);
   }
