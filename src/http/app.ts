@@ -48,7 +48,8 @@ export function createHttpHandler(ctx: AppContext, readiness = new Readiness(ctx
   const trust = app.get('trust proxy fn') as TrustFn;
   const phonebookService = new PhonebookService(ctx);
   const prerender = new PhonebookPrerender(ctx, vendors, phonebookService);
-  if (warm) void readiness.startupTask('rendering phonebooks', warm.then(() => prerender.idle()));
+  if (warm) void readiness.startupTask('rendering phonebooks', warm.then(() => { prerender.started(); return prerender.idle(); }));
+  else prerender.started();
   const phonebooks = phonebookHandler(ctx, vendors, phonebookService, {
     address: (req) => clientAddressOf(req, trust),
     protocol: (req) => protocolOf(req, trust),

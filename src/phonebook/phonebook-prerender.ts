@@ -18,12 +18,22 @@ export class PhonebookPrerender {
   private readonly wanted = new Set<string>();
   private draining: Promise<void> | null = null;
   private stopped = false;
+  private starting = true;
   private readonly unlisten: () => void;
   /** Whole-directory answers made ahead (for tests and metrics). */
   rendered = 0;
 
   constructor(private readonly ctx: AppContext, private readonly registry: VendorRegistry, private readonly service: PhonebookService) {
-    this.unlisten = ctx.directory.onUpdated((accountId) => this.want(accountId));
+    // A model built for the first time after the start was built for a request, which renders
+    // what it asked for; the rest waits for a phone (or the next change).
+    this.unlisten = ctx.directory.onUpdated((accountId, first) => {
+      if (!first || this.starting) this.want(accountId);
+    });
+  }
+
+  /** The start's warm-up is over: from now on only changed models are rendered ahead. */
+  started(): void {
+    this.starting = false;
   }
 
   /** Resolves once every account asked for so far is rendered. */
