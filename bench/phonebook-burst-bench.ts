@@ -1,7 +1,8 @@
 // Phonebook burst right after a restart (issue #10 item 4): an account of 8,622 contacts, a
 // freshly started server (empty cache), then 2,000 phone fetches from 200 clients at once:
 // Cisco and Aastra pages, Gigaset caller-ID lookups, and whole Yealink/Grandstream/Polycom
-// files, in a fixed pseudo-random mix. The same 2,000 URLs again give the warm figures.
+// files, in a fixed pseudo-random mix, fired once /readyz answers 200 (what a load balancer
+// waits for). The same 2,000 URLs again give the warm figures.
 // Loopback only, bounded in count; about half a minute. `npm run bench phonebook-burst`;
 // BENCH_DATABASE=postgres (or both) runs it over a throwaway PostgreSQL (lib/bench-db.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -36,13 +37,16 @@ function get(port: number, path: string, agent: Agent): Promise<{ status: number
   });
 }
 
-async function waitFor(port: number): Promise<void> {
+/** Waits for /readyz 200, as a load balancer does before it sends phones (the read models are
+ *  built by then); /healthz only says the process listens. Returns the seconds it took. */
+async function waitFor(port: number): Promise<number> {
   const agent = new Agent();
-  for (let i = 0; i < 150; i++) {
-    if ((await get(port, '/healthz', agent)).status === 200) return;
-    await new Promise((r) => setTimeout(r, 200));
+  const t0 = performance.now();
+  for (let i = 0; i < 600; i++) {
+    if ((await get(port, '/readyz', agent)).status === 200) return (performance.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`nothing listening on ${port}`);
+  throw new Error(`not ready on ${port} within 60 s`);
 }
 
 function urls(numbers: string[]): string[] {
@@ -101,21 +105,23 @@ async function runOn(engine: BenchEngine): Promise<void> {
     await store.setPhoneCredentials('bench', { username: 'phones', secretSealed: SecretBox.forDataDir(dataDir).seal('bench-password'), pathToken: newPathToken() }, { id: 'bench' });
     await store.close();
     const port = 43000 + Math.floor(Math.random() * 1000);
-    proc = spawn(process.execPath, [join(here, '../bin/dialbook.js'), 'serve', '--http-port', String(port), '--ldap-port', '0'],
+    // BENCH_CPU_PROF=<dir>: the server writes a CPU profile there when it stops (node --cpu-prof)
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    proc = spawn(process.execPath, [...prof, join(here, '../bin/dialbook.js'), 'serve', '--http-port', String(port), '--ldap-port', '0'],
       { env: { ...process.env, DIALBOOK_DATA_DIR: dataDir, DIALBOOK_LOG_LEVEL: 'warn', ...db.env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-    await waitFor(port).catch((err: Error) => { throw new Error(`${err.message}; server stderr: ${stderr.slice(-2000)}`); });
+    const readyAfter = await waitFor(port).catch((err: Error) => { throw new Error(`${err.message}; server stderr: ${stderr.slice(-2000)}`); });
     const paths = urls(contacts.map((c) => c.workNumber.replace(/\D/g, '')));
     // bin/dialbook.js is the server itself (tsx registers in-process), so its pid is the one to watch
     const pid = proc.pid ?? 0;
-    console.log(`phonebook burst over ${engine === 'postgres' ? 'PostgreSQL' : 'SQLite'}: ${N} contacts; ${loadAverage()} before`);
+    console.log(`phonebook burst over ${engine === 'postgres' ? 'PostgreSQL' : 'SQLite'}: ${N} contacts; /readyz 200 ${readyAfter.toFixed(1)} s after spawn; ${loadAverage()} before`);
     console.log(`cold (right after start): ${await burst(port, paths, pid)}`);
     console.log(`warm (same URLs again):   ${await burst(port, paths, pid)}`);
     console.log(`after: ${loadAverage()}`);
   } finally {
     proc?.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, process.env.BENCH_CPU_PROF ? 3000 : 500));
     await db.stop();
     rmSync(work, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@ import { METRICS_CHALLENGE, metricsAuthorized } from './auth/metrics-access.ts';
 import type { SecretBox } from './auth/secret-box.ts';
 import { SigninLimiter } from './auth/signin-limiter.ts';
 import type { Config } from './config/config-schema.ts';
-import { createApp } from './http/app.ts';
+import { createHttpHandler } from './http/app.ts';
 import { answerClientErrors } from './http/client-errors.ts';
 import { gracefulCloser } from './http/graceful-close.ts';
 import { createLogger } from './ops/logger.ts';
@@ -96,8 +96,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const readiness = new Readiness(ctx.db, { ldapEnabled: config.ldap.enabled, ownWriteRunning: importRunning, feedUp: () => ctx.directory.listening });
   // A load balancer sends phones here only once every account's read model is built (issue 24):
   // no phone waits for a cold build. Failures are logged by the directory; the task ends anyway.
-  if (config.directory.warmAtStart) void readiness.startupTask('building read models', ctx.directory.warmAll().catch(() => undefined));
-  const app = createApp(ctx, readiness);
+  const warm = config.directory.warmAtStart ? ctx.directory.warmAll().catch(() => undefined) : undefined;
+  if (warm) void readiness.startupTask('building read models', warm);
+  // Phonebook requests are answered before express (http/app.ts); everything else by the app.
+  // The whole-directory phonebooks are rendered after the warm-up, before /readyz turns 200.
+  const { handle: app } = createHttpHandler(ctx, readiness, warm);
   const http = createServer(app);
   const httpCloser = gracefulCloser(http);
   answerClientErrors(http, (socket) => httpCloser.busy(socket));

@@ -80,6 +80,7 @@ export class Directory {
   private readonly sweeper: NodeJS.Timeout;
   private readonly poller: NodeJS.Timeout;
   private closed = false;
+  private readonly listeners = new Set<(accountId: string, first: boolean) => void>();
 
   constructor(private readonly db: DirectoryStore, opts: DirectoryOptions) {
     this.backgroundMin = opts.backgroundBuildMin ?? 2000;
@@ -167,6 +168,20 @@ export class Directory {
     }
     const job = this.building.get(accountId);
     if (job) job.hinted = true;
+  }
+
+  /**
+   * Calls the listener after an account's model was built or brought up to a new revision (the
+   * phonebooks pre-render their whole-directory answers then); first: the account had no model
+   * in memory before. Listeners must not throw.
+   */
+  onUpdated(listener: (accountId: string, first: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private updated(accountId: string, first: boolean): void {
+    for (const l of this.listeners) l(accountId, first);
   }
 
   /** Builds every account's model (at start, so that readiness can wait for it); one at a time. */
@@ -296,6 +311,7 @@ export class Directory {
     dir.apply(contacts, [...deleted, ...changed.filter((id) => !found.has(id))]);
     dir.revision = upTo;
     this.counts.updates++;
+    this.updated(accountId, false);
   }
 
   /** The feed cannot say what changed (settings, region, a large import, pruned, account gone). */
@@ -337,8 +353,10 @@ export class Directory {
     this.counts.builds++;
     if (result.big) this.counts.backgroundBuilds++;
     // checked as of the build's start: a long build is checked at its first search
+    const first = !this.slots.has(accountId);
     this.slots.set(accountId, { dir: result.dir, checkedAt: job.hinted ? -Infinity : started, usedAt: job.wantedAt, hints: 0 });
     this.follower.follow(accountId, result.dir.revision);
+    this.updated(accountId, first);
     return 'built';
   }
 }

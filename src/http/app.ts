@@ -2,6 +2,7 @@
 // metrics. Front ends are mounted here and nowhere else.
 import express, { type Express } from 'express';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../app-context.ts';
 import { adminApi } from '../api/admin-api.ts';
@@ -9,15 +10,30 @@ import { errorHandler } from '../api/error-handler.ts';
 import { METRICS_CHALLENGE, metricsAuthorized } from '../auth/metrics-access.ts';
 import { carddavDiscovery, carddavRouter } from '../carddav/carddav-router.ts';
 import { NotFoundError, UnauthorizedError } from '../errors.ts';
-import { counter, httpMetrics } from '../ops/metrics.ts';
+import { httpMetrics } from '../ops/metrics.ts';
 import { Readiness } from '../ops/readiness.ts';
-import { phonebookRouter } from '../phonebook/phonebook-routes.ts';
+import { phonebookHandler } from '../phonebook/phonebook-http.ts';
+import { PhonebookPrerender } from '../phonebook/phonebook-prerender.ts';
+import { PhonebookService } from '../phonebook/phonebook-service.ts';
 import { VendorRegistry } from '../phonebook/vendor-registry.ts';
 import { portalRouter } from '../portal/portal-routes.ts';
 import { sessionMiddleware } from '../portal/session-routes.ts';
 import { securityHeaders } from './security-headers.ts';
+import { clientAddressOf, protocolOf, type TrustFn } from './forwarded.ts';
+
+export interface HttpHandler {
+  app: Express;
+  /** What the HTTP server calls: phonebook paths are answered before express, the rest by the app. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+}
 
 export function createApp(ctx: AppContext, readiness = new Readiness(ctx.db, { ldapEnabled: false })): Express {
+  return createHttpHandler(ctx, readiness).app;
+}
+
+/** warm: the start's build of every read model; the whole-directory phonebooks are rendered
+ *  after it, and /readyz waits for both (phonebook-prerender.ts). */
+export function createHttpHandler(ctx: AppContext, readiness = new Readiness(ctx.db, { ldapEnabled: false }), warm?: Promise<unknown>): HttpHandler {
   const app = express();
   // Loaded (and checked) once at start; a broken template stops the start here.
   const vendors = VendorRegistry.load(ctx.config.phonebook.templatesDir);
@@ -27,12 +43,20 @@ export function createApp(ctx: AppContext, readiness = new Readiness(ctx.db, { l
   app.set('etag', false);
 
   // Phones fetch phonebooks thousands of times a day, mostly to hear "304 Not Modified": they are
-  // counted, not logged line by line, and skip the per-request logger and latency timer.
-  const phoneRequests = counter(ctx.metrics, 'dialbook_phonebook_requests_total', 'Phonebook requests by status', ['status']);
-  app.use('/phonebook', (_req, res, next) => {
-    res.on('finish', () => phoneRequests.inc({ status: String(res.statusCode) }));
-    next();
-  }, phonebookRouter(ctx, vendors));
+  // answered by a node:http handler before express (handle below), counted, not logged line by
+  // line. The app mounts the same handler first, for callers that serve the app alone.
+  const trust = app.get('trust proxy fn') as TrustFn;
+  const phonebookService = new PhonebookService(ctx);
+  const prerender = new PhonebookPrerender(ctx, vendors, phonebookService);
+  if (warm) void readiness.startupTask('rendering phonebooks', warm.then(() => { prerender.started(); return prerender.idle(); }));
+  else prerender.started();
+  const phonebooks = phonebookHandler(ctx, vendors, phonebookService, {
+    address: (req) => clientAddressOf(req, trust),
+    protocol: (req) => protocolOf(req, trust),
+  });
+  app.use((req, res, next) => {
+    if (!phonebooks(req, res)) next();
+  });
 
   app.use(securityHeaders());
   const duration = httpMetrics(ctx.metrics);
@@ -88,7 +112,12 @@ export function createApp(ctx: AppContext, readiness = new Readiness(ctx.db, { l
 
   app.use((req, _res, next) => next(new NotFoundError(`Route ${req.method} ${req.path}`)));
   app.use(errorHandler(ctx.logger));
-  return app;
+  return {
+    app,
+    handle: (req, res) => {
+      if (!phonebooks(req, res)) app(req, res);
+    },
+  };
 }
 
 /** Low-cardinality label for metrics. */

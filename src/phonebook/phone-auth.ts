@@ -1,11 +1,11 @@
 // Who may fetch an account's phonebook: HTTP Basic with the account's phone credentials, or the
-// account's path token; then, if the account has one, its IP allow-list.
-import type { Request } from 'express';
+// account's path token; then, if the account has one, its IP allow-list. A credential that
+// proved right is remembered (verified-phones.ts) and skips the limiter and the check next time.
 import ipaddr from 'ipaddr.js';
 import type { AppContext } from '../app-context.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import { AppError, ForbiddenError, TooManyAttemptsError } from '../errors.ts';
-import { clientAddress } from '../auth/client-address.ts';
+import { VerifiedPhones } from './verified-phones.ts';
 
 export class PhoneUnauthorizedError extends AppError {
   constructor() {
@@ -13,31 +13,61 @@ export class PhoneUnauthorizedError extends AppError {
   }
 }
 
+/** What the check reads from a request (the HTTP front end fills it from node:http). */
+export interface PhoneRequest {
+  /** The client address as http.trustProxy says (express's req.ip). */
+  address: string;
+  authorization: string | undefined;
+  userAgent: string | undefined;
+}
+
+export type PhoneRoute = { accountId: string; token?: undefined } | { token: string; accountId?: undefined };
+
 /** The account a request may read, or an error. Unknown accounts look like wrong credentials. */
-export async function authorizePhone(ctx: AppContext, req: Request, route: { accountId?: string; token?: string }): Promise<Account> {
-  let accountId: string | null = null;
+export async function authorizePhone(ctx: AppContext, verified: VerifiedPhones, req: PhoneRequest, route: PhoneRoute): Promise<Account> {
   // Only a credential that is actually checked goes through the sign-in limiter: a phone's first
   // request without Authorization (asking for the Basic challenge) is no guess.
-  const creds = route.token === undefined && route.accountId ? basicCredentials(req.headers.authorization) : null;
-  if (route.token !== undefined || creds) {
-    const login = creds ? `${creds.username}@${route.accountId}` : '';
-    const secret = route.token ?? creds?.password ?? '';
-    const attempt = await ctx.signinLimiter.attempt({ kind: 'phonebook', source: clientAddress(req), login, secret, device: req.headers['user-agent'] });
-    if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
-    try {
-      if (route.token !== undefined) accountId = await ctx.phoneCredentials.accountForPathToken(route.token);
-      else if (creds && await ctx.phoneCredentials.verify(route.accountId!, creds.username, creds.password)) accountId = route.accountId!;
-    } catch (err) {
-      attempt.released(); // a storage failure is no wrong password: release the attempt uncounted
-      throw err;
+  if (route.token === undefined && !req.authorization) throw new PhoneUnauthorizedError();
+  // The whole header, not the decoded pair: the same bytes the phone sends every time.
+  const mark = route.token !== undefined ? verified.mark('t', route.token) : verified.mark(`a:${route.accountId}`, req.authorization!);
+  const known = verified.get(mark);
+  let account: Account | null = null;
+  if (known) {
+    account = await ctx.directory.account(known.accountId);
+    if (!VerifiedPhones.current(known, account)) {
+      verified.forget(mark);
+      account = null;
     }
-    if (accountId) attempt.succeeded();
-    else await attempt.failed();
   }
-  const account = accountId ? await ctx.directory.account(accountId) : null;
-  if (!account) throw new PhoneUnauthorizedError();
-  if (!allowedAddress(clientAddress(req), account.settings.phoneAllowList)) throw new ForbiddenError('This address may not fetch the phonebook');
+  if (!account) {
+    const creds = route.token === undefined ? basicCredentials(req.authorization) : null;
+    if (route.token === undefined && !creds) throw new PhoneUnauthorizedError();
+    const accountId = await checkCredential(ctx, req, route, creds);
+    account = accountId ? await ctx.directory.account(accountId) : null;
+    if (!account) throw new PhoneUnauthorizedError();
+    verified.remember(mark, account);
+  }
+  if (!allowedAddress(req.address, account.settings.phoneAllowList)) throw new ForbiddenError('This address may not fetch the phonebook');
   return account;
+}
+
+/** The sign-in limiter, then the credential: the account it opens, or null (counted as a failure). */
+async function checkCredential(ctx: AppContext, req: PhoneRequest, route: PhoneRoute, creds: { username: string; password: string } | null): Promise<string | null> {
+  const login = creds ? `${creds.username}@${route.accountId}` : '';
+  const secret = route.token ?? creds?.password ?? '';
+  const attempt = await ctx.signinLimiter.attempt({ kind: 'phonebook', source: req.address, login, secret, device: req.userAgent });
+  if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
+  let accountId: string | null = null;
+  try {
+    if (route.token !== undefined) accountId = await ctx.phoneCredentials.accountForPathToken(route.token);
+    else if (creds && await ctx.phoneCredentials.verify(route.accountId, creds.username, creds.password)) accountId = route.accountId;
+  } catch (err) {
+    attempt.released(); // a storage failure is no wrong password: release the attempt uncounted
+    throw err;
+  }
+  if (accountId) void attempt.succeeded();
+  else await attempt.failed();
+  return accountId;
 }
 
 function basicCredentials(header: string | undefined): { username: string; password: string } | null {

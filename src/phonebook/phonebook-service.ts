@@ -56,6 +56,15 @@ const SMALL_MATCH = 20;
 /** Digits in a search that make it a number search as well (q=4694292500). */
 const MIN_SEARCH_DIGITS = 3;
 
+/** The part of an ETag that names the question (account incarnation, vendor, query); the revision is added by etagOf. */
+export function questionHash(account: Account, vendor: Vendor, q: PhonebookQuery): string {
+  return createHash('sha1').update(`${account.incarnation}\u0000${vendor.descriptor.vendor}\u0000${JSON.stringify(q)}`).digest('base64url').slice(0, 16);
+}
+
+export function etagOf(account: Account, hash: string): string {
+  return `"pb${account.revision}-${hash}"`;
+}
+
 /** Reduces a request's parameters to what the vendor's templates read. Unknown parameters vanish. */
 export function readQuery(vendor: Vendor, params: Params): PhonebookQuery {
   const d = vendor.descriptor;
@@ -103,6 +112,9 @@ export class PhonebookService {
   private readonly groupLists = new Map<string, { incarnation: string; revision: number; groups: Promise<{ name: string }[]> }>();
   private readonly contactsRead: Counter<string>;
   private readonly entriesRendered: Counter<string>;
+  private lastModifiedOf = { updatedAt: '', text: '' };
+  /** Renderings under way, by cache key. */
+  private readonly rendering = new Map<string, Promise<Rendered>>();
 
   constructor(private readonly ctx: AppContext) {
     const cfg = ctx.config.phonebook;
@@ -115,6 +127,18 @@ export class PhonebookService {
     gauge(ctx.metrics, 'dialbook_phonebook_cache_entries', 'Answers held by the rendered-phonebook cache', () => stats().entries);
   }
 
+  /** The Last-Modified of an account's answers (the last one made is kept: every request asks). */
+  lastModified(account: Account): string {
+    if (this.lastModifiedOf.updatedAt !== account.updatedAt) this.lastModifiedOf = { updatedAt: account.updatedAt, text: new Date(account.updatedAt).toUTCString() };
+    return this.lastModifiedOf.text;
+  }
+
+  /** Whether an answer of this size may be made ahead: pre-rendering fills at most half the cache. */
+  roomToPrerender(): boolean {
+    const { bytes, maxBytes } = this.cache.stats();
+    return bytes < maxBytes / 2;
+  }
+
   cacheStats(): CacheStats {
     return this.cache.stats();
   }
@@ -122,16 +146,24 @@ export class PhonebookService {
   /** ETag for a request, known from the account's incarnation and revision alone (no rendering, no
    *  store read). The incarnation is in the hash: a re-created account restarts at revision 1. */
   etag(account: Account, vendor: Vendor, q: PhonebookQuery): string {
-    const h = createHash('sha1').update(`${account.incarnation}\u0000${vendor.descriptor.vendor}\u0000${JSON.stringify(q)}`).digest('base64url').slice(0, 16);
-    return `"pb${account.revision}-${h}"`;
+    return etagOf(account, questionHash(account, vendor, q));
   }
 
   /** base: the URL of the requested file without its query, from which templates' links are built. */
-  async render(account: Account, vendor: Vendor, q: PhonebookQuery, base: string): Promise<Rendered> {
-    const etag = this.etag(account, vendor, q);
-    const key = `${account.id}\u0000${etag}\u0000${base}`;
+  async render(account: Account, vendor: Vendor, q: PhonebookQuery, base: string, etag = this.etag(account, vendor, q)): Promise<Rendered> {
+    // an answer that shows no URL is the same whatever URL asked for it (and may be made ahead)
+    const key = vendor.urlFree.has(q.view) ? `${account.id}\u0000${etag}` : `${account.id}\u0000${etag}\u0000${base}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
+    // Phones that miss together (2,000 after a restart) share one rendering of each answer.
+    const running = this.rendering.get(key);
+    if (running) return running;
+    const made = this.renderNew(account, vendor, q, base, etag, key).finally(() => this.rendering.delete(key));
+    this.rendering.set(key, made);
+    return made;
+  }
+
+  private async renderNew(account: Account, vendor: Vendor, q: PhonebookQuery, base: string, etag: string, key: string): Promise<Rendered> {
     const d = vendor.descriptor;
     const model = await this.model(account, vendor, q, base);
     const template = vendor.templates[q.view] ?? vendor.templates.default;

@@ -12,9 +12,17 @@ export interface Vendor {
   files: RegExp[];
   templates: Record<string, (model: PhonebookModel) => string>;
   provisioning: ((data: object) => string)[];
+  /** Views whose template shows no URL (no "url" in its source): their answer is the same whatever
+   *  URL was asked, so it is cached once for all of them and can be made before any phone asks. */
+  urlFree: Set<string>;
+  /** descriptor.headers as pairs, made once (every answer sets them). */
+  headerList: [string, string][];
 }
 
+const MAX_MATCHED = 10_000;
+
 export class VendorRegistry {
+  private readonly matched = new Map<string, Vendor | null>();
   private constructor(readonly vendors: Vendor[]) {}
 
   static load(dir: string): VendorRegistry {
@@ -32,8 +40,11 @@ export class VendorRegistry {
         throw new Error(`Phonebook descriptor ${path} is invalid: ${(err as Error).message}`);
       }
       const templates: Vendor['templates'] = Object.create(null) as Vendor['templates'];
+      const urlFree = new Set<string>();
       for (const [view, name] of Object.entries(descriptor.templates)) {
-        templates[view] = compile(hb, join(dir, name));
+        const { template, source } = compile(hb, join(dir, name));
+        templates[view] = template;
+        if (!/url/i.test(source)) urlFree.add(view);
       }
       const provisioning = descriptor.provisioning.map((line, i) => {
         try {
@@ -50,7 +61,7 @@ export class VendorRegistry {
       }
       // Paging counts entries per contact before numbers are built; a number left out for its length would shift every page.
       if (descriptor.entryPerNumber && descriptor.numberMaxDigits > 0) throw new Error(`Phonebook descriptor ${path}: numberMaxDigits cannot be combined with entryPerNumber`);
-      vendors.push({ descriptor, files: descriptor.files.map((f) => new RegExp(`^(?:${f})$`, 'i')), templates, provisioning });
+      vendors.push({ descriptor, files: descriptor.files.map((f) => new RegExp(`^(?:${f})$`, 'i')), templates, provisioning, urlFree, headerList: Object.entries(descriptor.headers) });
     }
     if (vendors.length === 0) throw new Error(`No phonebook descriptors (*.json) in ${dir}`);
     return new VendorRegistry(vendors);
@@ -58,7 +69,14 @@ export class VendorRegistry {
 
   /** The vendor whose file pattern matches the requested path (e.g. "polycom/0004f2-directory.xml"). */
   match(file: string): Vendor | null {
-    return this.vendors.find((v) => v.files.some((re) => re.test(file))) ?? null;
+    // Phones ask for the same few files all day: remembered (bounded; junk names are forgotten in bulk).
+    const known = this.matched.get(file);
+    if (known !== undefined) return known;
+    const vendor = this.vendors.find((v) => v.files.some((re) => re.test(file))) ?? null;
+    if (file.length > 200) return vendor;
+    if (this.matched.size >= MAX_MATCHED) this.matched.clear();
+    this.matched.set(file, vendor);
+    return vendor;
   }
 
   byName(name: string): Vendor | null {
@@ -66,7 +84,7 @@ export class VendorRegistry {
   }
 }
 
-function compile(hb: typeof Handlebars, path: string): (model: PhonebookModel) => string {
+function compile(hb: typeof Handlebars, path: string): { template: (model: PhonebookModel) => string; source: string } {
   let source: string;
   try {
     source = readFileSync(path, 'utf8');
@@ -78,7 +96,7 @@ function compile(hb: typeof Handlebars, path: string): (model: PhonebookModel) =
     const template = hb.compile(escapedTemplateAst(hb, source), { strict: true, noEscape: true });
     // Render once with an empty model so syntax and unknown-field errors surface at start.
     template(EMPTY_MODEL);
-    return template as (model: PhonebookModel) => string;
+    return { template: template as (model: PhonebookModel) => string, source };
   } catch (err) {
     throw new Error(`Phonebook template ${path} is broken: ${(err as Error).message}`);
   }
