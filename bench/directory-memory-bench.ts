@@ -16,7 +16,7 @@ import ldap from 'ldapjs';
 import { prepareContact } from '../src/domain/prepare-contact.ts';
 import { type LdapFilter, translateFilter } from '../src/ldap/ldap-filter.ts';
 import { buildAccountDirectory } from '../src/directory/account-build.ts';
-import { openStoreFor } from '../src/store/open-store.ts';
+import { openSqliteAsyncStore } from '../src/store/sqlite/sqlite-async-store.ts';
 import { fakeContact, rng } from './lib/fake-contacts.ts';
 
 const N = Number(process.env.DIRECTORY_BENCH_CONTACTS ?? 100_000);
@@ -45,7 +45,7 @@ function phoneQuery(c: ReturnType<typeof fakeContact>, i: number): string {
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dialbook-dirmem-'));
-  const store = await openStoreFor({ engine: 'sqlite', file: join(dir, 'dialbook.db') });
+  const store = openSqliteAsyncStore(join(dir, 'dialbook.db'));
   try {
     const t = process.hrtime.bigint();
     await store.createAccount({ id: 'big', name: 'Big', region: 'US', settings: { showUsersInDirectory: false } }, ACTOR);

@@ -317,7 +317,8 @@ export class AccountDirectory implements PlanSources {
   }
 }
 
-function addToGroups(groups: Map<string, DirEntry[]>, e: DirEntry): void {
+/** Adds e to the member list of each of its groups. */
+export function addToGroups(groups: Map<string, DirEntry[]>, e: DirEntry): void {
   for (const g of e.groups) {
     const key = groupKey(g);
     let members = groups.get(key);
