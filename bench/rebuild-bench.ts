@@ -34,6 +34,8 @@ const PARTS = (process.env.REBUILD_BENCH_PARTS ?? 'commit').split(',').map((s) =
 const PHONES = Number(process.env.REBUILD_BENCH_PHONES ?? 2);
 const here = dirname(fileURLToPath(import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The largest (Math.max(...xs) overflows the stack at a few hundred thousand searches). */
+const most = (xs: number[]) => (xs.length ? xs.reduce((a, b) => (b > a ? b : a), -Infinity).toFixed(1) : '-');
 
 export async function run(): Promise<void> {
   if (PARTS.includes('commit')) await commitPart();
@@ -66,11 +68,11 @@ function report(label: string, all: PhoneSearch[], from = 0, to = Infinity): voi
     const failed = got.filter(([, , k, f]) => k === kind && f !== null);
     const why = [...new Set(failed.map(([, , , f]) => f))].slice(0, 3).join('; ');
     const over = ok.filter((ms) => ms > 100).length;
-    console.log(`  ${kind.padEnd(9)} ${ok.length} answered: p50 ${pct(ok, 50).toFixed(1)} ms, p99 ${pct(ok, 99).toFixed(1)} ms, max ${ok.length ? Math.max(...ok).toFixed(1) : '-'} ms, `
+    console.log(`  ${kind.padEnd(9)} ${ok.length} answered: p50 ${pct(ok, 50).toFixed(1)} ms, p99 ${pct(ok, 99).toFixed(1)} ms, max ${most(ok)} ms, `
       + `${over} over 100 ms; ${failed.length} failed${why ? ` (${why})` : ''}`);
   }
   const ms = got.filter(([, , , f]) => f === null).map(([, m]) => m);
-  console.log(`  all: p99 ${pct(ms, 99).toFixed(1)} ms, max ${ms.length ? Math.max(...ms).toFixed(1) : '-'} ms (target: p99 <= 100 ms: ${ms.length && pct(ms, 99) <= 100 ? 'met' : 'NOT met'})`);
+  console.log(`  all: p99 ${pct(ms, 99).toFixed(1)} ms, max ${most(ms)} ms (target: p99 <= 100 ms: ${ms.length && pct(ms, 99) <= 100 ? 'met' : 'NOT met'})`);
 }
 
 async function commitPart(): Promise<void> {
