@@ -157,9 +157,11 @@ describe('directory lifecycle', () => {
       await other.deleteAccount('again');
       await other.createAccount({ id: 'again', name: 'New', region: 'US' }, actor);
       await fill(600, 'Newtenant');
-      // the build finds out at its end and reads the account again: never a mix of two tenants
+      // the build finds out at its end and reads the account again: never a mix of two tenants.
+      // The build thread runs beside this test, so it may also have looked between the delete and
+      // the re-creation (no account: nothing) or before the fill (the new tenant, still empty).
       const firstGot = await firstSearch;
-      expect(firstGot).toHaveLength(600);
+      expect([0, 600]).toContain(firstGot.length);
       expect(firstGot.every((n) => n!.startsWith('Newtenant'))).toBe(true);
       await d.settled('again');
       // whatever the build left behind, the answers are the new tenant's only, now and after any rebuild
