@@ -101,9 +101,9 @@ export class AccountDirectory implements PlanSources {
   }
 
   /**
-   * What the constructor would sort and number, a turn at a time (sliced-sort.ts,
-   * forEachInSlices): for a build in the background. entries: toEntry(contact, its position in
-   * insertion order).
+   * What the constructor would sort and number, awaiting pause between slices (sliced-sort.ts,
+   * forEachInSlices): in the build thread, where a pause lets a cancel in; on the main thread (a
+   * small account) it resolves at once. entries: toEntry(contact, its position in insertion order).
    */
   static async prepare(entries: DirEntry[], pool: StringPool, pause: () => Promise<void>): Promise<PreparedDirectory> {
     const sorted = await sortInSlices(entries, compareEntries, pause);
@@ -317,7 +317,8 @@ export class AccountDirectory implements PlanSources {
   }
 }
 
-function addToGroups(groups: Map<string, DirEntry[]>, e: DirEntry): void {
+/** Adds e to the member list of each of its groups. */
+export function addToGroups(groups: Map<string, DirEntry[]>, e: DirEntry): void {
   for (const g of e.groups) {
     const key = groupKey(g);
     let members = groups.get(key);

@@ -19,7 +19,7 @@ export const AFTER_SEP = '\u0002';
 export const UPPER = '\uffff';
 
 /** Who a contact belongs to and who wrote it, with its groups: the same for thousands of contacts. */
-interface Owner {
+export interface Owner {
   accountId: string;
   source: ContactSource;
   userId: string | null;
@@ -29,7 +29,7 @@ interface Owner {
 }
 
 /** What a contact holds that the packed form does not say (never for contacts written by prepareContact). */
-interface Unusual {
+export interface Unusual {
   /** For matching: kind and digits, no raw text. */
   packed: readonly string[];
   numberFields: Record<NumberField, string>;
@@ -43,6 +43,33 @@ const LETTER_KIND: Record<string, NumberKind> = { w: 'work', m: 'mobile', h: 'ho
 export const NUMBER_SEP = '\u0001';
 /** Where a packed number's digits start (they end at NUMBER_SEP). */
 export const DIGITS_FROM = 2;
+
+/** An entry's numbers, packed: null (none), one string, several, or (rarely) what the packed form cannot say. */
+export type PackedNumbers = string | readonly string[] | Unusual | null;
+
+/**
+ * Everything an entry holds: what toEntry works out from a Contact, or what a build thread sent
+ * (entry-columns.ts) for an entry it made the same way.
+ */
+export interface EntryFields {
+  seq: number;
+  id: string;
+  first: string;
+  last: string;
+  company: string;
+  display: string;
+  sortKey: string;
+  firstName: string;
+  lastName: string;
+  rawCompany: string;
+  rawTitle: string;
+  rawEmail: string;
+  owner: Owner;
+  createdAt: string;
+  updatedAt: string;
+  revision: number;
+  nums: PackedNumbers;
+}
 
 export class DirEntry {
   /** Tie-break for equal sort keys: insertion order (the store's rowid), new contacts last. */
@@ -69,41 +96,26 @@ export class DirEntry {
   readonly updatedAt: string;
   readonly revision: number;
   /** Packed numbers: null (none), one string, several, or (rarely) what the packed form cannot say. */
-  private readonly nums: string | readonly string[] | Unusual | null;
+  readonly nums: PackedNumbers;
 
-  constructor(c: Contact, seq: number, pool: StringPool) {
-    this.seq = seq;
-    this.id = c.id;
-    const names = searchNames(c);
-    this.first = pool.of(names.first);
-    this.last = pool.of(names.last);
-    this.company = pool.of(names.company);
-    this.display = names.display;
-    this.sortKey = names.sortKey;
-    this.firstName = pool.of(c.firstName);
-    this.lastName = pool.of(c.lastName);
-    this.rawCompany = pool.of(c.company);
-    this.rawTitle = pool.of(c.title);
-    this.rawEmail = c.email;
-    this.owner = pool.record(JSON.stringify([c.accountId, c.source, c.userId, c.createdBy, c.updatedBy, c.groups]), () => ({
-      accountId: pool.of(c.accountId), source: pool.of(c.source) as ContactSource, userId: c.userId === null ? null : pool.of(c.userId),
-      createdBy: c.createdBy === null ? null : pool.of(c.createdBy), updatedBy: c.updatedBy === null ? null : pool.of(c.updatedBy),
-      groups: pool.list(c.groups),
-    }));
-    // an import writes one timestamp for all its rows
-    this.createdAt = pool.of(c.createdAt);
-    this.updatedAt = pool.of(c.updatedAt);
-    this.revision = c.revision;
-    if (isUsual(c)) {
-      const packed = c.numbers.map((n) => KIND_LETTER[n.kind] + (n.e164 === null ? '-' : '+') + n.digits + NUMBER_SEP + n.raw);
-      this.nums = packed.length === 0 ? null : packed.length === 1 ? packed[0] : packed;
-    } else {
-      this.nums = {
-        packed: c.numbers.map((n) => (KIND_LETTER[n.kind] ?? 'w') + '-' + n.digits + NUMBER_SEP),
-        numberFields: { workNumber: c.workNumber, mobileNumber: c.mobileNumber, homeNumber: c.homeNumber, faxNumber: c.faxNumber },
-        numbers: c.numbers.map((n) => ({ ...n })),
-      };
-    }
+  constructor(f: EntryFields) {
+    this.seq = f.seq;
+    this.id = f.id;
+    this.first = f.first;
+    this.last = f.last;
+    this.company = f.company;
+    this.display = f.display;
+    this.sortKey = f.sortKey;
+    this.firstName = f.firstName;
+    this.lastName = f.lastName;
+    this.rawCompany = f.rawCompany;
+    this.rawTitle = f.rawTitle;
+    this.rawEmail = f.rawEmail;
+    this.owner = f.owner;
+    this.createdAt = f.createdAt;
+    this.updatedAt = f.updatedAt;
+    this.revision = f.revision;
+    this.nums = f.nums;
   }
 
   get source(): ContactSource {
@@ -187,7 +199,56 @@ function isUsual(c: Contact): boolean {
 
 /** A stored contact as an entry: folded names and sort key by the store's own rule (search-forms.ts). */
 export function toEntry(contact: Contact, seq: number, pool = new StringPool()): DirEntry {
-  return new DirEntry(contact, seq, pool);
+  return new DirEntry(entryFields(contact, seq, pool));
+}
+
+/** What an entry of the contact holds (its repeated strings and owner record shared through pool). */
+function entryFields(c: Contact, seq: number, pool: StringPool): EntryFields {
+  const names = searchNames(c);
+  let nums: PackedNumbers;
+  if (isUsual(c)) {
+    const packed = c.numbers.map((n) => KIND_LETTER[n.kind] + (n.e164 === null ? '-' : '+') + n.digits + NUMBER_SEP + n.raw);
+    nums = packed.length === 0 ? null : packed.length === 1 ? packed[0] : packed;
+  } else {
+    nums = {
+      packed: c.numbers.map((n) => (KIND_LETTER[n.kind] ?? 'w') + '-' + n.digits + NUMBER_SEP),
+      numberFields: { workNumber: c.workNumber, mobileNumber: c.mobileNumber, homeNumber: c.homeNumber, faxNumber: c.faxNumber },
+      numbers: c.numbers.map((n) => ({ ...n })),
+    };
+  }
+  return {
+    seq,
+    id: c.id,
+    first: pool.of(names.first),
+    last: pool.of(names.last),
+    company: pool.of(names.company),
+    display: names.display,
+    sortKey: names.sortKey,
+    firstName: pool.of(c.firstName),
+    lastName: pool.of(c.lastName),
+    rawCompany: pool.of(c.company),
+    rawTitle: pool.of(c.title),
+    rawEmail: c.email,
+    owner: poolOwner(pool, { accountId: c.accountId, source: c.source, userId: c.userId, createdBy: c.createdBy, updatedBy: c.updatedBy, groups: c.groups }),
+    // an import writes one timestamp for all its rows
+    createdAt: pool.of(c.createdAt),
+    updatedAt: pool.of(c.updatedAt),
+    revision: c.revision,
+    nums,
+  };
+}
+
+/** The pool's shared copy of an owner record (its strings and group list shared too). */
+export function poolOwner(pool: StringPool, o: Owner): Owner {
+  return pool.record(ownerKey(o), () => ({
+    accountId: pool.of(o.accountId), source: pool.of(o.source) as ContactSource, userId: o.userId === null ? null : pool.of(o.userId),
+    createdBy: o.createdBy === null ? null : pool.of(o.createdBy), updatedBy: o.updatedBy === null ? null : pool.of(o.updatedBy),
+    groups: pool.list(o.groups),
+  }));
+}
+
+function ownerKey(o: Owner): string {
+  return JSON.stringify([o.accountId, o.source, o.userId, o.createdBy, o.updatedBy, o.groups]);
 }
 
 /** The folded sort name (last, else first, else company): what `sn` compares. */

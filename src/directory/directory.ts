@@ -11,8 +11,8 @@
 // a large account is rebuilt (after an import changed most of it, a settings change, a pruned
 // feed), its previous model answers, a few seconds behind the change; a small account's rebuild
 // (milliseconds) is awaited. An account with no model yet is built by its first search, which
-// waits for it; a large one's build gives the event loop back every page, so other accounts'
-// searches go on meanwhile.
+// waits for it; a large one is read, folded and sorted in the build thread (build-thread.ts), so
+// this thread's searches of every account go on meanwhile.
 import type { Account, AccountVersion } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import type { AsyncChangeFeed, AsyncStore, ChangeHint, RevisionChanges } from '../store/async-store.ts';
@@ -22,12 +22,12 @@ import type { AccountDirectory } from './account-directory.ts';
 import { buildAccountDirectory } from './account-build.ts';
 
 /** What the read model reads from the store. */
-export type DirectoryStore = Pick<AsyncStore, 'getAccount' | 'getAccountVersion' | 'listAccounts' | 'accountContactsAfter' | 'getContactsByIds'> & AsyncChangeFeed;
+export type DirectoryStore = Pick<AsyncStore, 'getAccount' | 'getAccountVersion' | 'listAccounts' | 'accountContactsAfter' | 'getContactsByIds' | 'locator'> & AsyncChangeFeed;
 
 export interface DirectoryOptions {
   /** Drop an account's read model when no search used it for this long. */
   idleEvictMinutes: number;
-  /** Accounts with at least this many contacts are built a page per turn, the previous model answering a rebuild (default 2,000). */
+  /** Accounts with at least this many contacts are built in the build thread, the previous model answering a rebuild (default 2,000). */
   backgroundBuildMin?: number;
   /** How stale an account may be before its feed is read again (another process's writes, a lost hint). */
   revisionCheckMs?: number;
@@ -343,7 +343,8 @@ export class Directory {
 
   private async build(accountId: string, job: BuildJob, started: number): Promise<'built' | 'no account' | 'abandoned'> {
     const wanted = () => !this.closed && this.building.get(accountId) === job;
-    const result = await buildAccountDirectory(this.db, accountId, { backgroundMin: this.backgroundMin, wanted });
+    const knownSize = this.slots.get(accountId)?.dir.size;
+    const result = await buildAccountDirectory(this.db, accountId, { backgroundMin: this.backgroundMin, wanted, knownSize });
     if (!wanted()) return 'abandoned';
     if (result === 'no account') {
       this.slots.delete(accountId);

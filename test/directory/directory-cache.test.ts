@@ -1,6 +1,6 @@
 // The read model's lifecycle on a real database file, with a hand-driven clock: built on first
 // use, its change feed read at most every revisionCheckMs (unless this process wrote), dropped when
-// idle and rebuilt on the next search; large accounts built a page per turn, a first search
+// idle and rebuilt on the next search; large accounts built in the build thread, a first search
 // waiting for the build (no search by SQL, issue 24) and the previous model answering a rebuild.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,7 +102,7 @@ describe('directory lifecycle', () => {
     }
   });
 
-  it('builds a large account a page per turn, its first search waiting for the build, the previous model answering a rebuild', async () => {
+  it('builds a large account in the build thread, its first search waiting for the build, the previous model answering a rebuild', async () => {
     const d = new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 0, backgroundBuildMin: 500, now: () => clock });
     try {
       await other.createAccount({ id: 'big', name: 'Big', region: 'US' }, actor);
@@ -157,9 +157,11 @@ describe('directory lifecycle', () => {
       await other.deleteAccount('again');
       await other.createAccount({ id: 'again', name: 'New', region: 'US' }, actor);
       await fill(600, 'Newtenant');
-      // the build finds out at its end and reads the account again: never a mix of two tenants
+      // the build finds out at its end and reads the account again: never a mix of two tenants.
+      // The build thread runs beside this test, so it may also have looked between the delete and
+      // the re-creation (no account: nothing) or before the fill (the new tenant, still empty).
       const firstGot = await firstSearch;
-      expect(firstGot).toHaveLength(600);
+      expect([0, 600]).toContain(firstGot.length);
       expect(firstGot.every((n) => n!.startsWith('Newtenant'))).toBe(true);
       await d.settled('again');
       // whatever the build left behind, the answers are the new tenant's only, now and after any rebuild

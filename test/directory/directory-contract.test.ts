@@ -194,7 +194,7 @@ describe('directory read model answers like the store', () => {
     expect(await count('prefix', 'jo sm')).toBeGreaterThan(0);
   });
 
-  it('when built in the background (read a page per turn, sorted in slices)', async () => {
+  it('when built in the build thread (read, folded and sorted off the event loop, handed over as columns)', async () => {
     const bg = new Directory(store, { idleEvictMinutes: 60, revisionCheckMs: 0, backgroundBuildMin: 1 });
     try {
       // the first query waits for the build

@@ -2,7 +2,8 @@
 // phonebooks and CardDAV are made from entry.contact, so any difference would change an answer.
 import { describe, expect, it } from 'vitest';
 import type { Contact } from '../../src/domain/contact-schemas.ts';
-import { entryVisible, isVisible, StringPool, toEntry } from '../../src/directory/directory-entry.ts';
+import { type DirEntry, entryVisible, isVisible, StringPool, toEntry } from '../../src/directory/directory-entry.ts';
+import { ColumnReader, ColumnWriter } from '../../src/directory/entry-columns.ts';
 
 const base: Contact = {
   id: 'c-1', accountId: 'acme', source: 'shared', userId: null,
@@ -60,5 +61,27 @@ describe('directory entry', () => {
     got.numbers[0].digits = '0';
     expect(a.contact.groups).toEqual(['Suppliers']);
     expect(a.contact.numbers[0].digits).toBe('12125550100');
+  });
+
+  it('crosses to another thread as columns unchanged: every field, shared strings and owners shared again', () => {
+    const pool = new StringPool();
+    const made = [...Object.values(variants), ...Object.values(variants).map((c) => ({ ...c, id: `${c.id}-again` }))].map((c, i) => toEntry(c, 10 + i, pool));
+    made.forEach((e, i) => { e.pos = i; });
+    const writer = new ColumnWriter();
+    const readPool = new StringPool();
+    const reader = new ColumnReader(readPool);
+    const got: DirEntry[] = [];
+    // two chunks, as two messages (structuredClone is what postMessage does to them)
+    for (const [from, to] of [[0, 5], [5, made.length]]) reader.read(structuredClone(writer.chunk(made, from, to).chunk), got);
+    expect(got).toHaveLength(made.length);
+    got.forEach((e, i) => {
+      expect({ ...e }).toEqual({ ...made[i] });
+      expect(e.contact).toEqual(made[i].contact);
+    });
+    // the second half repeats the first's owners: one record each, as a build here makes them
+    expect(got[0].owner).toBe(got[Object.keys(variants).length].owner);
+    expect(new Set(got.map((e) => e.owner)).size).toBe(new Set(made.map((e) => e.owner)).size);
+    // entries made later (a change applied in place) share what the reader put in the pool
+    expect(toEntry(base, 99, readPool).owner).toBe(got[0].owner);
   });
 });
