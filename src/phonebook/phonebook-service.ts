@@ -15,7 +15,7 @@ import type { Account } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import { queryDigits } from '../domain/phone-number.ts';
 import { counter, gauge } from '../ops/metrics.ts';
-import type { ContactQuery, Criterion } from '../store/store.ts';
+import type { ContactQuery, Criterion, Visibility } from '../store/store.ts';
 import { buildEntries, clean, entryCount, type ModelEntry, type PhonebookModel } from './phonebook-model.ts';
 import { ByteLruCache, type CacheStats } from './render-cache.ts';
 import type { Vendor } from './vendor-registry.ts';
@@ -128,7 +128,7 @@ export class PhonebookService {
   /** Per revision and search: how many entries each contact makes, for vendors with one entry per number. */
   private readonly pageIndexes: ByteLruCache<{ ids: string[]; before: number[] }>;
   private readonly fullReads = new ByteLruCache<Contact[]>(FULL_READ_BYTES, 4);
-  private readonly groupLists = new Map<string, { incarnation: string; revision: number; groups: Promise<{ name: string }[]> }>();
+  private readonly groupLists = new Map<string, { incarnation: string; revision: number; users: boolean; groups: Promise<{ name: string }[]> }>();
   private readonly contactsRead: Counter<string>;
   private readonly entriesRendered: Counter<string>;
   private lastModifiedOf = { updatedAt: '', text: '' };
@@ -324,17 +324,22 @@ export class PhonebookService {
     return contacts;
   }
 
+  /** What phones see: shared contacts, users' own entries where the account shows them, only those with a number. */
+  private visibility(account: Account): Visibility {
+    return { shared: true, users: account.settings.showUsersInDirectory, personalOf: null, dialable: true };
+  }
+
   /**
-   * The account's groups (ids are positions in this list), read once per revision, and once for
-   * all the requests that miss together (2,000 phones after a restart each queued a read for the
-   * database's pool on PostgreSQL, and some waited past its timeout: 503).
+   * The groups phones may list (ids are positions in this list): those holding a contact phones
+   * see, from the read model (a group only personal contacts are in names nothing phones may
+   * show, and is not listed). Kept per revision: every request of a vendor with groups asks.
    */
   private groups(account: Account): Promise<{ name: string }[]> {
     const hit = this.groupLists.get(account.id);
-    if (hit && hit.incarnation === account.incarnation && hit.revision === account.revision) return hit.groups;
-    const groups = this.ctx.db.listGroups(account.id).then((list) => list.map((g) => ({ name: g.name })));
+    if (hit && hit.incarnation === account.incarnation && hit.revision === account.revision && hit.users === account.settings.showUsersInDirectory) return hit.groups;
+    const groups = this.ctx.directory.groupNames(account.id, this.visibility(account), account).then((names) => names.map((name) => ({ name })));
     if (this.groupLists.size >= 10_000) this.groupLists.clear();
-    const entry = { incarnation: account.incarnation, revision: account.revision, groups };
+    const entry = { incarnation: account.incarnation, revision: account.revision, users: account.settings.showUsersInDirectory, groups };
     this.groupLists.set(account.id, entry);
     // a failed read is not kept: the next request tries again
     groups.catch(() => { if (this.groupLists.get(account.id) === entry) this.groupLists.delete(account.id); });
@@ -344,7 +349,7 @@ export class PhonebookService {
   private async query(account: Account, where: Criterion, extra: Partial<ContactQuery> = {}): Promise<{ contacts: Contact[]; total: number | null }> {
     // the read model, as for LDAP: one statement of visibility, order and matching for phones
     const page = await this.ctx.directory.queryContacts(account.id, {
-      visibility: { shared: true, users: account.settings.showUsersInDirectory, personalOf: null, dialable: true },
+      visibility: this.visibility(account),
       where, sort: 'name', limit: 1_000_000, ...extra,
     }, account);
     this.contactsRead.inc(page.contacts.length);
