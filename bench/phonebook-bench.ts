@@ -44,11 +44,16 @@ function fetchOnce(port: number, path: string, headers: Record<string, string>):
   });
 }
 
+/** Waits for /readyz 200, as a load balancer does before it sends phones (read models built,
+ *  phonebooks made ahead); /healthz only says the process listens. */
 async function waitFor(port: number): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    try { await fetchOnce(port, '/healthz', {}); return; } catch { await new Promise((r) => setTimeout(r, 200)); }
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetchOnce(port, '/readyz', {})).status === 200) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`nothing listening on ${port}`);
+  throw new Error(`not ready on ${port} within 60 s`);
 }
 
 /** 2,000 phones at once, each on its own connection; every one must get the full phonebook. */
