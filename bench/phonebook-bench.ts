@@ -44,11 +44,16 @@ function fetchOnce(port: number, path: string, headers: Record<string, string>):
   });
 }
 
-async function waitFor(port: number): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    try { await fetchOnce(port, '/healthz', {}); return; } catch { await new Promise((r) => setTimeout(r, 200)); }
+/** Waits for path to answer 200: dialbook's /readyz, as a load balancer does before it sends
+ *  phones (read models built, phonebooks made ahead; /healthz only says the process listens). */
+async function waitFor(port: number, path = '/readyz'): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetchOnce(port, path, {})).status === 200) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`nothing listening on ${port}`);
+  throw new Error(`not ready on ${port} within 60 s`);
 }
 
 /** 2,000 phones at once, each on its own connection; every one must get the full phonebook. */
@@ -121,7 +126,7 @@ events { worker_connections 4096; }
 http { access_log off; default_type text/xml; etag on; keepalive_requests 100000;
   server { listen 127.0.0.1:${ngPort}; root ${root}; } }\n`);
         procs.push(spawn('taskset', ['-c', '1', '/usr/sbin/nginx', '-c', conf, '-p', work], { stdio: 'ignore' }));
-        await waitFor(ngPort);
+        await waitFor(ngPort, '/healthz');
         nginxEtag = (await fetchOnce(ngPort, '/yealink.xml', {})).etag;
       }
       const load = loadAverage();

@@ -3,7 +3,7 @@
 // out in directory order, so "first 50 of j*" visits about 50 matching entries, not all of them.
 import type { Account } from '../domain/account-schemas.ts';
 import type { Contact, ContactSort } from '../domain/contact-schemas.ts';
-import type { ContactQuery } from '../store/store.ts';
+import type { ContactQuery, Visibility } from '../store/store.ts';
 import { compileCriterion, groupKey } from './criterion-match.ts';
 import { type Candidates, planCandidates, type PlanSources } from './criterion-plan.ts';
 import { compareEntries, type DirEntry, entryVisible, StringPool, toEntry } from './directory-entry.ts';
@@ -185,6 +185,17 @@ export class AccountDirectory implements PlanSources {
     this.renumber();
     this.groups.clear();
     for (const e of this.entries) this.addToGroups(e);
+  }
+
+  /** The names of the groups holding at least one entry the visibility shows, in the stores'
+   *  order (by group key): a group only personal contacts are in is no group phones may list. */
+  groupNames(vis: Visibility): string[] {
+    const out: [string, string][] = [];
+    for (const [key, members] of this.groups) {
+      const e = members.find((m) => entryVisible(m, vis));
+      if (e) out.push([key, e.groups.find((g) => groupKey(g) === key) ?? key]);
+    }
+    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, name]) => name);
   }
 
   query(q: ContactQuery): DirectoryPage {

@@ -17,7 +17,7 @@ import type { Account, AccountVersion } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import type { AsyncChangeFeed, AsyncStore, ChangeHint, RevisionChanges } from '../store/async-store.ts';
 import { ChangeFollower, type FollowedChange } from '../store/change-follower.ts';
-import type { ContactPage, ContactQuery, ContactRef } from '../store/store.ts';
+import type { ContactPage, ContactQuery, ContactRef, Visibility } from '../store/store.ts';
 import type { AccountDirectory } from './account-directory.ts';
 import { buildAccountDirectory } from './account-build.ts';
 
@@ -132,6 +132,12 @@ export class Directory {
     const dir = await this.current(accountId, seen);
     if (!dir) return [];
     return dir.query(q).entries.map((e) => ({ id: e.id, revision: e.revision }));
+  }
+
+  /** The names of the account's groups that hold a contact the visibility shows (seen: as for queryContacts). */
+  async groupNames(accountId: string, visibility: Visibility, seen?: AccountVersion): Promise<string[]> {
+    const dir = await this.current(accountId, seen);
+    return dir ? dir.groupNames(visibility) : [];
   }
 
   /**

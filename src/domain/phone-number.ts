@@ -151,14 +151,34 @@ export function normalizeNumber(input: string, region: string): NumberResult {
 export function queryDigits(query: string, region: string): { full: string | null; digits: string } {
   const digits = query.replace(/\D/g, '');
   if (digits.length === 0) return { full: null, digits };
-  if (!query.trim().startsWith('+') && digits.length <= MAX_EXTENSION_DIGITS) {
+  const trimmed = query.trim();
+  if (!trimmed.startsWith('+') && digits.length <= MAX_EXTENSION_DIGITS) {
     return { full: digits, digits };
   }
-  const parsed = parsePhoneNumberFromString(query.trim(), region as CountryCode);
-  if (parsed && parsed.isPossible()) return { full: parsed.number.slice(1), digits };
+  // What every caller-ID lookup of a NANP account sends (a 10- or 11-digit number): libphonenumber's
+  // answer without it (~20 us a parse; 400 distinct lookups after a restart), as for stored numbers.
+  const fast = nanpE164(trimmed, digits, region);
+  if (fast) return { full: fast.slice(1), digits };
+  const key = `${region}\u0000${trimmed}`;
+  const known = queryMemo.get(key);
+  if (known !== undefined) return { full: known, digits };
+  const full = parsedQueryDigits(trimmed, digits, region);
+  if (queryMemo.size >= QUERY_MEMO_MAX) queryMemo.clear();
+  queryMemo.set(key, full);
+  return { full, digits };
+}
+
+/** Parsed caller-ID queries by region: a phone looks the same caller up at every call. Bounded:
+ *  cleared when full (at most QUERY_MEMO_MAX short keys, a few MB). */
+const queryMemo = new Map<string, string | null>();
+const QUERY_MEMO_MAX = 20_000;
+
+function parsedQueryDigits(trimmed: string, digits: string, region: string): string | null {
+  const parsed = parsePhoneNumberFromString(trimmed, region as CountryCode);
+  if (parsed && parsed.isPossible()) return parsed.number.slice(1);
   // "00" international prefix the region parser did not understand
-  if (digits.startsWith('00')) return { full: digits.slice(2), digits };
-  return { full: null, digits };
+  if (digits.startsWith('00')) return digits.slice(2);
+  return null;
 }
 
 export function reverse(digits: string): string {

@@ -1,13 +1,16 @@
 // Makes each vendor's whole-directory answer (body and gzip) ahead of the phones: when an
 // account's read model is built (at start, before /readyz turns 200) and when it changes. After a
 // restart 2,000 phones asking at once then find the big answers in the cache instead of each
-// vendor's first askers waiting for a render. Only answers that show no URL can be made before
-// a phone asks (the others carry links built from the URL the phone used): the default view of
-// every vendor whose template has none (Yealink, Grandstream, Polycom, Fanvil, ...). Memory: the
-// answers go into the byte-bounded render cache, and only while it is less than half full.
+// vendor's first askers waiting for a render. Answers that show no URL (the default view of
+// Yealink, Grandstream, Polycom, Fanvil, ...) are made as they are served. Views whose links carry
+// the URL the phone used (Cisco's menu and directory pages, Aastra's pages, ...) are made as page
+// books: every page with a stand-in for the URL, which a request's URL replaces (and is gzipped)
+// when a phone asks (phonebook-service.ts, makeBook). Memory: everything goes into the
+// byte-bounded render cache, and only while it is less than half full; the books share what
+// is left, so a large account gets its first pages made ahead and the rest when asked.
 import type { AppContext } from '../app-context.ts';
-import { PhonebookService, readQuery } from './phonebook-service.ts';
-import type { VendorRegistry } from './vendor-registry.ts';
+import { PhonebookService, readQuery, type PhonebookQuery } from './phonebook-service.ts';
+import type { Vendor, VendorRegistry } from './vendor-registry.ts';
 
 /** After a change, wait this long for more before rendering again (an import writes many revisions). */
 const CHANGE_DELAY_MS = 1000;
@@ -22,6 +25,8 @@ export class PhonebookPrerender {
   private readonly unlisten: () => void;
   /** Whole-directory answers made ahead (for tests and metrics). */
   rendered = 0;
+  /** Page books made ahead (paged and URL-showing views, for tests). */
+  books = 0;
 
   constructor(private readonly ctx: AppContext, private readonly registry: VendorRegistry, private readonly service: PhonebookService) {
     // A model built for the first time after the start was built for a request, which renders
@@ -70,15 +75,39 @@ export class PhonebookPrerender {
   }
 
   private async renderAccount(accountId: string): Promise<void> {
+    // whole directories first (every vendor's phones fetch them), then the page books
+    const books: { vendor: Vendor; q: PhonebookQuery; pages: number }[] = [];
     for (const vendor of this.registry.vendors) {
-      if (!vendor.urlFree.has('default') || !this.service.roomToPrerender()) continue;
       const account = await this.ctx.directory.account(accountId);
       if (!account || this.stopped) return;
+      // Every view that shows a URL as a book: the listing (the results view, else the default:
+      // Cisco's directory, Aastra's pages) with all its pages, the others (menus, input screens,
+      // Yealink's groups) with their first page, the one phones ask for.
+      const listing = vendor.descriptor.resultsView ?? 'default';
+      const seen = new Set<string>();
+      for (const params of [{}, { page: '1' }, ...Object.keys(vendor.templates).map((view) => ({ view }))]) {
+        const q = readQuery(vendor, params);
+        if (vendor.urlFree.has(q.view) || seen.has(JSON.stringify(q))) continue;
+        seen.add(JSON.stringify(q));
+        books.push({ vendor, q, pages: q.view === listing ? Number.MAX_SAFE_INTEGER : 1 });
+      }
       const q = readQuery(vendor, {});
-      if (q.view !== 'default') continue;
+      if (!vendor.urlFree.has(q.view) || q.view !== 'default' || !this.service.roomToPrerender()) continue;
       await this.service.render(account, vendor, q, NO_URL);
       this.rendered++;
       // one vendor per turn: requests arriving meanwhile are answered in between
+      await new Promise((r) => setImmediate(r));
+    }
+    // the listings first (most of the pages phones ask for), then menus and screens
+    books.sort((a, b) => b.pages - a.pages);
+    for (let i = 0; i < books.length; i++) {
+      const account = await this.ctx.directory.account(accountId);
+      if (!account || this.stopped) return;
+      // what is left of half the cache, shared fairly among the books still to make
+      const { bytes, maxBytes } = this.service.cacheStats();
+      const room = Math.floor((maxBytes / 2 - bytes) / (books.length - i));
+      if (room <= 0) break;
+      if ((await this.service.makeBook(account, books[i].vendor, books[i].q, room, books[i].pages)) > 0) this.books++;
       await new Promise((r) => setImmediate(r));
     }
   }

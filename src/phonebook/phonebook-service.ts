@@ -7,15 +7,15 @@
 // read only their page from the store's sorted order; vendors with one entry per number first
 // learn how many entries each contact makes (a small per-revision index), then read only the
 // contacts that fall on the page.
-import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants as zlibConstants, crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import type { Counter } from 'prom-client';
 import type { AppContext } from '../app-context.ts';
 import type { Account } from '../domain/account-schemas.ts';
 import type { Contact } from '../domain/contact-schemas.ts';
 import { queryDigits } from '../domain/phone-number.ts';
 import { counter, gauge } from '../ops/metrics.ts';
-import type { ContactQuery, Criterion } from '../store/store.ts';
+import type { ContactQuery, Criterion, Visibility } from '../store/store.ts';
 import { buildEntries, clean, entryCount, type ModelEntry, type PhonebookModel } from './phonebook-model.ts';
 import { ByteLruCache, type CacheStats } from './render-cache.ts';
 import type { Vendor } from './vendor-registry.ts';
@@ -40,6 +40,33 @@ export interface Rendered {
   contentType: string;
   entries: number;
 }
+
+/**
+ * Every page of one paged question (page 1 to the last, or as many as the budget held), rendered
+ * ahead with URL_STAND_IN where the request's URL goes: each page is the text between the stand-ins.
+ * A phone's page is then the request's URL put back in (and gzipped), not a render.
+ */
+interface PageBook {
+  /** parts: the page's text between the stand-ins; zparts: each part deflated on its own, all but
+   *  the last ending on a byte boundary (sync flush), so that a gzip answer is these with the URL
+   *  in stored blocks between them: no compression per request (gzipSync was a third of a cold
+   *  burst's CPU for a 3 KB page, most of it setting up the compressor). */
+  pages: { parts: Buffer[]; zparts: Buffer[]; entries: number }[];
+  contentType: string;
+}
+
+/** gzip's header (RFC 1952): deflate, no name, no time, Unix. */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+/** Longest URL put into a page made ahead (one stored block holds 65,535 bytes). */
+const MAX_BASE = 2048;
+
+/** Stands in for the request's URL in answers made ahead; random, so no contact's text can hold it. */
+export const URL_STAND_IN = `http://u${randomBytes(8).toString('hex')}.invalid/`;
+/** A request URL that can take the stand-in's place as it is: already in the form URL gives it
+ *  (links are built with URL), and nothing in it that XML escapes (&, <, >, "). */
+const PLAIN_BASE = /^https?:\/\/[A-Za-z0-9.:-]+\/[A-Za-z0-9._~!$'()*+,;=:@%/-]*$/;
+/** Pages made ahead between two turns of the event loop (requests are answered in between). */
+const PAGES_PER_TURN = 16;
 
 type Params = Record<string, unknown>;
 
@@ -105,11 +132,12 @@ export function readQuery(vendor: Vendor, params: Params): PhonebookQuery {
 }
 
 export class PhonebookService {
-  private readonly cache: ByteLruCache<Rendered>;
+  /** Answers, and the page books made ahead (one entry each), in one byte budget. */
+  private readonly cache: ByteLruCache<Rendered | PageBook>;
   /** Per revision and search: how many entries each contact makes, for vendors with one entry per number. */
   private readonly pageIndexes: ByteLruCache<{ ids: string[]; before: number[] }>;
   private readonly fullReads = new ByteLruCache<Contact[]>(FULL_READ_BYTES, 4);
-  private readonly groupLists = new Map<string, { incarnation: string; revision: number; groups: Promise<{ name: string }[]> }>();
+  private readonly groupLists = new Map<string, { incarnation: string; revision: number; users: boolean; groups: Promise<{ name: string }[]> }>();
   private readonly contactsRead: Counter<string>;
   private readonly entriesRendered: Counter<string>;
   private lastModifiedOf = { updatedAt: '', text: '' };
@@ -152,18 +180,98 @@ export class PhonebookService {
   /** base: the URL of the requested file without its query, from which templates' links are built. */
   async render(account: Account, vendor: Vendor, q: PhonebookQuery, base: string, etag = this.etag(account, vendor, q)): Promise<Rendered> {
     // an answer that shows no URL is the same whatever URL asked for it (and may be made ahead)
-    const key = vendor.urlFree.has(q.view) ? `${account.id}\u0000${etag}` : `${account.id}\u0000${etag}\u0000${base}`;
+    const urlFree = vendor.urlFree.has(q.view);
+    const key = urlFree ? `${account.id}\u0000${etag}` : `${account.id}\u0000${etag}\u0000${base}`;
     const hit = this.cache.get(key);
-    if (hit) return hit;
+    if (hit) return hit as Rendered;
     // Phones that miss together (2,000 after a restart) share one rendering of each answer.
     const running = this.rendering.get(key);
     if (running) return running;
-    const made = this.renderNew(account, vendor, q, base, etag, key).finally(() => this.rendering.delete(key));
-    this.rendering.set(key, made);
-    return made;
+    const made = (urlFree ? null : this.fromBook(account, vendor, q, base, etag, key)) ?? this.renderNew(account, vendor, q, base, etag, key);
+    const shared = made.finally(() => this.rendering.delete(key));
+    this.rendering.set(key, shared);
+    return shared;
+  }
+
+  private bookKey(account: Account, vendor: Vendor, q: PhonebookQuery): string {
+    return `${account.id}\u0000book\u0000${account.incarnation}\u0000${account.revision}\u0000${vendor.descriptor.vendor}\u0000${JSON.stringify({ ...q, page: 1 })}`;
+  }
+
+  /** The page from a book made ahead, with the request's URL put in; null: no such page made ahead,
+   *  or a URL that is not in the form links are built in (rendered instead, as before). */
+  private fromBook(account: Account, vendor: Vendor, q: PhonebookQuery, base: string, etag: string, key: string): Promise<Rendered> | null {
+    if (base.length > MAX_BASE || !PLAIN_BASE.test(base)) return null;
+    const book = this.cache.get(this.bookKey(account, vendor, q)) as PageBook | undefined;
+    const page = book?.pages[q.page - 1];
+    if (!book || !page) return null;
+    let href: string;
+    try {
+      href = new URL(base).href;
+    } catch {
+      return null;
+    }
+    if (href !== base) return null;
+    const url = Buffer.from(base);
+    const chunks: Buffer[] = [page.parts[0]];
+    for (let i = 1; i < page.parts.length; i++) chunks.push(url, page.parts[i]);
+    const body = Buffer.concat(chunks);
+    // the URL as a stored block: BFINAL 0, BTYPE 00, then LEN and its complement
+    const stored = Buffer.concat([Buffer.from([0, url.length & 0xff, url.length >> 8, ~url.length & 0xff, (~url.length >> 8) & 0xff]), url]);
+    const z: Buffer[] = [GZIP_HEADER, page.zparts[0]];
+    for (let i = 1; i < page.zparts.length; i++) z.push(stored, page.zparts[i]);
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc32(body), 0);
+    trailer.writeUInt32LE(body.length % 0x1_0000_0000, 4);
+    z.push(trailer);
+    const rendered: Rendered = { body, gzip: Buffer.concat(z), etag, contentType: book.contentType, entries: page.entries };
+    this.cache.set(key, rendered, rendered.body.length + rendered.gzip.length + 256);
+    return Promise.resolve(rendered);
+  }
+
+  /**
+   * Makes the pages of a question (all, or the first maxPages) ahead of the phones,
+   * with the URL stood in for (phonebook-prerender.ts), using at most maxBytes: pages past the
+   * budget are rendered when asked. Returns the bytes the book holds (0: none made).
+   */
+  async makeBook(account: Account, vendor: Vendor, q1: PhonebookQuery, maxBytes: number, maxPages = MAX_PAGE): Promise<number> {
+    const key = this.bookKey(account, vendor, q1);
+    if (this.cache.get(key)) return 0;
+    const stand = Buffer.from(URL_STAND_IN);
+    const book: PageBook = { pages: [], contentType: vendor.descriptor.contentTypes[q1.view] ?? vendor.descriptor.contentType };
+    let bytes = 0;
+    for (let page = 1; page <= maxPages; page++) {
+      const made = await this.renderBody(account, vendor, { ...q1, page }, URL_STAND_IN);
+      if (bytes + made.body.length > maxBytes) break;
+      const parts: Buffer[] = [];
+      let from = 0;
+      for (let at = made.body.indexOf(stand); at >= 0; at = made.body.indexOf(stand, from)) {
+        parts.push(made.body.subarray(from, at));
+        from = at + stand.length;
+      }
+      parts.push(made.body.subarray(from));
+      // copies: a subarray would keep the whole page's buffer (and pool slab) alive
+      const zparts = parts.map((b, i) => deflateRawSync(b, i < parts.length - 1 ? { finishFlush: zlibConstants.Z_SYNC_FLUSH } : {}));
+      book.pages.push({ parts: parts.map((b) => Buffer.from(b)), zparts, entries: made.entries });
+      bytes += made.body.length + zparts.reduce((n, b) => n + b.length, 0) + 64 + parts.length * 32;
+      if (page >= made.pages) break;
+      if (page % PAGES_PER_TURN === 0) await new Promise((r) => setImmediate(r));
+    }
+    if (book.pages.length === 0) return 0;
+    this.cache.set(key, book, bytes);
+    return bytes;
   }
 
   private async renderNew(account: Account, vendor: Vendor, q: PhonebookQuery, base: string, etag: string, key: string): Promise<Rendered> {
+    const d = vendor.descriptor;
+    const { body, entries } = await this.renderBody(account, vendor, q, base);
+    const contentType = d.contentTypes[q.view] ?? d.contentType;
+    const rendered: Rendered = { body, gzip: gzipSync(body), etag, contentType, entries };
+    this.cache.set(key, rendered, rendered.body.length + rendered.gzip.length + 256);
+    return rendered;
+  }
+
+  /** One answer's text, cut to the phone's size limit; pages: how many pages the question has. */
+  private async renderBody(account: Account, vendor: Vendor, q: PhonebookQuery, base: string): Promise<{ body: Buffer; entries: number; pages: number }> {
     const d = vendor.descriptor;
     const model = await this.model(account, vendor, q, base);
     const template = vendor.templates[q.view] ?? vendor.templates.default;
@@ -184,10 +292,7 @@ export class PhonebookService {
       this.ctx.logger.warn({ account: account.id, vendor: d.vendor, view: q.view, kept: model.entries.length, limit: maxBodyBytes }, 'phonebook cut to the phone\'s size limit');
     }
     this.entriesRendered.inc(model.entries.length);
-    const contentType = d.contentTypes[q.view] ?? d.contentType;
-    const rendered: Rendered = { body, gzip: gzipSync(body), etag, contentType, entries: model.entries.length };
-    this.cache.set(key, rendered, rendered.body.length + rendered.gzip.length + 256);
-    return rendered;
+    return { body, entries: model.entries.length, pages: model.paging.pages };
   }
 
   private criteria(q: PhonebookQuery): Criterion {
@@ -237,17 +342,22 @@ export class PhonebookService {
     return contacts;
   }
 
+  /** What phones see: shared contacts, users' own entries where the account shows them, only those with a number. */
+  private visibility(account: Account): Visibility {
+    return { shared: true, users: account.settings.showUsersInDirectory, personalOf: null, dialable: true };
+  }
+
   /**
-   * The account's groups (ids are positions in this list), read once per revision, and once for
-   * all the requests that miss together (2,000 phones after a restart each queued a read for the
-   * database's pool on PostgreSQL, and some waited past its timeout: 503).
+   * The groups phones may list (ids are positions in this list): those holding a contact phones
+   * see, from the read model (a group only personal contacts are in names nothing phones may
+   * show, and is not listed). Kept per revision: every request of a vendor with groups asks.
    */
   private groups(account: Account): Promise<{ name: string }[]> {
     const hit = this.groupLists.get(account.id);
-    if (hit && hit.incarnation === account.incarnation && hit.revision === account.revision) return hit.groups;
-    const groups = this.ctx.db.listGroups(account.id).then((list) => list.map((g) => ({ name: g.name })));
+    if (hit && hit.incarnation === account.incarnation && hit.revision === account.revision && hit.users === account.settings.showUsersInDirectory) return hit.groups;
+    const groups = this.ctx.directory.groupNames(account.id, this.visibility(account), account).then((names) => names.map((name) => ({ name })));
     if (this.groupLists.size >= 10_000) this.groupLists.clear();
-    const entry = { incarnation: account.incarnation, revision: account.revision, groups };
+    const entry = { incarnation: account.incarnation, revision: account.revision, users: account.settings.showUsersInDirectory, groups };
     this.groupLists.set(account.id, entry);
     // a failed read is not kept: the next request tries again
     groups.catch(() => { if (this.groupLists.get(account.id) === entry) this.groupLists.delete(account.id); });
@@ -257,7 +367,7 @@ export class PhonebookService {
   private async query(account: Account, where: Criterion, extra: Partial<ContactQuery> = {}): Promise<{ contacts: Contact[]; total: number | null }> {
     // the read model, as for LDAP: one statement of visibility, order and matching for phones
     const page = await this.ctx.directory.queryContacts(account.id, {
-      visibility: { shared: true, users: account.settings.showUsersInDirectory, personalOf: null, dialable: true },
+      visibility: this.visibility(account),
       where, sort: 'name', limit: 1_000_000, ...extra,
     }, account);
     this.contactsRead.inc(page.contacts.length);

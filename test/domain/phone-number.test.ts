@@ -120,6 +120,22 @@ describe('normalizeNumber', () => {
     expect(queryDigits('0014694292500', 'DE').full).toBe('14694292500');
     expect(queryDigits('1001', 'US').full).toBe('1001');
   });
+
+  it('reads caller-ID queries exactly as libphonenumber does, with or without its fast path and memo', () => {
+    const reference = (query: string, region: string) => {
+      const digits = query.replace(/\D/g, '');
+      const lib = parsePhoneNumberFromString(query.trim(), region as CountryCode);
+      return lib && lib.isPossible() ? lib.number.slice(1) : digits.startsWith('00') ? digits.slice(2) : null;
+    };
+    const queries = ['4694292500', '14694292500', '1 469 429 2500', '(469) 429-2500', '+14694292500', '+1 469 429 2500', '0694292500',
+      '1694292500', '11694292500', '046942925001', '4694292500#', '+4930123456', '03012345678', '0014694292500', '469429250', '01130123456'];
+    for (const region of ['US', 'CA', 'JM', 'DE', 'GB', 'FR']) {
+      for (const query of queries) {
+        // twice: the second answer comes from the memo
+        for (let i = 0; i < 2; i++) expect(queryDigits(query, region).full, `${query} in ${region}`).toBe(reference(query, region));
+      }
+    }
+  });
 });
 
 describe('tryPrepareContact', () => {

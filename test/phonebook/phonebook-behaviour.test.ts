@@ -88,6 +88,26 @@ describe('paging, search, groups, reverse lookup', () => {
     expect(p2.text).toContain('cisco.xml?view=directory</URL>');
   });
 
+  it('lists only the groups that hold a contact phones see, never one only a personal contact is in', async () => {
+    // a user's personal contact put in a new group (as a CardDAV group card in a personal book does)
+    await srv.ctx.db.createContact('acme', { source: 'personal', userId: acme.users.bob.id },
+      prepareContact({ lastName: 'Private', workNumber: '7135550111', groups: ['Bob Divorce Lawyers'] }, 'US'), { id: 'test' });
+    // a shared contact without a number: phones skip it, so its group names nothing they show
+    await srv.ctx.db.createContact('acme', { source: 'shared' }, prepareContact({ lastName: 'Numberless', groups: ['No Numbers'] }, 'US'), { id: 'test' });
+    const menu = await get('/phonebook/acme/yealink.xml?view=groups');
+    expect(menu.status).toBe(200);
+    expect(menu.text).toContain('<Name>Odd</Name>');
+    expect(menu.text).not.toContain('Bob Divorce Lawyers');
+    expect(menu.text).not.toContain('No Numbers');
+    const grandstream = await get('/phonebook/acme/grandstream/phonebook.xml');
+    expect(grandstream.text).toContain('Odd');
+    expect(grandstream.text).not.toContain('Bob Divorce Lawyers');
+    expect(grandstream.text).not.toContain('No Numbers');
+    // the group shows once a shared contact is in it
+    await srv.ctx.db.createContact('acme', { source: 'shared' }, prepareContact({ lastName: 'Lawyer', workNumber: '7135550112', groups: ['Bob Divorce Lawyers'] }, 'US'), { id: 'test' });
+    expect((await get('/phonebook/acme/yealink.xml?view=groups')).text).toContain('<Name>Bob Divorce Lawyers</Name>');
+  });
+
   it('pages 33 entries into 32 + 1', async () => {
     const p2 = await get('/phonebook/acme/cisco.xml?group=Odd&page=1');
     expect(count(p2.text, 'DirectoryEntry')).toBe(32);

@@ -1,6 +1,7 @@
 // After a restart, each vendor's whole-directory answer is rendered before /readyz turns 200
 // (phonebook-prerender.ts): the first phone asking for it is a cache hit, under any URL; paged
-// views (whose links carry the URL) wait for a phone. A change renders them again.
+// views (whose links carry the URL) are made as page books with a stand-in for the URL, which
+// the request's URL replaces: the same bytes as a render, under any Host. A change renders them again.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedAccount, startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -38,9 +39,60 @@ describe('pre-rendered phonebooks', () => {
     }
     // nothing rendered for these phones: the answers were made at start
     expect(await metric('dialbook_phonebook_entries_rendered_total')).toBe(rendered);
-    // a paged view shows links built from the asked URL: rendered when asked
-    expect((await request(srv.httpUrl).get('/phonebook/acme/cisco.xml').auth(...AUTH)).status).toBe(200);
-    expect(await metric('dialbook_phonebook_entries_rendered_total')).toBeGreaterThan(rendered);
+  });
+
+  it('answers paged views from the page books made at start, byte for byte what a render gives, under any Host', async () => {
+    // a server over the same data without a cache renders every answer: the reference
+    const plain = await startTestServer({ dataDir: srv.dataDir, phonebook: { cacheEntries: 0 } });
+    try {
+      const rendered = await metric('dialbook_phonebook_entries_rendered_total');
+      const paths = ['/phonebook/acme/cisco.xml', '/phonebook/acme/cisco.xml?page=2', '/phonebook/acme/cisco.xml?view=directory',
+        '/phonebook/acme/aastra.xml', '/phonebook/acme/aastra.xml?page=4', '/phonebook/acme/cisco.xml?view=search', '/phonebook/acme/yealink.xml?view=groups'];
+      for (const host of [null, 'phones.example.com:8080']) {
+        for (const path of paths) {
+          const ask = (url: string) => {
+            const r = request(url).get(path).auth(...AUTH);
+            return host ? r.set('Host', host) : r;
+          };
+          const [ours, ref] = await Promise.all([ask(srv.httpUrl), ask(plain.httpUrl)]);
+          expect(ours.status, path).toBe(200);
+          expect(ours.headers.etag, path).toBe(ref.headers.etag);
+          // supertest asks for gzip and unzips: the gzip answer put together from the book is checked too
+          expect(ours.headers['content-encoding'], path).toBe('gzip');
+          expect(ours.headers['content-type'], path).toBe(ref.headers['content-type']);
+          const origin = host ? `http://${host}` : srv.httpUrl;
+          expect(ours.text, path).toContain(`${origin}/phonebook/acme/`);
+          expect(ours.text, path).toBe(host ? ref.text : ref.text.split(plain.httpUrl).join(srv.httpUrl));
+        }
+      }
+      // nothing rendered: every page came from a book
+      expect(await metric('dialbook_phonebook_entries_rendered_total')).toBe(rendered);
+      // a URL not in the form links are built in (host in capitals) is rendered, as before
+      const odd = await request(srv.httpUrl).get('/phonebook/acme/cisco.xml?page=2').auth(...AUTH).set('Host', 'PHONES.example.com');
+      expect(odd.status).toBe(200);
+      expect(odd.text).toMatch(/http:\/\/phones\.example\.com\/phonebook\/acme\/cisco\.xml/i);
+      expect(await metric('dialbook_phonebook_entries_rendered_total')).toBeGreaterThan(rendered);
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it('keeps a flood of distinct Hosts within the cache\'s entry bound, the page book staying in', async () => {
+    const small = await startTestServer({ dataDir: srv.dataDir, phonebook: { cacheEntries: 40 } });
+    const gauge = async (name: string) => (await small.ctx.metrics.getSingleMetric(name)!.get()).values.reduce((sum, x) => sum + x.value, 0);
+    try {
+      for (let i = 0; i < 100 && (await request(small.httpUrl).get('/readyz')).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
+      const rendered = await gauge('dialbook_phonebook_entries_rendered_total');
+      for (let i = 0; i < 200; i++) {
+        const r = await request(small.httpUrl).get('/phonebook/acme/aastra.xml?page=2').auth(...AUTH).set('Host', `h${i}.example`);
+        expect(r.status).toBe(200);
+        expect(r.text).toContain(`http://h${i}.example/phonebook/acme/aastra.xml?page=3`);
+      }
+      expect(await gauge('dialbook_phonebook_cache_entries')).toBeLessThanOrEqual(40);
+      expect(await gauge('dialbook_phonebook_entries_rendered_total')).toBe(rendered);
+    } finally {
+      await small.stop();
+    }
   });
 
   it('renders them again after a change, and phones get the new answer', async () => {
