@@ -198,6 +198,11 @@ export class Directory {
     }
   }
 
+  /** Entries of an account's model held in memory, or null when none is held. */
+  size(accountId: string): number | null {
+    return this.slots.get(accountId)?.dir.size ?? null;
+  }
+
   /** Accounts held in memory and their entry counts (for metrics and tests). */
   loaded(): Record<string, number> {
     return Object.fromEntries([...this.slots].map(([id, s]) => [id, s.dir.size]));

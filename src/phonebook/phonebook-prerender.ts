@@ -14,6 +14,15 @@ import type { Vendor, VendorRegistry } from './vendor-registry.ts';
 
 /** After a change, wait this long for more before rendering again (an import writes many revisions). */
 const CHANGE_DELAY_MS = 1000;
+/**
+ * What making everything ahead costs per contact (every vendor's whole file and page books, body
+ * and gzip): 10,000 contacts took 18.1 MiB, ~1.9 KB each (bench/README.md, Phonebook burst). An
+ * account whose share would not fit in half the cache is not made ahead at all: at 1,000,000
+ * contacts one whole-file render holds the event loop for seconds and its answer is larger than
+ * the cache, so making it after every change would only stall the phones' searches. Its phones'
+ * first requests render as before; a larger phonebook.cacheMaxBytes raises the bound.
+ */
+const BYTES_PER_CONTACT_MADE_AHEAD = 2048;
 /** Stands in for the request URL: no template rendered here shows it. */
 const NO_URL = 'http://prerender.invalid/';
 
@@ -27,6 +36,8 @@ export class PhonebookPrerender {
   rendered = 0;
   /** Page books made ahead (paged and URL-showing views, for tests). */
   books = 0;
+  /** Accounts too large for the cache to be made ahead (for tests). */
+  skipped = 0;
 
   constructor(private readonly ctx: AppContext, private readonly registry: VendorRegistry, private readonly service: PhonebookService) {
     // A model built for the first time after the start was built for a request, which renders
@@ -75,6 +86,10 @@ export class PhonebookPrerender {
   }
 
   private async renderAccount(accountId: string): Promise<void> {
+    if ((this.ctx.directory.size(accountId) ?? 0) * BYTES_PER_CONTACT_MADE_AHEAD > this.service.cacheStats().maxBytes / 2) {
+      this.skipped++;
+      return;
+    }
     // whole directories first (every vendor's phones fetch them), then the page books
     const books: { vendor: Vendor; q: PhonebookQuery; pages: number }[] = [];
     for (const vendor of this.registry.vendors) {

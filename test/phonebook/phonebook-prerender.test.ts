@@ -95,6 +95,24 @@ describe('pre-rendered phonebooks', () => {
     }
   });
 
+  it('makes nothing ahead for an account too large for half the cache: its phones\' first fetches render', async () => {
+    // 50 contacts at ~2 KB each made ahead need ~100 KB: a 150 KB cache has room for half of that
+    const tight = await startTestServer({ dataDir: srv.dataDir, phonebook: { cacheMaxBytes: 150_000 } });
+    const gauge = async (name: string) => (await tight.ctx.metrics.getSingleMetric(name)!.get()).values.reduce((sum, x) => sum + x.value, 0);
+    try {
+      for (let i = 0; i < 100 && (await request(tight.httpUrl).get('/readyz')).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
+      expect((await request(tight.httpUrl).get('/readyz')).status).toBe(200);
+      expect(await gauge('dialbook_phonebook_cache_entries')).toBe(0);
+      expect(await gauge('dialbook_phonebook_entries_rendered_total')).toBe(0);
+      const r = await request(tight.httpUrl).get('/phonebook/acme/yealink.xml').auth(...AUTH);
+      expect(r.status).toBe(200);
+      expect(r.text).toContain('Person49');
+      expect(await gauge('dialbook_phonebook_entries_rendered_total')).toBeGreaterThan(0);
+    } finally {
+      await tight.stop();
+    }
+  });
+
   it('renders them again after a change, and phones get the new answer', async () => {
     const { prepareContact } = await import('../../src/domain/prepare-contact.ts');
     await srv.ctx.db.createContact('acme', { source: 'shared' }, prepareContact({ lastName: 'Newcomer', workNumber: '2145559999' }, 'US'), { id: 'test' });
