@@ -35,8 +35,12 @@ export interface DuplicateRow {
 export interface ImportPlan {
   counts: ImportCounts;
   errors: ErrorDetail[];
-  /** Accepted rows whose text was cleaned or whose numbers have no E.164 form (row order). */
+  /**
+   * Accepted rows whose text was cleaned or whose numbers have no E.164 form (row order): the
+   * first `maxWarnings` of them (see ImportPlanner); warningCount counts them all.
+   */
   warnings: ContactWarning[];
+  warningCount: number;
   /** Rows with at least one error. */
   badRows: number;
   duplicates: DuplicateRow[];
@@ -101,7 +105,7 @@ interface GoodRow {
  */
 export class ImportPlanner {
   private readonly plan: ImportPlan = {
-    counts: { created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0 }, errors: [], warnings: [], badRows: 0, duplicates: [], ops: [],
+    counts: { created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0 }, errors: [], warnings: [], warningCount: 0, badRows: 0, duplicates: [], ops: [],
   };
   private readonly storedById: Map<string, Contact>;
   /** Stored contacts the file keeps (matched by ID or content) or must not lose (bad rows). */
@@ -126,6 +130,12 @@ export class ImportPlanner {
     private readonly region: string,
     private readonly mode: ImportMode,
     storedKeys: string[] = storedContentKeys(stored),
+    /**
+     * Warnings kept (the report lists the first ones and counts the rest): a million-row file
+     * from abroad warns on most rows, each warning an object of its own (150,000 of them were
+     * about 25 MB of the import thread's heap).
+     */
+    private readonly maxWarnings = Infinity,
   ) {
     this.storedById = new Map(stored.map((c) => [c.id, c]));
     stored.forEach((c, i) => {
@@ -142,7 +152,7 @@ export class ImportPlanner {
   /** The next rows, in file order. */
   accept(rows: CheckedRow[]): void {
     for (const checked of rows) {
-      for (const d of checked.dropped) this.plan.warnings.push({ row: checked.row, field: d.field, value: d.value, code: 'value_not_imported', reason: d.reason });
+      for (const d of checked.dropped) this.warn({ row: checked.row, field: d.field, value: d.value, code: 'value_not_imported', reason: d.reason });
       const g: GoodRow = { row: checked.row, id: checked.id, checked, contact: null, key: checked.rawKey };
       if (!this.storedByKey.has(g.key) && !this.prepared(g, checked.id)) continue;
       if (this.mode === 'add') this.planContentRow(g);
@@ -181,8 +191,20 @@ export class ImportPlanner {
       }
     }
     this.plan.errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
-    this.plan.warnings.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    this.keepFirstWarnings();
     return this.plan;
+  }
+
+  private warn(w: ContactWarning): void {
+    this.plan.warningCount++;
+    this.plan.warnings.push(w);
+    if (this.plan.warnings.length >= 2 * this.maxWarnings + 1000) this.keepFirstWarnings();
+  }
+
+  /** The warnings in row order, the first maxWarnings of them (rows may be planned out of order). */
+  private keepFirstWarnings(): void {
+    this.plan.warnings.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    if (this.plan.warnings.length > this.maxWarnings) this.plan.warnings.length = this.maxWarnings;
   }
 
   /** The row's prepared contact, validating it on first use; null (and reported) when it is bad. */
@@ -190,7 +212,7 @@ export class ImportPlanner {
     if (g.contact) return g.contact;
     const r = g.checked.result ?? tryPrepareContact(g.checked.input ?? {}, this.region);
     if (r.ok) {
-      for (const w of r.warnings) this.plan.warnings.push({ ...w, row: g.row, field: columnTitle(w.field, this.header) ?? w.field });
+      for (const w of r.warnings) this.warn({ ...w, row: g.row, field: columnTitle(w.field, this.header) ?? w.field });
       g.contact = r.contact;
       g.key = g.checked.result ? g.checked.preparedKey ?? g.checked.rawKey : contentKey(r.contact.fields);
       return g.contact;
