@@ -9,6 +9,7 @@ import { contactFields, type Contact, type ContactFields, type ContactInput } fr
 import { tryPrepareContact, type ContactWarning, type PreparedContact, type PrepareResult } from '../domain/prepare-contact.ts';
 import { groupKey } from '../domain/text-fold.ts';
 import type { ErrorDetail } from '../errors.ts';
+import { compactFieldsJson } from '../store/audit-fields.ts';
 import type { BatchOp } from '../store/store.ts';
 import type { SheetRow } from './csv-dialect.ts';
 import type { HeaderMap } from './header-aliases.ts';
@@ -77,7 +78,7 @@ export function checkRow({ row, cells }: SheetRow, header: HeaderMap, region: st
   if (storedKeys.has(rawKey)) checked.input = input;
   else {
     checked.result = tryPrepareContact(input, region);
-    if (checked.result.ok) checked.result.contact.fieldsJson = JSON.stringify(checked.result.contact.fields);
+    if (checked.result.ok) checked.result.contact.fieldsJson = compactFieldsJson(checked.result.contact.fields);
     // most rows come out of validation as they went in: their key is the one just made
     if (checked.result.ok && !sameFields(asCells, checked.result.contact.fields)) {
       const key = contentKey(checked.result.contact.fields);
