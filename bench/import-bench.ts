@@ -151,10 +151,14 @@ async function runOn(engine: BenchEngine): Promise<void> {
     let rssPeak = rssBefore;
     const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, process.memoryUsage().rss); }, 50);
     const ta = process.hrtime.bigint();
+    const cpuBefore = process.cpuUsage();
     const aloneReport = await upload(srv, token, 'alone', await csvBlob());
     const alone = secs(ta);
+    const cpu = process.cpuUsage(cpuBefore);
     clearInterval(sampler);
     console.log(`process RSS during the idle import: ${(rssBefore / 2 ** 20).toFixed(0)} MB before, peak ${(rssPeak / 2 ** 20).toFixed(0)} MB`);
+    // every thread's CPU time (the process's): what the import costs, less noisy than its wall time on a busy machine
+    console.log(`CPU time of the idle import (all threads): ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}); ${loadAverage()}`);
     if (engine === 'sqlite') {
       const [file, wal] = [diskSize('dialbook.db'), diskSize('dialbook.db-wal')];
       console.log(`on disk right after it: database ${(file / 2 ** 20).toFixed(0)} MB, WAL ${(wal / 2 ** 20).toFixed(0)} MB (every account; not yet checkpointed into the database is what the WAL holds)`);

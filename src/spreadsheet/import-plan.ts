@@ -4,10 +4,12 @@
 // A row whose cells are exactly a stored contact's fields is not validated again: it can only be
 // "unchanged" (that contact passed the same validation when it was written), and re-importing an
 // export is the common case, so this halves its cost. Anything else goes through tryPrepareContact.
+import { hash } from 'node:crypto';
 import { contactFields, type Contact, type ContactFields, type ContactInput } from '../domain/contact-schemas.ts';
 import { tryPrepareContact, type ContactWarning, type PreparedContact, type PrepareResult } from '../domain/prepare-contact.ts';
 import { groupKey } from '../domain/text-fold.ts';
 import type { ErrorDetail } from '../errors.ts';
+import { compactFieldsJson } from '../store/audit-fields.ts';
 import type { BatchOp } from '../store/store.ts';
 import type { SheetRow } from './csv-dialect.ts';
 import type { HeaderMap } from './header-aliases.ts';
@@ -34,8 +36,12 @@ export interface DuplicateRow {
 export interface ImportPlan {
   counts: ImportCounts;
   errors: ErrorDetail[];
-  /** Accepted rows whose text was cleaned or whose numbers have no E.164 form (row order). */
+  /**
+   * Accepted rows whose text was cleaned or whose numbers have no E.164 form (row order): the
+   * first `maxWarnings` of them (see ImportPlanner); warningCount counts them all.
+   */
   warnings: ContactWarning[];
+  warningCount: number;
   /** Rows with at least one error. */
   badRows: number;
   duplicates: DuplicateRow[];
@@ -72,7 +78,7 @@ export function checkRow({ row, cells }: SheetRow, header: HeaderMap, region: st
   if (storedKeys.has(rawKey)) checked.input = input;
   else {
     checked.result = tryPrepareContact(input, region);
-    if (checked.result.ok) checked.result.contact.fieldsJson = JSON.stringify(checked.result.contact.fields);
+    if (checked.result.ok) checked.result.contact.fieldsJson = compactFieldsJson(checked.result.contact.fields);
     // most rows come out of validation as they went in: their key is the one just made
     if (checked.result.ok && !sameFields(asCells, checked.result.contact.fields)) {
       const key = contentKey(checked.result.contact.fields);
@@ -100,7 +106,7 @@ interface GoodRow {
  */
 export class ImportPlanner {
   private readonly plan: ImportPlan = {
-    counts: { created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0 }, errors: [], warnings: [], badRows: 0, duplicates: [], ops: [],
+    counts: { created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0 }, errors: [], warnings: [], warningCount: 0, badRows: 0, duplicates: [], ops: [],
   };
   private readonly storedById: Map<string, Contact>;
   /** Stored contacts the file keeps (matched by ID or content) or must not lose (bad rows). */
@@ -125,6 +131,12 @@ export class ImportPlanner {
     private readonly region: string,
     private readonly mode: ImportMode,
     storedKeys: string[] = storedContentKeys(stored),
+    /**
+     * Warnings kept (the report lists the first ones and counts the rest): a million-row file
+     * from abroad warns on most rows, each warning an object of its own (150,000 of them were
+     * about 25 MB of the import thread's heap).
+     */
+    private readonly maxWarnings = Infinity,
   ) {
     this.storedById = new Map(stored.map((c) => [c.id, c]));
     stored.forEach((c, i) => {
@@ -141,7 +153,7 @@ export class ImportPlanner {
   /** The next rows, in file order. */
   accept(rows: CheckedRow[]): void {
     for (const checked of rows) {
-      for (const d of checked.dropped) this.plan.warnings.push({ row: checked.row, field: d.field, value: d.value, code: 'value_not_imported', reason: d.reason });
+      for (const d of checked.dropped) this.warn({ row: checked.row, field: d.field, value: d.value, code: 'value_not_imported', reason: d.reason });
       const g: GoodRow = { row: checked.row, id: checked.id, checked, contact: null, key: checked.rawKey };
       if (!this.storedByKey.has(g.key) && !this.prepared(g, checked.id)) continue;
       if (this.mode === 'add') this.planContentRow(g);
@@ -180,8 +192,20 @@ export class ImportPlanner {
       }
     }
     this.plan.errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
-    this.plan.warnings.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    this.keepFirstWarnings();
     return this.plan;
+  }
+
+  private warn(w: ContactWarning): void {
+    this.plan.warningCount++;
+    this.plan.warnings.push(w);
+    if (this.plan.warnings.length >= 2 * this.maxWarnings + 1000) this.keepFirstWarnings();
+  }
+
+  /** The warnings in row order, the first maxWarnings of them (rows may be planned out of order). */
+  private keepFirstWarnings(): void {
+    this.plan.warnings.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    if (this.plan.warnings.length > this.maxWarnings) this.plan.warnings.length = this.maxWarnings;
   }
 
   /** The row's prepared contact, validating it on first use; null (and reported) when it is bad. */
@@ -189,7 +213,7 @@ export class ImportPlanner {
     if (g.contact) return g.contact;
     const r = g.checked.result ?? tryPrepareContact(g.checked.input ?? {}, this.region);
     if (r.ok) {
-      for (const w of r.warnings) this.plan.warnings.push({ ...w, row: g.row, field: columnTitle(w.field, this.header) ?? w.field });
+      for (const w of r.warnings) this.warn({ ...w, row: g.row, field: columnTitle(w.field, this.header) ?? w.field });
       g.contact = r.contact;
       g.key = g.checked.result ? g.checked.preparedKey ?? g.checked.rawKey : contentKey(r.contact.fields);
       return g.contact;
@@ -277,8 +301,15 @@ function sameFields(a: ContactFields, b: ContactFields): boolean {
     && a.groups.length === b.groups.length && a.groups.every((g, i) => g === b.groups[i]);
 }
 
-/** Identity of a contact's content: every field as stored, groups in any order by their key. */
+/**
+ * Identity of a contact's content: every field as stored, groups in any order by their key. Kept
+ * as the MD5 of that text (16 one-byte characters, 'binary'), not the text itself: the planner
+ * holds the key of every row of the file and every stored contact (a million JSON texts of about
+ * 100 characters were 130 MB of the import thread's heap; as digests they are 60 MB), and the
+ * check thread the stored ones. Two different contents with the same digest would make a row a
+ * "duplicate" of the other: for 128 bits and two million keys the odds are about 1 in 10^26.
+ */
 export function contentKey(f: ContactFields): string {
   const groups = f.groups.map(groupKey).sort();
-  return JSON.stringify([f.firstName, f.lastName, f.company, f.title, f.workNumber, f.mobileNumber, f.homeNumber, f.faxNumber, f.email, groups]);
+  return hash('md5', JSON.stringify([f.firstName, f.lastName, f.company, f.title, f.workNumber, f.mobileNumber, f.homeNumber, f.faxNumber, f.email, groups]), 'binary');
 }

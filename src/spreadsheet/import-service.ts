@@ -74,7 +74,7 @@ export async function importIntoStore(
     for await (const message of messages) {
       if (message.kind === 'head') {
         head = message.head;
-        planner = new ImportPlanner(head.header, stored, account!.region, opts.mode, storedKeys);
+        planner = new ImportPlanner(head.header, stored, account!.region, opts.mode, storedKeys, MAX_REPORTED);
         continue;
       }
       if (!planner) throw new Error('the sheet check sent rows before the head');
@@ -125,6 +125,7 @@ function reportOf(head: SheetHead, readRows: number, plan: ImportPlan, opts: Imp
   if (head.dropped.length) {
     plan.warnings.push(...head.dropped.map((d) => ({ ...d, code: 'value_not_imported' as const })));
     plan.warnings.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    plan.warningCount += head.dropped.length;
   }
   return {
     dryRun: opts.dryRun, mode: opts.mode, onError: opts.onError, written: false,
@@ -133,7 +134,7 @@ function reportOf(head: SheetHead, readRows: number, plan: ImportPlan, opts: Imp
     encoding: head.encoding, delimiter: head.delimiter,
     rows: readRows + head.rowErrors.length, counts: plan.counts, errorCount: plan.errors.length,
     errors: plan.errors.slice(0, MAX_REPORTED),
-    warningCount: plan.warnings.length, warnings: plan.warnings.slice(0, MAX_REPORTED), duplicates: plan.duplicates.slice(0, MAX_REPORTED),
+    warningCount: plan.warningCount, warnings: plan.warnings.slice(0, MAX_REPORTED), duplicates: plan.duplicates.slice(0, MAX_REPORTED),
     ignoredColumns: head.header.ignored,
   };
 }

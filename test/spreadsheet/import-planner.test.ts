@@ -28,6 +28,19 @@ describe('import planner', () => {
     expect(plan.duplicates.map((d) => d.sameAsRow)).toEqual([2, 3, 4, 5, 6]);
   });
 
+  it('keeps the first warnings in row order and counts them all', () => {
+    // a German number in its national form: kept for a US account, with a warning
+    const foreign = (from: number, n: number) => Array.from({ length: n }, (_, i) => checkRow(
+      { row: from + i, cells: [`G${from + i}`, `030 1234${String(from + i).padStart(4, '0')}`] }, header, 'US', 'upsert', new Set()));
+    const planner = new ImportPlanner(header, [], 'US', 'upsert', [], 3);
+    for (let from = 2; from < 3000; from += 500) planner.accept(foreign(from, 500));
+    const plan = planner.finish();
+    expect(plan.counts.created).toBe(3000);
+    expect(plan.warningCount).toBe(3000);
+    expect(plan.warnings.map((w) => w.row)).toEqual([2, 3, 4]);
+    expect(plan.warnings[0]).toMatchObject({ code: 'number_not_valid_for_region' });
+  });
+
   it('knows an import that plans nothing', () => {
     const planner = new ImportPlanner(header, [], 'US', 'add');
     expect(planner.opCount).toBe(0);

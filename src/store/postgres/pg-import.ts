@@ -7,6 +7,7 @@
 // maintains the tables' indexes and foreign keys), this thread already takes chunk k+1 from
 // the source (in an import: the planner's work on the next slice) and encodes its rows. One
 // chunk ahead at most, so memory stays bounded by two chunks.
+import { compactFieldsJson } from '../audit-fields.ts';
 import type pg from 'pg';
 import type { Actor } from '../../domain/audit.ts';
 import { contactFields } from '../../domain/contact-schemas.ts';
@@ -82,7 +83,7 @@ function readyChunk(ops: BatchOp[], x: ImportContext): ReadyChunk {
     }
     if (audit) {
       audit.field(accountId); audit.field(at); audit.field(actor.id); audit.field('contact.create'); audit.field(id);
-      audit.field(null); audit.field(c.fieldsJson ?? JSON.stringify(c.fields)); audit.field(actor.batchId ?? null);
+      audit.field(null); audit.field(c.fieldsJson ?? compactFieldsJson(c.fields)); audit.field(actor.batchId ?? null);
       audit.endRow();
     }
   }

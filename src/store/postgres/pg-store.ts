@@ -6,6 +6,7 @@
 // account serialize, other accounts never wait), writes its change row under that revision, and
 // NOTIFYs inside the transaction: PostgreSQL delivers a NOTIFY only at commit, so a hint never
 // announces what is not there. Chosen by database.url (open-store.ts).
+import { auditFields } from '../audit-fields.ts';
 import pg from 'pg';
 import type { Account, AccountCreate, AccountPatch, AccountVersion } from '../../domain/account-schemas.ts';
 import type { Actor, AuditAction, AuditEntry } from '../../domain/audit.ts';
@@ -380,7 +381,7 @@ class PgStore implements PostgresStore, PgWrites {
       [accountId, opts.before ?? Number.MAX_SAFE_INTEGER, opts.contactId ?? null, opts.limit]);
     return rows.map((r) => ({
       id: Number(r.id), accountId: r.account_id, at: r.at, actor: r.actor, action: r.action as AuditAction, targetId: r.target_id,
-      before: r.before ? JSON.parse(r.before) : null, after: r.after ? JSON.parse(r.after) : null, batchId: r.batch_id,
+      before: auditFields(r.action, r.before), after: auditFields(r.action, r.after), batchId: r.batch_id,
     }));
   }
 

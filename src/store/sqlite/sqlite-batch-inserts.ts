@@ -3,6 +3,7 @@
 // (account, owner, actor, time, batch id) is written into those statements' SQL once per batch
 // instead of being bound again on every row: binding a value costs about 0.2 µs, and these are
 // 13 of a new contact's 33 bound values (a 100,000-row import writes a few µs a row faster).
+import { compactFieldsJson } from '../audit-fields.ts';
 import type Database from 'better-sqlite3';
 import type { PreparedContact } from '../../domain/prepare-contact.ts';
 import { CONTENT_COLUMNS, contactValues } from '../contact-columns.ts';
@@ -49,7 +50,7 @@ export class BatchInserts {
   /** The audit entries of new contacts (ids[i] is contacts[i]'s), many to a statement. */
   auditCreated(ids: string[], contacts: PreparedContact[]): void {
     const audit = new RowInserter(this.stmts, AUDIT_INSERT, this.auditShape);
-    contacts.forEach((c, i) => audit.add(ids[i], c.fieldsJson ?? JSON.stringify(c.fields)));
+    contacts.forEach((c, i) => audit.add(ids[i], c.fieldsJson ?? compactFieldsJson(c.fields)));
     audit.flush();
   }
 }

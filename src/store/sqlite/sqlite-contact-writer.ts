@@ -11,6 +11,7 @@ import { NotFoundError, PreconditionFailedError } from '../../errors.ts';
 import type { BatchOp, BatchResult, OpenBatch, WriteScope } from '../store.ts';
 import { now, refreshStatistics, RowInserter, type Db, type StatementCache } from './database.ts';
 import { contactValues } from '../contact-columns.ts';
+import { PackedIds } from './packed-ids.ts';
 import { AUDIT_INSERT, BatchInserts, CONTACT_INSERT, CONTACT_UPDATE } from './sqlite-batch-inserts.ts';
 import type { SqliteContactReader } from './sqlite-contact-reader.ts';
 import { bookOfContact, bookOfScope } from '../feed-books.ts';
@@ -69,9 +70,9 @@ export class SqliteContactWriter {
     const state = this.batchState();
     const result = this.db.transaction(() => {
       this.applyOps(accountId, scope, actor, state, ops);
-      this.logCreated(accountId, scope, state.result.created);
+      this.logCreated(accountId, scope, state.created);
       if (ops.length > 0) this.bumpRevision(accountId);
-      return state.result;
+      return { ...state.result, created: state.created.toArray() };
     })();
     if (ops.length >= LARGE_BATCH) refreshStatistics(this.db);
     return result;
@@ -113,11 +114,11 @@ export class SqliteContactWriter {
       },
       commit: () => {
         ensureOpen();
-        this.logCreated(accountId, scope, state.result.created);
+        this.logCreated(accountId, scope, state.created);
         if (written > 0) this.bumpRevision(accountId);
         end('COMMIT');
         if (written >= LARGE_BATCH) refreshStatistics(this.db);
-        return state.result;
+        return withCreated(state);
       },
       rollback: () => {
         if (open) end('ROLLBACK');
@@ -126,11 +127,11 @@ export class SqliteContactWriter {
   }
 
   private batchState(): BatchState {
-    return { result: { created: [], updated: [], deleted: [] }, at: now(), groupIds: new Map(), inserts: null };
+    return { result: { updated: [], deleted: [] }, created: new PackedIds(), at: now(), groupIds: new Map(), inserts: null };
   }
 
   private applyOps(accountId: string, scope: WriteScope, actor: Actor, state: BatchState, ops: BatchOp[]): void {
-    const { result, at, groupIds } = state;
+    const { result, created, at, groupIds } = state;
     const creates: PreparedContact[] = [];
     for (const op of ops) {
       if (op.op === 'create') {
@@ -161,7 +162,7 @@ export class SqliteContactWriter {
     });
     this.writeDerived(accountId, ids, creates, groupIds);
     if (scope.source === 'shared') inserts.auditCreated(ids, creates);
-    for (const id of ids) result.created.push(id); // not push(...ids): 180,000 ids overflowed the stack
+    for (const id of ids) created.push(id);
   }
 
   /** Inserts a contact row, its derived rows and its change-feed entry. Callers run it inside a transaction. */
@@ -186,7 +187,7 @@ export class SqliteContactWriter {
    * B-tree entries less per contact. Otherwise one entry per contact, many to a statement. Either
    * names the batch's book: other books' sync tokens do not move (migration 12).
    */
-  private logCreated(accountId: string, scope: WriteScope, created: string[]): void {
+  private logCreated(accountId: string, scope: WriteScope, created: PackedIds): void {
     if (created.length === 0) return;
     const book = bookOfScope(scope);
     if (created.length >= LARGE_BATCH) {
@@ -288,7 +289,9 @@ export class SqliteContactWriter {
 
 /** What a batch carries from one step to the next. */
 interface BatchState {
-  result: BatchResult;
+  result: Omit<BatchResult, 'created'>;
+  /** The batch's new contacts (a million-row import's: see packed-ids.ts). */
+  created: PackedIds;
   at: string;
   /** Group ids by group key (groupKey), so each group is looked up once per batch. */
   groupIds: Map<string, string>;
@@ -301,4 +304,16 @@ export interface NamedRow { id: string; firstName: string; lastName: string; com
 
 function owner(scope: WriteScope): { source: 'shared' | 'personal'; userId: string | null } {
   return scope.source === 'shared' ? { source: 'shared', userId: null } : { source: 'personal', userId: scope.userId };
+}
+
+/**
+ * An open batch's result: its created ids are listed when read (an import never reads them; a
+ * million of them as strings were 64 MB), once.
+ */
+function withCreated(state: BatchState): BatchResult {
+  let created: string[] | null = null;
+  return Object.defineProperty({ ...state.result }, 'created', {
+    enumerable: true,
+    get: () => (created ??= state.created.toArray()),
+  }) as BatchResult;
 }

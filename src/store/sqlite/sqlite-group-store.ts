@@ -1,4 +1,5 @@
 // Groups and the audit log. Group names are unique in an account by their key (groupKey).
+import { auditFields } from '../audit-fields.ts';
 import { newId } from '../ids.ts';
 import type { Actor, AuditEntry } from '../../domain/audit.ts';
 import type { Group } from '../../domain/group-schemas.ts';
@@ -67,7 +68,7 @@ export class SqliteGroupStore {
       { id: number; account_id: string; at: string; actor: string; action: string; target_id: string | null; before: string | null; after: string | null; batch_id: string | null }[];
     return rows.map((r) => ({
       id: r.id, accountId: r.account_id, at: r.at, actor: r.actor, action: r.action as AuditEntry['action'],
-      targetId: r.target_id, before: r.before ? JSON.parse(r.before) : null, after: r.after ? JSON.parse(r.after) : null,
+      targetId: r.target_id, before: auditFields(r.action, r.before), after: auditFields(r.action, r.after),
       batchId: r.batch_id,
     }));
   }

@@ -192,6 +192,12 @@ for (const makeKind of KINDS) {
       const odd = (await store.allContacts('imp', SHARED)).find((c) => c.company === 'Back\\slash')!;
       expect(odd).toMatchObject({ lastName: 'Tab\there\\N', groups: ['Imported'] });
       expect((await store.listAudit('imp', { limit: 10 })).filter((e) => e.batchId === 'b1')).toHaveLength(6);
+      // a new contact's entry is stored without its empty fields (issue 24) and read with all of them
+      const entry = (await store.listAudit('imp', { limit: 10, contactId: odd.id }))[0];
+      expect(entry.after).toEqual({
+        firstName: '', lastName: 'Tab\there\\N', company: 'Back\\slash', title: '', workNumber: odd.workNumber,
+        mobileNumber: '', homeNumber: '', faxNumber: '', email: '', groups: ['Imported'],
+      });
 
       // updates and deletions of stored contacts in the same import
       const [first, second] = res.created;
