@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest, Agent } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +40,18 @@ function get(port: number, path: string, agent: Agent): Promise<{ status: number
 
 /** Waits for /readyz 200, as a load balancer does before it sends phones (the read models are
  *  built by then); /healthz only says the process listens. Returns the seconds it took. */
+/** A port nothing listens on now: a random one in 43000-43999 once collided with a socket of the run itself (EADDRINUSE). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 async function waitFor(port: number): Promise<number> {
   const agent = new Agent();
   const t0 = performance.now();
@@ -104,7 +117,7 @@ async function runOn(engine: BenchEngine): Promise<void> {
     await store.applyBatch('bench', { source: 'shared' }, contacts.map((c) => ({ op: 'create' as const, contact: prepareContact(c, 'US') })), { id: 'bench' });
     await store.setPhoneCredentials('bench', { username: 'phones', secretSealed: SecretBox.forDataDir(dataDir).seal('bench-password'), pathToken: newPathToken() }, { id: 'bench' });
     await store.close();
-    const port = 43000 + Math.floor(Math.random() * 1000);
+    const port = await freePort();
     // BENCH_CPU_PROF=<dir>: the server writes a CPU profile there when it stops (node --cpu-prof)
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
     proc = spawn(process.execPath, [...prof, join(here, '../bin/dialbook.js'), 'serve', '--http-port', String(port), '--ldap-port', '0'],
