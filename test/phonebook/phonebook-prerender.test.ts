@@ -9,9 +9,25 @@ import { seedAccount, startTestServer, type TestServer } from '../helpers/test-s
 let srv: TestServer;
 const AUTH: [string, string] = ['phones', 'phone-secret-1'];
 
-async function metric(name: string): Promise<number> {
-  const v = await srv.ctx.metrics.getSingleMetric(name)!.get();
+async function metric(name: string, on: TestServer = srv): Promise<number> {
+  const v = await on.ctx.metrics.getSingleMetric(name)!.get();
   return v.values.reduce((sum, x) => sum + x.value, 0);
+}
+
+/** As a load balancer does: phones only once /readyz says 200. */
+async function ready(on: TestServer): Promise<void> {
+  for (let i = 0; i < 100 && (await request(on.httpUrl).get('/readyz')).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Another server over the same data with other phonebook settings, ready, stopped after `fn`. */
+async function withServer(phonebook: Record<string, number>, fn: (other: TestServer) => Promise<void>): Promise<void> {
+  const other = await startTestServer({ dataDir: srv.dataDir, phonebook });
+  try {
+    await ready(other);
+    await fn(other);
+  } finally {
+    await other.stop();
+  }
 }
 
 beforeAll(async () => {
@@ -22,8 +38,7 @@ beforeAll(async () => {
   });
   await first.stop();
   srv = await startTestServer({ dataDir: first.dataDir });
-  // as a load balancer does: phones only once /readyz says 200
-  for (let i = 0; i < 100 && (await request(srv.httpUrl).get('/readyz')).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
+  await ready(srv);
 });
 afterAll(async () => { await srv.close(); });
 
@@ -78,39 +93,29 @@ describe('pre-rendered phonebooks', () => {
   });
 
   it('keeps a flood of distinct Hosts within the cache\'s entry bound, the page book staying in', async () => {
-    const small = await startTestServer({ dataDir: srv.dataDir, phonebook: { cacheEntries: 40 } });
-    const gauge = async (name: string) => (await small.ctx.metrics.getSingleMetric(name)!.get()).values.reduce((sum, x) => sum + x.value, 0);
-    try {
-      for (let i = 0; i < 100 && (await request(small.httpUrl).get('/readyz')).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
-      const rendered = await gauge('dialbook_phonebook_entries_rendered_total');
+    await withServer({ cacheEntries: 40 }, async (small) => {
+      const rendered = await metric('dialbook_phonebook_entries_rendered_total', small);
       for (let i = 0; i < 200; i++) {
         const r = await request(small.httpUrl).get('/phonebook/acme/aastra.xml?page=2').auth(...AUTH).set('Host', `h${i}.example`);
         expect(r.status).toBe(200);
         expect(r.text).toContain(`http://h${i}.example/phonebook/acme/aastra.xml?page=3`);
       }
-      expect(await gauge('dialbook_phonebook_cache_entries')).toBeLessThanOrEqual(40);
-      expect(await gauge('dialbook_phonebook_entries_rendered_total')).toBe(rendered);
-    } finally {
-      await small.stop();
-    }
+      expect(await metric('dialbook_phonebook_cache_entries', small)).toBeLessThanOrEqual(40);
+      expect(await metric('dialbook_phonebook_entries_rendered_total', small)).toBe(rendered);
+    });
   });
 
   it('makes nothing ahead for an account too large for half the cache: its phones\' first fetches render', async () => {
     // 50 contacts at ~2 KB each made ahead need ~100 KB: a 150 KB cache has room for half of that
-    const tight = await startTestServer({ dataDir: srv.dataDir, phonebook: { cacheMaxBytes: 150_000 } });
-    const gauge = async (name: string) => (await tight.ctx.metrics.getSingleMetric(name)!.get()).values.reduce((sum, x) => sum + x.value, 0);
-    try {
-      for (let i = 0; i < 100 && (await request(tight.httpUrl).get('/readyz')).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
+    await withServer({ cacheMaxBytes: 150_000 }, async (tight) => {
       expect((await request(tight.httpUrl).get('/readyz')).status).toBe(200);
-      expect(await gauge('dialbook_phonebook_cache_entries')).toBe(0);
-      expect(await gauge('dialbook_phonebook_entries_rendered_total')).toBe(0);
+      expect(await metric('dialbook_phonebook_cache_entries', tight)).toBe(0);
+      expect(await metric('dialbook_phonebook_entries_rendered_total', tight)).toBe(0);
       const r = await request(tight.httpUrl).get('/phonebook/acme/yealink.xml').auth(...AUTH);
       expect(r.status).toBe(200);
       expect(r.text).toContain('Person49');
-      expect(await gauge('dialbook_phonebook_entries_rendered_total')).toBeGreaterThan(0);
-    } finally {
-      await tight.stop();
-    }
+      expect(await metric('dialbook_phonebook_entries_rendered_total', tight)).toBeGreaterThan(0);
+    });
   });
 
   it('renders them again after a change, and phones get the new answer', async () => {
