@@ -61,6 +61,23 @@ describe('phone access', () => {
     await srv.ctx.db.updateAccount('acme', { settings: { phoneAllowList: [] } }, { id: 'test' });
   });
 
+  it('checks the allow-list against X-Forwarded-For only behind a trusted proxy, as express\'s req.ip does', async () => {
+    await srv.ctx.db.updateAccount('acme', { settings: { phoneAllowList: ['10.9.8.0/24'] } }, { id: 'test' });
+    const behind = await startTestServer({ dataDir: srv.dataDir, http: { trustProxy: 'loopback' } });
+    try {
+      const via = (server: TestServer, forwarded: string) => request(server.httpUrl).get('/phonebook/acme/yealink.xml').auth(...AUTH).set('X-Forwarded-For', forwarded);
+      expect((await via(behind, '10.9.8.7')).status).toBe(200);
+      expect((await via(behind, '192.0.2.1')).status).toBe(403);
+      // the phone's own claim after an untrusted hop counts for nothing: the hop is the client
+      expect((await via(behind, '10.9.8.7, 192.0.2.1')).status).toBe(403);
+      // without a trusted proxy the header is ignored: the socket's address (127.0.0.1) is the client
+      expect((await via(srv, '10.9.8.7')).status).toBe(403);
+    } finally {
+      await behind.stop();
+      await srv.ctx.db.updateAccount('acme', { settings: { phoneAllowList: [] } }, { id: 'test' });
+    }
+  });
+
   it('answers unknown files with 404 and wrong methods with 405; Snom may POST', async () => {
     expect((await get('/phonebook/acme/nokia.xml')).status).toBe(404);
     expect((await request(srv.httpUrl).post('/phonebook/acme/yealink.xml').auth(...AUTH)).status).toBe(405);
