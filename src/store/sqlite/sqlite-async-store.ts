@@ -19,9 +19,9 @@ import { openSqliteStore } from './sqlite-store.ts';
 
 
 /**
- * A write-ahead log at least this large is checkpointed (TRUNCATE) before importContacts
- * returns: about 13,000 imported contacts. Below it, the copy is a few milliseconds whenever
- * the server's connection next commits.
+ * A write-ahead log at least this large is checkpointed (TRUNCATE) by afterLargeWrite, which the
+ * import thread runs right after it answers: about 13,000 imported contacts. Below it, the copy is
+ * a few milliseconds whenever the server's connection next commits.
  */
 export const LARGE_WAL_BYTES = 16 << 20;
 
@@ -138,11 +138,8 @@ export function openSqliteAsyncStore(file: string, over?: Store, opts: SqliteAsy
         }
         const result = batch.commit();
         hint(accountId);
-        // A large import's pages are all in the WAL (1.2 GB for 1,000,000 contacts): copy them
-        // into the database file and empty the WAL before the import answers, so that the disk
-        // use a manager sees after "done" is the database's. Smaller writes leave it to the
-        // server's connection, which checkpoints at its commits.
-        if (walBytes() >= LARGE_WAL_BYTES) own.checkpoint('truncate');
+        // The WAL now holds the import's pages (1.2 GB for 1,000,000 contacts); afterLargeWrite,
+        // which the import thread runs once it has answered, empties it.
         return result;
       } finally {
         own.close();
@@ -242,7 +239,12 @@ export function openSqliteAsyncStore(file: string, over?: Store, opts: SqliteAsy
     deleteUserSessions: (a, u) => write(null, () => store.deleteUserSessions(a, u)),
 
     probeWrite: () => writes.run(() => store.probeWrite()),
-    afterLargeWrite: () => writes.run(() => { store.checkpoint(); }),
+    // A large import's pages are all in the WAL: copy them into the database file and empty the
+    // WAL (TRUNCATE), so that the disk use a manager sees is the database's. The import thread
+    // runs this after answering and before it takes its next job, so the WAL stays bounded by one
+    // import without the answer waiting for the copy. Smaller writes leave it to the server's
+    // connection, which checkpoints at its commits.
+    afterLargeWrite: () => writes.run(() => { store.checkpoint(walBytes() >= LARGE_WAL_BYTES ? 'truncate' : 'passive'); }),
     close: () => writes.run(() => {
       watchers.clear();
       reader.close();
