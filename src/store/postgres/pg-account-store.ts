@@ -76,7 +76,12 @@ export class PgAccountStore {
     await this.tx(async (c) => {
       const { rowCount } = await c.query('DELETE FROM accounts WHERE id = $1', [id]);
       if (rowCount === 0) throw new NotFoundError('Account');
-      // No foreign keys on these (see the migration): they go with the account explicitly.
+      // No foreign keys on these (see migrations 1 and 6): they go with the account explicitly.
+      // The account's row went first, so a write that comes now finds no account (every write
+      // locks that row before it writes contacts), and one that held it has committed.
+      await c.query('DELETE FROM contact_numbers WHERE account_id = $1', [id]);
+      await c.query('DELETE FROM contacts WHERE account_id = $1', [id]);
+      await c.query('DELETE FROM audit_log WHERE account_id = $1', [id]);
       await c.query('DELETE FROM contact_words WHERE account_id = $1', [id]);
       await c.query('DELETE FROM change_log WHERE account_id = $1', [id]);
       await c.query('DELETE FROM change_floor WHERE account_id = $1', [id]);

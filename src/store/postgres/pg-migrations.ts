@@ -256,6 +256,19 @@ const MIGRATIONS: Migration[] = [
     vcard text NOT NULL
   );
   `,
+  // 6: no foreign-key checks on the three tables an import fills row by row. Each was a lookup
+  // per inserted row that PostgreSQL cannot batch, about a third of the server's work in an
+  // import's COPYs (bench/README.md, "PostgreSQL import"). What they guarded holds without
+  // them: every write of an account's contacts first locks the account's row (its revision,
+  // PgWrites.accountTx), so no contact is written for an account being deleted; deleting the
+  // account removes its contacts, numbers and audit entries explicitly (pg-account-store.ts);
+  // a contact's numbers go with it in deleteRow, as its words always did. SQLite's batch turns
+  // its foreign-key checks off for an import for the same reason.
+  `
+  ALTER TABLE contacts DROP CONSTRAINT IF EXISTS contacts_account_id_fkey;
+  ALTER TABLE contact_numbers DROP CONSTRAINT IF EXISTS contact_numbers_contact_id_fkey;
+  ALTER TABLE audit_log DROP CONSTRAINT IF EXISTS audit_log_account_id_fkey;
+  `,
 ];
 
 /** Fills groups.name_key; groups whose keys meet are merged into the oldest (migration 3). */

@@ -55,6 +55,23 @@ for (const makeKind of KINDS) {
       await store.deleteAccount('tmp');
     });
 
+    // PostgreSQL's contacts, numbers and audit entries carry no foreign key (its migration 6: an
+    // import checked one per row), so deleting an account must remove them itself.
+    it('deletes every row of an account with it: contacts shared, personal and imported, their numbers, groups, words and audit', async () => {
+      await store.createAccount({ id: 'gone', name: 'Gone', region: 'US' }, actor);
+      const ana = (await store.createUser('gone', { username: 'ana', name: 'Ana', scope: 'basic' }, actor)).id;
+      await store.createContact('gone', SHARED, prep({ firstName: 'Ana', lastName: 'Shared', groups: ['Suppliers'] }), actor);
+      await store.createContact('gone', { source: 'personal', userId: ana }, prep({ lastName: 'Personal', mobileNumber: '+1 214 555 0100' }), actor);
+      await store.importContacts('gone', SHARED, [creates(300, 'Imported')], actor);
+      const tables = ['contacts', 'contact_numbers', 'contact_words', 'audit_log', 'groups'];
+      for (const t of tables) expect(await kind.accountRows(t, 'gone'), t).toBeGreaterThan(0);
+      const kept = await Promise.all(tables.map((t) => kind.accountRows(t, 'acme')));
+
+      await store.deleteAccount('gone');
+      for (const t of tables) expect(await kind.accountRows(t, 'gone'), t).toBe(0);
+      expect(await Promise.all(tables.map((t) => kind.accountRows(t, 'acme')))).toEqual(kept);
+    });
+
     it('writes, reads and deletes contacts with their numbers and groups, refusing stale revisions', async () => {
       const c = await store.createContact('acme', SHARED, prep({ firstName: 'Ana', lastName: 'Álvarez Soto', groups: ['Suppliers'], mobileNumber: '(214) 555-0188' }), actor);
       expect(c).toMatchObject({ accountId: 'acme', source: 'shared', firstName: 'Ana', lastName: 'Álvarez Soto', groups: ['Suppliers'], revision: 1 });

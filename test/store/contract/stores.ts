@@ -30,6 +30,8 @@ export interface StoreKind {
   schema(): Promise<Schema>;
   /** Runs SQL straight on the test file's database (close the stores first), as an older dialbook left it. */
   exec(sql: string): Promise<void>;
+  /** How many rows of a table belong to an account (account_id = ?), read straight from the database. */
+  accountRows(table: string, accountId: string): Promise<number>;
   /** The PostgreSQL server (postgres kind only). */
   server?: () => TestPostgres;
 }
@@ -53,6 +55,10 @@ export function sqliteKind(): StoreKind {
     async exec(sql) {
       const db = new Database(join(dir, 'dialbook.db'));
       try { db.exec(sql); } finally { db.close(); }
+    },
+    async accountRows(table, accountId) {
+      const db = new Database(join(dir, 'dialbook.db'), { readonly: true });
+      try { return (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE account_id = ?`).get(accountId) as { n: number }).n; } finally { db.close(); }
     },
     async schema() {
       const db = new Database(join(dir, 'dialbook.db'), { readonly: true });
@@ -90,6 +96,11 @@ export function postgresKind(): StoreKind {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
       try { await c.query(sql); } finally { await c.end(); }
+    },
+    async accountRows(table, accountId) {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try { return Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE account_id = $1`, [accountId])).rows[0].n); } finally { await c.end(); }
     },
     async schema() {
       const c = new pg.Client({ connectionString: url });
