@@ -1,6 +1,7 @@
 // Reading CSV as people produce it: `,` `;` or tab delimiters (Excel in many European locales
 // writes `;`), quoted fields with line breaks, blank lines, ragged rows.
-import { parse as parseStream } from 'csv-parse';
+import { parse as parseStream, type Options as CsvOptions } from 'csv-parse';
+import type { TransformOptions } from 'node:stream';
 import { restoreCell } from './formula-guard.ts';
 import { NO_LIMITS, SheetLimitError, type SheetLimits } from './sheet-limits.ts';
 
@@ -60,30 +61,37 @@ export function* csvSlices(text: string | Iterable<Buffer | string>, delimiter: 
   let line = 0;
   let limitError: SheetLimitError | null = null;
   let parseError: Error | null = null;
-  const parser = parseStream({
+  // Records are read from the stream after each write (drain), not taken with on_record: an
+  // on_record callback makes csv-parse build an info object per record, a third of its parsing
+  // time. The readable side's high-water mark is out of reach so that the parser never holds a
+  // write back for a reader: every record of a step is there when write() returns.
+  const options: CsvOptions & Pick<TransformOptions, 'readableHighWaterMark'> = {
     delimiter,
     bom: true,
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: false,
     max_record_size: limits.maxCellChars * 4,
-    on_record: (cells: string[]) => {
-      line++;
-      if (limitError) return null;
-      if (cells.every((c) => c.trim() === '')) return null;
-      if (cells.length > limits.maxColumns) {
-        limitError = new SheetLimitError(`row ${line} has ${cells.length} columns; the limit is ${limits.maxColumns} (import.maxColumns)`);
-      } else if (cells.some((c) => c.length > limits.maxCellChars)) {
-        limitError = new SheetLimitError(`a cell of row ${line} has more than ${limits.maxCellChars} characters (import.maxCellChars)`);
-      } else if (read + rows.length > limits.maxRows) {
-        limitError = new SheetLimitError(`the file has more than ${limits.maxRows} rows; the limit is ${limits.maxRows} (import.maxRows)`);
-      }
-      if (limitError) throw limitError;
-      // undo the export's formula guard (CSV only: XLSX cells are typed strings, never guarded)
-      rows.push({ row: line, cells: cells.map(restoreCell) });
-      return null;
-    },
-  });
+    readableHighWaterMark: 2 ** 30,
+  };
+  const parser = parseStream(options);
+  const take = (cells: string[]) => {
+    line++;
+    if (cells.every((c) => c.trim() === '')) return;
+    if (cells.length > limits.maxColumns) {
+      limitError = new SheetLimitError(`row ${line} has ${cells.length} columns; the limit is ${limits.maxColumns} (import.maxColumns)`);
+    } else if (cells.some((c) => c.length > limits.maxCellChars)) {
+      limitError = new SheetLimitError(`a cell of row ${line} has more than ${limits.maxCellChars} characters (import.maxCellChars)`);
+    } else if (read + rows.length > limits.maxRows) {
+      limitError = new SheetLimitError(`the file has more than ${limits.maxRows} rows; the limit is ${limits.maxRows} (import.maxRows)`);
+    }
+    if (limitError) throw limitError;
+    // undo the export's formula guard (CSV only: XLSX cells are typed strings, never guarded)
+    rows.push({ row: line, cells: cells.map(restoreCell) });
+  };
+  const drain = () => {
+    for (let cells: string[] | null; (cells = parser.read() as string[] | null) !== null;) take(cells);
+  };
   // errors are emitted on a later tick; the synchronous cause is kept here as it happens
   parser.on('error', (err) => { parseError ??= err; });
   const failure = (err: unknown): Error => {
@@ -96,6 +104,7 @@ export function* csvSlices(text: string | Iterable<Buffer | string>, delimiter: 
   const step = (write: () => void): SheetRow[] => {
     try {
       write();
+      drain();
     } catch (err) {
       throw failure(err);
     }
