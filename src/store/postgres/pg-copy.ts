@@ -10,6 +10,8 @@ import copyStreams from 'pg-copy-streams';
 /** Bytes per Buffer: large enough that a write of 2,000 contacts is a few socket writes. */
 const CHUNK_BYTES = 256 * 1024;
 
+/** Values up to this many characters are tried as plain ASCII first (CopyRows.ascii). */
+const SHORT = 64;
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
@@ -43,6 +45,7 @@ export class CopyRows {
     const s = typeof v === 'string' ? v : String(v);
     // at most 3 bytes per UTF-16 unit, doubled if every byte needed a backslash
     this.room(s.length * 6);
+    if (s.length <= SHORT && this.ascii(s)) return;
     const start = this.pos;
     const end = start + this.buf.write(s, start, 'utf8');
     const b = this.buf;
@@ -54,6 +57,23 @@ export class CopyRows {
       }
     }
     this.pos = end;
+  }
+
+  /**
+   * A short value of plain ASCII with none of the four bytes, copied a character at a time:
+   * most values are (ids, names, numbers, times), and for them this is half the cost of
+   * Buffer.write's call into C++. false (and nothing kept) for any other value.
+   */
+  private ascii(s: string): boolean {
+    const b = this.buf;
+    const at = this.pos;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80 || c === BACKSLASH || c === TAB || c === NEWLINE || c === CR) return false;
+      b[at + i] = c;
+    }
+    this.pos = at + s.length;
+    return true;
   }
 
   /** Ends the current row. */
