@@ -20,6 +20,8 @@ export interface BuildOptions {
   wanted: () => boolean;
   /** Contacts in the account's previous model: a large one goes to the build thread at once. */
   knownSize?: number;
+  /** Called once the build is known to go to the build thread (it will take a while). */
+  onBig?: () => void;
 }
 
 /** A built model, or why there is none. big: built in the build thread. */
@@ -34,6 +36,7 @@ export async function buildAccountDirectory(db: BuildSource, accountId: string, 
       return typeof read === 'string' ? read : { dir: new AccountDirectory(read.prepared, read.account, read.incarnation, read.revision), big: false };
     }
   }
+  opts.onBig?.();
   const built = await buildInThread(db.locator, accountId, opts.wanted);
   return typeof built === 'string' ? built : { dir: built, big: true };
 }

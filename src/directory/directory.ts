@@ -53,6 +53,8 @@ interface BuildJob {
   hinted: boolean;
   /** 'built', or 'no account'; 'abandoned' when superseded or closed. Rejects if the store failed. */
   done: Promise<'built' | 'no account' | 'abandoned'>;
+  /** true once the build went to the build thread; false when it ended without (never rejects). */
+  big: Promise<boolean>;
 }
 
 /** Reads of one search (check, build, check again) before it takes what there is. */
@@ -254,8 +256,11 @@ export class Directory {
         job = this.building.get(accountId);
       }
       if (job) job.wantedAt = now;
-      // a large account's previous model answers its rebuild, unless the caller keys on a newer version
-      if (slot && !isBehind(slot.dir, seen) && (!job || slot.dir.size >= this.backgroundMin)) {
+      // A large account's previous model answers its rebuild, unless the caller keys on a newer
+      // version. So does a small one whose account has grown large (an import of 1,000,000 rows
+      // into an account of 10): its rebuild goes to the build thread, and waiting for it would
+      // hold phones for as long as a cold build. A small rebuild (milliseconds) is waited for.
+      if (slot && !isBehind(slot.dir, seen) && (!job || slot.dir.size >= this.backgroundMin || await job.big)) {
         slot.usedAt = now;
         return slot.dir;
       }
@@ -342,9 +347,11 @@ export class Directory {
     const running = this.building.get(accountId);
     if (running) return running;
     this.follower.unfollow(accountId);
-    const job: BuildJob = { wantedAt: this.now(), hinted: false, done: Promise.resolve('abandoned' as const) };
+    let big!: (value: boolean) => void;
+    const job: BuildJob = { wantedAt: this.now(), hinted: false, done: Promise.resolve('abandoned' as const), big: new Promise((r) => { big = r; }) };
     const started = this.now();
-    job.done = this.build(accountId, job, started).finally(() => {
+    job.done = this.build(accountId, job, started, () => big(true)).finally(() => {
+      big(false);
       if (this.building.get(accountId) === job) this.building.delete(accountId);
     });
     job.done.catch(this.onError);
@@ -352,10 +359,10 @@ export class Directory {
     return job;
   }
 
-  private async build(accountId: string, job: BuildJob, started: number): Promise<'built' | 'no account' | 'abandoned'> {
+  private async build(accountId: string, job: BuildJob, started: number, onBig: () => void): Promise<'built' | 'no account' | 'abandoned'> {
     const wanted = () => !this.closed && this.building.get(accountId) === job;
     const knownSize = this.slots.get(accountId)?.dir.size;
-    const result = await buildAccountDirectory(this.db, accountId, { backgroundMin: this.backgroundMin, wanted, knownSize });
+    const result = await buildAccountDirectory(this.db, accountId, { backgroundMin: this.backgroundMin, wanted, knownSize, onBig });
     if (!wanted()) return 'abandoned';
     if (result === 'no account') {
       this.slots.delete(accountId);

@@ -141,6 +141,36 @@ describe('directory lifecycle', () => {
     }
   });
 
+  // Issue 24: an import of a million rows into an account of a handful must not hold phones for
+  // the length of a cold build: the small model answers until the thread's build is in.
+  it('answers from a small model while its account, grown large, is rebuilt in the build thread', async () => {
+    const d = new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 0, backgroundBuildMin: 500, now: () => clock });
+    try {
+      await other.createAccount({ id: 'grow', name: 'Grow', region: 'US' }, actor);
+      const batch = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({
+        op: 'create' as const, contact: prepareContact({ lastName: `Grow${String(from + i).padStart(5, '0')}`, workNumber: `+1 469 556 ${String((from + i) % 10_000).padStart(4, '0')}` }, 'US'),
+      }));
+      await other.applyBatch('grow', { source: 'shared' }, batch(10, 0), actor);
+      const count = async (seen?: Awaited<ReturnType<AsyncStore['getAccountVersion']>>) =>
+        (await d.queryContacts('grow', { ...ALL, limit: 1, withTotal: true }, seen ?? undefined)).total;
+      expect(await count()).toBe(10);
+      expect(d.counts.backgroundBuilds).toBe(0);
+
+      await other.applyBatch('grow', { source: 'shared' }, batch(3000, 100), actor);
+      // the feed says "most of the account changed": a rebuild, which finds 3,010 contacts and
+      // goes to the build thread; meanwhile the model of 10 answers, without waiting for it
+      expect(await count()).toBe(10);
+      expect(d.loaded().grow).toBe(10);
+      // a caller that keys on the new version (a phonebook's ETag) waits for the new model
+      expect(await count(await other.getAccountVersion('grow'))).toBe(3010);
+      await d.settled('grow');
+      expect(d.counts.backgroundBuilds).toBe(1);
+      expect(await count()).toBe(3010);
+    } finally {
+      await d.close();
+    }
+  });
+
   it('never installs a model built for a deleted account in the account created again under its id', async () => {
     const d = new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 0, backgroundBuildMin: 500, now: () => clock });
     try {
