@@ -74,6 +74,12 @@ export interface AsyncContactWrites {
   importContacts(accountId: string, scope: WriteScope, chunks: AsyncIterable<BatchOp[]> | Iterable<BatchOp[]>, actor: Actor): Promise<BatchResult>;
 }
 
+/**
+ * Changes listed one by one at most (AsyncChangeFeed.changesSince): beyond this a reader reads
+ * the account afresh (the read model in its build thread), which costs less than applying them.
+ */
+export const MAX_FEED_CHANGES = 50_000;
+
 /** What changed in an account after a revision (see AsyncChangeFeed.changesSince). */
 export interface RevisionChanges {
   /** The revision to ask from next time: the account's revision as of this read. */
@@ -125,9 +131,11 @@ export interface AsyncChangeFeed {
   /**
    * Changes after `afterRevision`. null when the reader must start over with a full read: the
    * revision is older than the oldest change kept, or a change altered every entry (settings, an
-   * import of most of the account), or the account is gone.
+   * import of most of the account), or more than `maxChanges` entries changed (counted before
+   * any id is read: listing 600,000 ids, and looking each up, held the event loop for seconds),
+   * or the account is gone.
    */
-  changesSince(accountId: string, afterRevision: number): Promise<RevisionChanges | null>;
+  changesSince(accountId: string, afterRevision: number, maxChanges?: number): Promise<RevisionChanges | null>;
   /** How many contacts changed after the revision (a rebuild may be cheaper); null as changesSince. */
   changeCount(accountId: string, afterRevision: number): Promise<number | null>;
   /** Forgets change entries older than the cut-off (epoch seconds); returns how many entries were dropped. */

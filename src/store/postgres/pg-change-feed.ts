@@ -3,7 +3,7 @@
 // connection of its own, pg-listener.ts). The rows are written by PgStore.accountTx, one per
 // write transaction under the revision it took first.
 import type pg from 'pg';
-import type { AsyncChangeFeed, BookChanges, ChangeWatch, RevisionChanges } from '../async-store.ts';
+import { MAX_FEED_CHANGES, type AsyncChangeFeed, type BookChanges, type ChangeWatch, type RevisionChanges } from '../async-store.ts';
 import { EVERY_BOOK, type FeedBook } from '../feed-books.ts';
 import { listen } from './pg-listener.ts';
 import type { PostgresOptions } from './pg-writes.ts';
@@ -15,7 +15,7 @@ export class PgChangeFeed {
     private readonly tx: <T>(fn: (c: pg.PoolClient) => Promise<T>) => Promise<T>,
   ) {}
 
-  async changesSince(accountId: string, after: number): Promise<RevisionChanges | null> {
+  async changesSince(accountId: string, after: number, maxChanges = MAX_FEED_CHANGES): Promise<RevisionChanges | null> {
     const c = await this.pool.connect();
     try {
       // One snapshot: the account's revision and the change rows up to it are one state.
@@ -24,6 +24,10 @@ export class PgChangeFeed {
       if (acct.rows.length === 0) return null;
       const floor = await c.query<{ revision: string }>('SELECT revision FROM change_floor WHERE account_id = $1', [accountId]);
       if (floor.rows[0] && after < Number(floor.rows[0].revision)) return null;
+      // counted in the database first: the arrays are parsed here only when they are few
+      const size = await c.query<{ n: string; everything: boolean }>(`SELECT coalesce(sum(cardinality(changed) + cardinality(deleted)), 0) AS n,
+        coalesce(bool_or(everything), false) AS everything FROM change_log WHERE account_id = $1 AND revision > $2`, [accountId, after]);
+      if (size.rows[0].everything || Number(size.rows[0].n) > maxChanges) return null;
       const { rows } = await c.query<{ changed: string[]; deleted: string[]; everything: boolean }>(
         'SELECT changed, deleted, everything FROM change_log WHERE account_id = $1 AND revision > $2 ORDER BY revision', [accountId, after]);
       const last = new Map<string, boolean>();

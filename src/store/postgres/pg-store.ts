@@ -362,7 +362,7 @@ class PgStore implements PostgresStore, PgWrites {
 
   // ---- change feed (pg-change-feed.ts) ----
 
-  changesSince(accountId: string, after: number): Promise<RevisionChanges | null> { return this.feed.changesSince(accountId, after); }
+  changesSince(accountId: string, after: number, maxChanges?: number): Promise<RevisionChanges | null> { return this.feed.changesSince(accountId, after, maxChanges); }
   bookChangesSince(accountId: string, book: FeedBook, after: number | null): Promise<BookChanges | null> { return this.feed.bookChangesSince(accountId, book, after); }
   changeCount(accountId: string, after: number): Promise<number | null> { return this.feed.changeCount(accountId, after); }
   pruneChangeLog(olderThanEpochSeconds: number): Promise<number> { return this.feed.pruneChangeLog(olderThanEpochSeconds); }

@@ -8,7 +8,7 @@
 //    as). Hints are in-process (this store's own writes); writes by other processes on the file
 //    (the import and export threads) are found by the follower's safety poll.
 import { statSync } from 'node:fs';
-import { ACCOUNT_GONE_REVISION } from '../async-store.ts';
+import { ACCOUNT_GONE_REVISION, MAX_FEED_CHANGES } from '../async-store.ts';
 import type { AsyncStore, BatchOp, BookChanges, ChangeHint, ChangeWatch, RevisionChanges } from '../async-store.ts';
 import type { Store, WriteScope } from '../store.ts';
 import type { Actor } from '../../domain/audit.ts';
@@ -75,12 +75,16 @@ export function openSqliteAsyncStore(file: string, over?: Store, opts: SqliteAsy
       return result;
     });
 
-  const changesSince = (accountId: string, after: number): RevisionChanges | null =>
+  const changesSince = (accountId: string, after: number, maxChanges = MAX_FEED_CHANGES): RevisionChanges | null =>
     reader.transaction(() => {
       const account = reader.prepare('SELECT revision FROM accounts WHERE id = ?').get(accountId) as { revision: number } | undefined;
       if (!account) return null;
       const floor = reader.prepare('SELECT value FROM store_meta WHERE key = ?').get(revisionFloorKey(accountId)) as { value: number } | undefined;
       if (after < (floor?.value ?? 0)) return null;
+      // counted along the (account, revision) index first: the rows are read only when they are few
+      const size = reader.prepare('SELECT count(*) AS n, max(contact_id IS NULL) AS every FROM change_log WHERE account_id = ? AND revision > ?')
+        .get(accountId, after) as { n: number; every: number | null };
+      if (size.every === 1 || size.n > maxChanges) return null;
       const rows = reader.prepare('SELECT contact_id AS contactId, deleted FROM change_log WHERE account_id = ? AND revision > ? ORDER BY revision, id')
         .all(accountId, after) as { contactId: string | null; deleted: number }[];
       const last = new Map<string, boolean>();
@@ -179,7 +183,7 @@ export function openSqliteAsyncStore(file: string, over?: Store, opts: SqliteAsy
     applyBatch: (a, scope, ops, actor) => write(a, () => store.applyBatch(a, scope, ops, actor)),
     importContacts,
 
-    changesSince: async (a, after) => changesSince(a, after),
+    changesSince: async (a, after, max) => changesSince(a, after, max),
     bookChangesSince: async (a, book, after) => bookChangesSince(a, book, after),
     changeCount: async (a, after) => {
       const changes = changesSince(a, after);

@@ -169,6 +169,10 @@ for (const makeKind of KINDS) {
       await store.updateContact('acme', SHARED, b.id, prep({ lastName: 'Bellamy' }), actor);
       const second = (await store.changesSince('acme', first.upTo))!;
       expect(second).toEqual({ upTo: first.upTo + 2, changed: [b.id], deleted: [a.id] });
+      // more changes than the reader takes one by one: start over (the ids are never listed)
+      expect(await store.changesSince('acme', first.upTo, 2)).toEqual(second);
+      expect(await store.changesSince('acme', first.upTo, 1)).toBeNull();
+      expect(await store.changesSince('acme', start, 3)).toBeNull();
       expect(await store.changeCount('acme', first.upTo)).toBe(2);
       expect(await store.changesSince('acme', second.upTo)).toEqual({ upTo: second.upTo, changed: [], deleted: [] });
 
