@@ -35,6 +35,10 @@ afterAll(async () => {
 });
 
 const names = async (d: Directory) => (await d.queryContacts('acme', ALL)).contacts.map((c) => c.lastName);
+/** n new contacts named <name>00000 on, numbered +1 469 <exchange> 0000 on. */
+const creates = (name: string, exchange: string, n: number, from: number) => Array.from({ length: n }, (_, i) => ({
+  op: 'create' as const, contact: prepareContact({ lastName: `${name}${String(from + i).padStart(5, '0')}`, workNumber: `+1 469 ${exchange} ${String((from + i) % 10_000).padStart(4, '0')}` }, 'US'),
+}));
 
 describe('directory lifecycle', () => {
   it('checks the revision at most every revisionCheckMs when another writer changes the database', async () => {
@@ -106,9 +110,7 @@ describe('directory lifecycle', () => {
     const d = new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 0, backgroundBuildMin: 500, now: () => clock });
     try {
       await other.createAccount({ id: 'big', name: 'Big', region: 'US' }, actor);
-      const batch = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({
-        op: 'create' as const, contact: prepareContact({ lastName: `Big${String(from + i).padStart(5, '0')}`, workNumber: `+1 469 555 ${String((from + i) % 10_000).padStart(4, '0')}` }, 'US'),
-      }));
+      const batch = (n: number, from: number) => creates('Big', '555', n, from);
       await other.applyBatch('big', { source: 'shared' }, batch(2500, 0), actor);
       const first = async (q: string) => (await d.queryContacts('big', { ...ALL, where: { name: 'lastName', op: 'prefix', value: q }, limit: 3 })).contacts.map((c) => c.lastName);
       // asked before the build: the search waits for the build (issue 24: no search by SQL), and
@@ -147,9 +149,7 @@ describe('directory lifecycle', () => {
     const d = new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 0, backgroundBuildMin: 500, now: () => clock });
     try {
       await other.createAccount({ id: 'grow', name: 'Grow', region: 'US' }, actor);
-      const batch = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({
-        op: 'create' as const, contact: prepareContact({ lastName: `Grow${String(from + i).padStart(5, '0')}`, workNumber: `+1 469 556 ${String((from + i) % 10_000).padStart(4, '0')}` }, 'US'),
-      }));
+      const batch = (n: number, from: number) => creates('Grow', '556', n, from);
       await other.applyBatch('grow', { source: 'shared' }, batch(10, 0), actor);
       const count = async (seen?: Awaited<ReturnType<AsyncStore['getAccountVersion']>>) =>
         (await d.queryContacts('grow', { ...ALL, limit: 1, withTotal: true }, seen ?? undefined)).total;
