@@ -35,7 +35,9 @@ export type ThreadError = {
 export function toThreadError(err: unknown): ThreadError {
   const app = err instanceof AppError ? err : storageFailure(err);
   if (app) {
-    const cause = app.cause instanceof Error ? app.cause.stack ?? app.cause.message : app.cause === undefined ? undefined : String(app.cause);
+    // a storage failure mapped here keeps the driver's error as its cause, for the server's log
+    const why = app === err ? app.cause : err;
+    const cause = why instanceof Error ? why.stack ?? why.message : why === undefined ? undefined : String(why);
     return { app: true, status: app.status, code: app.code, message: app.message, details: app.details, ldapCode: app.ldapCode, retryAfterSeconds: app.retryAfterSeconds, cause };
   }
   const e = err as Error;

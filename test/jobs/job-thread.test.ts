@@ -59,6 +59,13 @@ describe('job thread protocol', () => {
     expect((plain as Error).message).toBe('sample worker: not an AppError');
   }, 30_000);
 
+  it('gives back a storage failure as 503 storage_unavailable, with the driver\'s error as its cause for the log', async () => {
+    const err = await thread.run({ kind: 'lose-storage' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ status: 503, code: 'storage_unavailable', retryAfterSeconds: 5 });
+    expect(((err as AppError).cause as Error).message).toBe('Error: Connection terminated unexpectedly');
+  }, 30_000);
+
   it('fails the jobs of a worker that exits, and starts a new worker for the next job', async () => {
     const before = thread.thread;
     const crash = thread.run({ kind: 'crash' });

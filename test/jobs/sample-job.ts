@@ -3,7 +3,8 @@ export type SampleJob =
   | { kind: 'count'; to: number }
   | { kind: 'fail' }
   | { kind: 'crash' }
-  | { kind: 'throw-plain' };
+  | { kind: 'throw-plain' }
+  | { kind: 'lose-storage' };
 
 /** Progress messages a count job may have posted and not yet had taken. */
 export const SAMPLE_MAX_AHEAD = 3;
