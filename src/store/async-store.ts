@@ -136,7 +136,7 @@ export interface AsyncChangeFeed {
    * or the account is gone.
    */
   changesSince(accountId: string, afterRevision: number, maxChanges?: number): Promise<RevisionChanges | null>;
-  /** How many contacts changed after the revision (a rebuild may be cheaper); null as changesSince. */
+  /** How many contacts changed after the revision (a rebuild may be cheaper); null as changesSince, so also above MAX_FEED_CHANGES. */
   changeCount(accountId: string, afterRevision: number): Promise<number | null>;
   /** Forgets change entries older than the cut-off (epoch seconds); returns how many entries were dropped. */
   pruneChangeLog(olderThanEpochSeconds: number): Promise<number>;

@@ -81,15 +81,15 @@ export function openSqliteAsyncStore(file: string, over?: Store, opts: SqliteAsy
       if (!account) return null;
       const floor = reader.prepare('SELECT value FROM store_meta WHERE key = ?').get(revisionFloorKey(accountId)) as { value: number } | undefined;
       if (after < (floor?.value ?? 0)) return null;
-      // counted along the (account, revision) index first: the rows are read only when they are few
+      // counted along the (account, revision) index first (and a row of "every entry changed"
+      // found there): the rows below, of the same read transaction, are few and name contacts
       const size = reader.prepare('SELECT count(*) AS n, max(contact_id IS NULL) AS every FROM change_log WHERE account_id = ? AND revision > ?')
         .get(accountId, after) as { n: number; every: number | null };
       if (size.every === 1 || size.n > maxChanges) return null;
       const rows = reader.prepare('SELECT contact_id AS contactId, deleted FROM change_log WHERE account_id = ? AND revision > ? ORDER BY revision, id')
-        .all(accountId, after) as { contactId: string | null; deleted: number }[];
+        .all(accountId, after) as { contactId: string; deleted: number }[];
       const last = new Map<string, boolean>();
       for (const r of rows) {
-        if (r.contactId === null) return null; // every entry changed: start over
         last.delete(r.contactId);
         last.set(r.contactId, r.deleted === 1);
       }
