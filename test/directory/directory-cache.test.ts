@@ -35,6 +35,8 @@ afterAll(async () => {
 });
 
 const names = async (d: Directory) => (await d.queryContacts('acme', ALL)).contacts.map((c) => c.lastName);
+/** A directory that builds accounts of 500 contacts or more in the build thread, and reads the feed at every search. */
+const threadBuilding = () => new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 0, backgroundBuildMin: 500, now: () => clock });
 /** n new contacts named <name>00000 on, numbered +1 469 <exchange> 0000 on. */
 const creates = (name: string, exchange: string, n: number, from: number) => Array.from({ length: n }, (_, i) => ({
   op: 'create' as const, contact: prepareContact({ lastName: `${name}${String(from + i).padStart(5, '0')}`, workNumber: `+1 469 ${exchange} ${String((from + i) % 10_000).padStart(4, '0')}` }, 'US'),
@@ -107,7 +109,7 @@ describe('directory lifecycle', () => {
   });
 
   it('builds a large account in the build thread, its first search waiting for the build, the previous model answering a rebuild', async () => {
-    const d = new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 0, backgroundBuildMin: 500, now: () => clock });
+    const d = threadBuilding();
     try {
       await other.createAccount({ id: 'big', name: 'Big', region: 'US' }, actor);
       const batch = (n: number, from: number) => creates('Big', '555', n, from);
@@ -146,7 +148,7 @@ describe('directory lifecycle', () => {
   // Issue 24: an import of a million rows into an account of a handful must not hold phones for
   // the length of a cold build: the small model answers until the thread's build is in.
   it('answers from a small model while its account, grown large, is rebuilt in the build thread', async () => {
-    const d = new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 0, backgroundBuildMin: 500, now: () => clock });
+    const d = threadBuilding();
     try {
       await other.createAccount({ id: 'grow', name: 'Grow', region: 'US' }, actor);
       const batch = (n: number, from: number) => creates('Grow', '556', n, from);
@@ -172,7 +174,7 @@ describe('directory lifecycle', () => {
   });
 
   it('never installs a model built for a deleted account in the account created again under its id', async () => {
-    const d = new Directory(db, { idleEvictMinutes: 5, revisionCheckMs: 0, backgroundBuildMin: 500, now: () => clock });
+    const d = threadBuilding();
     try {
       const fill = (n: number, name: string) => other.applyBatch('again', { source: 'shared' }, Array.from({ length: n }, (_, i) => ({
         op: 'create' as const, contact: prepareContact({ lastName: `${name}${String(i).padStart(5, '0')}`, workNumber: `+1 469 555 ${String(i % 10_000).padStart(4, '0')}` }, 'US'),
